@@ -1,0 +1,265 @@
+/* pf-event.c: one thing that happened during a run
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "pf-event"
+
+#include "config.h"
+
+#include "pf-event.h"
+
+/* Events are immutable once made: constructors fill them, getters read. */
+struct _PfEvent
+{
+  GObject      parent_instance;
+
+  PfEventKind  kind;
+  gint64       time_us;
+  int          step;
+  PfPacket    *packet;
+  char        *host_id;
+  const char  *protocol;   /* static string: "tcp" or "udp" */
+  PfFourTuple  tuple;
+  PfTcpState   old_state;
+  PfTcpState   state;
+  GBytes      *data;
+  char        *code;
+  char        *message;
+};
+
+G_DEFINE_FINAL_TYPE (PfEvent, pf_event, G_TYPE_OBJECT)
+
+static void
+pf_event_finalize (GObject *object)
+{
+  PfEvent *self = PF_EVENT (object);
+
+  g_clear_pointer (&self->packet, pf_packet_unref);
+  g_clear_pointer (&self->data, g_bytes_unref);
+  g_free (self->host_id);
+  g_free (self->code);
+  g_free (self->message);
+
+  G_OBJECT_CLASS (pf_event_parent_class)->finalize (object);
+}
+
+static void
+pf_event_class_init (PfEventClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = pf_event_finalize;
+}
+
+static void
+pf_event_init (PfEvent *self)
+{
+}
+
+static PfEvent *
+pf_event_new (PfEventKind kind,
+              gint64      time_us,
+              int         step)
+{
+  PfEvent *self = g_object_new (PF_TYPE_EVENT, NULL);
+
+  self->kind = kind;
+  self->time_us = time_us;
+  self->step = step;
+  return self;
+}
+
+static const char *
+intern_protocol (const char *protocol)
+{
+  if (protocol == NULL)
+    return NULL;
+  return g_str_equal (protocol, "udp") ? "udp" : "tcp";
+}
+
+const char *
+pf_event_kind_to_string (PfEventKind kind)
+{
+  static const char *names[] = { "step", "state", "segment", "deliver", "error" };
+
+  g_return_val_if_fail (kind < G_N_ELEMENTS (names), NULL);
+  return names[kind];
+}
+
+/* The names ss(8) and the kernel's own tables use. */
+const char *
+pf_tcp_state_to_string (PfTcpState state)
+{
+  static const char *names[] = {
+    "NONE", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+    "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+  };
+
+  if ((guint) state >= G_N_ELEMENTS (names))
+    return "UNKNOWN";
+  return names[state];
+}
+
+PfEvent *
+pf_event_new_step (gint64      time_us,
+                   int         step,
+                   const char *narration)
+{
+  PfEvent *self = pf_event_new (PF_EVENT_STEP, time_us, step);
+
+  self->message = g_strdup (narration);
+  return self;
+}
+
+PfEvent *
+pf_event_new_segment (gint64    time_us,
+                      int       step,
+                      PfPacket *packet)
+{
+  PfEvent *self;
+
+  g_return_val_if_fail (packet != NULL, NULL);
+
+  self = pf_event_new (PF_EVENT_SEGMENT, time_us, step);
+  self->packet = pf_packet_ref (packet);
+  self->protocol = packet->protocol == PF_IP_PROTOCOL_UDP ? "udp" : "tcp";
+  self->tuple = pf_packet_get_four_tuple (packet);
+  return self;
+}
+
+PfEvent *
+pf_event_new_state (gint64             time_us,
+                    int                step,
+                    const char        *host_id,
+                    const char        *protocol,
+                    const PfFourTuple *tuple,
+                    PfTcpState         old_state,
+                    PfTcpState         new_state)
+{
+  PfEvent *self = pf_event_new (PF_EVENT_STATE, time_us, step);
+
+  self->host_id = g_strdup (host_id);
+  self->protocol = intern_protocol (protocol);
+  self->tuple = *tuple;
+  self->old_state = old_state;
+  self->state = new_state;
+  return self;
+}
+
+PfEvent *
+pf_event_new_deliver (gint64             time_us,
+                      int                step,
+                      const char        *host_id,
+                      const char        *protocol,
+                      const PfFourTuple *tuple,
+                      GBytes            *data)
+{
+  PfEvent *self = pf_event_new (PF_EVENT_DELIVER, time_us, step);
+
+  self->host_id = g_strdup (host_id);
+  self->protocol = intern_protocol (protocol);
+  self->tuple = *tuple;
+  self->data = g_bytes_ref (data);
+  return self;
+}
+
+PfEvent *
+pf_event_new_error (gint64             time_us,
+                    int                step,
+                    const char        *host_id,
+                    const PfFourTuple *tuple,
+                    const char        *code,
+                    const char        *message)
+{
+  PfEvent *self = pf_event_new (PF_EVENT_ERROR, time_us, step);
+
+  self->host_id = g_strdup (host_id);
+  if (tuple != NULL)
+    self->tuple = *tuple;
+  self->code = g_strdup (code);
+  self->message = g_strdup (message);
+  return self;
+}
+
+PfEventKind
+pf_event_get_kind (PfEvent *self)
+{
+  g_return_val_if_fail (PF_IS_EVENT (self), 0);
+  return self->kind;
+}
+
+gint64
+pf_event_get_time (PfEvent *self)
+{
+  g_return_val_if_fail (PF_IS_EVENT (self), 0);
+  return self->time_us;
+}
+
+int
+pf_event_get_step (PfEvent *self)
+{
+  g_return_val_if_fail (PF_IS_EVENT (self), -1);
+  return self->step;
+}
+
+PfPacket *
+pf_event_get_packet (PfEvent *self)
+{
+  g_return_val_if_fail (PF_IS_EVENT (self), NULL);
+  return self->packet;
+}
+
+const char *
+pf_event_get_host_id (PfEvent *self)
+{
+  g_return_val_if_fail (PF_IS_EVENT (self), NULL);
+  return self->host_id;
+}
+
+const char *
+pf_event_get_protocol (PfEvent *self)
+{
+  g_return_val_if_fail (PF_IS_EVENT (self), NULL);
+  return self->protocol;
+}
+
+const PfFourTuple *
+pf_event_get_tuple (PfEvent *self)
+{
+  g_return_val_if_fail (PF_IS_EVENT (self), NULL);
+  return &self->tuple;
+}
+
+PfTcpState
+pf_event_get_old_state (PfEvent *self)
+{
+  g_return_val_if_fail (PF_IS_EVENT (self), 0);
+  return self->old_state;
+}
+
+PfTcpState
+pf_event_get_state (PfEvent *self)
+{
+  g_return_val_if_fail (PF_IS_EVENT (self), 0);
+  return self->state;
+}
+
+GBytes *
+pf_event_get_data (PfEvent *self)
+{
+  g_return_val_if_fail (PF_IS_EVENT (self), NULL);
+  return self->data;
+}
+
+const char *
+pf_event_get_code (PfEvent *self)
+{
+  g_return_val_if_fail (PF_IS_EVENT (self), NULL);
+  return self->code;
+}
+
+const char *
+pf_event_get_message (PfEvent *self)
+{
+  g_return_val_if_fail (PF_IS_EVENT (self), NULL);
+  return self->message;
+}
