@@ -11,6 +11,7 @@
 #include <locale.h>
 
 #include "pf-application.h"
+#include "pf-cli.h"
 
 int
 main (int   argc,
@@ -22,6 +23,10 @@ main (int   argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+
+  /* --headless, --list and --check need no display and start no GTK. */
+  if (pf_cli_wanted (argc, argv))
+    return pf_cli_main (argc, argv);
 
   app = pf_application_new ();
 

@@ -1,0 +1,1981 @@
+/* pf-engine.c: runs a scenario on real sockets, one step at a time
+ *
+ * The engine owns the sockets of a run. Each step does what the scenario
+ * says (connect, send, close, ...) and then runs the built-in services'
+ * answers until the network is quiet: every byte written was read by the
+ * program at the other end, every segment sent was acknowledged (the
+ * kernel's tcpi_unacked is 0 on every socket) and nothing is left to
+ * read. Only then does the step end, so the state on screen is the
+ * kernel's state now.
+ *
+ * What happened is recorded as PfEvents: in exact mode the segments come
+ * from the capture socket, in loopback mode from PfTcpModel, checked
+ * against each socket's tcpi_segs_out. A step's events are gathered and
+ * appended to the timeline, in time order, when the step ends.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "pf-engine"
+
+#include "config.h"
+
+#include <errno.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "pf-dns.h"
+#include "pf-engine.h"
+#include "pf-service-session.h"
+#include "pf-tcp-model.h"
+
+#define CAPTURE_BUFFER_SIZE  65536
+#define READ_BUFFER_SIZE     65536
+#define STEP_TIMEOUT_MS      5000
+#define SETTLE_POLL_MS       1
+
+typedef struct _PfConn PfConn;
+typedef struct _PfSock PfSock;
+
+typedef enum
+{
+  SOCK_LISTENER,
+  SOCK_CLIENT,     /* a program's end that connected */
+  SOCK_SERVER,     /* a service's end that accepted */
+  SOCK_UDP_CLIENT,
+  SOCK_UDP_SERVER,
+} SockRole;
+
+struct _PfSock
+{
+  PfEngine         *engine;
+  GSocket          *socket;
+  GSource          *source;
+  GIOCondition      watching;
+  SockRole          role;
+  const PfHost     *host;
+  const PfService  *service;
+  PfServiceSession *session;
+  PfConn           *conn;
+  PfFourTuple       tuple;       /* local → remote, as the kernel has them */
+  PfTcpState        state;
+  GByteArray       *inbox;       /* read by the program, not yet expected */
+  GByteArray       *outbox;      /* written by the program, not yet sent */
+  GByteArray       *held;        /* a service's answer, sent next step */
+  gboolean          close_held;  /* and its close after it */
+  guint64           bytes_sent;
+  guint64           bytes_read;
+  guint32           segs_out_mark;
+  guint             mss;
+  gboolean          connecting;
+  gboolean          eof;         /* the peer closed its side */
+  gboolean          shut;        /* this side sent its FIN */
+  gboolean          want_shut;   /* send the FIN once the outbox is empty */
+  gboolean          reset;
+};
+
+struct _PfConn
+{
+  char       *id;
+  PfSock     *client;
+  PfSock     *server;
+  PfTcpModel *model;
+  gboolean    refused;
+  gboolean    expect_refusal;  /* the scenario has no service there */
+  gboolean    closed;       /* both ends done; sockets released */
+};
+
+struct _PfEngine
+{
+  GObject         parent_instance;
+
+  PfScenario     *scenario;
+  PfNetspaceMode  requested_mode;
+  PfNetspace     *netspace;
+  char           *fallback_reason;
+  PfTimeline     *timeline;
+
+  GSocket        *capture;
+  GSource        *capture_source;
+  guint8         *capture_buffer;
+
+  GPtrArray      *socks;          /* PfSock*, every socket of the run */
+  GHashTable     *conns;          /* id → PfConn* */
+  GPtrArray      *pending;        /* PfEvent*, this step's, not yet appended */
+  GPtrArray      *modelled;       /* PfPacket*, this step's model */
+  guint           n_stamped;      /* how many of them have their time */
+
+  gint64          start_time;     /* wall clock µs at start */
+  int             next_step;
+  int             step;           /* the step running, -1 before the first */
+  guint           n_failures;
+  guint           udp_outstanding;
+
+  GTask          *task;           /* the running step */
+  guint           settle_id;
+  guint           wait_id;
+  gint64          deadline;
+  gboolean        started;
+  gboolean        action_done;
+  gboolean        lost;
+};
+
+G_DEFINE_FINAL_TYPE (PfEngine, pf_engine, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (pf-engine-error-quark, pf_engine_error)
+
+static void sock_update_watch (PfSock *sock);
+static void sock_flush        (PfSock *sock);
+static void engine_check      (PfEngine *self);
+
+/* Time and recording */
+
+static gint64
+engine_now (PfEngine *self)
+{
+  return g_get_real_time () - self->start_time;
+}
+
+static void
+engine_record (PfEngine *self,
+               PfEvent  *event)
+{
+  g_ptr_array_add (self->pending, event);
+}
+
+static int
+compare_events (gconstpointer a,
+                gconstpointer b)
+{
+  PfEvent *ea = *(PfEvent **) a;
+  PfEvent *eb = *(PfEvent **) b;
+  gint64 ta = pf_event_get_time (ea);
+  gint64 tb = pf_event_get_time (eb);
+
+  /* The step's own event opens it, whatever the clocks say. */
+  if (pf_event_get_kind (ea) == PF_EVENT_STEP)
+    return -1;
+  if (pf_event_get_kind (eb) == PF_EVENT_STEP)
+    return 1;
+  return (ta > tb) - (ta < tb);
+}
+
+static void
+engine_flush_pending (PfEngine *self)
+{
+  /* A stable sort: events of equal time keep the order they happened in. */
+  g_autoptr(GPtrArray) events = g_steal_pointer (&self->pending);
+
+  self->pending = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 1; i < events->len; i++)
+    {
+      for (guint j = i; j > 0 && compare_events (&events->pdata[j - 1], &events->pdata[j]) > 0; j--)
+        {
+          gpointer tmp = events->pdata[j];
+
+          events->pdata[j] = events->pdata[j - 1];
+          events->pdata[j - 1] = tmp;
+        }
+    }
+
+  for (guint i = 0; i < events->len; i++)
+    pf_timeline_append (self->timeline, g_ptr_array_index (events, i));
+}
+
+static void
+engine_record_error (PfEngine          *self,
+                     const PfHost      *host,
+                     const PfFourTuple *tuple,
+                     const char        *code,
+                     const char        *message)
+{
+  g_debug ("step %d: %s: %s", self->step, code, message);
+  engine_record (self, pf_event_new_error (engine_now (self), self->step,
+                                           host ? host->id : NULL, tuple, code, message));
+}
+
+static void
+engine_fail (PfEngine     *self,
+             const PfHost *host,
+             const char   *message)
+{
+  self->n_failures++;
+  engine_record_error (self, host, NULL, "EXPECT", message);
+}
+
+/* Sockets */
+
+static PfTcpState
+sock_query_tcp_info (PfSock          *sock,
+                     struct tcp_info *info)
+{
+  socklen_t len = sizeof *info;
+
+  memset (info, 0, sizeof *info);
+  if (sock->socket == NULL ||
+      getsockopt (g_socket_get_fd (sock->socket), IPPROTO_TCP, TCP_INFO, info, &len) != 0)
+    return PF_TCP_STATE_NONE;
+
+  return info->tcpi_state;
+}
+
+static void
+sock_poll_state (PfSock *sock)
+{
+  struct tcp_info info;
+  PfTcpState state;
+
+  if (sock->socket == NULL || sock->role == SOCK_UDP_CLIENT || sock->role == SOCK_UDP_SERVER)
+    return;
+
+  state = sock_query_tcp_info (sock, &info);
+  if (state == sock->state)
+    return;
+
+  engine_record (sock->engine,
+                 pf_event_new_state (engine_now (sock->engine), sock->engine->step,
+                                     sock->host->id, "tcp", &sock->tuple, sock->state, state));
+  sock->state = state;
+}
+
+static void
+engine_poll_states (PfEngine *self)
+{
+  for (guint i = 0; i < self->socks->len; i++)
+    sock_poll_state (g_ptr_array_index (self->socks, i));
+}
+
+static void
+sock_read_names (PfSock *sock)
+{
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (sock->socket, NULL);
+  g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (sock->socket, NULL);
+  struct sockaddr_in sin;
+
+  if (local != NULL && g_socket_address_to_native (local, &sin, sizeof sin, NULL))
+    {
+      sock->tuple.src.address = g_ntohl (sin.sin_addr.s_addr);
+      sock->tuple.src.port = g_ntohs (sin.sin_port);
+    }
+  if (remote != NULL && g_socket_address_to_native (remote, &sin, sizeof sin, NULL))
+    {
+      sock->tuple.dst.address = g_ntohl (sin.sin_addr.s_addr);
+      sock->tuple.dst.port = g_ntohs (sin.sin_port);
+    }
+}
+
+static PfSock *
+sock_new (PfEngine     *self,
+          GSocket      *socket,
+          SockRole      role,
+          const PfHost *host)
+{
+  PfSock *sock = g_new0 (PfSock, 1);
+
+  sock->engine = self;
+  sock->socket = socket;
+  sock->role = role;
+  sock->host = host;
+  sock->inbox = g_byte_array_new ();
+  sock->outbox = g_byte_array_new ();
+  sock->held = g_byte_array_new ();
+  g_socket_set_blocking (socket, FALSE);
+  sock_read_names (sock);
+
+  g_ptr_array_add (self->socks, sock);
+  return sock;
+}
+
+/* Closes the descriptor; the PfSock stays until the run ends, so the
+ * connection's history can still name it. */
+static void
+sock_release (PfSock *sock)
+{
+  if (sock->source != NULL)
+    {
+      g_source_destroy (sock->source);
+      g_clear_pointer (&sock->source, g_source_unref);
+    }
+  if (sock->socket != NULL)
+    {
+      g_socket_close (sock->socket, NULL);
+      g_clear_object (&sock->socket);
+    }
+  sock->watching = 0;
+}
+
+static void
+sock_free (PfSock *sock)
+{
+  sock_release (sock);
+  g_clear_pointer (&sock->session, pf_service_session_free);
+  g_byte_array_unref (sock->inbox);
+  g_byte_array_unref (sock->outbox);
+  g_byte_array_unref (sock->held);
+  g_free (sock);
+}
+
+static void
+conn_free (PfConn *conn)
+{
+  g_clear_pointer (&conn->model, pf_tcp_model_free);
+  g_free (conn->id);
+  g_free (conn);
+}
+
+static PfSock *
+sock_peer (PfSock *sock)
+{
+  if (sock->conn == NULL)
+    return NULL;
+  return sock == sock->conn->client ? sock->conn->server : sock->conn->client;
+}
+
+static guint
+sock_mss (PfSock *sock)
+{
+  struct tcp_info info;
+
+  sock_query_tcp_info (sock, &info);
+  return info.tcpi_snd_mss > 0 ? info.tcpi_snd_mss : 536;
+}
+
+/* The model, loopback mode only */
+
+/* Gives the packets the model just made the time of the socket event
+ * that made them, so they sort among the step's other events. */
+static void
+engine_stamp_modelled (PfEngine *self)
+{
+  gint64 now = engine_now (self);
+
+  for (guint i = self->n_stamped; i < self->modelled->len; i++)
+    ((PfPacket *) g_ptr_array_index (self->modelled, i))->time_us = now;
+  self->n_stamped = self->modelled->len;
+}
+
+static gboolean
+engine_models (PfEngine *self)
+{
+  return self->capture == NULL;
+}
+
+static void
+engine_model_data (PfEngine     *self,
+                   PfSock       *sock,
+                   const guint8 *data,
+                   gsize         len)
+{
+  if (!engine_models (self) || sock->conn == NULL || sock->conn->model == NULL)
+    return;
+
+  pf_tcp_model_data (sock->conn->model,
+                     sock->role == SOCK_CLIENT ? PF_TCP_MODEL_CLIENT : PF_TCP_MODEL_SERVER,
+                     data, len, sock_mss (sock), self->modelled);
+  engine_stamp_modelled (self);
+}
+
+static void
+engine_model_udp (PfEngine     *self,
+                  PfSock       *sock,
+                  const PfEndpoint *to,
+                  const guint8 *data,
+                  gsize         len)
+{
+  if (!engine_models (self))
+    return;
+
+  g_ptr_array_add (self->modelled,
+                   pf_packet_new_udp (sock->tuple.src.address, sock->tuple.src.port,
+                                      to->address, to->port, data, len));
+  engine_stamp_modelled (self);
+}
+
+/* Matches each socket's pure ACKs to the kernel's segment count, then
+ * records the step's modelled packets. */
+static void
+engine_reconcile_model (PfEngine *self)
+{
+
+  for (guint i = 0; i < self->socks->len; i++)
+    {
+      PfSock *sock = g_ptr_array_index (self->socks, i);
+      struct tcp_info info;
+      PfTcpModelEnd end;
+      guint modelled = 0;
+      guint real;
+
+      if (sock->conn == NULL || sock->conn->model == NULL || sock->socket == NULL ||
+          (sock->role != SOCK_CLIENT && sock->role != SOCK_SERVER))
+        continue;
+
+      end = sock->role == SOCK_CLIENT ? PF_TCP_MODEL_CLIENT : PF_TCP_MODEL_SERVER;
+      sock_query_tcp_info (sock, &info);
+      real = info.tcpi_segs_out - sock->segs_out_mark;
+      sock->segs_out_mark = info.tcpi_segs_out;
+
+      for (guint j = 0; j < self->modelled->len; j++)
+        {
+          PfPacket *p = g_ptr_array_index (self->modelled, j);
+
+          if (p->protocol == PF_IP_PROTOCOL_TCP &&
+              p->src == sock->tuple.src.address && p->sport == sock->tuple.src.port)
+            modelled++;
+        }
+
+      /* Fewer segments than modelled: some ACKs rode on data or a FIN. */
+      for (guint j = self->modelled->len; j > 0 && modelled > real; j--)
+        {
+          PfPacket *p = g_ptr_array_index (self->modelled, j - 1);
+
+          if (p->protocol == PF_IP_PROTOCOL_TCP &&
+              p->src == sock->tuple.src.address && p->sport == sock->tuple.src.port &&
+              p->flags == PF_TCP_ACK && pf_packet_get_payload_length (p) == 0)
+            {
+              g_ptr_array_remove_index (self->modelled, j - 1);
+              modelled--;
+            }
+        }
+
+      /* More: the kernel sent pure ACKs the rules did not foresee. */
+      self->n_stamped = self->modelled->len;
+      for (; modelled < real; modelled++)
+        pf_tcp_model_ack (sock->conn->model, end, self->modelled);
+      engine_stamp_modelled (self);
+    }
+
+  for (guint j = 0; j < self->modelled->len; j++)
+    {
+      PfPacket *p = g_ptr_array_index (self->modelled, j);
+
+      engine_record (self, pf_event_new_segment (p->time_us, self->step, p));
+    }
+
+  g_ptr_array_set_size (self->modelled, 0);
+  self->n_stamped = 0;
+}
+
+/* Capture, exact mode only */
+
+static void
+engine_drain_capture (PfEngine *self)
+{
+  if (self->capture == NULL)
+    return;
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(PfPacket) packet = NULL;
+      gssize len;
+
+      len = pf_netspace_capture_receive (self->capture, self->capture_buffer,
+                                         CAPTURE_BUFFER_SIZE, &error);
+      if (len < 0)
+        {
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            g_warning ("%s", error->message);
+          return;
+        }
+      if (len == 0)
+        continue;
+
+      packet = pf_packet_decode_ipv4 (self->capture_buffer, len, &error);
+      if (packet == NULL)
+        {
+          g_debug ("captured frame not decoded: %s", error->message);
+          continue;
+        }
+
+      packet->time_us = engine_now (self);
+      engine_record (self, pf_event_new_segment (packet->time_us, self->step, packet));
+    }
+}
+
+static gboolean
+on_capture_readable (GSocket      *socket,
+                     GIOCondition  condition,
+                     gpointer      user_data)
+{
+  engine_drain_capture (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Programs: what the scenario's clients and the services do with bytes */
+
+static void
+sock_close_when_sent (PfSock *sock)
+{
+  sock->want_shut = TRUE;
+  sock_flush (sock);
+}
+
+static void
+sock_hold_bytes (PfSock *sock,
+                 GBytes *bytes)
+{
+  gsize len;
+  const guint8 *data;
+
+  if (bytes == NULL)
+    return;
+
+  data = g_bytes_get_data (bytes, &len);
+  g_byte_array_append (sock->held, data, len);
+}
+
+/* A service answers in the step after the one that asked, so each step
+ * shows one side speaking and the narration can say who. Closing when
+ * the client has closed is not an answer: that happens at once. */
+static void
+service_apply_reply (PfSock         *sock,
+                     PfServiceReply *reply)
+{
+  PfEngine *self = sock->engine;
+
+  sock_hold_bytes (sock, reply->to_sender);
+
+  if (reply->to_others != NULL)
+    {
+      for (guint i = 0; i < self->socks->len; i++)
+        {
+          PfSock *other = g_ptr_array_index (self->socks, i);
+
+          if (other != sock && other->role == SOCK_SERVER && other->service == sock->service &&
+              other->socket != NULL && !other->shut)
+            sock_hold_bytes (other, reply->to_others);
+        }
+    }
+
+  if (reply->close)
+    {
+      if (sock->held->len > 0)
+        sock->close_held = TRUE;
+      else
+        sock_close_when_sent (sock);
+    }
+}
+
+static void
+engine_release_held (PfEngine *self)
+{
+  for (guint i = 0; i < self->socks->len; i++)
+    {
+      PfSock *sock = g_ptr_array_index (self->socks, i);
+
+      if (sock->held->len > 0)
+        {
+          g_byte_array_append (sock->outbox, sock->held->data, sock->held->len);
+          g_byte_array_set_size (sock->held, 0);
+        }
+      if (sock->close_held)
+        {
+          sock->close_held = FALSE;
+          sock->want_shut = TRUE;
+        }
+      if (sock->outbox->len > 0 || sock->want_shut)
+        sock_flush (sock);
+    }
+}
+
+static void
+sock_deliver (PfSock       *sock,
+              const guint8 *data,
+              gsize         len)
+{
+  PfEngine *self = sock->engine;
+  g_autoptr(GBytes) bytes = g_bytes_new (data, len);
+
+  sock->bytes_read += len;
+  engine_record (self, pf_event_new_deliver (engine_now (self), self->step, sock->host->id,
+                                             "tcp", &sock->tuple, bytes));
+
+  if (sock->session != NULL)
+    {
+      g_auto(PfServiceReply) reply = { 0 };
+
+      pf_service_session_receive (sock->session, data, len, &reply);
+      service_apply_reply (sock, &reply);
+    }
+  else
+    {
+      g_byte_array_append (sock->inbox, data, len);
+    }
+}
+
+static void
+sock_peer_closed (PfSock *sock)
+{
+  sock->eof = TRUE;
+
+  /* Services close when their client does; so do the scenario's client
+   * programs when the server hangs up first. */
+  if (sock->session != NULL)
+    {
+      g_auto(PfServiceReply) reply = { 0 };
+
+      pf_service_session_peer_closed (sock->session, &reply);
+      service_apply_reply (sock, &reply);
+    }
+
+  sock_close_when_sent (sock);
+}
+
+static void
+sock_handle_error (PfSock       *sock,
+                   const GError *error)
+{
+  PfEngine *self = sock->engine;
+  const char *code = "ERROR";
+  g_autofree char *message = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
+    code = "ECONNRESET";
+
+  message = g_strdup_printf ("%s’s connection was reset: %s.", sock->host->name, error->message);
+  sock->reset = TRUE;
+  sock->eof = TRUE;
+  sock->shut = TRUE;
+  g_byte_array_set_size (sock->outbox, 0);
+  engine_record_error (self, sock->host, &sock->tuple, code, message);
+}
+
+static void
+sock_read (PfSock *sock)
+{
+  guint8 buffer[READ_BUFFER_SIZE];
+
+  while (sock->socket != NULL && !sock->eof)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n;
+
+      /* Segments first: they were on the wire before the bytes arrived. */
+      engine_drain_capture (sock->engine);
+
+      n = g_socket_receive (sock->socket, (char *) buffer, sizeof buffer, NULL, &error);
+      if (n < 0)
+        {
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            sock_handle_error (sock, error);
+          return;
+        }
+      if (n == 0)
+        {
+          sock_peer_closed (sock);
+          return;
+        }
+
+      sock_deliver (sock, buffer, n);
+    }
+}
+
+static void
+sock_flush (PfSock *sock)
+{
+  while (sock->socket != NULL && sock->outbox->len > 0 && !sock->connecting)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n;
+
+      n = g_socket_send (sock->socket, (const char *) sock->outbox->data, sock->outbox->len,
+                         NULL, &error);
+      if (n < 0)
+        {
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            sock_handle_error (sock, error);
+          break;
+        }
+
+      engine_model_data (sock->engine, sock, sock->outbox->data, n);
+      sock->bytes_sent += n;
+      g_byte_array_remove_range (sock->outbox, 0, n);
+    }
+
+  if (sock->socket != NULL && sock->want_shut && !sock->shut && sock->outbox->len == 0 &&
+      !sock->connecting)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!g_socket_shutdown (sock->socket, FALSE, TRUE, &error))
+        g_debug ("shutdown: %s", error->message);
+      sock->shut = TRUE;
+      if (engine_models (sock->engine) && sock->conn != NULL && sock->conn->model != NULL)
+        {
+          pf_tcp_model_fin (sock->conn->model,
+                            sock->role == SOCK_CLIENT ? PF_TCP_MODEL_CLIENT : PF_TCP_MODEL_SERVER,
+                            sock->engine->modelled);
+          engine_stamp_modelled (sock->engine);
+        }
+    }
+
+  sock_update_watch (sock);
+}
+
+/* Connecting */
+
+static void
+conn_connected (PfConn *conn)
+{
+  PfSock *client = conn->client;
+  PfEngine *self = client->engine;
+  g_autoptr(GError) error = NULL;
+
+  client->connecting = FALSE;
+
+  if (!g_socket_check_connect_result (client->socket, &error))
+    {
+      char target[PF_ENDPOINT_STRLEN];
+      g_autofree char *message = NULL;
+
+      pf_endpoint_format (&client->tuple.dst, target);
+      conn->refused = TRUE;
+      client->eof = client->shut = TRUE;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+        message = g_strdup_printf ("Connection refused: nothing listens on %s, so its kernel "
+                                   "answered the SYN with a reset.", target);
+      else
+        message = g_strdup_printf ("%s could not connect to %s: %s.",
+                                   client->host->name, target, error->message);
+
+      engine_record_error (self, client->host, &client->tuple,
+                           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
+                           ? "ECONNREFUSED" : "ERROR",
+                           message);
+      if (!conn->expect_refusal)
+        self->n_failures++;
+
+      if (engine_models (self))
+        {
+          pf_tcp_model_refused (conn->model, self->modelled);
+          engine_stamp_modelled (self);
+        }
+
+      sock_poll_state (client);
+      sock_release (client);
+      return;
+    }
+
+  sock_read_names (client);
+  if (engine_models (self))
+    {
+      struct tcp_info info;
+
+      sock_query_tcp_info (client, &info);
+      pf_tcp_model_handshake (conn->model, &(PfTcpModelOptions) {
+                                .timestamps = (info.tcpi_options & TCPI_OPT_TIMESTAMPS) != 0,
+                                .sack = (info.tcpi_options & TCPI_OPT_SACK) != 0,
+                                .client_wscale = info.tcpi_rcv_wscale,
+                                .server_wscale = info.tcpi_snd_wscale,
+                                .mss = info.tcpi_advmss,
+                              }, self->modelled);
+      engine_stamp_modelled (self);
+    }
+
+  sock_flush (client);
+}
+
+static gboolean
+on_sock_ready (GSocket      *socket,
+               GIOCondition  condition,
+               gpointer      user_data)
+{
+  PfSock *sock = user_data;
+  PfEngine *self = sock->engine;
+
+  g_object_ref (self);
+
+  engine_drain_capture (self);
+
+  if (sock->connecting)
+    conn_connected (sock->conn);
+  else
+    {
+      if (sock->socket != NULL && (condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
+        sock_read (sock);
+      if (sock->socket != NULL)
+        sock_flush (sock);
+    }
+
+  engine_poll_states (self);
+  engine_check (self);
+  g_object_unref (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+sock_update_watch (PfSock *sock)
+{
+  GIOCondition wanted = 0;
+
+  if (sock->socket != NULL)
+    {
+      if (sock->connecting || sock->outbox->len > 0)
+        wanted |= G_IO_OUT;
+      if (!sock->connecting && !sock->eof)
+        wanted |= G_IO_IN;
+    }
+
+  if (wanted == sock->watching && sock->source != NULL)
+    return;
+
+  if (sock->source != NULL)
+    {
+      g_source_destroy (sock->source);
+      g_clear_pointer (&sock->source, g_source_unref);
+    }
+
+  sock->watching = wanted;
+  if (wanted == 0)
+    return;
+
+  sock->source = g_socket_create_source (sock->socket, wanted, NULL);
+  g_source_set_callback (sock->source, G_SOURCE_FUNC (on_sock_ready), sock, NULL);
+  g_source_attach (sock->source, NULL);
+}
+
+/* Services */
+
+static PfServiceSession *
+service_session_new (const PfService *service)
+{
+  switch (service->type)
+    {
+    case PF_SERVICE_ECHO:
+      return pf_service_session_new_echo ();
+    case PF_SERVICE_HTTP:
+      return pf_service_session_new_http ((const PfHttpPage * const *) service->pages->pdata,
+                                          service->pages->len, "Packet Flow");
+    case PF_SERVICE_SMTP:
+      return pf_service_session_new_smtp (service->domain);
+    case PF_SERVICE_SSH_BANNER:
+      return pf_service_session_new_ssh_banner (service->banner);
+    case PF_SERVICE_CHAT:
+      return pf_service_session_new_chat (NULL);
+    case PF_SERVICE_SCRIPT:
+      return pf_service_session_new_script (service->greeting,
+                                            (const PfScriptLine * const *) service->dialogue->pdata,
+                                            service->dialogue->len);
+    case PF_SERVICE_DNS:
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+static PfConn *
+engine_find_conn_by_client (PfEngine         *self,
+                            const PfEndpoint *client)
+{
+  GHashTableIter iter;
+  PfConn *conn;
+
+  g_hash_table_iter_init (&iter, self->conns);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &conn))
+    {
+      if (conn->client != NULL && conn->server == NULL &&
+          pf_endpoint_equal (&conn->client->tuple.src, client))
+        return conn;
+    }
+
+  return NULL;
+}
+
+static void
+listener_accept (PfSock *listener)
+{
+  PfEngine *self = listener->engine;
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) greeting = NULL;
+      GSocket *socket;
+      PfSock *sock;
+      PfConn *conn;
+
+      socket = g_socket_accept (listener->socket, NULL, &error);
+      if (socket == NULL)
+        {
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            g_debug ("accept: %s", error->message);
+          return;
+        }
+
+      sock = sock_new (self, socket, SOCK_SERVER, listener->host);
+      sock->service = listener->service;
+      conn = engine_find_conn_by_client (self, &sock->tuple.dst);
+      if (conn == NULL)
+        {
+          /* Not one of the scenario's programs: nothing here talks to it. */
+          g_debug ("closing a connection from outside the scenario");
+          sock_release (sock);
+          continue;
+        }
+
+      conn->server = sock;
+      sock->conn = conn;
+      sock->session = service_session_new (listener->service);
+      greeting = pf_service_session_greeting (sock->session);
+      sock_hold_bytes (sock, greeting);
+      sock_poll_state (sock);
+      sock_update_watch (sock);
+    }
+}
+
+static gboolean
+on_listener_ready (GSocket      *socket,
+                   GIOCondition  condition,
+                   gpointer      user_data)
+{
+  PfSock *listener = user_data;
+  PfEngine *self = g_object_ref (listener->engine);
+
+  engine_drain_capture (self);
+  listener_accept (listener);
+  engine_poll_states (self);
+  engine_check (self);
+  g_object_unref (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+udp_server_receive (PfSock *sock)
+{
+  PfEngine *self = sock->engine;
+  guint8 buffer[READ_BUFFER_SIZE];
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocketAddress) from = NULL;
+      g_autoptr(GBytes) reply = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      struct sockaddr_in sin;
+      PfFourTuple tuple = sock->tuple;
+      gssize n;
+
+      n = g_socket_receive_from (sock->socket, &from, (char *) buffer, sizeof buffer, NULL, &error);
+      if (n < 0)
+        return;
+
+      if (g_socket_address_to_native (from, &sin, sizeof sin, NULL))
+        {
+          tuple.dst.address = g_ntohl (sin.sin_addr.s_addr);
+          tuple.dst.port = g_ntohs (sin.sin_port);
+        }
+
+      bytes = g_bytes_new (buffer, n);
+      engine_record (self, pf_event_new_deliver (engine_now (self), self->step, sock->host->id,
+                                                 "udp", &tuple, bytes));
+      if (self->udp_outstanding > 0)
+        self->udp_outstanding--;
+
+      if (sock->service->type == PF_SERVICE_DNS)
+        {
+          g_autoptr(GError) dns_error = NULL;
+          g_autofree char *name = NULL;
+          g_autoptr(GArray) addresses = g_array_new (FALSE, FALSE, sizeof (PfIpv4));
+          guint16 id, qtype;
+
+          if (pf_dns_parse_query (buffer, n, &id, &name, &qtype, &dns_error))
+            {
+              for (guint i = 0; i < sock->service->records->len; i++)
+                {
+                  PfDnsRecord *record = g_ptr_array_index (sock->service->records, i);
+
+                  if (g_ascii_strcasecmp (record->name, name) == 0)
+                    g_array_append_val (addresses, record->address);
+                }
+              reply = pf_dns_build_response (buffer, n, (PfIpv4 *) addresses->data,
+                                             addresses->len, sock->service->ttl, &dns_error);
+            }
+          if (reply == NULL)
+            engine_record_error (self, sock->host, &tuple, "EDNS", dns_error->message);
+        }
+      else if (sock->service->type == PF_SERVICE_ECHO)
+        {
+          reply = g_bytes_ref (bytes);
+        }
+
+      if (reply != NULL)
+        {
+          gsize len;
+          const guint8 *data = g_bytes_get_data (reply, &len);
+
+          if (g_socket_send_to (sock->socket, from, (const char *) data, len, NULL, &error) >= 0)
+            {
+              self->udp_outstanding++;
+              engine_model_udp (self, sock, &tuple.dst, data, len);
+            }
+        }
+    }
+}
+
+static void
+udp_client_receive (PfSock *sock)
+{
+  PfEngine *self = sock->engine;
+  guint8 buffer[READ_BUFFER_SIZE];
+
+  for (;;)
+    {
+      g_autoptr(GSocketAddress) from = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      struct sockaddr_in sin;
+      PfFourTuple tuple = sock->tuple;
+      gssize n;
+
+      n = g_socket_receive_from (sock->socket, &from, (char *) buffer, sizeof buffer, NULL, NULL);
+      if (n < 0)
+        return;
+
+      if (g_socket_address_to_native (from, &sin, sizeof sin, NULL))
+        {
+          tuple.dst.address = g_ntohl (sin.sin_addr.s_addr);
+          tuple.dst.port = g_ntohs (sin.sin_port);
+        }
+
+      bytes = g_bytes_new (buffer, n);
+      engine_record (self, pf_event_new_deliver (engine_now (self), self->step, sock->host->id,
+                                                 "udp", &tuple, bytes));
+      g_byte_array_append (sock->inbox, buffer, n);
+      if (self->udp_outstanding > 0)
+        self->udp_outstanding--;
+    }
+}
+
+static gboolean
+on_udp_ready (GSocket      *socket,
+              GIOCondition  condition,
+              gpointer      user_data)
+{
+  PfSock *sock = user_data;
+  PfEngine *self = g_object_ref (sock->engine);
+
+  engine_drain_capture (self);
+  if (sock->role == SOCK_UDP_SERVER)
+    udp_server_receive (sock);
+  else
+    udp_client_receive (sock);
+  engine_check (self);
+  g_object_unref (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+sock_watch_with (PfSock         *sock,
+                 GSocketSourceFunc func)
+{
+  sock->watching = G_IO_IN;
+  sock->source = g_socket_create_source (sock->socket, G_IO_IN, NULL);
+  g_source_set_callback (sock->source, G_SOURCE_FUNC (func), sock, NULL);
+  g_source_attach (sock->source, NULL);
+}
+
+static PfSock *
+engine_find_service_sock (PfEngine        *self,
+                          const PfService *service)
+{
+  for (guint i = 0; i < self->socks->len; i++)
+    {
+      PfSock *sock = g_ptr_array_index (self->socks, i);
+
+      if (sock->service == service && sock->socket != NULL &&
+          (sock->role == SOCK_LISTENER || sock->role == SOCK_UDP_SERVER))
+        return sock;
+    }
+
+  return NULL;
+}
+
+static gboolean
+engine_start_service (PfEngine         *self,
+                      const PfService  *service,
+                      GError          **error)
+{
+  GSocket *socket;
+  PfSock *sock;
+
+  if (engine_find_service_sock (self, service) != NULL)
+    return TRUE;
+
+  socket = pf_netspace_create_socket (self->netspace,
+                                      service->protocol == PF_PROTOCOL_UDP
+                                      ? G_SOCKET_TYPE_DATAGRAM : G_SOCKET_TYPE_STREAM,
+                                      service->host->address, service->port, error);
+  if (socket == NULL)
+    return FALSE;
+
+  if (service->protocol == PF_PROTOCOL_UDP)
+    {
+      sock = sock_new (self, socket, SOCK_UDP_SERVER, service->host);
+      sock->service = service;
+      sock_watch_with (sock, on_udp_ready);
+      return TRUE;
+    }
+
+  if (!g_socket_listen (socket, error))
+    {
+      g_object_unref (socket);
+      return FALSE;
+    }
+
+  sock = sock_new (self, socket, SOCK_LISTENER, service->host);
+  sock->service = service;
+  sock_poll_state (sock);
+  sock_watch_with (sock, on_listener_ready);
+  return TRUE;
+}
+
+static void
+engine_stop_service (PfEngine        *self,
+                     const PfService *service)
+{
+  PfSock *sock = engine_find_service_sock (self, service);
+
+  if (sock == NULL)
+    return;
+
+  sock_poll_state (sock);
+  sock_release (sock);
+  if (sock->state != PF_TCP_STATE_NONE && sock->role == SOCK_LISTENER)
+    {
+      engine_record (self, pf_event_new_state (engine_now (self), self->step, sock->host->id,
+                                               "tcp", &sock->tuple, sock->state,
+                                               PF_TCP_STATE_CLOSE));
+      sock->state = PF_TCP_STATE_CLOSE;
+    }
+}
+
+/* Steps */
+
+static PfSock *
+conn_side (PfConn *conn,
+           PfSide  side)
+{
+  return side == PF_SIDE_CLIENT ? conn->client : conn->server;
+}
+
+static void
+action_connect (PfEngine     *self,
+                const PfStep *step)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GInetAddress) inet = NULL;
+  GSocket *socket;
+  PfConn *conn;
+  PfSock *sock;
+  guint32 target = g_htonl (pf_netspace_map_address (self->netspace, step->to->address));
+
+  socket = pf_netspace_create_socket (self->netspace, G_SOCKET_TYPE_STREAM,
+                                      step->from->address, step->source_port, &error);
+  if (socket == NULL)
+    {
+      engine_record_error (self, step->from, NULL, "ESOCKET", error->message);
+      self->n_failures++;
+      return;
+    }
+
+  if (step->mss > 0)
+    {
+      int mss = step->mss;
+
+      if (setsockopt (g_socket_get_fd (socket), IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss) != 0)
+        g_debug ("TCP_MAXSEG %d: %s", mss, g_strerror (errno));
+    }
+
+  conn = g_new0 (PfConn, 1);
+  conn->id = g_strdup (step->connection);
+  conn->expect_refusal = step->service == NULL || step->service->stopped;
+  g_hash_table_replace (self->conns, conn->id, conn);
+
+  sock = sock_new (self, socket, SOCK_CLIENT, step->from);
+  sock->conn = conn;
+  conn->client = sock;
+  sock->connecting = TRUE;
+  sock->tuple.dst.address = pf_netspace_map_address (self->netspace, step->to->address);
+  sock->tuple.dst.port = pf_netspace_map_port (self->netspace, step->port);
+
+  inet = g_inet_address_new_from_bytes ((const guint8 *) &target, G_SOCKET_FAMILY_IPV4);
+  address = g_inet_socket_address_new (inet, sock->tuple.dst.port);
+
+  if (g_socket_connect (socket, address, NULL, &error))
+    {
+      sock_read_names (sock);
+      conn->model = pf_tcp_model_new (&sock->tuple);
+      conn_connected (conn);
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
+    {
+      sock_read_names (sock);
+      conn->model = pf_tcp_model_new (&sock->tuple);
+      sock_poll_state (sock);
+      sock_update_watch (sock);
+    }
+  else
+    {
+      sock_read_names (sock);
+      conn->model = pf_tcp_model_new (&sock->tuple);
+      sock->connecting = FALSE;
+      conn_connected (conn);
+    }
+}
+
+static void
+action_send (PfEngine     *self,
+             const PfStep *step)
+{
+  PfConn *conn = g_hash_table_lookup (self->conns, step->connection);
+  PfSock *sock = conn ? conn_side (conn, step->side) : NULL;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (step->data, &len);
+
+  if (sock == NULL || sock->socket == NULL || sock->shut)
+    {
+      g_autofree char *message =
+        g_strdup_printf ("Cannot send on “%s”: the %s end is not open.",
+                         step->connection, pf_side_to_string (step->side));
+      engine_fail (self, sock ? sock->host : NULL, message);
+      return;
+    }
+
+  for (guint i = 0; i < step->repeat; i++)
+    g_byte_array_append (sock->outbox, data, len);
+  sock_flush (sock);
+}
+
+static gboolean
+inbox_matches (GByteArray   *inbox,
+               const PfStep *step,
+               gsize        *out_consumed)
+{
+  gsize len;
+  const guint8 *want = g_bytes_get_data (step->data, &len);
+
+  if (step->match == PF_MATCH_EXACT)
+    {
+      if (inbox->len < len || memcmp (inbox->data, want, len) != 0)
+        return FALSE;
+      *out_consumed = len;
+      return TRUE;
+    }
+
+  for (gsize i = 0; len <= inbox->len && i <= inbox->len - len; i++)
+    {
+      if (memcmp (inbox->data + i, want, len) == 0)
+        {
+          *out_consumed = inbox->len;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+/* Checked when the network is quiet: everything that will arrive has. */
+static void
+action_expect_check (PfEngine     *self,
+                     const PfStep *step)
+{
+  PfConn *conn = g_hash_table_lookup (self->conns, step->connection);
+  PfSock *sock = conn ? conn_side (conn, step->side) : NULL;
+  gsize consumed = 0;
+
+  if (sock != NULL && inbox_matches (sock->inbox, step, &consumed))
+    {
+      g_byte_array_remove_range (sock->inbox, 0, consumed);
+      return;
+    }
+
+  {
+    g_autoptr(PfPacket) want = NULL;
+    g_autoptr(PfPacket) got = NULL;
+    g_autofree char *want_text = NULL;
+    g_autofree char *got_text = NULL;
+    g_autofree char *message = NULL;
+    gsize len;
+    const guint8 *data = g_bytes_get_data (step->data, &len);
+
+    want = pf_packet_new_udp (0, 0, 0, 0, data, MIN (len, PF_PACKET_MAX_UDP_PAYLOAD));
+    want_text = pf_packet_payload_excerpt (want, 60);
+    if (sock != NULL)
+      got = pf_packet_new_udp (0, 0, 0, 0, sock->inbox->data,
+                               MIN (sock->inbox->len, PF_PACKET_MAX_UDP_PAYLOAD));
+    got_text = got ? pf_packet_payload_excerpt (got, 60) : g_strdup ("");
+    message = g_strdup_printf ("Line %u: the %s of “%s” expected “%s” but received “%s”.",
+                               step->line, pf_side_to_string (step->side), step->connection,
+                               want_text, got_text);
+    engine_fail (self, sock ? sock->host : NULL, message);
+  }
+}
+
+static void
+action_close (PfEngine     *self,
+              const PfStep *step)
+{
+  PfConn *conn = g_hash_table_lookup (self->conns, step->connection);
+  PfSock *sock = conn ? conn_side (conn, step->side) : NULL;
+
+  if (sock == NULL || sock->socket == NULL)
+    return;
+
+  sock_close_when_sent (sock);
+}
+
+static PfSock *
+engine_udp_socket (PfEngine     *self,
+                   const PfStep *step)
+{
+  g_autoptr(GError) error = NULL;
+  PfConn *conn = step->connection ? g_hash_table_lookup (self->conns, step->connection) : NULL;
+  GSocket *socket;
+  PfSock *sock;
+
+  if (conn != NULL && conn->client != NULL && conn->client->socket != NULL)
+    return conn->client;
+
+  socket = pf_netspace_create_socket (self->netspace, G_SOCKET_TYPE_DATAGRAM,
+                                      step->from->address, step->source_port, &error);
+  if (socket == NULL)
+    {
+      engine_record_error (self, step->from, NULL, "ESOCKET", error->message);
+      self->n_failures++;
+      return NULL;
+    }
+
+  sock = sock_new (self, socket, SOCK_UDP_CLIENT, step->from);
+  sock_watch_with (sock, on_udp_ready);
+
+  if (step->connection != NULL)
+    {
+      conn = g_new0 (PfConn, 1);
+      conn->id = g_strdup (step->connection);
+      conn->client = sock;
+      sock->conn = conn;
+      g_hash_table_replace (self->conns, conn->id, conn);
+    }
+
+  return sock;
+}
+
+static void
+engine_udp_send (PfEngine     *self,
+                 PfSock       *sock,
+                 const PfHost *to,
+                 guint16       port,
+                 const guint8 *data,
+                 gsize         len,
+                 gboolean      answered)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  PfEndpoint dst;
+  guint32 target;
+
+  dst.address = pf_netspace_map_address (self->netspace, to->address);
+  dst.port = pf_netspace_map_port (self->netspace, port);
+  target = g_htonl (dst.address);
+  inet = g_inet_address_new_from_bytes ((const guint8 *) &target, G_SOCKET_FAMILY_IPV4);
+  address = g_inet_socket_address_new (inet, dst.port);
+
+  if (g_socket_send_to (sock->socket, address, (const char *) data, len, NULL, &error) < 0)
+    {
+      engine_record_error (self, sock->host, &sock->tuple, "ESEND", error->message);
+      return;
+    }
+
+  sock_read_names (sock);
+  engine_model_udp (self, sock, &dst, data, len);
+  /* A service there answers: one datagram to read, then its answer. */
+  if (answered)
+    self->udp_outstanding += 2;
+}
+
+static gboolean
+udp_service_answers (const PfService *service)
+{
+  return service != NULL && !service->stopped &&
+         (service->type == PF_SERVICE_ECHO || service->type == PF_SERVICE_DNS);
+}
+
+static void
+action_udp (PfEngine     *self,
+            const PfStep *step)
+{
+  PfSock *sock = engine_udp_socket (self, step);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (step->data, &len);
+  const PfService *service = pf_host_find_service (step->to, PF_PROTOCOL_UDP, step->port);
+  gboolean answered = service != NULL && engine_find_service_sock (self, service) != NULL &&
+                      udp_service_answers (service);
+
+  if (sock == NULL)
+    return;
+
+  for (guint i = 0; i < step->repeat; i++)
+    engine_udp_send (self, sock, step->to, step->port, data, len, answered);
+}
+
+static void
+action_lookup (PfEngine     *self,
+               const PfStep *step)
+{
+  g_autoptr(GBytes) query = NULL;
+  PfSock *sock = engine_udp_socket (self, step);
+  gsize len;
+  const guint8 *data;
+  gboolean answered = step->service != NULL &&
+                      engine_find_service_sock (self, step->service) != NULL;
+
+  if (sock == NULL)
+    return;
+
+  query = pf_dns_build_query ((guint16) g_random_int_range (1, 65536), step->to_name);
+  data = g_bytes_get_data (query, &len);
+  engine_udp_send (self, sock, step->host, step->port, data, len, answered);
+}
+
+static void
+action_start_stop (PfEngine     *self,
+                   const PfStep *step)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (step->action == PF_STEP_STOP)
+    {
+      engine_stop_service (self, step->service);
+      return;
+    }
+
+  if (!engine_start_service (self, step->service, &error))
+    {
+      engine_record_error (self, step->host, NULL, "ESOCKET", error->message);
+      self->n_failures++;
+    }
+}
+
+/* The end of a step */
+
+static gboolean
+sock_is_quiet (PfSock *sock)
+{
+  struct tcp_info info;
+  PfSock *peer;
+
+  if (sock->socket == NULL)
+    return TRUE;
+  if (sock->connecting || sock->outbox->len > 0)
+    return FALSE;
+  if (sock->want_shut && !sock->shut)
+    return FALSE;
+  if (sock->role != SOCK_CLIENT && sock->role != SOCK_SERVER)
+    return TRUE;
+
+  sock_query_tcp_info (sock, &info);
+  if (info.tcpi_unacked > 0)
+    return FALSE;
+
+  /* The program at the other end read all we sent, or is gone. */
+  peer = sock_peer (sock);
+  if (peer != NULL && peer->socket != NULL && !peer->eof && !peer->reset &&
+      peer->bytes_read < sock->bytes_sent)
+    return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+engine_is_quiet (PfEngine *self)
+{
+  if (self->udp_outstanding > 0)
+    return FALSE;
+
+  for (guint i = 0; i < self->socks->len; i++)
+    {
+      if (!sock_is_quiet (g_ptr_array_index (self->socks, i)))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* A connection both of whose ends have closed is done: its descriptors
+ * are released so the next run starts clean. */
+static void
+engine_release_closed (PfEngine *self)
+{
+  GHashTableIter iter;
+  PfConn *conn;
+
+  g_hash_table_iter_init (&iter, self->conns);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &conn))
+    {
+      gboolean client_done = conn->client == NULL || conn->client->socket == NULL ||
+                             (conn->client->shut && conn->client->eof);
+      gboolean server_done = conn->server == NULL || conn->server->socket == NULL ||
+                             (conn->server->shut && conn->server->eof);
+
+      if (conn->closed || conn->client == NULL || conn->client->role != SOCK_CLIENT ||
+          !client_done || !server_done)
+        continue;
+
+      conn->closed = TRUE;
+      if (conn->client != NULL)
+        sock_release (conn->client);
+      if (conn->server != NULL)
+        sock_release (conn->server);
+    }
+}
+
+static void
+engine_finish_step (PfEngine *self,
+                    GError   *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->task);
+  const PfStep *step = g_ptr_array_index (self->scenario->steps, self->step);
+
+  g_clear_handle_id (&self->settle_id, g_source_remove);
+
+  engine_drain_capture (self);
+  engine_poll_states (self);
+  if (engine_models (self))
+    engine_reconcile_model (self);
+
+  if (error == NULL && step->action == PF_STEP_EXPECT)
+    action_expect_check (self, step);
+
+  engine_release_closed (self);
+  engine_flush_pending (self);
+  self->next_step = self->step + 1;
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+engine_check (PfEngine *self)
+{
+  if (self->task == NULL)
+    return;
+
+  if (self->lost)
+    {
+      engine_finish_step (self, g_error_new (PF_ENGINE_ERROR, PF_ENGINE_ERROR_LOST,
+                                             "The private network went away during the run "
+                                             "(its helper process ended). Restart the scenario "
+                                             "to run it again."));
+      return;
+    }
+
+  if (!self->action_done || !engine_is_quiet (self))
+    return;
+
+  engine_finish_step (self, NULL);
+}
+
+static gboolean
+on_settle_tick (gpointer user_data)
+{
+  PfEngine *self = user_data;
+
+  if (g_get_monotonic_time () > self->deadline)
+    {
+      const PfStep *step = g_ptr_array_index (self->scenario->steps, self->step);
+
+      self->n_failures++;
+      engine_record_error (self, NULL, NULL, "ETIMEDOUT",
+                           "The step did not finish: the network was still busy when time ran out.");
+      engine_finish_step (self, g_error_new (PF_ENGINE_ERROR, PF_ENGINE_ERROR_TIMEOUT,
+                                             "Step %d (line %u) did not finish in time.",
+                                             self->step + 1, step->line));
+      return G_SOURCE_REMOVE;
+    }
+
+  engine_drain_capture (self);
+  engine_poll_states (self);
+  engine_check (self);
+
+  /* When the step ended, engine_finish_step () removed this source. */
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_wait_done (gpointer user_data)
+{
+  PfEngine *self = user_data;
+
+  self->wait_id = 0;
+  self->action_done = TRUE;
+  engine_check (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_netspace_lost (PfNetspace   *netspace,
+                  const GError *error,
+                  PfEngine     *self)
+{
+  self->lost = TRUE;
+  engine_check (self);
+}
+
+/* GObject */
+
+static void
+pf_engine_dispose (GObject *object)
+{
+  PfEngine *self = PF_ENGINE (object);
+
+  pf_engine_stop (self);
+  g_clear_object (&self->timeline);
+
+  G_OBJECT_CLASS (pf_engine_parent_class)->dispose (object);
+}
+
+static void
+pf_engine_finalize (GObject *object)
+{
+  PfEngine *self = PF_ENGINE (object);
+
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  g_clear_pointer (&self->modelled, g_ptr_array_unref);
+  g_clear_pointer (&self->socks, g_ptr_array_unref);
+  g_clear_pointer (&self->conns, g_hash_table_unref);
+  g_clear_pointer (&self->scenario, pf_scenario_free);
+  g_free (self->capture_buffer);
+  g_free (self->fallback_reason);
+
+  G_OBJECT_CLASS (pf_engine_parent_class)->finalize (object);
+}
+
+static void
+pf_engine_class_init (PfEngineClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = pf_engine_dispose;
+  object_class->finalize = pf_engine_finalize;
+}
+
+static void
+pf_engine_init (PfEngine *self)
+{
+  self->timeline = pf_timeline_new ();
+  self->socks = g_ptr_array_new_with_free_func ((GDestroyNotify) sock_free);
+  self->conns = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) conn_free);
+  self->pending = g_ptr_array_new_with_free_func (g_object_unref);
+  self->modelled = g_ptr_array_new_with_free_func ((GDestroyNotify) pf_packet_unref);
+  self->step = -1;
+}
+
+/* Public API */
+
+/**
+ * pf_engine_new:
+ * @scenario: (transfer full): the scenario to run
+ * @mode: exact, loopback, or auto (exact where the kernel allows it)
+ */
+PfEngine *
+pf_engine_new (PfScenario     *scenario,
+               PfNetspaceMode  mode)
+{
+  PfEngine *self;
+
+  g_return_val_if_fail (scenario != NULL, NULL);
+
+  self = g_object_new (PF_TYPE_ENGINE, NULL);
+  self->scenario = scenario;
+  self->requested_mode = mode;
+  return self;
+}
+
+/* Sets up the hosts' addresses and starts every service that does not
+ * start stopped. Nothing is recorded as a step yet. */
+gboolean
+pf_engine_start (PfEngine  *self,
+                 GError   **error)
+{
+  g_autofree PfIpv4 *addresses = NULL;
+  guint n_hosts;
+
+  g_return_val_if_fail (PF_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (!self->started, FALSE);
+
+  n_hosts = self->scenario->hosts->len;
+  addresses = g_new (PfIpv4, MAX (n_hosts, 1));
+  for (guint i = 0; i < n_hosts; i++)
+    addresses[i] = ((PfHost *) g_ptr_array_index (self->scenario->hosts, i))->address;
+
+  self->netspace = pf_netspace_new (self->requested_mode, addresses, n_hosts,
+                                    &self->fallback_reason, error);
+  if (self->netspace == NULL)
+    return FALSE;
+
+  g_signal_connect_object (self->netspace, "lost", G_CALLBACK (on_netspace_lost), self, 0);
+  self->start_time = g_get_real_time ();
+  self->started = TRUE;
+
+  self->capture = pf_netspace_open_capture (self->netspace, error);
+  if (self->capture == NULL && pf_netspace_get_mode (self->netspace) == PF_NETSPACE_MODE_EXACT)
+    return FALSE;
+  g_clear_error (error);
+
+  if (self->capture != NULL)
+    {
+      self->capture_buffer = g_malloc (CAPTURE_BUFFER_SIZE);
+      self->capture_source = g_socket_create_source (self->capture, G_IO_IN, NULL);
+      g_source_set_callback (self->capture_source, G_SOURCE_FUNC (on_capture_readable), self, NULL);
+      g_source_attach (self->capture_source, NULL);
+    }
+
+  for (guint i = 0; i < n_hosts; i++)
+    {
+      PfHost *host = g_ptr_array_index (self->scenario->hosts, i);
+
+      for (guint j = 0; j < host->services->len; j++)
+        {
+          PfService *service = g_ptr_array_index (host->services, j);
+
+          if (!service->stopped && !engine_start_service (self, service, error))
+            return FALSE;
+        }
+    }
+
+  engine_flush_pending (self);
+  return TRUE;
+}
+
+void
+pf_engine_step_async (PfEngine            *self,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  const PfStep *step;
+
+  g_return_if_fail (PF_IS_ENGINE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pf_engine_step_async);
+
+  if (!self->started)
+    {
+      g_task_return_new_error (task, PF_ENGINE_ERROR, PF_ENGINE_ERROR_FINISHED,
+                               "The run has not started.");
+      return;
+    }
+  if (self->task != NULL)
+    {
+      g_task_return_new_error (task, PF_ENGINE_ERROR, PF_ENGINE_ERROR_BUSY,
+                               "A step is already running.");
+      return;
+    }
+  if (pf_engine_is_finished (self))
+    {
+      g_task_return_new_error (task, PF_ENGINE_ERROR, PF_ENGINE_ERROR_FINISHED,
+                               "Every step has run.");
+      return;
+    }
+
+  self->task = g_steal_pointer (&task);
+  self->step = self->next_step;
+  self->action_done = TRUE;
+  self->deadline = g_get_monotonic_time () + STEP_TIMEOUT_MS * 1000;
+  step = g_ptr_array_index (self->scenario->steps, self->step);
+
+  engine_record (self, pf_event_new_step (engine_now (self), self->step, step->narration));
+  engine_release_held (self);
+
+  switch (step->action)
+    {
+    case PF_STEP_CONNECT:
+      action_connect (self, step);
+      break;
+
+    case PF_STEP_SEND:
+      /* Large transfers get time in proportion: 1 s per MiB on top. */
+      self->deadline += (gint64) g_bytes_get_size (step->data) * step->repeat;
+      action_send (self, step);
+      break;
+
+    case PF_STEP_EXPECT:
+      break;
+
+    case PF_STEP_CLOSE:
+      action_close (self, step);
+      break;
+
+    case PF_STEP_UDP:
+      action_udp (self, step);
+      break;
+
+    case PF_STEP_LOOKUP:
+      action_lookup (self, step);
+      break;
+
+    case PF_STEP_START:
+    case PF_STEP_STOP:
+      action_start_stop (self, step);
+      break;
+
+    case PF_STEP_WAIT:
+      self->action_done = FALSE;
+      self->deadline += step->milliseconds * 1000;
+      self->wait_id = g_timeout_add (step->milliseconds, on_wait_done, self);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  engine_poll_states (self);
+  self->settle_id = g_timeout_add (SETTLE_POLL_MS, on_settle_tick, self);
+  engine_check (self);
+}
+
+gboolean
+pf_engine_step_finish (PfEngine      *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (PF_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_run_step_done (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GError **error = user_data;
+
+  pf_engine_step_finish (PF_ENGINE (object), result, error);
+}
+
+/* Runs every remaining step on the thread-default main context. For the
+ * command line and the tests; the window steps one at a time. */
+gboolean
+pf_engine_run (PfEngine  *self,
+               GError   **error)
+{
+  g_return_val_if_fail (PF_IS_ENGINE (self), FALSE);
+
+  while (!pf_engine_is_finished (self))
+    {
+      g_autoptr(GError) local_error = NULL;
+      int step = self->next_step;
+
+      pf_engine_step_async (self, NULL, on_run_step_done, &local_error);
+      while (self->next_step == step && local_error == NULL)
+        g_main_context_iteration (NULL, TRUE);
+
+      /* Let the task's callback run. */
+      while (g_main_context_pending (NULL))
+        g_main_context_iteration (NULL, FALSE);
+
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/* Closes every socket and ends the private network. The timeline stays. */
+void
+pf_engine_stop (PfEngine *self)
+{
+  g_return_if_fail (PF_IS_ENGINE (self));
+
+  g_clear_handle_id (&self->settle_id, g_source_remove);
+  g_clear_handle_id (&self->wait_id, g_source_remove);
+  if (self->task != NULL)
+    {
+      g_autoptr(GTask) task = g_steal_pointer (&self->task);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The run was stopped.");
+    }
+
+  if (self->capture_source != NULL)
+    {
+      g_source_destroy (self->capture_source);
+      g_clear_pointer (&self->capture_source, g_source_unref);
+    }
+  if (self->capture != NULL)
+    g_socket_close (self->capture, NULL);
+  g_clear_object (&self->capture);
+
+  if (self->socks != NULL)
+    {
+      for (guint i = 0; i < self->socks->len; i++)
+        sock_release (g_ptr_array_index (self->socks, i));
+    }
+
+  g_clear_object (&self->netspace);
+}
+
+const PfScenario *
+pf_engine_get_scenario (PfEngine *self)
+{
+  g_return_val_if_fail (PF_IS_ENGINE (self), NULL);
+  return self->scenario;
+}
+
+PfTimeline *
+pf_engine_get_timeline (PfEngine *self)
+{
+  g_return_val_if_fail (PF_IS_ENGINE (self), NULL);
+  return self->timeline;
+}
+
+PfNetspace *
+pf_engine_get_netspace (PfEngine *self)
+{
+  g_return_val_if_fail (PF_IS_ENGINE (self), NULL);
+  return self->netspace;
+}
+
+const char *
+pf_engine_get_fallback_reason (PfEngine *self)
+{
+  g_return_val_if_fail (PF_IS_ENGINE (self), NULL);
+  return self->fallback_reason;
+}
+
+int
+pf_engine_get_next_step (PfEngine *self)
+{
+  g_return_val_if_fail (PF_IS_ENGINE (self), 0);
+  return self->next_step;
+}
+
+gboolean
+pf_engine_is_finished (PfEngine *self)
+{
+  g_return_val_if_fail (PF_IS_ENGINE (self), TRUE);
+  return self->next_step >= (int) self->scenario->steps->len;
+}
+
+guint
+pf_engine_get_n_failures (PfEngine *self)
+{
+  g_return_val_if_fail (PF_IS_ENGINE (self), 0);
+  return self->n_failures;
+}

@@ -1,0 +1,278 @@
+/* pf-netspace-loopback.c: loopback mode, addresses mapped into 127.0.0.0/8
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every address in 127.0.0.0/8 reaches lo without any privilege, so each
+ * host gets one of them and the sockets are made right here.
+ *
+ * Addresses: A.B.C.D becomes 127.B.C.D. Hosts are taken in the order
+ * given, in two passes: first every host whose 127.B.C.D is free takes
+ * it, then each remaining host (its 127.B.C.D is another host's, or one
+ * that real services use: 127.0.0.0, 127.0.0.1, 127.255.255.255) takes
+ * the next free address after it, wrapping inside 127.0.0.0/8. The same
+ * list in the same order always gives the same map.
+ *
+ * Ports: 1 to 1023 need privileges, so they become 8000 + port (80 is
+ * 8080, 25 is 8025); 0 (ephemeral) and 1024 and up stay as they are. A
+ * scenario port between 8001 and 9023 therefore reads back as a low port
+ * from pf_netspace_unmap_port (); scenarios should avoid that range.
+ */
+
+#define G_LOG_DOMAIN "pf-netspace-loopback"
+
+#include "config.h"
+
+#include "pf-netspace-loopback.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "pf-netspace-private.h"
+
+#define LOOPBACK_NET       0x7f000000u
+#define LOOPBACK_HOST_MASK 0x00ffffffu
+#define PORT_SHIFT         8000
+#define FIRST_FREE_PORT    1024
+
+struct _PfNetspaceLoopback
+{
+  PfNetspace  parent_instance;
+
+  GHashTable *to_real;     /* scenario PfIpv4 → real PfIpv4 */
+  GHashTable *to_scenario; /* real PfIpv4 → scenario PfIpv4 */
+};
+
+G_DEFINE_FINAL_TYPE (PfNetspaceLoopback, pf_netspace_loopback, PF_TYPE_NETSPACE)
+
+/* 127.0.0.0 and 127.255.255.255 (network and broadcast) and 127.0.0.1,
+ * where the machine's real services listen. */
+static gboolean
+is_reserved (PfIpv4 real)
+{
+  return real == LOOPBACK_NET ||
+         real == (LOOPBACK_NET | 1) ||
+         real == (LOOPBACK_NET | LOOPBACK_HOST_MASK);
+}
+
+static PfIpv4
+natural_address (PfIpv4 scenario)
+{
+  return LOOPBACK_NET | (scenario & LOOPBACK_HOST_MASK);
+}
+
+static gboolean
+is_free (PfNetspaceLoopback *self,
+         PfIpv4              real)
+{
+  return !is_reserved (real) &&
+         !g_hash_table_contains (self->to_scenario, GUINT_TO_POINTER (real));
+}
+
+/* The first free address after @real; there are at most
+ * PF_NETNS_MAX_ADDRESSES hosts, so one is always found. */
+static PfIpv4
+next_free_address (PfNetspaceLoopback *self,
+                   PfIpv4              real)
+{
+  do
+    real = LOOPBACK_NET | ((real + 1) & LOOPBACK_HOST_MASK);
+  while (!is_free (self, real));
+
+  return real;
+}
+
+static void
+assign (PfNetspaceLoopback *self,
+        PfIpv4              scenario,
+        PfIpv4              real)
+{
+  g_hash_table_insert (self->to_real, GUINT_TO_POINTER (scenario), GUINT_TO_POINTER (real));
+  g_hash_table_insert (self->to_scenario, GUINT_TO_POINTER (real), GUINT_TO_POINTER (scenario));
+}
+
+static void
+build_map (PfNetspaceLoopback *self)
+{
+  const PfIpv4 *addresses;
+  guint n_addresses;
+
+  addresses = pf_netspace_get_addresses (PF_NETSPACE (self), &n_addresses);
+
+  for (guint i = 0; i < n_addresses; i++)
+    if (is_free (self, natural_address (addresses[i])))
+      assign (self, addresses[i], natural_address (addresses[i]));
+
+  for (guint i = 0; i < n_addresses; i++)
+    if (!g_hash_table_contains (self->to_real, GUINT_TO_POINTER (addresses[i])))
+      assign (self, addresses[i], next_free_address (self, natural_address (addresses[i])));
+}
+
+static PfNetspaceMode
+pf_netspace_loopback_get_mode (PfNetspace *netspace)
+{
+  return PF_NETSPACE_MODE_LOOPBACK;
+}
+
+static const char *
+pf_netspace_loopback_get_description (PfNetspace *netspace)
+{
+  return _("loopback: addresses mapped into 127.0.0.0/8");
+}
+
+/* A host's address comes from the map. Any other address (a host that is
+ * not in the scenario, say) is mapped by the same rule but not recorded,
+ * so it never lands on a host's address. */
+static PfIpv4
+pf_netspace_loopback_map_address (PfNetspace *netspace,
+                                  PfIpv4      scenario_address)
+{
+  PfNetspaceLoopback *self = PF_NETSPACE_LOOPBACK (netspace);
+  gpointer real;
+  PfIpv4 natural;
+
+  if (g_hash_table_lookup_extended (self->to_real, GUINT_TO_POINTER (scenario_address),
+                                    NULL, &real))
+    return GPOINTER_TO_UINT (real);
+
+  natural = natural_address (scenario_address);
+  return is_free (self, natural) ? natural : next_free_address (self, natural);
+}
+
+/* Addresses that are no host's come back unchanged. */
+static PfIpv4
+pf_netspace_loopback_unmap_address (PfNetspace *netspace,
+                                    PfIpv4      real_address)
+{
+  PfNetspaceLoopback *self = PF_NETSPACE_LOOPBACK (netspace);
+  gpointer scenario;
+
+  if (g_hash_table_lookup_extended (self->to_scenario, GUINT_TO_POINTER (real_address),
+                                    NULL, &scenario))
+    return GPOINTER_TO_UINT (scenario);
+
+  return real_address;
+}
+
+static guint16
+pf_netspace_loopback_map_port (PfNetspace *netspace,
+                               guint16     scenario_port)
+{
+  if (scenario_port != 0 && scenario_port < FIRST_FREE_PORT)
+    return PORT_SHIFT + scenario_port;
+  return scenario_port;
+}
+
+static guint16
+pf_netspace_loopback_unmap_port (PfNetspace *netspace,
+                                 guint16     real_port)
+{
+  if (real_port > PORT_SHIFT && real_port < PORT_SHIFT + FIRST_FREE_PORT)
+    return real_port - PORT_SHIFT;
+  return real_port;
+}
+
+static GSocket *
+pf_netspace_loopback_create_socket (PfNetspace   *netspace,
+                                    GSocketType   type,
+                                    PfIpv4        scenario_address,
+                                    guint16       scenario_port,
+                                    GError      **error)
+{
+  struct sockaddr_in sin = { .sin_family = AF_INET };
+  int native_type = type == G_SOCKET_TYPE_STREAM ? SOCK_STREAM : SOCK_DGRAM;
+  int one = 1;
+  int errsv;
+  int fd;
+
+  fd = socket (AF_INET, native_type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0)
+    {
+      errsv = errno;
+      pf_netspace_set_socket_error (netspace, error, errsv, scenario_address, scenario_port);
+      return NULL;
+    }
+
+  /* As in the helper: listeners may rebind at once, UDP keeps the
+   * default so a busy port is reported. */
+  if (native_type == SOCK_STREAM)
+    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+
+  sin.sin_addr.s_addr = htonl (pf_netspace_map_address (netspace, scenario_address));
+  sin.sin_port = htons (pf_netspace_map_port (netspace, scenario_port));
+  if (bind (fd, (struct sockaddr *) &sin, sizeof sin) < 0)
+    {
+      errsv = errno;
+      close (fd);
+      pf_netspace_set_socket_error (netspace, error, errsv, scenario_address, scenario_port);
+      return NULL;
+    }
+
+  return pf_netspace_socket_from_fd (fd, error);
+}
+
+static void
+pf_netspace_loopback_finalize (GObject *object)
+{
+  PfNetspaceLoopback *self = PF_NETSPACE_LOOPBACK (object);
+
+  g_clear_pointer (&self->to_real, g_hash_table_unref);
+  g_clear_pointer (&self->to_scenario, g_hash_table_unref);
+
+  G_OBJECT_CLASS (pf_netspace_loopback_parent_class)->finalize (object);
+}
+
+static void
+pf_netspace_loopback_class_init (PfNetspaceLoopbackClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  PfNetspaceClass *netspace_class = PF_NETSPACE_CLASS (klass);
+
+  object_class->finalize = pf_netspace_loopback_finalize;
+
+  netspace_class->get_mode = pf_netspace_loopback_get_mode;
+  netspace_class->get_description = pf_netspace_loopback_get_description;
+  netspace_class->create_socket = pf_netspace_loopback_create_socket;
+  netspace_class->map_address = pf_netspace_loopback_map_address;
+  netspace_class->unmap_address = pf_netspace_loopback_unmap_address;
+  netspace_class->map_port = pf_netspace_loopback_map_port;
+  netspace_class->unmap_port = pf_netspace_loopback_unmap_port;
+}
+
+static void
+pf_netspace_loopback_init (PfNetspaceLoopback *self)
+{
+  self->to_real = g_hash_table_new (NULL, NULL);
+  self->to_scenario = g_hash_table_new (NULL, NULL);
+}
+
+/**
+ * pf_netspace_loopback_new:
+ *
+ * Never touches a namespace. Most callers want pf_netspace_new ().
+ *
+ * Returns: (transfer full): the netspace, or %NULL with
+ *   PF_NETSPACE_ERROR_INVALID_ADDRESS
+ */
+PfNetspaceLoopback *
+pf_netspace_loopback_new (const PfIpv4  *addresses,
+                          guint          n_addresses,
+                          GError       **error)
+{
+  g_autoptr(PfNetspaceLoopback) self = NULL;
+
+  g_return_val_if_fail (addresses != NULL || n_addresses == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (PF_TYPE_NETSPACE_LOOPBACK, NULL);
+
+  if (!pf_netspace_set_addresses (PF_NETSPACE (self), addresses, n_addresses, error))
+    return NULL;
+
+  build_map (self);
+
+  return g_steal_pointer (&self);
+}

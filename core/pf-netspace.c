@@ -1,0 +1,550 @@
+/* pf-netspace.c: where the scenario's sockets live
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "pf-netspace"
+
+#include "config.h"
+
+#include "pf-netspace.h"
+
+#include <errno.h>
+#include <string.h>
+#include <netpacket/packet.h>
+#include <sys/socket.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "pf-netns-protocol.h"
+#include "pf-netspace-loopback.h"
+#include "pf-netspace-namespace.h"
+#include "pf-netspace-private.h"
+
+typedef struct
+{
+  GArray *addresses; /* PfIpv4, scenario order, no duplicates */
+} PfNetspacePrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (PfNetspace, pf_netspace, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (pf-netspace-error-quark, pf_netspace_error)
+
+enum {
+  LOST,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static PfIpv4
+pf_netspace_real_map_address (PfNetspace *self,
+                              PfIpv4      address)
+{
+  return address;
+}
+
+static guint16
+pf_netspace_real_map_port (PfNetspace *self,
+                           guint16     port)
+{
+  return port;
+}
+
+static GSocket *
+pf_netspace_real_open_capture (PfNetspace  *self,
+                               GError     **error)
+{
+  return NULL;
+}
+
+/* "Cause, so Packet Flow uses loopback …": the error's sentence becomes
+ * the first half of the reason shown to the user. */
+static char *
+fallback_reason (const GError *error)
+{
+  g_autofree char *cause = g_strdup (error->message);
+  gsize len = strlen (cause);
+
+  if (len > 0 && cause[len - 1] == '.')
+    cause[len - 1] = '\0';
+
+  return g_strdup_printf (_("%s, so Packet Flow uses loopback addresses and models the segments."),
+                          cause);
+}
+
+static void
+pf_netspace_finalize (GObject *object)
+{
+  PfNetspace *self = PF_NETSPACE (object);
+  PfNetspacePrivate *priv = pf_netspace_get_instance_private (self);
+
+  g_clear_pointer (&priv->addresses, g_array_unref);
+
+  G_OBJECT_CLASS (pf_netspace_parent_class)->finalize (object);
+}
+
+static void
+pf_netspace_class_init (PfNetspaceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = pf_netspace_finalize;
+
+  klass->map_address = pf_netspace_real_map_address;
+  klass->unmap_address = pf_netspace_real_map_address;
+  klass->map_port = pf_netspace_real_map_port;
+  klass->unmap_port = pf_netspace_real_map_port;
+  klass->open_capture = pf_netspace_real_open_capture;
+
+  /**
+   * PfNetspace::lost:
+   * @error: what happened, as a sentence (PF_NETSPACE_ERROR_LOST)
+   *
+   * The private network's helper went away during a run. Sockets already
+   * handed out keep working; new ones cannot be made.
+   */
+  signals[LOST] =
+    g_signal_new ("lost",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  G_STRUCT_OFFSET (PfNetspaceClass, lost),
+                  NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+pf_netspace_init (PfNetspace *self)
+{
+  PfNetspacePrivate *priv = pf_netspace_get_instance_private (self);
+
+  priv->addresses = g_array_new (FALSE, FALSE, sizeof (PfIpv4));
+}
+
+/* Private API for the backends */
+
+gboolean
+pf_netspace_set_addresses (PfNetspace    *self,
+                           const PfIpv4  *addresses,
+                           guint          n_addresses,
+                           GError       **error)
+{
+  PfNetspacePrivate *priv = pf_netspace_get_instance_private (self);
+
+  g_return_val_if_fail (PF_IS_NETSPACE (self), FALSE);
+  g_return_val_if_fail (addresses != NULL || n_addresses == 0, FALSE);
+
+  g_array_set_size (priv->addresses, 0);
+
+  for (guint i = 0; i < n_addresses; i++)
+    {
+      char text[PF_IPV4_STRLEN];
+
+      pf_ipv4_format (addresses[i], text);
+
+      if ((addresses[i] >> 24) == 0 || addresses[i] >= 0xe0000000u)
+        {
+          g_set_error (error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_INVALID_ADDRESS,
+                       _("%s cannot be the address of a host."), text);
+          return FALSE;
+        }
+
+      if (pf_netspace_has_address (self, addresses[i]))
+        continue;
+
+      if (priv->addresses->len >= PF_NETNS_MAX_ADDRESSES)
+        {
+          g_set_error (error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_INVALID_ADDRESS,
+                       _("A scenario can have at most %u host addresses."),
+                       PF_NETNS_MAX_ADDRESSES);
+          return FALSE;
+        }
+
+      g_array_append_val (priv->addresses, addresses[i]);
+    }
+
+  return TRUE;
+}
+
+const PfIpv4 *
+pf_netspace_get_addresses (PfNetspace *self,
+                           guint      *out_n_addresses)
+{
+  PfNetspacePrivate *priv = pf_netspace_get_instance_private (self);
+
+  g_return_val_if_fail (PF_IS_NETSPACE (self), NULL);
+
+  if (out_n_addresses != NULL)
+    *out_n_addresses = priv->addresses->len;
+  return (const PfIpv4 *) (gpointer) priv->addresses->data;
+}
+
+gboolean
+pf_netspace_has_address (PfNetspace *self,
+                         PfIpv4      scenario_address)
+{
+  PfNetspacePrivate *priv = pf_netspace_get_instance_private (self);
+
+  for (guint i = 0; i < priv->addresses->len; i++)
+    if (g_array_index (priv->addresses, PfIpv4, i) == scenario_address)
+      return TRUE;
+  return FALSE;
+}
+
+/* One sentence for a socket () or bind () that failed with @errsv,
+ * naming the scenario's address and port, and the real ones when the
+ * backend maps them elsewhere. */
+void
+pf_netspace_set_socket_error (PfNetspace  *self,
+                              GError     **error,
+                              int          errsv,
+                              PfIpv4       scenario_address,
+                              guint16      scenario_port)
+{
+  PfIpv4 real_address = pf_netspace_map_address (self, scenario_address);
+  guint16 real_port = pf_netspace_map_port (self, scenario_port);
+  gboolean mapped = real_address != scenario_address || real_port != scenario_port;
+  GIOErrorEnum code = g_io_error_from_errno (errsv);
+  char address[PF_IPV4_STRLEN];
+  char real[PF_IPV4_STRLEN];
+
+  pf_ipv4_format (scenario_address, address);
+  pf_ipv4_format (real_address, real);
+
+  switch (errsv)
+    {
+    case EADDRINUSE:
+      if (scenario_port == 0)
+        g_set_error (error, G_IO_ERROR, code,
+                     _("No free port is left on %s."), address);
+      else if (mapped)
+        g_set_error (error, G_IO_ERROR, code,
+                     _("Port %u on %s is already in use (it is port %u on %s on this computer)."),
+                     scenario_port, address, real_port, real);
+      else
+        g_set_error (error, G_IO_ERROR, code,
+                     _("Port %u on %s is already in use."), scenario_port, address);
+      break;
+
+    case EADDRNOTAVAIL:
+      g_set_error (error, G_IO_ERROR, code,
+                   _("The address %s cannot be used here."), address);
+      break;
+
+    case EACCES:
+    case EPERM:
+      g_set_error (error, G_IO_ERROR, code,
+                   _("Port %u on %s needs privileges that Packet Flow does not have."),
+                   real_port, real);
+      break;
+
+    case EMFILE:
+    case ENFILE:
+    case ENOBUFS:
+    case ENOMEM:
+      g_set_error (error, G_IO_ERROR, code,
+                   _("Packet Flow has too many sockets open to open another on %s."),
+                   address);
+      break;
+
+    default:
+      g_set_error (error, G_IO_ERROR, code,
+                   _("A socket on %s port %u could not be opened: %s."),
+                   address, scenario_port, g_strerror (errsv));
+      break;
+    }
+}
+
+/* Takes @fd, even on failure (GSocket closes it). */
+GSocket *
+pf_netspace_socket_from_fd (int      fd,
+                            GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  GSocket *socket;
+
+  socket = g_socket_new_from_fd (fd, &local_error);
+  if (socket == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, local_error->code,
+                   _("A new socket could not be used: %s."), local_error->message);
+      return NULL;
+    }
+
+  /* The descriptor is non-blocking already; this makes GSocket's own
+   * calls return G_IO_ERROR_WOULD_BLOCK instead of waiting. */
+  g_socket_set_blocking (socket, FALSE);
+  return socket;
+}
+
+void
+pf_netspace_emit_lost (PfNetspace   *self,
+                       const GError *error)
+{
+  g_return_if_fail (PF_IS_NETSPACE (self));
+  g_return_if_fail (error != NULL);
+
+  g_signal_emit (self, signals[LOST], 0, error);
+}
+
+/* Public API */
+
+const char *
+pf_netspace_mode_to_string (PfNetspaceMode mode)
+{
+  switch (mode)
+    {
+    case PF_NETSPACE_MODE_AUTO:
+      return "auto";
+    case PF_NETSPACE_MODE_EXACT:
+      return "exact";
+    case PF_NETSPACE_MODE_LOOPBACK:
+      return "loopback";
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+gboolean
+pf_netspace_mode_from_string (const char     *text,
+                              PfNetspaceMode *out_mode)
+{
+  static const PfNetspaceMode modes[] = {
+    PF_NETSPACE_MODE_AUTO, PF_NETSPACE_MODE_EXACT, PF_NETSPACE_MODE_LOOPBACK,
+  };
+
+  g_return_val_if_fail (out_mode != NULL, FALSE);
+
+  if (text == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      if (g_str_equal (text, pf_netspace_mode_to_string (modes[i])))
+        {
+          *out_mode = modes[i];
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+/**
+ * pf_netspace_new:
+ * @mode: AUTO tries exact mode and falls back to loopback; EXACT fails
+ *   when exact mode is not available; LOOPBACK never tries exact mode
+ * @addresses: (array length=n_addresses): every host's address
+ * @n_addresses: how many; duplicates are allowed and count once
+ * @out_fallback_reason: (out) (optional) (transfer full): set to a
+ *   sentence for the user when AUTO fell back to loopback, else to %NULL
+ * @error: a PF_NETSPACE_ERROR
+ *
+ * Returns: (transfer full): the netspace, or %NULL with @error set
+ */
+PfNetspace *
+pf_netspace_new (PfNetspaceMode   mode,
+                 const PfIpv4    *addresses,
+                 guint            n_addresses,
+                 char           **out_fallback_reason,
+                 GError         **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  PfNetspaceNamespace *exact;
+
+  g_return_val_if_fail (mode == PF_NETSPACE_MODE_AUTO ||
+                        mode == PF_NETSPACE_MODE_EXACT ||
+                        mode == PF_NETSPACE_MODE_LOOPBACK, NULL);
+  g_return_val_if_fail (addresses != NULL || n_addresses == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (out_fallback_reason != NULL)
+    *out_fallback_reason = NULL;
+
+  if (mode == PF_NETSPACE_MODE_LOOPBACK)
+    return PF_NETSPACE (pf_netspace_loopback_new (addresses, n_addresses, error));
+
+  exact = pf_netspace_namespace_new (addresses, n_addresses, &local_error);
+  if (exact != NULL)
+    return PF_NETSPACE (exact);
+
+  if (g_error_matches (local_error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_INVALID_ADDRESS))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  if (mode == PF_NETSPACE_MODE_EXACT)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  _("Exact mode is not available. "));
+      return NULL;
+    }
+
+  g_debug ("Exact mode is not available, using loopback: %s", local_error->message);
+
+  if (out_fallback_reason != NULL)
+    *out_fallback_reason = fallback_reason (local_error);
+
+  return PF_NETSPACE (pf_netspace_loopback_new (addresses, n_addresses, error));
+}
+
+/* EXACT or LOOPBACK, never AUTO. */
+PfNetspaceMode
+pf_netspace_get_mode (PfNetspace *self)
+{
+  g_return_val_if_fail (PF_IS_NETSPACE (self), PF_NETSPACE_MODE_LOOPBACK);
+
+  return PF_NETSPACE_GET_CLASS (self)->get_mode (self);
+}
+
+/* "exact: private network namespace", for the badge and the CLI. */
+const char *
+pf_netspace_get_description (PfNetspace *self)
+{
+  g_return_val_if_fail (PF_IS_NETSPACE (self), NULL);
+
+  return PF_NETSPACE_GET_CLASS (self)->get_description (self);
+}
+
+/**
+ * pf_netspace_create_socket:
+ * @type: %G_SOCKET_TYPE_STREAM (TCP) or %G_SOCKET_TYPE_DATAGRAM (UDP)
+ * @scenario_address: one of the netspace's host addresses
+ * @scenario_port: the port, or 0 for an ephemeral one
+ *
+ * Returns: (transfer full): a non-blocking IPv4 socket bound to the
+ *   address and port as the backend maps them (stream sockets have
+ *   SO_REUSEADDR), or %NULL with a G_IO_ERROR whose message names the
+ *   scenario's address and port
+ */
+GSocket *
+pf_netspace_create_socket (PfNetspace   *self,
+                           GSocketType   type,
+                           PfIpv4        scenario_address,
+                           guint16       scenario_port,
+                           GError      **error)
+{
+  g_return_val_if_fail (PF_IS_NETSPACE (self), NULL);
+  g_return_val_if_fail (type == G_SOCKET_TYPE_STREAM || type == G_SOCKET_TYPE_DATAGRAM, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!pf_netspace_has_address (self, scenario_address))
+    {
+      char text[PF_IPV4_STRLEN];
+
+      pf_ipv4_format (scenario_address, text);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("%s is not the address of any host in this scenario."), text);
+      return NULL;
+    }
+
+  return PF_NETSPACE_GET_CLASS (self)->create_socket (self, type, scenario_address,
+                                                      scenario_port, error);
+}
+
+/**
+ * pf_netspace_open_capture:
+ *
+ * Exact mode: an AF_PACKET socket (SOCK_DGRAM, ETH_P_ALL) bound to lo in
+ * the private network. Read it with pf_netspace_capture_receive ().
+ * Loopback mode: %NULL without an error, there is no capture.
+ *
+ * Returns: (transfer full) (nullable): the capture socket
+ */
+GSocket *
+pf_netspace_open_capture (PfNetspace  *self,
+                          GError     **error)
+{
+  g_return_val_if_fail (PF_IS_NETSPACE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return PF_NETSPACE_GET_CLASS (self)->open_capture (self, error);
+}
+
+/**
+ * pf_netspace_capture_receive:
+ * @capture: a socket from pf_netspace_open_capture ()
+ * @buf: where the frame goes: the IPv4 (or IPv6) header onwards, as the
+ *   socket is SOCK_DGRAM; a frame longer than @size is cut at @size, so
+ *   pass 65536 bytes to be safe (lo's MTU)
+ *
+ * Reads one frame. On lo the kernel shows every segment twice, leaving
+ * and arriving; only the leaving copy (PACKET_OUTGOING) is kept, so each
+ * segment is seen once. The helper already filters in the kernel; this
+ * checks again.
+ *
+ * Returns: the frame's length; 0 when a frame was read and dropped (read
+ *   again); -1 with @error set, %G_IO_ERROR_WOULD_BLOCK when nothing is
+ *   waiting (the socket is non-blocking; wait for %G_IO_IN)
+ */
+gssize
+pf_netspace_capture_receive (GSocket  *capture,
+                             guint8   *buf,
+                             gsize     size,
+                             GError  **error)
+{
+  struct sockaddr_ll from;
+  socklen_t from_len = sizeof from;
+  gssize len;
+
+  g_return_val_if_fail (G_IS_SOCKET (capture), -1);
+  g_return_val_if_fail (buf != NULL || size == 0, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  memset (&from, 0, sizeof from);
+  do
+    len = recvfrom (g_socket_get_fd (capture), buf, size, 0,
+                    (struct sockaddr *) &from, &from_len);
+  while (len < 0 && errno == EINTR);
+
+  if (len < 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   _("The capture could not be read: %s."), g_strerror (errsv));
+      return -1;
+    }
+
+  if (from.sll_family != AF_PACKET || from.sll_pkttype != PACKET_OUTGOING)
+    return 0;
+
+  return len;
+}
+
+PfIpv4
+pf_netspace_map_address (PfNetspace *self,
+                         PfIpv4      scenario_address)
+{
+  g_return_val_if_fail (PF_IS_NETSPACE (self), scenario_address);
+
+  return PF_NETSPACE_GET_CLASS (self)->map_address (self, scenario_address);
+}
+
+PfIpv4
+pf_netspace_unmap_address (PfNetspace *self,
+                           PfIpv4      real_address)
+{
+  g_return_val_if_fail (PF_IS_NETSPACE (self), real_address);
+
+  return PF_NETSPACE_GET_CLASS (self)->unmap_address (self, real_address);
+}
+
+guint16
+pf_netspace_map_port (PfNetspace *self,
+                      guint16     scenario_port)
+{
+  g_return_val_if_fail (PF_IS_NETSPACE (self), scenario_port);
+
+  return PF_NETSPACE_GET_CLASS (self)->map_port (self, scenario_port);
+}
+
+guint16
+pf_netspace_unmap_port (PfNetspace *self,
+                        guint16     real_port)
+{
+  g_return_val_if_fail (PF_IS_NETSPACE (self), real_port);
+
+  return PF_NETSPACE_GET_CLASS (self)->unmap_port (self, real_port);
+}

@@ -1,0 +1,183 @@
+/* pf-packet.h: one IPv4 segment or datagram, captured or modelled
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib-object.h>
+
+#include "pf-address.h"
+
+G_BEGIN_DECLS
+
+#define PF_TYPE_PACKET  (pf_packet_get_type ())
+#define PF_PACKET_ERROR (pf_packet_error_quark ())
+
+typedef enum
+{
+  PF_PACKET_ERROR_TRUNCATED,    /* fewer bytes than the headers announce */
+  PF_PACKET_ERROR_MALFORMED,    /* a length field that cannot be right */
+  PF_PACKET_ERROR_UNSUPPORTED,  /* not IPv4 */
+} PfPacketError;
+
+typedef enum
+{
+  PF_PACKET_ORIGIN_CAPTURED,    /* decoded from bytes the kernel sent */
+  PF_PACKET_ORIGIN_MODELLED,    /* synthesized from socket events */
+} PfPacketOrigin;
+
+/* What a checksum field held when the packet was decoded. */
+typedef enum
+{
+  PF_CHECKSUM_UNCHECKED,  /* fragments, protocols other than TCP and UDP,
+                           * a UDP checksum of 0 (none) */
+  PF_CHECKSUM_GOOD,
+  PF_CHECKSUM_BAD,
+  PF_CHECKSUM_OFFLOADED,  /* only the pseudo-header sum: the kernel left the
+                           * rest to the network device, as it always does
+                           * on lo */
+} PfChecksumStatus;
+
+enum
+{
+  PF_TCP_FIN = 0x01,
+  PF_TCP_SYN = 0x02,
+  PF_TCP_RST = 0x04,
+  PF_TCP_PSH = 0x08,
+  PF_TCP_ACK = 0x10,
+  PF_TCP_URG = 0x20,
+  PF_TCP_ECE = 0x40,
+  PF_TCP_CWR = 0x80,
+};
+
+#define PF_IP_PROTOCOL_ICMP 1
+#define PF_IP_PROTOCOL_TCP  6
+#define PF_IP_PROTOCOL_UDP  17
+
+/* 40 bytes of TCP options hold at most four SACK blocks. */
+#define PF_PACKET_MAX_SACK_BLOCKS 4
+/* Payload sizes that always fit a 65535-byte datagram, options included. */
+#define PF_PACKET_MAX_TCP_PAYLOAD (65535 - 20 - 60)
+#define PF_PACKET_MAX_UDP_PAYLOAD (65535 - 20 - 8)
+
+typedef struct
+{
+  guint32 left;
+  guint32 right;
+} PfSackBlock;
+
+/* PfPacket: a reference-counted boxed struct with public fields, so
+ * thousands of them cost little and read simply.
+ *
+ * The fields are read-only once the packet is shared (given to a list
+ * model, a signal, another thread). Until then its creator may set them:
+ * the engine sets time_us after decoding, the model sets ip_id or options
+ * on a packet it synthesized. After changing option fields by hand, call
+ * pf_packet_update_lengths() so data_offset and total_length follow.
+ *
+ * Fields that do not apply are zero: no ports for ICMP, no TCP fields for
+ * UDP. For a fragment, payload holds every byte after the IPv4 header (the
+ * TCP or UDP header too, in the first fragment); the ports and TCP fields
+ * of a first fragment are decoded for display when its header is whole. */
+typedef struct _PfPacket PfPacket;
+
+struct _PfPacket
+{
+  gint64           time_us;          /* monotonic µs; set by the engine */
+  PfPacketOrigin   origin;
+
+  /* IPv4 */
+  PfIpv4           src;              /* host byte order */
+  PfIpv4           dst;
+  guint8           tos;
+  guint8           ttl;
+  guint8           protocol;         /* PF_IP_PROTOCOL_TCP, _UDP, other */
+  guint16          ip_id;
+  guint16          total_length;
+  gboolean         dont_fragment;
+  gboolean         more_fragments;
+  guint16          fragment_offset;  /* in bytes */
+  PfChecksumStatus ip_checksum;
+
+  /* TCP and UDP */
+  guint16          sport;
+  guint16          dport;
+  PfChecksumStatus l4_checksum;
+
+  /* TCP */
+  guint32          seq;
+  guint32          ack;
+  guint8           flags;            /* PF_TCP_* */
+  guint8           data_offset;      /* header length in 32-bit words */
+  guint16          window;           /* the raw field, not yet scaled */
+  guint16          urgent_pointer;
+
+  /* TCP options */
+  guint16          mss;              /* 0: absent */
+  gint8            wscale;           /* -1: absent; at most 14 (RFC 7323) */
+  gboolean         sack_permitted;
+  gboolean         has_timestamps;
+  guint32          ts_val;
+  guint32          ts_ecr;
+  guint            n_sack_blocks;
+  PfSackBlock      sack_blocks[PF_PACKET_MAX_SACK_BLOCKS];
+
+  GBytes          *payload;          /* never NULL; empty without data */
+  GBytes          *raw;              /* captured: the datagram's bytes as
+                                      * captured, up to total_length;
+                                      * modelled: NULL */
+};
+
+GQuark       pf_packet_error_quark        (void);
+GType        pf_packet_get_type           (void) G_GNUC_CONST;
+
+PfPacket    *pf_packet_ref                (PfPacket       *packet);
+void         pf_packet_unref              (PfPacket       *packet);
+
+PfPacket    *pf_packet_decode_ipv4        (const guint8   *data,
+                                           gsize           len,
+                                           GError        **error);
+
+PfPacket    *pf_packet_new_tcp            (PfIpv4          src,
+                                           guint16         sport,
+                                           PfIpv4          dst,
+                                           guint16         dport,
+                                           guint32         seq,
+                                           guint32         ack,
+                                           guint8          flags,
+                                           guint16         window,
+                                           const guint8   *payload,
+                                           gsize           payload_len);
+PfPacket    *pf_packet_new_udp            (PfIpv4          src,
+                                           guint16         sport,
+                                           PfIpv4          dst,
+                                           guint16         dport,
+                                           const guint8   *payload,
+                                           gsize           payload_len);
+void         pf_packet_set_syn_options    (PfPacket       *packet,
+                                           guint16         mss,
+                                           gint8           wscale,
+                                           gboolean        sack_permitted,
+                                           guint32         ts_val,
+                                           guint32         ts_ecr);
+void         pf_packet_set_timestamps     (PfPacket       *packet,
+                                           guint32         ts_val,
+                                           guint32         ts_ecr);
+void         pf_packet_update_lengths     (PfPacket       *packet);
+
+GBytes      *pf_packet_encode_ipv4        (const PfPacket *packet);
+GBytes      *pf_packet_get_bytes          (const PfPacket *packet);
+
+guint        pf_packet_get_payload_length (const PfPacket *packet);
+PfFourTuple  pf_packet_get_four_tuple     (const PfPacket *packet);
+gboolean     pf_packet_is_fragment        (const PfPacket *packet);
+const char  *pf_packet_kind               (const PfPacket *packet);
+
+char        *pf_packet_flags_to_string    (guint8          flags);
+char        *pf_packet_payload_excerpt    (const PfPacket *packet,
+                                           gsize           max_chars);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PfPacket, pf_packet_unref)
+
+G_END_DECLS
