@@ -248,12 +248,18 @@ engine_poll_states (PfEngine *self)
     sock_poll_state (g_ptr_array_index (self->socks, i));
 }
 
+/* The addresses as the kernel has them (getsockname, getpeername). Not
+ * for a socket whose connect is pending: GLib's getpeername wrapper would
+ * collect the connect's result, and with it a refusal. */
 static void
 sock_read_names (PfSock *sock)
 {
   g_autoptr(GSocketAddress) local = g_socket_get_local_address (sock->socket, NULL);
-  g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (sock->socket, NULL);
+  g_autoptr(GSocketAddress) remote = NULL;
   struct sockaddr_in sin;
+
+  if (!sock->connecting)
+    remote = g_socket_get_remote_address (sock->socket, NULL);
 
   if (local != NULL && g_socket_address_to_native (local, &sin, sizeof sin, NULL))
     {
@@ -719,6 +725,43 @@ sock_flush (PfSock *sock)
 /* Connecting */
 
 static void
+conn_failed (PfConn       *conn,
+             const GError *error)
+{
+  PfSock *client = conn->client;
+  PfEngine *self = client->engine;
+  gboolean refused = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  char target[PF_ENDPOINT_STRLEN];
+  g_autofree char *message = NULL;
+
+  pf_endpoint_format (&client->tuple.dst, target);
+  conn->refused = TRUE;
+  client->connecting = FALSE;
+  client->eof = client->shut = TRUE;
+
+  if (refused)
+    message = g_strdup_printf ("Connection refused: nothing listens on %s, so its kernel "
+                               "answered the SYN with a reset.", target);
+  else
+    message = g_strdup_printf ("%s could not connect to %s: %s.",
+                               client->host->name, target, error->message);
+
+  engine_record_error (self, client->host, &client->tuple,
+                       refused ? "ECONNREFUSED" : "ERROR", message);
+  if (!conn->expect_refusal || !refused)
+    self->n_failures++;
+
+  if (engine_models (self))
+    {
+      pf_tcp_model_refused (conn->model, self->modelled);
+      engine_stamp_modelled (self);
+    }
+
+  sock_poll_state (client);
+  sock_release (client);
+}
+
+static void
 conn_connected (PfConn *conn)
 {
   PfSock *client = conn->client;
@@ -729,35 +772,7 @@ conn_connected (PfConn *conn)
 
   if (!g_socket_check_connect_result (client->socket, &error))
     {
-      char target[PF_ENDPOINT_STRLEN];
-      g_autofree char *message = NULL;
-
-      pf_endpoint_format (&client->tuple.dst, target);
-      conn->refused = TRUE;
-      client->eof = client->shut = TRUE;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
-        message = g_strdup_printf ("Connection refused: nothing listens on %s, so its kernel "
-                                   "answered the SYN with a reset.", target);
-      else
-        message = g_strdup_printf ("%s could not connect to %s: %s.",
-                                   client->host->name, target, error->message);
-
-      engine_record_error (self, client->host, &client->tuple,
-                           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
-                           ? "ECONNREFUSED" : "ERROR",
-                           message);
-      if (!conn->expect_refusal)
-        self->n_failures++;
-
-      if (engine_models (self))
-        {
-          pf_tcp_model_refused (conn->model, self->modelled);
-          engine_stamp_modelled (self);
-        }
-
-      sock_poll_state (client);
-      sock_release (client);
+      conn_failed (conn, error);
       return;
     }
 
@@ -1210,6 +1225,7 @@ action_connect (PfEngine     *self,
 
   if (g_socket_connect (socket, address, NULL, &error))
     {
+      sock->connecting = FALSE;
       sock_read_names (sock);
       conn->model = pf_tcp_model_new (&sock->tuple);
       conn_connected (conn);
@@ -1225,8 +1241,7 @@ action_connect (PfEngine     *self,
     {
       sock_read_names (sock);
       conn->model = pf_tcp_model_new (&sock->tuple);
-      sock->connecting = FALSE;
-      conn_connected (conn);
+      conn_failed (conn, error);
     }
 }
 
@@ -1680,6 +1695,31 @@ pf_engine_init (PfEngine *self)
   self->step = -1;
 }
 
+/* Every port the scenario names, so loopback mode moves none onto them. */
+static void
+engine_reserve_ports (PfEngine *self)
+{
+  g_autoptr(GArray) ports = g_array_new (FALSE, FALSE, sizeof (guint16));
+
+  for (guint i = 0; i < self->scenario->hosts->len; i++)
+    {
+      PfHost *host = g_ptr_array_index (self->scenario->hosts, i);
+
+      for (guint j = 0; j < host->services->len; j++)
+        g_array_append_val (ports, ((PfService *) g_ptr_array_index (host->services, j))->port);
+    }
+
+  for (guint i = 0; i < self->scenario->steps->len; i++)
+    {
+      PfStep *step = g_ptr_array_index (self->scenario->steps, i);
+
+      g_array_append_val (ports, step->port);
+      g_array_append_val (ports, step->source_port);
+    }
+
+  pf_netspace_reserve_ports (self->netspace, (const guint16 *) ports->data, ports->len);
+}
+
 /* Public API */
 
 /**
@@ -1723,6 +1763,7 @@ pf_engine_start (PfEngine  *self,
   if (self->netspace == NULL)
     return FALSE;
 
+  engine_reserve_ports (self);
   g_signal_connect_object (self->netspace, "lost", G_CALLBACK (on_netspace_lost), self, 0);
   self->start_time = g_get_real_time ();
   self->started = TRUE;

@@ -42,8 +42,11 @@
 /* PfNetnsRequest.op */
 enum
 {
-  PF_NETNS_OP_SOCKET  = 1,  /* a socket bound to address:port */
-  PF_NETNS_OP_CAPTURE = 2,  /* an AF_PACKET socket on lo, outgoing frames */
+  PF_NETNS_OP_SOCKET    = 1,  /* a socket bound to address:port */
+  PF_NETNS_OP_CAPTURE   = 2,  /* an AF_PACKET socket on lo, outgoing frames */
+  PF_NETNS_OP_SOCK_DIAG = 3,  /* a NETLINK_SOCK_DIAG socket (the kernel's socket
+                               * table); helpers older than this op refuse
+                               * it as any unknown op: ERROR, EPROTO */
 };
 
 /* PfNetnsRequest.socket_type */

@@ -13,9 +13,12 @@
  * list in the same order always gives the same map.
  *
  * Ports: 1 to 1023 need privileges, so they become 8000 + port (80 is
- * 8080, 25 is 8025); 0 (ephemeral) and 1024 and up stay as they are. A
- * scenario port between 8001 and 9023 therefore reads back as a low port
- * from pf_netspace_unmap_port (); scenarios should avoid that range.
+ * 8080, 25 is 8025); 0 (ephemeral) and 1024 and up stay as they are.
+ * The map stays one to one: a port the scenario itself uses (given by
+ * pf_netspace_reserve_ports ()) is never the image of a low port, so a
+ * scenario that talks to 80 and to 8080 gets 80 → 8081, and 8080 stays
+ * 8080. Each low port takes the first free port from 8000 + port up, in
+ * the order they are first asked for.
  */
 
 #define G_LOG_DOMAIN "pf-netspace-loopback"
@@ -32,6 +35,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "pf-netspace-private.h"
+#include "pf-sock-diag.h"
 
 #define LOOPBACK_NET       0x7f000000u
 #define LOOPBACK_HOST_MASK 0x00ffffffu
@@ -44,6 +48,9 @@ struct _PfNetspaceLoopback
 
   GHashTable *to_real;     /* scenario PfIpv4 → real PfIpv4 */
   GHashTable *to_scenario; /* real PfIpv4 → scenario PfIpv4 */
+  GHashTable *reserved;    /* ports of 1024 and up the scenario uses */
+  GHashTable *port_to_real;
+  GHashTable *port_to_scenario;
 };
 
 G_DEFINE_FINAL_TYPE (PfNetspaceLoopback, pf_netspace_loopback, PF_TYPE_NETSPACE)
@@ -157,21 +164,66 @@ pf_netspace_loopback_unmap_address (PfNetspace *netspace,
   return real_address;
 }
 
+static void
+pf_netspace_loopback_reserve_ports (PfNetspace    *netspace,
+                                    const guint16 *ports,
+                                    guint          n_ports)
+{
+  PfNetspaceLoopback *self = PF_NETSPACE_LOOPBACK (netspace);
+
+  for (guint i = 0; i < n_ports; i++)
+    {
+      if (ports[i] >= FIRST_FREE_PORT)
+        g_hash_table_add (self->reserved, GUINT_TO_POINTER (ports[i]));
+    }
+}
+
+static gboolean
+port_is_taken (PfNetspaceLoopback *self,
+               guint               port)
+{
+  return g_hash_table_contains (self->reserved, GUINT_TO_POINTER (port)) ||
+         g_hash_table_contains (self->port_to_scenario, GUINT_TO_POINTER (port));
+}
+
 static guint16
 pf_netspace_loopback_map_port (PfNetspace *netspace,
                                guint16     scenario_port)
 {
-  if (scenario_port != 0 && scenario_port < FIRST_FREE_PORT)
-    return PORT_SHIFT + scenario_port;
-  return scenario_port;
+  PfNetspaceLoopback *self = PF_NETSPACE_LOOPBACK (netspace);
+  gpointer real;
+  guint port;
+
+  if (scenario_port == 0 || scenario_port >= FIRST_FREE_PORT)
+    return scenario_port;
+
+  if (g_hash_table_lookup_extended (self->port_to_real, GUINT_TO_POINTER (scenario_port),
+                                    NULL, &real))
+    return GPOINTER_TO_UINT (real);
+
+  /* At most 1023 low ports and as many reserved ones: a free port is
+   * always found below 65536. */
+  for (port = PORT_SHIFT + scenario_port; port_is_taken (self, port); port++)
+    ;
+  g_assert (port <= G_MAXUINT16);
+
+  g_hash_table_insert (self->port_to_real, GUINT_TO_POINTER (scenario_port),
+                       GUINT_TO_POINTER (port));
+  g_hash_table_insert (self->port_to_scenario, GUINT_TO_POINTER (port),
+                       GUINT_TO_POINTER (scenario_port));
+  return port;
 }
 
 static guint16
 pf_netspace_loopback_unmap_port (PfNetspace *netspace,
                                  guint16     real_port)
 {
-  if (real_port > PORT_SHIFT && real_port < PORT_SHIFT + FIRST_FREE_PORT)
-    return real_port - PORT_SHIFT;
+  PfNetspaceLoopback *self = PF_NETSPACE_LOOPBACK (netspace);
+  gpointer scenario;
+
+  if (g_hash_table_lookup_extended (self->port_to_scenario, GUINT_TO_POINTER (real_port),
+                                    NULL, &scenario))
+    return GPOINTER_TO_UINT (scenario);
   return real_port;
 }
 
@@ -214,6 +266,14 @@ pf_netspace_loopback_create_socket (PfNetspace   *netspace,
   return pf_netspace_socket_from_fd (fd, error);
 }
 
+/* This computer's own table: every program's sockets, not only ours. */
+static GSocket *
+pf_netspace_loopback_open_diag (PfNetspace  *netspace,
+                                GError     **error)
+{
+  return pf_sock_diag_open (error);
+}
+
 static void
 pf_netspace_loopback_finalize (GObject *object)
 {
@@ -221,6 +281,9 @@ pf_netspace_loopback_finalize (GObject *object)
 
   g_clear_pointer (&self->to_real, g_hash_table_unref);
   g_clear_pointer (&self->to_scenario, g_hash_table_unref);
+  g_clear_pointer (&self->reserved, g_hash_table_unref);
+  g_clear_pointer (&self->port_to_real, g_hash_table_unref);
+  g_clear_pointer (&self->port_to_scenario, g_hash_table_unref);
 
   G_OBJECT_CLASS (pf_netspace_loopback_parent_class)->finalize (object);
 }
@@ -236,8 +299,10 @@ pf_netspace_loopback_class_init (PfNetspaceLoopbackClass *klass)
   netspace_class->get_mode = pf_netspace_loopback_get_mode;
   netspace_class->get_description = pf_netspace_loopback_get_description;
   netspace_class->create_socket = pf_netspace_loopback_create_socket;
+  netspace_class->open_diag = pf_netspace_loopback_open_diag;
   netspace_class->map_address = pf_netspace_loopback_map_address;
   netspace_class->unmap_address = pf_netspace_loopback_unmap_address;
+  netspace_class->reserve_ports = pf_netspace_loopback_reserve_ports;
   netspace_class->map_port = pf_netspace_loopback_map_port;
   netspace_class->unmap_port = pf_netspace_loopback_unmap_port;
 }
@@ -247,6 +312,9 @@ pf_netspace_loopback_init (PfNetspaceLoopback *self)
 {
   self->to_real = g_hash_table_new (NULL, NULL);
   self->to_scenario = g_hash_table_new (NULL, NULL);
+  self->reserved = g_hash_table_new (NULL, NULL);
+  self->port_to_real = g_hash_table_new (NULL, NULL);
+  self->port_to_scenario = g_hash_table_new (NULL, NULL);
 }
 
 /**

@@ -599,6 +599,28 @@ pf_netspace_namespace_open_capture (PfNetspace  *netspace,
   return pf_netspace_socket_from_fd (fd, error);
 }
 
+static GSocket *
+pf_netspace_namespace_open_diag (PfNetspace  *netspace,
+                                 GError     **error)
+{
+  PfNetspaceNamespace *self = PF_NETSPACE_NAMESPACE (netspace);
+  PfNetnsReply reply;
+  int fd;
+
+  if (!transact (self, PF_NETNS_OP_SOCK_DIAG, 0, 0, 0, &reply, &fd, error))
+    return NULL;
+
+  if (reply.status == PF_NETNS_STATUS_ERROR)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (reply.error_number),
+                   _("The private network's table of sockets could not be opened (%s)."),
+                   g_strerror (reply.error_number));
+      return NULL;
+    }
+
+  return pf_netspace_socket_from_fd (fd, error);
+}
+
 static void
 pf_netspace_namespace_dispose (GObject *object)
 {
@@ -649,6 +671,7 @@ pf_netspace_namespace_class_init (PfNetspaceNamespaceClass *klass)
   netspace_class->get_description = pf_netspace_namespace_get_description;
   netspace_class->create_socket = pf_netspace_namespace_create_socket;
   netspace_class->open_capture = pf_netspace_namespace_open_capture;
+  netspace_class->open_diag = pf_netspace_namespace_open_diag;
 }
 
 static void

@@ -513,6 +513,28 @@ pf_netspace_capture_receive (GSocket  *capture,
   return len;
 }
 
+/**
+ * pf_netspace_open_diag:
+ *
+ * A NETLINK_SOCK_DIAG socket for pf_sock_diag_dump_tcp (). Exact mode:
+ * made in the private network, so the dump has the scenario's sockets
+ * and nothing else. Loopback mode: made here, in this computer's own
+ * network, so the dump has every program's sockets; keep those whose
+ * addresses and ports are the scenario's, mapped.
+ *
+ * Returns: (transfer full): the socket, or %NULL with @error set
+ *   (PF_NETSPACE_ERROR_LOST when the private network's helper is gone)
+ */
+GSocket *
+pf_netspace_open_diag (PfNetspace  *self,
+                       GError     **error)
+{
+  g_return_val_if_fail (PF_IS_NETSPACE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return PF_NETSPACE_GET_CLASS (self)->open_diag (self, error);
+}
+
 PfIpv4
 pf_netspace_map_address (PfNetspace *self,
                          PfIpv4      scenario_address)
@@ -529,6 +551,26 @@ pf_netspace_unmap_address (PfNetspace *self,
   g_return_val_if_fail (PF_IS_NETSPACE (self), real_address);
 
   return PF_NETSPACE_GET_CLASS (self)->unmap_address (self, real_address);
+}
+
+/**
+ * pf_netspace_reserve_ports:
+ * @ports: every port the scenario uses, in any order, duplicates allowed
+ *
+ * Tells the netspace which ports the scenario uses as they are, so no
+ * port it moves (loopback mode) lands on one of them. Call it before the
+ * first socket. Exact mode moves nothing and ignores it.
+ */
+void
+pf_netspace_reserve_ports (PfNetspace    *self,
+                           const guint16 *ports,
+                           guint          n_ports)
+{
+  g_return_if_fail (PF_IS_NETSPACE (self));
+  g_return_if_fail (ports != NULL || n_ports == 0);
+
+  if (PF_NETSPACE_GET_CLASS (self)->reserve_ports != NULL)
+    PF_NETSPACE_GET_CLASS (self)->reserve_ports (self, ports, n_ports);
 }
 
 guint16

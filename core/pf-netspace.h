@@ -2,8 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A netspace answers two questions: "give me a socket bound to host H's
- * address and port P" and "give me the capture socket, if there is one".
+ * A netspace answers three questions: "give me a socket bound to host H's
+ * address and port P", "give me the capture socket, if there is one" and
+ * "give me a socket that reads the kernel's table of TCP sockets"
+ * (pf-sock-diag.h).
  * Two backends (see DESIGN.md, "The one idea that makes it honest"):
  *
  *  - exact (PfNetspaceNamespace): a private network namespace made by
@@ -70,10 +72,15 @@ struct _PfNetspaceClass
                                       GError      **error);
   GSocket        *(*open_capture)    (PfNetspace   *self,
                                       GError      **error);
+  GSocket        *(*open_diag)       (PfNetspace   *self,
+                                      GError      **error);
   PfIpv4          (*map_address)     (PfNetspace   *self,
                                       PfIpv4        scenario_address);
   PfIpv4          (*unmap_address)   (PfNetspace   *self,
                                       PfIpv4        real_address);
+  void            (*reserve_ports)   (PfNetspace    *self,
+                                      const guint16 *ports,
+                                      guint          n_ports);
   guint16         (*map_port)        (PfNetspace   *self,
                                       guint16       scenario_port);
   guint16         (*unmap_port)      (PfNetspace   *self,
@@ -106,11 +113,16 @@ gssize          pf_netspace_capture_receive    (GSocket         *capture,
                                                 guint8          *buf,
                                                 gsize            size,
                                                 GError         **error);
+GSocket        *pf_netspace_open_diag          (PfNetspace      *self,
+                                                GError         **error);
 
 PfIpv4          pf_netspace_map_address        (PfNetspace      *self,
                                                 PfIpv4           scenario_address);
 PfIpv4          pf_netspace_unmap_address      (PfNetspace      *self,
                                                 PfIpv4           real_address);
+void            pf_netspace_reserve_ports      (PfNetspace      *self,
+                                                const guint16   *ports,
+                                                guint            n_ports);
 guint16         pf_netspace_map_port           (PfNetspace      *self,
                                                 guint16          scenario_port);
 guint16         pf_netspace_unmap_port         (PfNetspace      *self,

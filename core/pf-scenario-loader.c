@@ -21,6 +21,7 @@ static const char * const host_fields[] = {
 };
 
 static const char * const position_fields[] = { "x", "y", NULL };
+
 static const char * const host_kinds[] = {
   "laptop", "desktop", "server", "phone", "router", NULL
 };

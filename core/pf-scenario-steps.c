@@ -603,12 +603,12 @@ read_lookup (StepReader           *reader,
   step->port = DNS_PORT;
   if (!get_host (reader, object, "from", &step->from) ||
       !pf_loader_get_text (reader->loader, object, "name",
-                           "a DNS name like \"knuth.luther.edu\"", TRUE, TRUE,
+                           "a DNS name like knuth.luther.edu", TRUE, TRUE,
                            &step->to_name))
     return FALSE;
   if (!pf_is_dns_name (step->to_name))
     return pf_loader_fail_value (reader->loader, object, "name",
-                                 "a DNS name like \"knuth.luther.edu\"");
+                                 "a DNS name like knuth.luther.edu");
   if (!get_host (reader, object, "server", &step->host) ||
       !pf_loader_get_port (reader->loader, object, "port", FALSE, &step->port))
     return FALSE;

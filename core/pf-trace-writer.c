@@ -1,9 +1,11 @@
 /* pf-trace-writer.c: the timeline as JSON Lines
  *
  * One JSON object per event, one event per line, written through
- * json-glib. A file is written beside its target under a temporary name
- * and renamed into place when closed, so a failed run leaves no half
- * written trace; "-" writes to standard output as it goes.
+ * json-glib. A regular file is written beside its target under a
+ * temporary name and renamed into place when closed, so a failed run
+ * leaves no half written trace; "-" writes to standard output as it goes,
+ * and so does a path that is not a regular file (/dev/stdout, a FIFO,
+ * /dev/null), which must never be replaced by a rename.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -16,6 +18,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pf-trace-writer.h"
@@ -25,8 +28,9 @@
 struct _PfTraceWriter
 {
   char  *path;       /* NULL for standard output */
-  char  *tmp_path;
-  FILE  *file;
+  char     *tmp_path;
+  FILE     *file;
+  gboolean  in_place;   /* a device or FIFO: written directly */
 };
 
 static void
@@ -200,6 +204,7 @@ pf_trace_writer_new (const char  *path,
                      GError     **error)
 {
   g_autoptr(PfTraceWriter) self = g_new0 (PfTraceWriter, 1);
+  GStatBuf st;
   int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -211,6 +216,19 @@ pf_trace_writer_new (const char  *path,
     }
 
   self->path = g_strdup (path);
+
+  if (g_stat (path, &st) == 0 && !S_ISREG (st.st_mode))
+    {
+      self->file = fopen (path, "w");
+      if (self->file == NULL)
+        {
+          set_write_error (self, errno, error);
+          return NULL;
+        }
+      self->in_place = TRUE;
+      return g_steal_pointer (&self);
+    }
+
   self->tmp_path = g_strdup_printf ("%s.XXXXXX", path);
   fd = g_mkstemp (self->tmp_path);
   if (fd < 0)
@@ -279,6 +297,19 @@ pf_trace_writer_close (PfTraceWriter  *self,
       return TRUE;
     }
 
+  if (self->in_place)
+    {
+      int flushed = fflush (file);
+      int saved_errno = errno;
+
+      if (fclose (file) != 0 || flushed != 0)
+        {
+          set_write_error (self, flushed != 0 ? saved_errno : errno, error);
+          return FALSE;
+        }
+      return TRUE;
+    }
+
   if (fflush (file) != 0 || fsync (fileno (file)) != 0)
     {
       int saved_errno = errno;
@@ -307,6 +338,7 @@ pf_trace_writer_free (PfTraceWriter *self)
 
   if (self->file != NULL && self->file != stdout)
     fclose (self->file);
+  /* The temporary file only: a device written in place stays. */
   if (self->tmp_path != NULL)
     g_unlink (self->tmp_path);
 

@@ -5,9 +5,11 @@
  * Packet Flow starts this program with a SOCK_SEQPACKET socket as
  * descriptor 3 and the scenario's host addresses as arguments. It moves
  * into a private user and network namespace, brings lo up, puts every
- * address on lo as a /32, says READY and then hands out sockets bound
- * inside that namespace, one per request, by SCM_RIGHTS. When the app
- * closes its end, the helper exits. The protocol is in
+ * address on lo as a /32, says READY and then hands out sockets made
+ * inside that namespace, one per request, by SCM_RIGHTS: TCP and UDP
+ * sockets bound to the scenario's addresses, the capture socket on lo,
+ * and NETLINK_SOCK_DIAG sockets that read the namespace's socket table.
+ * When the app closes its end, the helper exits. The protocol is in
  * core/pf-netns-protocol.h.
  *
  * Why a separate process: unshare (CLONE_NEWUSER) refuses a
@@ -428,6 +430,23 @@ fail:
   return errsv;
 }
 
+/* A NETLINK_SOCK_DIAG socket: it lists the sockets of the namespace it
+ * was made in, this one, wherever it is used afterwards. */
+static int
+open_sock_diag (int      *out_fd,
+                uint32_t *out_stage)
+{
+  int fd;
+
+  *out_stage = PF_NETNS_STAGE_SOCKET;
+  fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_SOCK_DIAG);
+  if (fd < 0)
+    return errno;
+
+  *out_fd = fd;
+  return 0;
+}
+
 /* The app sends no descriptors; any that arrive are closed unread. */
 static void
 close_passed_fds (struct msghdr *msg)
@@ -461,6 +480,7 @@ request_is_well_formed (const PfNetnsRequest *request)
     case PF_NETNS_OP_SOCKET:
       return 1;
     case PF_NETNS_OP_CAPTURE:
+    case PF_NETNS_OP_SOCK_DIAG:
       return request->socket_type == 0 && request->address == 0 && request->port == 0;
     default:
       return 0;
@@ -479,8 +499,10 @@ handle_request (const PfNetnsRequest *request,
     error = EPROTO;
   else if (request->op == PF_NETNS_OP_SOCKET)
     error = open_bound_socket (request, &fd, &stage);
-  else
+  else if (request->op == PF_NETNS_OP_CAPTURE)
     error = open_capture (&fd, &stage);
+  else
+    error = open_sock_diag (&fd, &stage);
 
   if (error == 0)
     *out_app_gone = send_reply (PF_NETNS_STATUS_OK, request->serial, 0, 0, 0, fd) < 0;

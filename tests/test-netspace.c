@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <linux/netlink.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -958,7 +959,8 @@ test_helper_checks_requests (void **state)
   request.op = 99;
   assert_refused (&run, &request, sizeof request, EPROTO);
 
-  /* Only its own addresses, only TCP and UDP, capture takes no fields. */
+  /* Only its own addresses, only TCP and UDP, capture and the table of
+   * sockets take no fields. */
   request = socket_request (6, PF_NETNS_SOCKET_STREAM, ip ("10.9.9.9"), 80);
   assert_refused (&run, &request, sizeof request, EADDRNOTAVAIL);
   request = socket_request (7, 3, ip ("192.203.196.71"), 80);
@@ -966,24 +968,61 @@ test_helper_checks_requests (void **state)
   request = socket_request (8, PF_NETNS_SOCKET_STREAM, ip ("192.203.196.71"), 0);
   request.op = PF_NETNS_OP_CAPTURE;
   assert_refused (&run, &request, sizeof request, EPROTO);
+  request = socket_request (9, 0, ip ("192.203.196.71"), 0);
+  request.op = PF_NETNS_OP_SOCK_DIAG;
+  assert_refused (&run, &request, sizeof request, EPROTO);
+
+  /* The table of sockets comes as a NETLINK_SOCK_DIAG socket. */
+  {
+    int domain = 0;
+    int protocol = 0;
+    socklen_t len = sizeof domain;
+
+    request = socket_request (10, 0, 0, 0);
+    request.op = PF_NETNS_OP_SOCK_DIAG;
+    helper_send (&run, &request, sizeof request, -1);
+    reply = helper_receive (&run, &fd);
+    assert_int_equal (reply.status, PF_NETNS_STATUS_OK);
+    assert_int_equal (reply.serial, 10);
+    assert_true (fd >= 0);
+    assert_int_equal (getsockopt (fd, SOL_SOCKET, SO_DOMAIN, &domain, &len), 0);
+    len = sizeof protocol;
+    assert_int_equal (getsockopt (fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len), 0);
+    assert_int_equal (domain, AF_NETLINK);
+    assert_int_equal (protocol, NETLINK_SOCK_DIAG);
+    close (fd);
+  }
 
   /* It keeps nothing it handed out or was handed: only stdin, stdout,
-   * stderr and the control socket are open. */
+   * stderr and the control socket are open. The helper closes a sent
+   * descriptor just after sendmsg (), so give it a moment. */
   {
     g_autofree char *path = g_strdup_printf ("/proc/%s/fd",
                                              g_subprocess_get_identifier (run.helper));
-    g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-    guint open_fds = 0;
-    const char *name;
+    gint64 deadline = g_get_monotonic_time () + G_USEC_PER_SEC;
+    guint open_fds;
 
-    assert_non_null (dir);
-    while ((name = g_dir_read_name (dir)) != NULL)
+    do
       {
-        guint64 fd_number = 99;
+        g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+        const char *name;
 
-        assert_true (g_ascii_string_to_unsigned (name, 10, 0, 3, &fd_number, NULL));
-        open_fds |= 1u << fd_number;
+        assert_non_null (dir);
+        open_fds = 0;
+        while ((name = g_dir_read_name (dir)) != NULL)
+          {
+            guint64 fd_number = 99;
+
+            if (g_ascii_string_to_unsigned (name, 10, 0, 31, &fd_number, NULL))
+              open_fds |= 1u << fd_number;
+            else
+              open_fds |= 1u << 31;
+          }
+        if (open_fds != 0xf)
+          g_usleep (1000);
       }
+    while (open_fds != 0xf && g_get_monotonic_time () < deadline);
+
     assert_int_equal (open_fds, 0xf);
   }
 

@@ -404,7 +404,7 @@ static const BadCase bad_cases[] = {
     "bad.json:9:98: host \"knuth\" has no \"dns\" service on udp port 53; a \"lookup\" asks a host that runs one" },
   { "lookup-bad-name",
     WITH_STEPS ("  {\"narration\": \"n\", \"action\": \"lookup\", \"from\": \"laptop\", \"name\": \"-bad-\", \"server\": \"knuth\"}"), INVALID,
-    "bad.json:9:68: \"name\" must be a DNS name like \"knuth.luther.edu\", got \"-bad-\"" },
+    "bad.json:9:68: \"name\" must be a DNS name like knuth.luther.edu, got \"-bad-\"" },
   { "start-no-service",
     WITH_STEPS ("  {\"narration\": \"n\", \"action\": \"start\", \"host\": \"knuth\", \"port\": 8080}"), INVALID,
     "bad.json:9:66: host \"knuth\" has no tcp service on port 8080 to start" },

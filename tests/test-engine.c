@@ -1,0 +1,550 @@
+/* test-engine.c: the engine, its timeline, the TCP model and the trace
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pf-builtin.h"
+#include "pf-engine.h"
+#include "pf-tcp-model.h"
+#include "pf-trace-writer.h"
+
+#define LAPTOP 0x0A000002   /* 10.0.0.2 */
+#define KNUTH  0xC0CBC447   /* 192.203.196.71 */
+
+static guint
+count_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  assert_non_null (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static guint
+count_children (void)
+{
+  g_autoptr(GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *task;
+  guint n = 0;
+
+  assert_non_null (tasks);
+  while ((task = g_dir_read_name (tasks)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/children", task);
+      g_autofree char *children = NULL;
+
+      if (g_file_get_contents (path, &children, NULL, NULL))
+        {
+          g_auto(GStrv) pids = g_strsplit (g_strstrip (children), " ", -1);
+
+          for (guint i = 0; pids[i] != NULL; i++)
+            n += *pids[i] != '\0';
+        }
+    }
+  return n;
+}
+
+/* fd and child counts settle a moment after a run: GLib's worker thread
+ * closes its pidfd late. */
+static void
+wait_for_counts (guint fds,
+                 guint children)
+{
+  gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+
+  while ((count_fds () != fds || count_children () != children) &&
+         g_get_monotonic_time () < deadline)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  assert_int_equal (count_fds (), fds);
+  assert_int_equal (count_children (), children);
+}
+
+static PfEngine *
+start_engine (const char     *name,
+              PfNetspaceMode  mode)
+{
+  g_autoptr(GError) error = NULL;
+  PfScenario *scenario = pf_builtin_load (name, &error);
+  PfEngine *engine;
+
+  assert_null (error);
+  assert_non_null (scenario);
+
+  engine = pf_engine_new (scenario, mode);
+  assert_true (pf_engine_start (engine, &error));
+  assert_null (error);
+  assert_int_equal (pf_netspace_get_mode (pf_engine_get_netspace (engine)), mode);
+  return engine;
+}
+
+static void
+on_step_done (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  assert_true (pf_engine_step_finish (PF_ENGINE (object), result, &error));
+  assert_null (error);
+  *done = TRUE;
+}
+
+static void
+run_one_step (PfEngine *engine)
+{
+  gboolean done = FALSE;
+
+  pf_engine_step_async (engine, NULL, on_step_done, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static GPtrArray *
+segments_of_step (PfEngine *engine,
+                  int       step)
+{
+  PfTimeline *timeline = pf_engine_get_timeline (engine);
+  GPtrArray *segments = g_ptr_array_new ();
+
+  for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      if (pf_event_get_kind (event) == PF_EVENT_SEGMENT &&
+          (step < 0 || pf_event_get_step (event) == step))
+        g_ptr_array_add (segments, pf_event_get_packet (event));
+    }
+  return segments;
+}
+
+/* The last state the timeline reports for a socket of @host. */
+static PfEvent *
+last_state_of (PfEngine   *engine,
+               const char *host)
+{
+  PfTimeline *timeline = pf_engine_get_timeline (engine);
+  PfEvent *last = NULL;
+
+  for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      if (pf_event_get_kind (event) == PF_EVENT_STATE &&
+          g_strcmp0 (pf_event_get_host_id (event), host) == 0 &&
+          pf_event_get_tuple (event)->dst.port != 0)
+        last = event;
+    }
+  return last;
+}
+
+static void
+assert_segment (PfPacket   *p,
+                PfIpv4      src,
+                PfIpv4      dst,
+                const char *flags,
+                guint       len)
+{
+  g_autofree char *text = pf_packet_flags_to_string (p->flags);
+
+  assert_int_equal (p->src, src);
+  assert_int_equal (p->dst, dst);
+  assert_string_equal (text, flags);
+  assert_int_equal (pf_packet_get_payload_length (p), len);
+}
+
+static void
+test_handshake_exact (void **state)
+{
+  g_autoptr(PfEngine) engine = start_engine ("web", PF_NETSPACE_MODE_EXACT);
+  g_autoptr(GPtrArray) segments = NULL;
+  PfEvent *laptop, *knuth;
+  PfPacket *syn;
+
+  run_one_step (engine);
+  assert_int_equal (pf_engine_get_next_step (engine), 1);
+
+  segments = segments_of_step (engine, 0);
+  assert_int_equal (segments->len, 3);
+  syn = g_ptr_array_index (segments, 0);
+  assert_segment (syn, LAPTOP, KNUTH, "SYN", 0);
+  assert_int_equal (syn->dport, 80);
+  assert_true (syn->sport >= 1024);
+  assert_true (syn->mss > 0);
+  assert_segment (g_ptr_array_index (segments, 1), KNUTH, LAPTOP, "SYN,ACK", 0);
+  assert_int_equal (((PfPacket *) g_ptr_array_index (segments, 1))->ack, syn->seq + 1);
+  assert_segment (g_ptr_array_index (segments, 2), LAPTOP, KNUTH, "ACK", 0);
+  for (guint i = 0; i < segments->len; i++)
+    assert_int_equal (((PfPacket *) g_ptr_array_index (segments, i))->origin,
+                      PF_PACKET_ORIGIN_CAPTURED);
+
+  /* Both ends ESTABLISHED, each naming the other: one socket pair. */
+  laptop = last_state_of (engine, "laptop");
+  knuth = last_state_of (engine, "knuth");
+  assert_non_null (laptop);
+  assert_non_null (knuth);
+  assert_int_equal (pf_event_get_state (laptop), PF_TCP_STATE_ESTABLISHED);
+  assert_int_equal (pf_event_get_state (knuth), PF_TCP_STATE_ESTABLISHED);
+  assert_int_equal (pf_event_get_tuple (laptop)->src.port, syn->sport);
+  assert_true (pf_four_tuple_same_connection (pf_event_get_tuple (laptop),
+                                              pf_event_get_tuple (knuth)));
+  assert_false (pf_four_tuple_equal (pf_event_get_tuple (laptop), pf_event_get_tuple (knuth)));
+}
+
+static void
+test_web_loopback_modelled (void **state)
+{
+  g_autoptr(PfEngine) engine = start_engine ("web", PF_NETSPACE_MODE_LOOPBACK);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) segments = NULL;
+  PfNetspace *netspace = pf_engine_get_netspace (engine);
+  PfIpv4 laptop = pf_netspace_map_address (netspace, LAPTOP);
+  PfIpv4 knuth = pf_netspace_map_address (netspace, KNUTH);
+
+  assert_true (pf_ipv4_is_loopback (laptop));
+  assert_true (pf_ipv4_is_loopback (knuth));
+  assert_int_equal (pf_netspace_map_port (netspace, 80), 8080);
+
+  assert_true (pf_engine_run (engine, &error));
+  assert_null (error);
+  assert_int_equal (pf_engine_get_n_failures (engine), 0);
+
+  segments = segments_of_step (engine, -1);
+  assert_true (segments->len >= 9);
+  assert_segment (g_ptr_array_index (segments, 0), laptop, knuth, "SYN", 0);
+  assert_int_equal (((PfPacket *) g_ptr_array_index (segments, 0))->dport, 8080);
+  for (guint i = 0; i < segments->len; i++)
+    assert_int_equal (((PfPacket *) g_ptr_array_index (segments, i))->origin,
+                      PF_PACKET_ORIGIN_MODELLED);
+}
+
+/* The strongest check of the model: the same scenario, run once with a
+ * capture and once modelled, gives segments of the same flags, lengths
+ * and directions, and consistent relative sequence numbers. */
+static void
+test_model_matches_capture (void **state)
+{
+  g_autoptr(PfEngine) exact = start_engine ("web", PF_NETSPACE_MODE_EXACT);
+  g_autoptr(PfEngine) loopback = start_engine ("web", PF_NETSPACE_MODE_LOOPBACK);
+  g_autoptr(GPtrArray) captured = NULL;
+  g_autoptr(GPtrArray) modelled = NULL;
+  PfPacket *first_c, *first_m;
+
+  assert_true (pf_engine_run (exact, NULL));
+  assert_true (pf_engine_run (loopback, NULL));
+
+  captured = segments_of_step (exact, -1);
+  modelled = segments_of_step (loopback, -1);
+  assert_int_equal (captured->len, modelled->len);
+
+  first_c = g_ptr_array_index (captured, 0);
+  first_m = g_ptr_array_index (modelled, 0);
+  for (guint i = 0; i < captured->len; i++)
+    {
+      PfPacket *c = g_ptr_array_index (captured, i);
+      PfPacket *m = g_ptr_array_index (modelled, i);
+      gboolean c_forward = c->src == first_c->src;
+      gboolean m_forward = m->src == first_m->src;
+
+      assert_int_equal (c_forward, m_forward);
+      assert_int_equal (c->flags, m->flags);
+      assert_int_equal (pf_packet_get_payload_length (c), pf_packet_get_payload_length (m));
+      assert_int_equal (c->total_length, m->total_length);
+    }
+}
+
+static void
+test_refused (void **state)
+{
+  g_autoptr(PfEngine) engine = start_engine ("refused", PF_NETSPACE_MODE_EXACT);
+  PfTimeline *timeline = pf_engine_get_timeline (engine);
+  g_autoptr(GPtrArray) segments = NULL;
+  gboolean refused = FALSE;
+
+  assert_true (pf_engine_run (engine, NULL));
+  /* The scenario has no service there: the refusal is what it expects. */
+  assert_int_equal (pf_engine_get_n_failures (engine), 0);
+
+  for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      if (pf_event_get_kind (event) == PF_EVENT_ERROR)
+        refused |= g_strcmp0 (pf_event_get_code (event), "ECONNREFUSED") == 0;
+    }
+  assert_true (refused);
+
+  segments = segments_of_step (engine, -1);
+  assert_true (segments->len >= 2);
+  assert_segment (g_ptr_array_index (segments, 0), LAPTOP, KNUTH, "SYN", 0);
+  assert_segment (g_ptr_array_index (segments, 1), KNUTH, LAPTOP, "RST,ACK", 0);
+}
+
+/* Each run is a clean slate: no descriptor and no process outlives it. */
+static void
+test_nothing_left_behind (void **state)
+{
+  guint fds = count_fds ();
+  guint children = count_children ();
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(PfEngine) engine = start_engine ("web", i % 2 ? PF_NETSPACE_MODE_LOOPBACK
+                                                              : PF_NETSPACE_MODE_EXACT);
+
+      assert_true (pf_engine_run (engine, NULL));
+      assert_true (count_fds () > fds || i % 2 == 1);
+    }
+
+  wait_for_counts (fds, children);
+}
+
+static void
+test_step_gated (void **state)
+{
+  g_autoptr(PfEngine) engine = start_engine ("web", PF_NETSPACE_MODE_LOOPBACK);
+  PfTimeline *timeline = pf_engine_get_timeline (engine);
+  guint before;
+
+  /* Nothing runs until asked, however long the main loop spins. */
+  before = pf_timeline_get_n_events (timeline);
+  for (guint i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
+  assert_int_equal (pf_timeline_get_n_events (timeline), before);
+  assert_int_equal (pf_timeline_count (timeline, PF_EVENT_SEGMENT, -1), 0);
+
+  run_one_step (engine);
+  assert_int_equal (pf_timeline_count (timeline, PF_EVENT_STEP, -1), 1);
+  assert_int_equal (pf_timeline_count (timeline, PF_EVENT_SEGMENT, 0), 3);
+  assert_int_equal (pf_timeline_count (timeline, PF_EVENT_SEGMENT, 1), 0);
+  assert_false (pf_engine_is_finished (engine));
+
+  while (!pf_engine_is_finished (engine))
+    run_one_step (engine);
+  assert_int_equal (pf_timeline_count (timeline, PF_EVENT_STEP, -1),
+                    pf_engine_get_scenario (engine)->steps->len);
+}
+
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  gpointer    user_data)
+{
+  guint *n_added = user_data;
+
+  assert_int_equal (removed, 0);
+  *n_added += added;
+}
+
+static void
+test_timeline_model (void **state)
+{
+  g_autoptr(PfTimeline) timeline = pf_timeline_new ();
+  g_autoptr(PfEvent) step0 = pf_event_new_step (0, 0, "first");
+  g_autoptr(PfEvent) step1 = pf_event_new_step (5, 1, "second");
+  g_autoptr(PfPacket) packet = pf_packet_new_tcp (LAPTOP, 40000, KNUTH, 80, 1, 0,
+                                                  PF_TCP_SYN, 65495, NULL, 0);
+  g_autoptr(PfEvent) segment = pf_event_new_segment (7, 1, packet);
+  g_autoptr(PfEvent) item = NULL;
+  guint n_added = 0;
+
+  g_signal_connect (timeline, "items-changed", G_CALLBACK (on_items_changed), &n_added);
+  pf_timeline_append (timeline, step0);
+  pf_timeline_append (timeline, step1);
+  pf_timeline_append (timeline, segment);
+
+  assert_int_equal (n_added, 3);
+  assert_int_equal (g_list_model_get_n_items (G_LIST_MODEL (timeline)), 3);
+  assert_true (g_list_model_get_item_type (G_LIST_MODEL (timeline)) == PF_TYPE_EVENT);
+  item = g_list_model_get_item (G_LIST_MODEL (timeline), 2);
+  assert_ptr_equal (item, segment);
+  assert_null (g_list_model_get_item (G_LIST_MODEL (timeline), 3));
+
+  assert_int_equal (pf_timeline_count (timeline, PF_EVENT_STEP, -1), 2);
+  assert_int_equal (pf_timeline_count (timeline, PF_EVENT_SEGMENT, 1), 1);
+  assert_int_equal (pf_timeline_count (timeline, PF_EVENT_SEGMENT, 0), 0);
+  assert_int_equal (pf_timeline_get_step_start (timeline, 1), 1);
+  assert_int_equal (pf_timeline_get_step_start (timeline, 2), 3);
+
+  g_signal_handlers_disconnect_by_func (timeline, on_items_changed, &n_added);
+  pf_timeline_clear (timeline);
+  assert_int_equal (g_list_model_get_n_items (G_LIST_MODEL (timeline)), 0);
+}
+
+static void
+test_tcp_model_rules (void **state)
+{
+  PfFourTuple tuple = pf_four_tuple_init (0x7F000002, 40000, 0x7FCBC447, 8080);
+  g_autoptr(PfTcpModel) model = pf_tcp_model_new (&tuple);
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) pf_packet_unref);
+  static const struct { const char *flags; guint32 seq, ack; guint len; gboolean forward; } want[] = {
+    { "SYN",     0, 0, 0, TRUE },
+    { "SYN,ACK", 0, 1, 0, FALSE },
+    { "ACK",     1, 1, 0, TRUE },
+    /* 250 bytes with an MSS of 100: three segments, PSH on the last. */
+    { "ACK",     1, 1, 100, TRUE },
+    { "ACK",     1, 101, 0, FALSE },
+    { "ACK",     101, 1, 100, TRUE },
+    { "ACK",     1, 201, 0, FALSE },
+    { "PSH,ACK", 201, 1, 50, TRUE },
+    { "ACK",     1, 251, 0, FALSE },
+    { "FIN,ACK", 1, 251, 0, FALSE },
+    { "ACK",     251, 2, 0, TRUE },
+  };
+  guint8 data[250] = { 0 };
+
+  pf_tcp_model_handshake (model, &(PfTcpModelOptions) {
+                            .timestamps = TRUE, .sack = TRUE,
+                            .client_wscale = 7, .server_wscale = 10, .mss = 65483 }, out);
+  pf_tcp_model_data (model, PF_TCP_MODEL_CLIENT, data, sizeof data, 100, out);
+  pf_tcp_model_fin (model, PF_TCP_MODEL_SERVER, out);
+
+  assert_int_equal (out->len, G_N_ELEMENTS (want));
+  for (guint i = 0; i < out->len; i++)
+    {
+      PfPacket *p = g_ptr_array_index (out, i);
+      g_autofree char *flags = pf_packet_flags_to_string (p->flags);
+
+      assert_string_equal (flags, want[i].flags);
+      assert_int_equal (p->seq, want[i].seq);
+      assert_int_equal (p->ack, want[i].ack);
+      assert_int_equal (pf_packet_get_payload_length (p), want[i].len);
+      assert_int_equal (p->src == tuple.src.address, want[i].forward);
+      assert_int_equal (p->origin, PF_PACKET_ORIGIN_MODELLED);
+    }
+
+  /* What the two ends agreed: the SYN's MSS option counts no options. */
+  assert_int_equal (((PfPacket *) g_ptr_array_index (out, 0))->mss, 65495);
+  assert_int_equal (((PfPacket *) g_ptr_array_index (out, 0))->wscale, 7);
+  assert_int_equal (((PfPacket *) g_ptr_array_index (out, 1))->wscale, 10);
+  /* 64 KiB through each end's own scale. */
+  assert_int_equal (((PfPacket *) g_ptr_array_index (out, 2))->window, 512);
+  assert_int_equal (((PfPacket *) g_ptr_array_index (out, 4))->window, 64);
+  assert_true (((PfPacket *) g_ptr_array_index (out, 2))->has_timestamps);
+}
+
+static void
+test_trace_line (void **state)
+{
+  g_autoptr(PfPacket) packet = pf_packet_new_tcp (LAPTOP, 40000, KNUTH, 80, 1, 1,
+                                                  PF_TCP_PSH | PF_TCP_ACK, 512,
+                                                  (const guint8 *) "GET /\r\n", 7);
+  g_autoptr(PfEvent) event = pf_event_new_segment (1234, 2, packet);
+  g_autofree char *line = pf_trace_format_event (event);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+
+  assert_null (strchr (line, '\n'));
+  assert_true (json_parser_load_from_data (parser, line, -1, NULL));
+  object = json_node_get_object (json_parser_get_root (parser));
+
+  assert_int_equal (json_object_get_int_member (object, "t"), 1234);
+  assert_int_equal (json_object_get_int_member (object, "step"), 2);
+  assert_string_equal (json_object_get_string_member (object, "kind"), "segment");
+  assert_string_equal (json_object_get_string_member (object, "proto"), "tcp");
+  assert_string_equal (json_object_get_string_member (object, "src"), "10.0.0.2:40000");
+  assert_string_equal (json_object_get_string_member (object, "dst"), "192.203.196.71:80");
+  assert_string_equal (json_object_get_string_member (object, "flags"), "PSH,ACK");
+  assert_int_equal (json_object_get_int_member (object, "seq"), 1);
+  assert_int_equal (json_object_get_int_member (object, "len"), 7);
+  assert_string_equal (json_object_get_string_member (object, "origin"), "modelled");
+  assert_string_equal (json_object_get_string_member (object, "payload"), "GET /\\r\\n");
+}
+
+static void
+test_trace_writer_leaves_nothing_on_failure (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("pf-trace-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "trace.jsonl", NULL);
+  g_autofree char *missing = g_build_filename (dir, "no", "such", "trace.jsonl", NULL);
+  g_autoptr(PfEvent) event = pf_event_new_step (0, 0, "hello");
+  PfTraceWriter *writer;
+  g_autofree char *contents = NULL;
+
+  /* Dropped without close: nothing at the path, no temporary left. */
+  writer = pf_trace_writer_new (path, &error);
+  assert_non_null (writer);
+  assert_true (pf_trace_writer_write (writer, event, &error));
+  pf_trace_writer_free (writer);
+  assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  assert_int_equal (g_rmdir (dir), 0);
+  assert_int_equal (g_mkdir (dir, 0700), 0);
+
+  writer = pf_trace_writer_new (missing, &error);
+  assert_null (writer);
+  assert_non_null (error);
+  assert_non_null (strstr (error->message, missing));
+  g_clear_error (&error);
+
+  writer = pf_trace_writer_new (path, &error);
+  assert_true (pf_trace_writer_write (writer, event, &error));
+  assert_true (pf_trace_writer_close (writer, &error));
+  pf_trace_writer_free (writer);
+  assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  assert_true (g_str_has_suffix (contents, "\"narration\":\"hello\"}\n"));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A device is written in place, never replaced by a rename: as root, a
+ * trace to /dev/null must leave /dev/null a device. */
+static void
+test_trace_writer_device (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PfEvent) event = pf_event_new_step (0, 0, "hello");
+  PfTraceWriter *writer;
+  GStatBuf st;
+
+  writer = pf_trace_writer_new ("/dev/null", &error);
+  assert_non_null (writer);
+  assert_true (pf_trace_writer_write (writer, event, &error));
+  assert_true (pf_trace_writer_close (writer, &error));
+  pf_trace_writer_free (writer);
+  assert_null (error);
+
+  assert_int_equal (g_stat ("/dev/null", &st), 0);
+  assert_true (S_ISCHR (st.st_mode));
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_timeline_model),
+    cmocka_unit_test (test_tcp_model_rules),
+    cmocka_unit_test (test_trace_line),
+    cmocka_unit_test (test_trace_writer_leaves_nothing_on_failure),
+    cmocka_unit_test (test_trace_writer_device),
+    cmocka_unit_test (test_handshake_exact),
+    cmocka_unit_test (test_web_loopback_modelled),
+    cmocka_unit_test (test_model_matches_capture),
+    cmocka_unit_test (test_refused),
+    cmocka_unit_test (test_step_gated),
+    cmocka_unit_test (test_nothing_left_behind),
+  };
+
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
