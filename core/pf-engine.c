@@ -29,6 +29,7 @@
 #include "pf-dns.h"
 #include "pf-engine.h"
 #include "pf-service-session.h"
+#include "pf-sock-diag.h"
 #include "pf-tcp-model.h"
 
 #define CAPTURE_BUFFER_SIZE  65536
@@ -98,6 +99,7 @@ struct _PfEngine
   PfTimeline     *timeline;
 
   GSocket        *capture;
+  GSocket        *diag;           /* the kernel's socket table, like ss(8) */
   GSource        *capture_source;
   guint8         *capture_buffer;
 
@@ -222,16 +224,16 @@ sock_query_tcp_info (PfSock          *sock,
   return info->tcpi_state;
 }
 
-static void
-sock_poll_state (PfSock *sock)
+static gboolean
+sock_is_tcp (PfSock *sock)
 {
-  struct tcp_info info;
-  PfTcpState state;
+  return sock->role == SOCK_LISTENER || sock->role == SOCK_CLIENT || sock->role == SOCK_SERVER;
+}
 
-  if (sock->socket == NULL || sock->role == SOCK_UDP_CLIENT || sock->role == SOCK_UDP_SERVER)
-    return;
-
-  state = sock_query_tcp_info (sock, &info);
+static void
+sock_set_state (PfSock     *sock,
+                PfTcpState  state)
+{
   if (state == sock->state)
     return;
 
@@ -241,11 +243,63 @@ sock_poll_state (PfSock *sock)
   sock->state = state;
 }
 
+/* Without the socket table: what the descriptor says, while there is one. */
+static void
+sock_poll_state (PfSock *sock)
+{
+  struct tcp_info info;
+
+  if (sock->engine->diag != NULL || sock->socket == NULL || !sock_is_tcp (sock))
+    return;
+
+  sock_set_state (sock, sock_query_tcp_info (sock, &info));
+}
+
+/* Every TCP socket's state from the kernel's table, as ss(8) shows it:
+ * TIME_WAIT too, which no descriptor can show, and the sockets of
+ * connections already closed, until the kernel lets them go. */
 static void
 engine_poll_states (PfEngine *self)
 {
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) entries = NULL;
+  g_autoptr(GHashTable) states = NULL;
+
+  if (self->diag == NULL)
+    {
+      for (guint i = 0; i < self->socks->len; i++)
+        sock_poll_state (g_ptr_array_index (self->socks, i));
+      return;
+    }
+
+  entries = pf_sock_diag_dump_tcp (self->diag, &error);
+  if (entries == NULL)
+    {
+      g_debug ("socket table not read: %s", error->message);
+      return;
+    }
+
+  states = g_hash_table_new (pf_four_tuple_hash, pf_four_tuple_equal);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      PfSockDiagEntry *entry = &g_array_index (entries, PfSockDiagEntry, i);
+
+      g_hash_table_insert (states, &entry->tuple, GUINT_TO_POINTER (entry->state));
+    }
+
   for (guint i = 0; i < self->socks->len; i++)
-    sock_poll_state (g_ptr_array_index (self->socks, i));
+    {
+      PfSock *sock = g_ptr_array_index (self->socks, i);
+      gpointer state;
+
+      if (!sock_is_tcp (sock))
+        continue;
+
+      if (g_hash_table_lookup_extended (states, &sock->tuple, NULL, &state))
+        sock_set_state (sock, GPOINTER_TO_UINT (state));
+      else if (sock->state != PF_TCP_STATE_NONE && sock->state != PF_TCP_STATE_CLOSE)
+        sock_set_state (sock, PF_TCP_STATE_CLOSE);   /* gone from the table */
+    }
 }
 
 /* The addresses as the kernel has them (getsockname, getpeername). Not
@@ -1768,6 +1822,14 @@ pf_engine_start (PfEngine  *self,
   self->start_time = g_get_real_time ();
   self->started = TRUE;
 
+  {
+    g_autoptr(GError) diag_error = NULL;
+
+    self->diag = pf_netspace_open_diag (self->netspace, &diag_error);
+    if (self->diag == NULL)
+      g_debug ("no socket table, states come from TCP_INFO: %s", diag_error->message);
+  }
+
   self->capture = pf_netspace_open_capture (self->netspace, error);
   if (self->capture == NULL && pf_netspace_get_mode (self->netspace) == PF_NETSPACE_MODE_EXACT)
     return FALSE;
@@ -1794,6 +1856,7 @@ pf_engine_start (PfEngine  *self,
         }
     }
 
+  engine_poll_states (self);
   engine_flush_pending (self);
   return TRUE;
 }
@@ -1962,6 +2025,9 @@ pf_engine_stop (PfEngine *self)
   if (self->capture != NULL)
     g_socket_close (self->capture, NULL);
   g_clear_object (&self->capture);
+  if (self->diag != NULL)
+    g_socket_close (self->diag, NULL);
+  g_clear_object (&self->diag);
 
   if (self->socks != NULL)
     {

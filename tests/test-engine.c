@@ -272,6 +272,28 @@ test_model_matches_capture (void **state)
     }
 }
 
+/* The side that closes first waits in TIME_WAIT; the kernel's socket
+ * table shows it although no descriptor is left. */
+static void
+test_time_wait_on_closer (void **state)
+{
+  for (PfNetspaceMode mode = PF_NETSPACE_MODE_EXACT; mode <= PF_NETSPACE_MODE_LOOPBACK; mode++)
+    {
+      g_autoptr(PfEngine) engine = start_engine ("web", mode);
+      PfEvent *laptop, *knuth;
+
+      assert_true (pf_engine_run (engine, NULL));
+
+      laptop = last_state_of (engine, "laptop");
+      knuth = last_state_of (engine, "knuth");
+      assert_int_equal (pf_event_get_state (laptop), PF_TCP_STATE_TIME_WAIT);
+      assert_int_equal (pf_event_get_old_state (laptop), PF_TCP_STATE_FIN_WAIT1);
+      assert_int_equal (pf_event_get_state (knuth), PF_TCP_STATE_CLOSE);
+      assert_int_equal (pf_timeline_count (pf_engine_get_timeline (engine), PF_EVENT_STATE, -1),
+                        3 + 2 + 2 + 2);   /* 3 LISTEN, then 2 × ESTABLISHED, closing, closed */
+    }
+}
+
 static void
 test_refused (void **state)
 {
@@ -541,6 +563,7 @@ main (void)
     cmocka_unit_test (test_handshake_exact),
     cmocka_unit_test (test_web_loopback_modelled),
     cmocka_unit_test (test_model_matches_capture),
+    cmocka_unit_test (test_time_wait_on_closer),
     cmocka_unit_test (test_refused),
     cmocka_unit_test (test_step_gated),
     cmocka_unit_test (test_nothing_left_behind),
