@@ -1,12 +1,16 @@
 /* pf-engine.c: runs a scenario on real sockets, one step at a time
  *
  * The engine owns the sockets of a run. Each step does what the scenario
- * says (connect, send, close, ...) and then runs the built-in services'
- * answers until the network is quiet: every byte written was read by the
- * program at the other end, every segment sent was acknowledged (the
- * kernel's tcpi_unacked is 0 on every socket) and nothing is left to
- * read. Only then does the step end, so the state on screen is the
- * kernel's state now.
+ * says (connect, send, close, ...) and then runs until the network is
+ * quiet: every byte written was read by the program at the other end,
+ * every connect has its answer and nothing is left to read. Only then
+ * does the step end, so the state on screen is the kernel's state now.
+ *
+ * The engine does not wait for acknowledgements: when the kernel delays
+ * an ACK (up to 40 ms on lo, once a connection leaves quick-ack mode), it
+ * arrives after its step ended and is appended to that step's events
+ * then, as it happened. Waiting would make every step of a long exchange
+ * last a delayed-ACK timeout.
  *
  * What happened is recorded as PfEvents: in exact mode the segments come
  * from the capture socket, in loopback mode from PfTcpModel, checked
@@ -36,6 +40,8 @@
 #define READ_BUFFER_SIZE     65536
 #define STEP_TIMEOUT_MS      5000
 #define SETTLE_POLL_MS       1
+#define LATE_SEGMENTS_MS     300   /* longer than a delayed ACK on lo */
+#define LATE_POLL_MS         20
 
 typedef struct _PfConn PfConn;
 typedef struct _PfSock PfSock;
@@ -118,6 +124,8 @@ struct _PfEngine
   GTask          *task;           /* the running step */
   guint           settle_id;
   guint           wait_id;
+  guint           late_id;        /* loopback: counting late ACKs */
+  gint64          late_until;
   gint64          deadline;
   gboolean        started;
   gboolean        action_done;
@@ -555,12 +563,18 @@ engine_drain_capture (PfEngine *self)
     }
 }
 
+/* Between steps, what the kernel still sends (a delayed ACK) belongs to
+ * the step that ended and is appended at once. */
 static gboolean
 on_capture_readable (GSocket      *socket,
                      GIOCondition  condition,
                      gpointer      user_data)
 {
-  engine_drain_capture (user_data);
+  PfEngine *self = user_data;
+
+  engine_drain_capture (self);
+  if (self->task == NULL)
+    engine_flush_pending (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -1538,7 +1552,6 @@ action_start_stop (PfEngine     *self,
 static gboolean
 sock_is_quiet (PfSock *sock)
 {
-  struct tcp_info info;
   PfSock *peer;
 
   if (sock->socket == NULL)
@@ -1550,14 +1563,11 @@ sock_is_quiet (PfSock *sock)
   if (sock->role != SOCK_CLIENT && sock->role != SOCK_SERVER)
     return TRUE;
 
-  sock_query_tcp_info (sock, &info);
-  if (info.tcpi_unacked > 0)
-    return FALSE;
-
-  /* The program at the other end read all we sent, or is gone. */
+  /* The program at the other end read all we sent, and our FIN if we
+   * sent one, or is gone. */
   peer = sock_peer (sock);
   if (peer != NULL && peer->socket != NULL && !peer->eof && !peer->reset &&
-      peer->bytes_read < sock->bytes_sent)
+      (peer->bytes_read < sock->bytes_sent || sock->shut))
     return FALSE;
 
   return TRUE;
@@ -1606,6 +1616,25 @@ engine_release_closed (PfEngine *self)
     }
 }
 
+/* Loopback mode's counterpart of a late capture: for a while after a
+ * step, segments the kernel counts (a delayed ACK) are modelled and
+ * appended to the step that ended. */
+static gboolean
+on_late_tick (gpointer user_data)
+{
+  PfEngine *self = user_data;
+
+  if (self->task != NULL || g_get_monotonic_time () > self->late_until)
+    {
+      self->late_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  engine_reconcile_model (self);
+  engine_flush_pending (self);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 engine_finish_step (PfEngine *self,
                     GError   *error)
@@ -1626,6 +1655,13 @@ engine_finish_step (PfEngine *self,
   engine_release_closed (self);
   engine_flush_pending (self);
   self->next_step = self->step + 1;
+
+  if (engine_models (self))
+    {
+      self->late_until = g_get_monotonic_time () + LATE_SEGMENTS_MS * 1000;
+      if (self->late_id == 0)
+        self->late_id = g_timeout_add (LATE_POLL_MS, on_late_tick, self);
+    }
 
   if (error != NULL)
     g_task_return_error (task, error);
@@ -1894,6 +1930,14 @@ pf_engine_step_async (PfEngine            *self,
       return;
     }
 
+  /* What the last step's sockets still sent belongs to that step. */
+  g_clear_handle_id (&self->late_id, g_source_remove);
+  engine_drain_capture (self);
+  if (engine_models (self))
+    engine_reconcile_model (self);
+  engine_poll_states (self);
+  engine_flush_pending (self);
+
   self->task = g_steal_pointer (&task);
   self->step = self->next_step;
   self->action_done = TRUE;
@@ -1971,6 +2015,46 @@ on_run_step_done (GObject      *object,
   pf_engine_step_finish (PF_ENGINE (object), result, error);
 }
 
+static gboolean
+engine_all_acked (PfEngine *self)
+{
+  for (guint i = 0; i < self->socks->len; i++)
+    {
+      PfSock *sock = g_ptr_array_index (self->socks, i);
+      struct tcp_info info;
+
+      if (sock->socket == NULL || (sock->role != SOCK_CLIENT && sock->role != SOCK_SERVER))
+        continue;
+
+      sock_query_tcp_info (sock, &info);
+      if (info.tcpi_unacked > 0)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* After the last step: lets the kernel send what it still owes (a
+ * delayed ACK) and records it, so a run's record is whole. */
+static void
+engine_linger (PfEngine *self)
+{
+  gint64 deadline = g_get_monotonic_time () + LATE_SEGMENTS_MS * 1000;
+
+  while (!engine_all_acked (self) && g_get_monotonic_time () < deadline)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+
+  g_clear_handle_id (&self->late_id, g_source_remove);
+  engine_drain_capture (self);
+  if (engine_models (self))
+    engine_reconcile_model (self);
+  engine_poll_states (self);
+  engine_flush_pending (self);
+}
+
 /* Runs every remaining step on the thread-default main context. For the
  * command line and the tests; the window steps one at a time. */
 gboolean
@@ -1999,6 +2083,7 @@ pf_engine_run (PfEngine  *self,
         }
     }
 
+  engine_linger (self);
   return TRUE;
 }
 
@@ -2010,6 +2095,7 @@ pf_engine_stop (PfEngine *self)
 
   g_clear_handle_id (&self->settle_id, g_source_remove);
   g_clear_handle_id (&self->wait_id, g_source_remove);
+  g_clear_handle_id (&self->late_id, g_source_remove);
   if (self->task != NULL)
     {
       g_autoptr(GTask) task = g_steal_pointer (&self->task);
