@@ -35,6 +35,8 @@ pf_scenario_new (const char *filename)
 {
   PfScenario *scenario = g_new0 (PfScenario, 1);
 
+  g_atomic_ref_count_init (&scenario->ref_count);
+
   scenario->filename = g_strdup (filename);
   scenario->hosts = g_ptr_array_new_with_free_func ((GDestroyNotify) pf_host_free);
   scenario->steps = g_ptr_array_new_with_free_func ((GDestroyNotify) pf_step_free);
@@ -87,10 +89,22 @@ pf_step_free (PfStep *step)
   g_free (step);
 }
 
+/* A scenario is read-only once loaded, so holders share it: the window
+ * keeps it to restart a run while the engine runs it. */
+PfScenario *
+pf_scenario_ref (PfScenario *scenario)
+{
+  g_return_val_if_fail (scenario != NULL, NULL);
+
+  g_atomic_ref_count_inc (&scenario->ref_count);
+  return scenario;
+}
+
+/* Drops a reference; the last one frees the scenario. */
 void
 pf_scenario_free (PfScenario *scenario)
 {
-  if (scenario == NULL)
+  if (scenario == NULL || !g_atomic_ref_count_dec (&scenario->ref_count))
     return;
 
   /* the indexes point into the hosts: drop them first */

@@ -187,6 +187,7 @@ struct _PfScenario
   GPtrArray     *steps;      /* PfStep*, in file order */
 
   /*< private >*/
+  gatomicrefcount ref_count;
   GHashTable    *hosts_by_id;
   GHashTable    *hosts_by_name;  /* lower-case DNS name → host */
 };
@@ -198,6 +199,7 @@ PfScenario       *pf_scenario_load_file           (const char        *path,
 PfScenario       *pf_scenario_load_bytes          (GBytes            *bytes,
                                                    const char        *display_name,
                                                    GError           **error);
+PfScenario       *pf_scenario_ref                 (PfScenario        *scenario);
 void              pf_scenario_free                (PfScenario        *scenario);
 
 const PfHost     *pf_scenario_find_host           (const PfScenario  *scenario,
