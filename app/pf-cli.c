@@ -185,37 +185,59 @@ print_connections (PfEngine *engine)
   fprintf (stderr, "segments: %u captured, %u modelled\n", captured, modelled);
 }
 
+/* The output files are opened before the run, so a path that cannot be
+ * written is reported at once, and written when it has ended. */
+typedef struct
+{
+  PfTraceWriter *trace;
+  PfPcapWriter  *pcap;
+} PfCliOutputs;
+
+static void
+pf_cli_outputs_clear (PfCliOutputs *outputs)
+{
+  g_clear_pointer (&outputs->trace, pf_trace_writer_free);
+  g_clear_object (&outputs->pcap);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PfCliOutputs, pf_cli_outputs_clear)
+
 static gboolean
-write_outputs (PfEngine      *engine,
-               const char    *trace_path,
-               const char    *pcap_path,
+open_outputs (PfCliOutputs  *outputs,
+              const char    *trace_path,
+              const char    *pcap_path,
+              GError       **error)
+{
+  if (trace_path != NULL && (outputs->trace = pf_trace_writer_new (trace_path, error)) == NULL)
+    return FALSE;
+  if (pcap_path != NULL && (outputs->pcap = pf_pcap_writer_new (pcap_path, error)) == NULL)
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+write_outputs (PfCliOutputs  *outputs,
+               PfEngine      *engine,
                gint64         start_wall,
                GError       **error)
 {
   PfTimeline *timeline = pf_engine_get_timeline (engine);
-  g_autoptr(PfTraceWriter) trace = NULL;
-  g_autoptr(PfPcapWriter) pcap = NULL;
-
-  if (trace_path != NULL && (trace = pf_trace_writer_new (trace_path, error)) == NULL)
-    return FALSE;
-  if (pcap_path != NULL && (pcap = pf_pcap_writer_new (pcap_path, error)) == NULL)
-    return FALSE;
 
   for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
     {
       PfEvent *event = pf_timeline_get_event (timeline, i);
       PfPacket *packet = pf_event_get_packet (event);
 
-      if (trace != NULL && !pf_trace_writer_write (trace, event, error))
+      if (outputs->trace != NULL && !pf_trace_writer_write (outputs->trace, event, error))
         return FALSE;
-      if (pcap != NULL && packet != NULL &&
-          !pf_pcap_writer_write (pcap, packet, start_wall + pf_event_get_time (event), error))
+      if (outputs->pcap != NULL && packet != NULL &&
+          !pf_pcap_writer_write (outputs->pcap, packet, start_wall + pf_event_get_time (event), error))
         return FALSE;
     }
 
-  if (trace != NULL && !pf_trace_writer_close (trace, error))
+  if (outputs->trace != NULL && !pf_trace_writer_close (outputs->trace, error))
     return FALSE;
-  if (pcap != NULL && !pf_pcap_writer_close (pcap, error))
+  if (outputs->pcap != NULL && !pf_pcap_writer_close (outputs->pcap, error))
     return FALSE;
 
   return TRUE;
@@ -230,6 +252,7 @@ pf_cli_headless (const char     *name,
   g_autoptr(GError) error = NULL;
   g_autoptr(PfScenario) scenario = NULL;
   g_autoptr(PfEngine) engine = NULL;
+  g_auto(PfCliOutputs) outputs = { 0 };
   PfNetspace *netspace;
   gint64 start_wall;
   gboolean ran;
@@ -238,6 +261,12 @@ pf_cli_headless (const char     *name,
   if (scenario == NULL)
     {
       fprintf (stderr, "%s\n", error->message);
+      return PF_EXIT_BAD_INPUT;
+    }
+
+  if (!open_outputs (&outputs, trace_path, pcap_path, &error))
+    {
+      fprintf (stderr, "packetflow: %s\n", error->message);
       return PF_EXIT_BAD_INPUT;
     }
 
@@ -263,7 +292,7 @@ pf_cli_headless (const char     *name,
   {
     g_autoptr(GError) write_error = NULL;
 
-    if (!write_outputs (engine, trace_path, pcap_path, start_wall, &write_error))
+    if (!write_outputs (&outputs, engine, start_wall, &write_error))
       {
         fprintf (stderr, "packetflow: %s\n", write_error->message);
         return PF_EXIT_ENVIRONMENT;

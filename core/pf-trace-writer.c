@@ -194,7 +194,7 @@ set_write_error (PfTraceWriter  *self,
                  GError        **error)
 {
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-               "Could not write the trace to %s: %s",
+               "Could not write the trace to “%s”: %s.",
                self->path ? self->path : "standard output",
                g_strerror (saved_errno));
 }
