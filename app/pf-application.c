@@ -10,14 +10,27 @@
 #include <glib/gi18n.h>
 
 #include "pf-application.h"
+#include "pf-builtin.h"
 #include "pf-window.h"
 
 struct _PfApplication
 {
-  AdwApplication parent_instance;
+  AdwApplication  parent_instance;
+
+  PfNetspaceMode  mode;
+  int             step;
 };
 
 G_DEFINE_FINAL_TYPE (PfApplication, pf_application, ADW_TYPE_APPLICATION)
+
+static PfWindow *
+pf_application_new_window (PfApplication *self)
+{
+  PfWindow *window = pf_window_new (GTK_APPLICATION (self));
+
+  pf_window_set_mode (window, self->mode);
+  return window;
+}
 
 static PfWindow *
 pf_application_get_window (PfApplication *self)
@@ -25,9 +38,48 @@ pf_application_get_window (PfApplication *self)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
   if (window == NULL)
-    window = GTK_WINDOW (pf_window_new (GTK_APPLICATION (self)));
+    return pf_application_new_window (self);
 
   return PF_WINDOW (window);
+}
+
+/* `packetflow web` opens the built-in scenario when no file has that name. */
+static void
+pf_application_open_one (PfApplication *self,
+                         PfWindow      *window,
+                         GFile         *file)
+{
+  g_autofree char *name = g_file_get_basename (file);
+  g_autoptr(GPtrArray) builtins = pf_builtin_list ();
+  guint index;
+
+  if (!g_file_query_exists (file, NULL) &&
+      g_ptr_array_find_with_equal_func (builtins, name, g_str_equal, &index))
+    pf_window_open_builtin (window, name);
+  else
+    pf_window_open_file (window, file);
+
+  if (self->step > 0)
+    pf_window_advance_to (window, self->step);
+}
+
+static int
+pf_application_handle_local_options (GApplication *application,
+                                     GVariantDict *options)
+{
+  PfApplication *self = PF_APPLICATION (application);
+  const char *mode = NULL;
+
+  if (g_variant_dict_lookup (options, "mode", "&s", &mode) &&
+      !pf_netspace_mode_from_string (mode, &self->mode))
+    {
+      g_printerr (_("packetflow: --mode must be auto, exact or loopback, not “%s”\n"), mode);
+      return 2;
+    }
+
+  g_variant_dict_lookup (options, "step", "i", &self->step);
+
+  return G_APPLICATION_CLASS (pf_application_parent_class)->handle_local_options (application, options);
 }
 
 static void
@@ -52,9 +104,9 @@ pf_application_open (GApplication  *application,
       if (i == 0)
         window = pf_application_get_window (self);
       else
-        window = pf_window_new (GTK_APPLICATION (self));
+        window = pf_application_new_window (self);
 
-      pf_window_open_file (window, files[i]);
+      pf_application_open_one (self, window, files[i]);
       gtk_window_present (GTK_WINDOW (window));
     }
 }
@@ -132,6 +184,7 @@ pf_application_class_init (PfApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   app_class->activate = pf_application_activate;
+  app_class->handle_local_options = pf_application_handle_local_options;
   app_class->open = pf_application_open;
   app_class->startup = pf_application_startup;
 }
@@ -141,12 +194,33 @@ pf_application_init (PfApplication *self)
 {
 }
 
+static const GOptionEntry options[] = {
+  { "mode", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Where the sockets live: auto, exact or loopback"), N_("MODE") },
+  { "step", 0, 0, G_OPTION_ARG_INT, NULL,
+    N_("Run the scenario up to step N when it opens"), N_("N") },
+  { NULL }
+};
+
 PfApplication *
 pf_application_new (void)
 {
-  return g_object_new (PF_TYPE_APPLICATION,
+  PfApplication *self;
+
+  self = g_object_new (PF_TYPE_APPLICATION,
                        "application-id", APP_ID,
                        "flags", G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/io/github/packetflow/PacketFlow",
                        NULL);
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[SCENARIO…]"));
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("SCENARIO is a scenario file or the name of a built-in one (web, refused, …)."));
+  g_application_set_option_context_description (G_APPLICATION (self),
+                                                _("Without a window:\n"
+                                                  "  packetflow --list\n"
+                                                  "  packetflow --check FILE\n"
+                                                  "  packetflow --headless SCENARIO [--mode=MODE] [--trace=FILE|-] [--pcap=FILE]\n"
+                                                  "(packetflow --headless --help tells more)"));
+  return self;
 }

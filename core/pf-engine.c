@@ -1479,9 +1479,9 @@ engine_udp_send (PfEngine     *self,
 
   sock_read_names (sock);
   engine_model_udp (self, sock, &dst, data, len);
-  /* A service there answers: one datagram to read, then its answer. */
+  /* A service there reads it (and its answer is counted when sent). */
   if (answered)
-    self->udp_outstanding += 2;
+    self->udp_outstanding++;
 }
 
 static gboolean

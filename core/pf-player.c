@@ -36,6 +36,7 @@ struct _PfPlayer
   guint           play_id;
   gboolean        playing;
   gboolean        busy;        /* the engine is running a step */
+  gboolean        disposing;
 };
 
 G_DEFINE_FINAL_TYPE (PfPlayer, pf_player, G_TYPE_OBJECT)
@@ -177,11 +178,15 @@ on_step_done (GObject      *object,
       pf_player_set_playing (self, FALSE);
     }
 
-  set_busy (self, FALSE);
   if (PF_ENGINE (object) != self->engine)
-    return;
+    {
+      set_busy (self, FALSE);
+      return;
+    }
 
+  /* The new step is on screen before anyone hears the player is free. */
   show_step (self, pf_engine_get_next_step (self->engine) - 1);
+  set_busy (self, FALSE);
   if (self->playing)
     pf_player_schedule_play (self);
 }
@@ -213,6 +218,7 @@ pf_player_dispose (GObject *object)
 {
   PfPlayer *self = PF_PLAYER (object);
 
+  self->disposing = TRUE;
   pf_player_unload (self);
 
   G_OBJECT_CLASS (pf_player_parent_class)->dispose (object);
@@ -426,6 +432,20 @@ pf_player_unload (PfPlayer *self)
   self->busy = FALSE;
   self->step = -1;
   self->position = 0;
+
+  /* Not while disposing: nobody listens any more. */
+  if (!self->disposing)
+    {
+      g_object_freeze_notify (G_OBJECT (self));
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENGINE]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMELINE]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STEP]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_POSITION]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_STEPS]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NARRATION]);
+      notify_controls (self);
+      g_object_thaw_notify (G_OBJECT (self));
+    }
 }
 
 void

@@ -11,7 +11,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <glib/gstdio.h>
+#include <string.h>
+
 #include "pf-application.h"
+#include "pf-ladder.h"
+#include "pf-socket-table.h"
+#include "pf-stage.h"
 #include "pf-window.h"
 
 static void
@@ -115,23 +121,246 @@ test_actions_and_accels (void **state)
   iterate_until (is_null, &weak);
 }
 
+static gboolean
+is_idle (gpointer player)
+{
+  return !pf_player_get_busy (player);
+}
+
+static GtkWidget *
+find_child (GtkWidget *widget,
+            GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_child (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
 static void
-test_open_file_names_it (void **state)
+activate (GtkWidget  *window,
+          const char *action)
+{
+  assert_true (gtk_widget_activate_action (window, action, NULL));
+}
+
+/* The socket of @host in the engine's own record: the tuple the kernel
+ * reported when it became ESTABLISHED. */
+static const PfFourTuple *
+engine_tuple (PfPlayer   *player,
+              const char *host)
+{
+  PfTimeline *timeline = pf_player_get_timeline (player);
+
+  for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      if (pf_event_get_kind (event) == PF_EVENT_STATE &&
+          pf_event_get_state (event) == PF_TCP_STATE_ESTABLISHED &&
+          g_strcmp0 (pf_event_get_host_id (event), host) == 0)
+        return pf_event_get_tuple (event);
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  guint hosts, connections, packets, arrows;
+  char *laptop_state, *knuth_state;
+} Picture;
+
+static void
+take_picture (GtkWidget *window,
+              PfPlayer  *player,
+              Picture   *picture)
+{
+  PfStage *stage = PF_STAGE (find_child (window, PF_TYPE_STAGE));
+  PfLadder *ladder = PF_LADDER (find_child (window, PF_TYPE_LADDER));
+  PfSocketTable *table = PF_SOCKET_TABLE (find_child (window, PF_TYPE_SOCKET_TABLE));
+  const PfFourTuple *laptop = engine_tuple (player, "laptop");
+  const PfFourTuple *knuth = engine_tuple (player, "knuth");
+
+  picture->hosts = pf_stage_get_n_hosts (stage);
+  picture->connections = pf_stage_get_n_connections (stage);
+  picture->packets = pf_stage_get_n_packets (stage);
+  picture->arrows = pf_ladder_get_n_arrows (ladder);
+  picture->laptop_state = laptop == NULL ? NULL :
+    g_strdup (pf_socket_table_get_state (table, "laptop", laptop->src.port, laptop->dst.port));
+  picture->knuth_state = knuth == NULL ? NULL :
+    g_strdup (pf_socket_table_get_state (table, "knuth", knuth->src.port, knuth->dst.port));
+}
+
+static void
+clear_picture (Picture *picture)
+{
+  g_clear_pointer (&picture->laptop_state, g_free);
+  g_clear_pointer (&picture->knuth_state, g_free);
+}
+
+/* The issue's promise: load web, step through the handshake, and every
+ * view agrees with the engine; back and forward give the same picture;
+ * restart gives a fresh run. All through the window's actions. */
+static void
+test_handshake_through_actions (void **state)
 {
   g_autoptr(PfApplication) app = start_application ();
-  g_autoptr(GFile) file = g_file_new_for_path ("/tmp/example.pflow.json");
+  GtkWidget *window;
+  PfPlayer *player;
+  const PfFourTuple *laptop, *knuth;
+  Picture first = { 0 }, back = { 0 }, again = { 0 };
+  PfEngine *old_engine;
+  gpointer weak;
+
+  g_application_activate (G_APPLICATION (app));
+  window = GTK_WIDGET (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  iterate_until (is_mapped, window);
+  player = pf_window_get_player (PF_WINDOW (window));
+  pf_window_set_mode (PF_WINDOW (window), PF_NETSPACE_MODE_EXACT);
+
+  /* The start page lists the built-in scenarios; opening one runs it. */
+  assert_false (pf_window_is_running (PF_WINDOW (window)));
+  assert_true (gtk_widget_activate_action (window, "win.open-builtin", "s", "web"));
+  assert_true (pf_window_is_running (PF_WINDOW (window)));
+
+  activate (window, "win.step-forward");
+  iterate_until (is_idle, player);
+  assert_int_equal (pf_player_get_step (player), 0);
+
+  take_picture (window, player, &first);
+  assert_int_equal (first.hosts, 2);
+  assert_int_equal (first.connections, 1);
+  assert_int_equal (first.packets, 3);
+  assert_int_equal (first.arrows, 3);
+  assert_string_equal (first.laptop_state, "ESTABLISHED");
+  assert_string_equal (first.knuth_state, "ESTABLISHED");
+
+  /* Both rows are the engine's own socket pair, seen from each end. */
+  laptop = engine_tuple (player, "laptop");
+  knuth = engine_tuple (player, "knuth");
+  assert_true (pf_four_tuple_same_connection (laptop, knuth));
+
+  activate (window, "win.step-back");
+  assert_int_equal (pf_player_get_step (player), -1);
+  take_picture (window, player, &back);
+  assert_int_equal (back.connections, 0);
+  assert_int_equal (back.arrows, 0);
+  assert_null (back.laptop_state);
+
+  activate (window, "win.step-forward");
+  assert_false (pf_player_get_busy (player));   /* replayed, no socket touched */
+  take_picture (window, player, &again);
+  assert_int_equal (again.hosts, first.hosts);
+  assert_int_equal (again.connections, first.connections);
+  assert_int_equal (again.packets, first.packets);
+  assert_int_equal (again.arrows, first.arrows);
+  assert_string_equal (again.laptop_state, first.laptop_state);
+  assert_string_equal (again.knuth_state, first.knuth_state);
+
+  old_engine = pf_player_get_engine (player);
+  weak = old_engine;
+  g_object_add_weak_pointer (G_OBJECT (old_engine), &weak);
+  activate (window, "win.restart");
+  assert_null (weak);
+  assert_int_equal (pf_player_get_step (player), -1);
+  assert_int_equal (pf_ladder_get_n_arrows (PF_LADDER (find_child (window, PF_TYPE_LADDER))), 0);
+  assert_int_equal (pf_stage_get_n_connections (PF_STAGE (find_child (window, PF_TYPE_STAGE))), 0);
+
+  clear_picture (&first);
+  clear_picture (&back);
+  clear_picture (&again);
+
+  weak = window;
+  g_object_add_weak_pointer (G_OBJECT (window), &weak);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate_until (is_null, &weak);
+}
+
+/* Every command is reachable from the keyboard: each action has a key. */
+static void
+test_keyboard_reaches_every_action (void **state)
+{
+  g_autoptr(PfApplication) app = start_application ();
+  GtkWidget *window;
+  gpointer weak;
+  double zoom;
+
+  g_application_activate (G_APPLICATION (app));
+  window = GTK_WIDGET (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  iterate_until (is_mapped, window);
+
+  zoom = pf_window_get_zoom (PF_WINDOW (window));
+  activate (window, "win.zoom-in");
+  assert_true (pf_window_get_zoom (PF_WINDOW (window)) > zoom);
+  activate (window, "win.zoom-reset");
+  assert_true (pf_window_get_zoom (PF_WINDOW (window)) == 1.0);
+  activate (window, "win.zoom-out");
+  assert_true (pf_window_get_zoom (PF_WINDOW (window)) < 1.0);
+  activate (window, "win.zoom-reset");
+
+  weak = window;
+  g_object_add_weak_pointer (G_OBJECT (window), &weak);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate_until (is_null, &weak);
+}
+
+/* A bad file shows the loader's FILE:LINE:COLUMN line; the app goes on. */
+static void
+test_bad_file_shows_message (void **state)
+{
+  g_autoptr(PfApplication) app = start_application ();
+  g_autofree char *dir = g_dir_make_tmp ("pf-window-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "bad.pflow.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
   GtkWindow *window;
   gpointer weak;
 
+  assert_true (g_file_set_contents (path, "{\n  \"format\": 7\n}\n", -1, NULL));
   g_application_open (G_APPLICATION (app), &file, 1, "");
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   assert_non_null (window);
   iterate_until (is_mapped, window);
 
+  assert_false (pf_window_is_running (PF_WINDOW (window)));
+  {
+    /* The message label is the one carrying the file's name. */
+    gboolean found = FALSE;
+    GPtrArray *todo = g_ptr_array_new ();
+
+    g_ptr_array_add (todo, window);
+    while (todo->len > 0 && !found)
+      {
+        GtkWidget *w = g_ptr_array_steal_index (todo, todo->len - 1);
+
+        if (GTK_IS_LABEL (w) && gtk_widget_get_visible (w) &&
+            g_str_has_prefix (gtk_label_get_label (GTK_LABEL (w)), path))
+          {
+            assert_non_null (strstr (gtk_label_get_label (GTK_LABEL (w)), ":2:"));
+            found = TRUE;
+          }
+        for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+          g_ptr_array_add (todo, c);
+      }
+    g_ptr_array_unref (todo);
+    assert_true (found);
+  }
+
   weak = window;
   g_object_add_weak_pointer (G_OBJECT (window), &weak);
   gtk_window_destroy (window);
   iterate_until (is_null, &weak);
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 int
@@ -140,7 +369,9 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_window_shown_and_finalized),
     cmocka_unit_test (test_actions_and_accels),
-    cmocka_unit_test (test_open_file_names_it),
+    cmocka_unit_test (test_handshake_through_actions),
+    cmocka_unit_test (test_keyboard_reaches_every_action),
+    cmocka_unit_test (test_bad_file_shows_message),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -1,0 +1,374 @@
+/* test-ladder.c: the sequence diagram follows the player
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <gtk/gtk.h>
+
+#include "pf-builtin.h"
+#include "pf-ladder.h"
+#include "pf-player.h"
+
+static PfNetspaceMode exact = PF_NETSPACE_MODE_EXACT;
+static PfNetspaceMode loopback = PF_NETSPACE_MODE_LOOPBACK;
+
+typedef struct
+{
+  PfPlayer  *player;
+  GtkWidget *window;
+  GtkWidget *scrolled;
+  PfLadder  *ladder;
+  gpointer   weak_ladder;
+} Fixture;
+
+static gboolean
+wake_up (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs the main loop until @done; the wake-up lets a wait that nothing
+ * ends fail instead of blocking. */
+static void
+iterate_until (gboolean (*done) (gpointer),
+               gpointer data)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  guint wake = g_timeout_add (100, wake_up, NULL);
+
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () >= deadline)
+        g_source_remove (wake);
+      assert_true (g_get_monotonic_time () < deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (wake);
+}
+
+static gboolean
+is_mapped (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget);
+}
+
+static gboolean
+is_idle (gpointer player)
+{
+  return !pf_player_get_busy (player);
+}
+
+static gboolean
+animation_done (gpointer ladder)
+{
+  return !pf_ladder_get_animating (ladder);
+}
+
+static gboolean
+is_null (gpointer pointer_to_pointer)
+{
+  return *(gpointer *) pointer_to_pointer == NULL;
+}
+
+static void
+step_forward (Fixture *f)
+{
+  assert_true (pf_player_can_step_forward (f->player));
+  pf_player_step_forward (f->player);
+  iterate_until (is_idle, f->player);
+}
+
+/* The newest segment in [0, position), as the ladder should highlight it. */
+static int
+last_segment (PfPlayer *player)
+{
+  PfTimeline *timeline = pf_player_get_timeline (player);
+
+  for (guint i = pf_player_get_position (player); i > 0; i--)
+    if (pf_event_get_kind (pf_timeline_get_event (timeline, i - 1)) == PF_EVENT_SEGMENT)
+      return i - 1;
+  return -1;
+}
+
+static guint
+segments_shown (PfPlayer *player)
+{
+  PfTimeline *timeline = pf_player_get_timeline (player);
+  guint n = 0;
+
+  for (guint i = 0; i < pf_player_get_position (player); i++)
+    n += pf_event_get_kind (pf_timeline_get_event (timeline, i)) == PF_EVENT_SEGMENT;
+  return n;
+}
+
+static int
+setup (void **state)
+{
+  PfNetspaceMode mode = *(PfNetspaceMode *) *state;
+  g_autoptr(PfScenario) scenario = pf_builtin_load ("web", NULL);
+  g_autoptr(GError) error = NULL;
+  Fixture *f = g_new0 (Fixture, 1);
+
+  assert_non_null (scenario);
+  f->player = pf_player_new ();
+  assert_true (pf_player_load (f->player, scenario, mode, &error));
+  assert_null (error);
+  /* The animation follows the speed: quicker tests. */
+  pf_player_set_speed (f->player, PF_PLAYER_MAX_SPEED);
+
+  f->window = gtk_window_new ();
+  f->scrolled = gtk_scrolled_window_new ();
+  f->ladder = PF_LADDER (pf_ladder_new ());
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (f->scrolled),
+                                  GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (f->scrolled), GTK_WIDGET (f->ladder));
+  gtk_window_set_child (GTK_WINDOW (f->window), f->scrolled);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 520, 420);
+  g_object_set (f->ladder, "player", f->player, NULL);
+
+  f->weak_ladder = f->ladder;
+  g_object_add_weak_pointer (G_OBJECT (f->ladder), &f->weak_ladder);
+  gtk_window_present (GTK_WINDOW (f->window));
+  iterate_until (is_mapped, f->ladder);
+
+  *state = f;
+  return 0;
+}
+
+/* Closing the window finalizes the ladder; the player lives on and may
+ * move without it. */
+static int
+teardown (void **state)
+{
+  Fixture *f = *state;
+
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  iterate_until (is_null, &f->weak_ladder);
+
+  if (pf_player_can_step_back (f->player))
+    pf_player_step_back (f->player);
+  pf_player_set_selected (f->player, NULL);
+  g_object_unref (f->player);
+  g_free (f);
+  return 0;
+}
+
+static void
+test_handshake_back_and_forward (void **state)
+{
+  Fixture *f = *state;
+  PfTimeline *timeline = pf_player_get_timeline (f->player);
+  int last;
+
+  /* Before the first step: the listening sockets, no arrow. */
+  assert_int_equal (pf_ladder_get_n_arrows (f->ladder), 0);
+  assert_int_equal (pf_ladder_get_highlighted (f->ladder), -1);
+
+  step_forward (f);
+  assert_int_equal (pf_ladder_get_n_arrows (f->ladder), 3);
+  assert_int_equal (pf_timeline_count (timeline, PF_EVENT_SEGMENT, 0), 3);
+  iterate_until (animation_done, f->ladder);
+  last = last_segment (f->player);
+  assert_true (last > 0);
+  assert_int_equal (pf_ladder_get_highlighted (f->ladder), last);
+
+  pf_player_step_back (f->player);
+  assert_int_equal (pf_player_get_step (f->player), -1);
+  assert_int_equal (pf_ladder_get_n_arrows (f->ladder), 0);
+  assert_int_equal (pf_ladder_get_highlighted (f->ladder), -1);
+  assert_false (pf_ladder_get_animating (f->ladder));
+
+  /* Forward again replays the history: the same three arrows, animated
+   * again, one after the other, the last one highlighted when it moves. */
+  pf_player_step_forward (f->player);
+  assert_false (pf_player_get_busy (f->player));
+  assert_int_equal (pf_ladder_get_n_arrows (f->ladder), 3);
+  assert_true (pf_ladder_get_animating (f->ladder));
+  assert_int_not_equal (pf_ladder_get_highlighted (f->ladder), last);
+  iterate_until (animation_done, f->ladder);
+  assert_int_equal (pf_ladder_get_highlighted (f->ladder), last);
+}
+
+static void
+test_full_run (void **state)
+{
+  Fixture *f = *state;
+  PfTimeline *timeline = pf_player_get_timeline (f->player);
+  guint previous = 0;
+
+  while (pf_player_can_step_forward (f->player))
+    {
+      step_forward (f);
+      assert_true (pf_ladder_get_n_arrows (f->ladder) > previous);
+      assert_int_equal (pf_ladder_get_n_arrows (f->ladder), segments_shown (f->player));
+      previous = pf_ladder_get_n_arrows (f->ladder);
+    }
+  iterate_until (animation_done, f->ladder);
+
+  /* Late segments (a delayed ACK) join the last step's history. */
+  assert_int_equal (pf_player_get_position (f->player), pf_timeline_get_n_events (timeline));
+  assert_int_equal (pf_ladder_get_n_arrows (f->ladder),
+                    pf_timeline_count (timeline, PF_EVENT_SEGMENT, -1));
+  assert_true (pf_ladder_get_n_arrows (f->ladder) >= 9);
+  assert_int_equal (pf_ladder_get_highlighted (f->ladder), last_segment (f->player));
+}
+
+/* The run is taller than the window: the newest arrow was scrolled into
+ * view, the first one out of it. */
+static void
+test_follows_newest (void **state)
+{
+  Fixture *f = *state;
+  GtkAdjustment *vadjustment;
+  graphene_rect_t bounds;
+  int height = 0;
+
+  while (pf_player_can_step_forward (f->player))
+    step_forward (f);
+  iterate_until (animation_done, f->ladder);
+  g_main_context_iteration (NULL, FALSE);
+
+  vadjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (f->ladder));
+  height = gtk_widget_get_height (GTK_WIDGET (f->ladder));
+  assert_true (gtk_adjustment_get_upper (vadjustment) > gtk_adjustment_get_page_size (vadjustment));
+  assert_true (gtk_adjustment_get_value (vadjustment) > 0);
+
+  assert_true (pf_ladder_get_arrow_bounds (f->ladder, last_segment (f->player), &bounds));
+  assert_true (bounds.origin.y >= 0);
+  assert_true (bounds.origin.y + bounds.size.height <= height);
+
+  /* Selecting the first arrow from elsewhere brings it back into view. */
+  for (guint i = 0; i < pf_player_get_position (f->player); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (pf_player_get_timeline (f->player), i);
+
+      if (pf_event_get_kind (event) != PF_EVENT_SEGMENT)
+        continue;
+      assert_true (pf_ladder_get_arrow_bounds (f->ladder, i, &bounds));
+      assert_true (bounds.origin.y < 0);
+      pf_player_set_selected (f->player, event);
+      assert_true (pf_ladder_get_arrow_bounds (f->ladder, i, &bounds));
+      assert_true (bounds.origin.y >= 0);
+      break;
+    }
+}
+
+static void
+test_click_selects (void **state)
+{
+  Fixture *f = *state;
+  PfTimeline *timeline = pf_player_get_timeline (f->player);
+  graphene_rect_t bounds;
+  guint first_syn = pf_timeline_get_step_start (timeline, 0);
+  int last;
+  double x, y;
+
+  step_forward (f);
+  iterate_until (animation_done, f->ladder);
+  while (pf_event_get_kind (pf_timeline_get_event (timeline, first_syn)) != PF_EVENT_SEGMENT)
+    first_syn++;
+
+  /* Hit-testing the middle of an arrow finds it; a click there selects
+   * its segment for every view. */
+  assert_true (pf_ladder_get_arrow_bounds (f->ladder, first_syn, &bounds));
+  x = bounds.origin.x + bounds.size.width / 2;
+  y = bounds.origin.y + bounds.size.height / 2;
+  assert_int_equal (pf_ladder_hit_test (f->ladder, x, y), first_syn);
+  assert_true (pf_ladder_select_at (f->ladder, x, y));
+  assert_ptr_equal (pf_player_get_selected (f->player), pf_timeline_get_event (timeline, first_syn));
+
+  /* The header is not an arrow: a click there clears the selection. */
+  assert_int_equal (pf_ladder_hit_test (f->ladder, x, 2), -1);
+  assert_false (pf_ladder_select_at (f->ladder, x, 2));
+  assert_null (pf_player_get_selected (f->player));
+
+  /* Far left of both lifelines, nothing either. */
+  assert_int_equal (pf_ladder_hit_test (f->ladder, 0, y), -1);
+
+  /* An arrow of the replayed step is not there before it starts moving. */
+  last = last_segment (f->player);
+  pf_player_step_back (f->player);
+  pf_player_step_forward (f->player);
+  assert_true (pf_ladder_get_animating (f->ladder));
+  assert_true (pf_ladder_get_arrow_bounds (f->ladder, last, &bounds));
+  assert_int_equal (pf_ladder_hit_test (f->ladder, bounds.origin.x + bounds.size.width / 2,
+                                        bounds.origin.y + bounds.size.height / 2), -1);
+  iterate_until (animation_done, f->ladder);
+  assert_int_equal (pf_ladder_hit_test (f->ladder, bounds.origin.x + bounds.size.width / 2,
+                                        bounds.origin.y + bounds.size.height / 2), last);
+}
+
+static void
+test_zoom (void **state)
+{
+  Fixture *f = *state;
+  graphene_rect_t one, two;
+  int first;
+
+  step_forward (f);
+  iterate_until (animation_done, f->ladder);
+  first = pf_timeline_get_step_start (pf_player_get_timeline (f->player), 0);
+  while (pf_event_get_kind (pf_timeline_get_event (pf_player_get_timeline (f->player), first)) !=
+         PF_EVENT_SEGMENT)
+    first++;
+
+  assert_true (pf_ladder_get_arrow_bounds (f->ladder, first, &one));
+  pf_ladder_set_zoom (f->ladder, 2.0);
+  assert_true (pf_ladder_get_arrow_bounds (f->ladder, first, &two));
+  assert_float_equal (two.size.height, one.size.height * 2, 0.01);
+
+  g_object_set (f->ladder, "zoom", 3.0, NULL);
+  pf_ladder_set_zoom (f->ladder, 10.0);
+  assert_float_equal (pf_ladder_get_zoom (f->ladder), PF_LADDER_MAX_ZOOM, 1e-9);
+  pf_ladder_set_zoom (f->ladder, 0.1);
+  assert_float_equal (pf_ladder_get_zoom (f->ladder), PF_LADDER_MIN_ZOOM, 1e-9);
+}
+
+/* A fresh run on the same player starts an empty diagram. */
+static void
+test_restart (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(GError) error = NULL;
+
+  step_forward (f);
+  assert_int_equal (pf_ladder_get_n_arrows (f->ladder), 3);
+  assert_true (pf_player_restart (f->player, &error));
+  assert_null (error);
+  assert_int_equal (pf_ladder_get_n_arrows (f->ladder), 0);
+  assert_int_equal (pf_ladder_get_highlighted (f->ladder), -1);
+  step_forward (f);
+  assert_int_equal (pf_ladder_get_n_arrows (f->ladder), 3);
+}
+
+/* Each test in both modes: exact (captured segments, the scenario's own
+ * addresses) and loopback (modelled segments, mapped addresses). */
+#define LADDER_TEST(test, mode) \
+  { #mode ": " #test, test, setup, teardown, &mode }
+#define LADDER_TESTS(mode)                          \
+  LADDER_TEST (test_handshake_back_and_forward, mode), \
+  LADDER_TEST (test_full_run, mode),                \
+  LADDER_TEST (test_follows_newest, mode),          \
+  LADDER_TEST (test_click_selects, mode),           \
+  LADDER_TEST (test_zoom, mode),                    \
+  LADDER_TEST (test_restart, mode)
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    LADDER_TESTS (exact),
+    LADDER_TESTS (loopback),
+  };
+
+  gtk_init ();
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}

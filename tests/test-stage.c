@@ -1,0 +1,426 @@
+/* test-stage.c: the stage shows the hosts, the connections and the packets
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include <gtk/gtk.h>
+
+#include "pf-builtin.h"
+#include "pf-player.h"
+#include "pf-stage.h"
+
+#define DEADLINE (10 * G_USEC_PER_SEC)
+
+static void
+iterate_until (gboolean (*done) (gpointer),
+               gpointer   data)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE;
+
+  while (!done (data))
+    {
+      assert_true (g_get_monotonic_time () < deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static gboolean
+is_shown (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
+}
+
+static gboolean
+is_null (gpointer pointer_to_pointer)
+{
+  return *(gpointer *) pointer_to_pointer == NULL;
+}
+
+static gboolean
+is_idle (gpointer player)
+{
+  return !pf_player_get_busy (player);
+}
+
+static gboolean
+is_still (gpointer stage)
+{
+  return !pf_stage_is_animating (stage);
+}
+
+static gboolean
+first_packet_flies (gpointer stage)
+{
+  graphene_rect_t bounds;
+
+  return pf_stage_get_packet_bounds (stage, 0, &bounds);
+}
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              int        *count)
+{
+  (*count)++;
+}
+
+static PfPlayer *
+load_player (PfScenario     *scenario,
+             PfNetspaceMode  mode)
+{
+  g_autoptr(GError) error = NULL;
+  PfPlayer *player = pf_player_new ();
+
+  assert_non_null (scenario);
+  assert_true (pf_player_load (player, scenario, mode, &error));
+  assert_null (error);
+  return player;
+}
+
+static PfPlayer *
+load_builtin (const char     *name,
+              PfNetspaceMode  mode)
+{
+  g_autoptr(PfScenario) scenario = pf_builtin_load (name, NULL);
+
+  return load_player (scenario, mode);
+}
+
+static PfPlayer *
+load_json (const char *json)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new_static (json, strlen (json));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PfScenario) scenario = pf_scenario_load_bytes (bytes, "test.pflow.json", &error);
+
+  assert_null (error);
+  return load_player (scenario, PF_NETSPACE_MODE_LOOPBACK);
+}
+
+/* A window with a stage on @player, shown. */
+static GtkWindow *
+show_stage (PfPlayer  *player,
+            int        width,
+            int        height,
+            PfStage  **out_stage)
+{
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  GtkWidget *stage = pf_stage_new ();
+
+  gtk_window_set_default_size (window, width, height);
+  gtk_window_set_child (window, stage);
+  pf_stage_set_player (PF_STAGE (stage), player);
+  gtk_window_present (window);
+  iterate_until (is_shown, stage);
+  *out_stage = PF_STAGE (stage);
+  return window;
+}
+
+/* Closes @window and checks that the stage in it went with it. */
+static void
+close_and_check_finalized (GtkWindow *window,
+                           PfStage   *stage)
+{
+  gpointer weak = stage;
+
+  g_object_add_weak_pointer (G_OBJECT (stage), &weak);
+  gtk_window_destroy (window);
+  iterate_until (is_null, &weak);
+}
+
+static void
+step_forward (PfPlayer *player)
+{
+  pf_player_step_forward (player);
+  iterate_until (is_idle, player);
+  assert_null (pf_player_get_error (player));
+}
+
+static void
+check_handshake (PfNetspaceMode mode)
+{
+  g_autoptr(PfPlayer) player = load_builtin ("web", mode);
+  PfTimeline *timeline = pf_player_get_timeline (player);
+  graphene_rect_t bounds, stage_bounds;
+  PfStage *stage;
+  GtkWindow *window;
+  PfEvent *selected;
+
+  pf_player_set_speed (player, PF_PLAYER_MAX_SPEED);
+  window = show_stage (player, 900, 520, &stage);
+  graphene_rect_init (&stage_bounds, 0, 0,
+                      gtk_widget_get_width (GTK_WIDGET (stage)),
+                      gtk_widget_get_height (GTK_WIDGET (stage)));
+
+  /* Before the first step: the hosts, their listeners, nothing moves. */
+  assert_int_equal (pf_stage_get_n_hosts (stage), 2);
+  assert_int_equal (pf_stage_get_n_connections (stage), 0);
+  assert_int_equal (pf_stage_get_n_packets (stage), 0);
+  assert_false (pf_stage_is_animating (stage));
+  for (guint i = 0; i < 2; i++)
+    {
+      assert_true (pf_stage_get_host_bounds (stage, i, &bounds));
+      assert_true (graphene_rect_contains_rect (&stage_bounds, &bounds));
+    }
+  assert_false (pf_stage_get_host_bounds (stage, 2, &bounds));
+
+  /* The handshake: one connection, three segments flying. */
+  step_forward (player);
+  assert_int_equal (pf_stage_get_n_hosts (stage), 2);
+  assert_int_equal (pf_stage_get_n_connections (stage), 1);
+  assert_int_equal (pf_stage_get_n_packets (stage), 3);
+  assert_true (pf_stage_is_animating (stage));
+
+  /* Clicking the SYN's envelope selects its event. */
+  iterate_until (first_packet_flies, stage);
+  assert_true (pf_stage_get_packet_bounds (stage, 0, &bounds));
+  assert_true (graphene_rect_contains_rect (&stage_bounds, &bounds));
+  assert_true (pf_stage_select_at (stage,
+                                   bounds.origin.x + bounds.size.width / 2,
+                                   bounds.origin.y + bounds.size.height / 2));
+  selected = pf_player_get_selected (player);
+  assert_non_null (selected);
+  assert_int_equal (pf_event_get_kind (selected), PF_EVENT_SEGMENT);
+  assert_int_equal (pf_event_get_packet (selected)->flags, PF_TCP_SYN);
+  assert_false (pf_stage_select_at (stage, 1, 1));
+  assert_ptr_equal (pf_player_get_selected (player), selected);
+
+  /* The animation ends and the tick goes; the lines stay, the packets do
+   * not fly any more but still count for the step. */
+  iterate_until (is_still, stage);
+  assert_int_equal (pf_stage_get_n_packets (stage), 3);
+  assert_int_equal (pf_stage_get_n_connections (stage), 1);
+  for (guint i = 0; i < 3; i++)
+    assert_false (pf_stage_get_packet_bounds (stage, i, &bounds));
+
+  /* Back before the first step: no connection, nothing of step -1 flies. */
+  pf_player_step_back (player);
+  assert_int_equal (pf_player_get_step (player), -1);
+  assert_int_equal (pf_stage_get_n_packets (stage), 0);
+  assert_int_equal (pf_stage_get_n_connections (stage), 0);
+  assert_int_equal (pf_stage_get_n_hosts (stage), 2);
+  assert_false (pf_stage_is_animating (stage));
+
+  /* Forward again over the recorded history: the same picture, replayed. */
+  pf_player_step_forward (player);
+  assert_false (pf_player_get_busy (player));
+  assert_int_equal (pf_stage_get_n_connections (stage), 1);
+  assert_int_equal (pf_stage_get_n_packets (stage), 3);
+  assert_true (pf_stage_is_animating (stage));
+  iterate_until (is_still, stage);
+  assert_int_equal (pf_stage_get_n_packets (stage), 3);
+  assert_int_equal (pf_timeline_count (timeline, PF_EVENT_SEGMENT, 0), 3);
+
+  close_and_check_finalized (window, stage);
+}
+
+static void
+test_handshake_loopback (void **state)
+{
+  check_handshake (PF_NETSPACE_MODE_LOOPBACK);
+}
+
+static void
+test_handshake_exact (void **state)
+{
+  check_handshake (PF_NETSPACE_MODE_EXACT);
+}
+
+/* The whole web scenario; then a restart is a fresh run on the stage. */
+static void
+test_run_and_restart (void **state)
+{
+  g_autoptr(PfPlayer) player = load_builtin ("web", PF_NETSPACE_MODE_LOOPBACK);
+  g_autoptr(GError) error = NULL;
+  PfStage *stage;
+  GtkWindow *window;
+  guint n_steps = pf_player_get_n_steps (player);
+
+  pf_player_set_speed (player, PF_PLAYER_MAX_SPEED);
+  window = show_stage (player, 900, 520, &stage);
+
+  for (guint i = 0; i < n_steps; i++)
+    {
+      step_forward (player);
+      /* One connection all along; every step sends segments. */
+      assert_int_equal (pf_stage_get_n_connections (stage), 1);
+      assert_true (pf_stage_get_n_packets (stage) > 0);
+    }
+  iterate_until (is_still, stage);
+
+  assert_true (pf_player_restart (player, &error));
+  assert_null (error);
+  assert_int_equal (pf_stage_get_n_hosts (stage), 2);
+  assert_int_equal (pf_stage_get_n_connections (stage), 0);
+  assert_int_equal (pf_stage_get_n_packets (stage), 0);
+  assert_false (pf_stage_is_animating (stage));
+
+  step_forward (player);
+  assert_int_equal (pf_stage_get_n_connections (stage), 1);
+  assert_int_equal (pf_stage_get_n_packets (stage), 3);
+
+  /* Without a player the stage is empty. */
+  pf_stage_set_player (stage, NULL);
+  assert_int_equal (pf_stage_get_n_hosts (stage), 0);
+  assert_int_equal (pf_stage_get_n_connections (stage), 0);
+  assert_int_equal (pf_stage_get_n_packets (stage), 0);
+  assert_false (pf_stage_is_animating (stage));
+
+  close_and_check_finalized (window, stage);
+}
+
+static const char one_client_three_servers[] =
+  "{ \"format\": \"packetflow-scenario\", \"version\": 1,"
+  "  \"title\": \"Layout\", \"summary\": \"One client, three servers.\","
+  "  \"hosts\": ["
+  "    { \"id\": \"laptop\", \"name\": \"Laptop\", \"address\": \"10.0.0.2\", \"kind\": \"laptop\" },"
+  "    { \"id\": \"web\", \"name\": \"Web\", \"address\": \"10.0.0.80\", \"kind\": \"server\","
+  "      \"services\": [ { \"type\": \"echo\", \"port\": 80 }, { \"type\": \"echo\", \"port\": 443 } ] },"
+  "    { \"id\": \"mail\", \"name\": \"Mail\", \"address\": \"10.0.0.25\", \"kind\": \"server\","
+  "      \"services\": [ { \"type\": \"echo\", \"port\": 25 } ] },"
+  "    { \"id\": \"ssh\", \"name\": \"Shell\", \"address\": \"10.0.0.22\", \"kind\": \"server\","
+  "      \"services\": [ { \"type\": \"echo\", \"port\": 22 } ] }"
+  "  ],"
+  "  \"steps\": ["
+  "    { \"narration\": \"One.\", \"action\": \"connect\", \"id\": \"a\", \"from\": \"laptop\", \"to\": \"web\", \"port\": 80 },"
+  "    { \"narration\": \"Two.\", \"action\": \"connect\", \"id\": \"b\", \"from\": \"laptop\", \"to\": \"web\", \"port\": 443 },"
+  "    { \"narration\": \"Three.\", \"action\": \"connect\", \"id\": \"c\", \"from\": \"laptop\", \"to\": \"mail\", \"port\": 25 }"
+  "  ] }";
+
+static void
+assert_no_overlap (PfStage *stage)
+{
+  guint n = pf_stage_get_n_hosts (stage);
+  graphene_rect_t all = GRAPHENE_RECT_INIT (0, 0,
+                                            gtk_widget_get_width (GTK_WIDGET (stage)),
+                                            gtk_widget_get_height (GTK_WIDGET (stage)));
+
+  for (guint i = 0; i < n; i++)
+    {
+      graphene_rect_t a;
+
+      assert_true (pf_stage_get_host_bounds (stage, i, &a));
+      assert_true (graphene_rect_contains_rect (&all, &a));
+      for (guint j = i + 1; j < n; j++)
+        {
+          graphene_rect_t b;
+
+          assert_true (pf_stage_get_host_bounds (stage, j, &b));
+          assert_false (graphene_rect_intersection (&a, &b, NULL));
+        }
+    }
+}
+
+static void
+test_layout_columns (void **state)
+{
+  g_autoptr(PfPlayer) player = load_json (one_client_three_servers);
+  graphene_rect_t client, server[3];
+  PfStage *stage;
+  GtkWindow *window;
+
+  pf_player_set_speed (player, PF_PLAYER_MAX_SPEED);
+  window = show_stage (player, 1000, 640, &stage);
+  assert_int_equal (pf_stage_get_n_hosts (stage), 4);
+  assert_no_overlap (stage);
+
+  /* The client on the left, the servers in a column on the right. */
+  assert_true (pf_stage_get_host_bounds (stage, 0, &client));
+  for (guint i = 0; i < 3; i++)
+    {
+      assert_true (pf_stage_get_host_bounds (stage, i + 1, &server[i]));
+      assert_true (graphene_rect_get_x (&client) + graphene_rect_get_width (&client) <
+                   graphene_rect_get_x (&server[i]));
+      assert_float_equal (graphene_rect_get_x (&server[i]) + graphene_rect_get_width (&server[i]) / 2,
+                          graphene_rect_get_x (&server[0]) + graphene_rect_get_width (&server[0]) / 2, 0.5);
+    }
+  assert_true (graphene_rect_get_y (&server[0]) < graphene_rect_get_y (&server[1]));
+  assert_true (graphene_rect_get_y (&server[1]) < graphene_rect_get_y (&server[2]));
+
+  /* Two connections between the same hosts, and one more. */
+  for (guint i = 0; i < 3; i++)
+    step_forward (player);
+  assert_int_equal (pf_stage_get_n_connections (stage), 3);
+  assert_int_equal (pf_stage_get_n_packets (stage), 3);
+
+  /* A larger zoom draws larger cards; the zoom stays within its range. */
+  {
+    graphene_rect_t before, after;
+    int notified = 0;
+
+    assert_true (pf_stage_get_host_bounds (stage, 0, &before));
+    g_signal_connect (stage, "notify::zoom", G_CALLBACK (count_notify), &notified);
+    pf_stage_set_zoom (stage, 2.0);
+    assert_true (pf_stage_get_host_bounds (stage, 0, &after));
+    assert_true (graphene_rect_get_width (&after) > 1.5 * graphene_rect_get_width (&before));
+    pf_stage_set_zoom (stage, 10.0);
+    assert_float_equal (pf_stage_get_zoom (stage), PF_STAGE_MAX_ZOOM, 1e-9);
+    pf_stage_set_zoom (stage, 0.1);
+    assert_float_equal (pf_stage_get_zoom (stage), PF_STAGE_MIN_ZOOM, 1e-9);
+    pf_stage_set_zoom (stage, PF_STAGE_MIN_ZOOM);
+    assert_int_equal (notified, 3);
+  }
+
+  close_and_check_finalized (window, stage);
+}
+
+static void
+test_layout_many (void **state)
+{
+  g_autoptr(GString) json = g_string_new ("{ \"format\": \"packetflow-scenario\", \"version\": 1,"
+                                          "  \"title\": \"Ten\", \"summary\": \"Ten hosts.\", \"hosts\": [");
+  g_autoptr(PfPlayer) player = NULL;
+  PfStage *stage;
+  GtkWindow *window;
+
+  for (guint i = 0; i < 10; i++)
+    {
+      if (i < 7)
+        g_string_append_printf (json, "{ \"id\": \"h%u\", \"name\": \"Client %u\", \"address\": \"10.0.1.%u\","
+                                      "  \"kind\": \"%s\" },",
+                                i, i, i + 2, i % 2 ? "phone" : "desktop");
+      else
+        g_string_append_printf (json, "{ \"id\": \"h%u\", \"name\": \"Server %u\", \"address\": \"10.0.2.%u\","
+                                      "  \"kind\": \"server\", \"names\": [\"s%u.example.org\"],"
+                                      "  \"services\": [ { \"type\": \"echo\", \"port\": 7 } ] }%s",
+                                i, i, i + 2, i, i < 9 ? "," : "");
+    }
+  g_string_append (json, "], \"steps\": [ { \"narration\": \"Go.\", \"action\": \"connect\", \"id\": \"c\","
+                         " \"from\": \"h0\", \"to\": \"h9\", \"port\": 7 } ] }");
+
+  player = load_json (json->str);
+
+  /* Every card whole and apart, on a large stage and a small one. */
+  for (guint i = 0; i < 2; i++)
+    {
+      window = show_stage (player, i == 0 ? 1000 : 560, i == 0 ? 640 : 360, &stage);
+      assert_int_equal (pf_stage_get_n_hosts (stage), 10);
+      assert_no_overlap (stage);
+      close_and_check_finalized (window, stage);
+    }
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_handshake_loopback),
+    cmocka_unit_test (test_handshake_exact),
+    cmocka_unit_test (test_run_and_restart),
+    cmocka_unit_test (test_layout_columns),
+    cmocka_unit_test (test_layout_many),
+  };
+
+  gtk_init ();
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,600 @@
+/* test-views.c: the packet list, the inspector and the socket table
+ * follow the player through a run of "web", in both modes
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include <adwaita.h>
+
+#include "pf-builtin.h"
+#include "pf-inspector.h"
+#include "pf-packet-list.h"
+#include "pf-player.h"
+#include "pf-socket-table.h"
+
+typedef struct
+{
+  PfPlayer      *player;
+  GtkWindow     *window;
+  PfPacketList  *packet_list;
+  PfInspector   *inspector;
+  PfSocketTable *socket_table;
+} Fixture;
+
+static void
+iterate_until (gboolean (*done) (gpointer),
+               gpointer   data)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!done (data))
+    {
+      assert_true (g_get_monotonic_time () < deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static gboolean
+is_idle (gpointer player)
+{
+  return !pf_player_get_busy (player);
+}
+
+static gboolean
+is_mapped (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget);
+}
+
+static gboolean
+is_null (gpointer pointer_to_pointer)
+{
+  return *(gpointer *) pointer_to_pointer == NULL;
+}
+
+/* Lets the widgets lay out and draw what changed. */
+static void
+settle (void)
+{
+  for (int i = 0; i < 20 && g_main_context_pending (NULL); i++)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static void
+step_forward (Fixture *f)
+{
+  pf_player_step_forward (f->player);
+  iterate_until (is_idle, f->player);
+  settle ();
+}
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static guint
+count_css_class (GtkWidget  *widget,
+                 const char *css_class)
+{
+  guint n = gtk_widget_has_css_class (widget, css_class) ? 1 : 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_css_class (child, css_class);
+
+  return n;
+}
+
+static GtkSelectionModel *
+packet_selection (Fixture *f)
+{
+  GtkWidget *column_view = find_descendant (GTK_WIDGET (f->packet_list), GTK_TYPE_COLUMN_VIEW);
+
+  assert_non_null (column_view);
+  return gtk_column_view_get_model (GTK_COLUMN_VIEW (column_view));
+}
+
+static PfEvent *
+nth_segment (PfPlayer *player,
+             guint     n)
+{
+  PfTimeline *timeline = pf_player_get_timeline (player);
+
+  for (guint i = 0; i < pf_player_get_position (player); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      if (pf_event_get_kind (event) == PF_EVENT_SEGMENT && n-- == 0)
+        return event;
+    }
+
+  return NULL;
+}
+
+/* The last STATE event on screen for @host_id's connected TCP socket. */
+static PfEvent *
+last_state (PfPlayer   *player,
+            const char *host_id)
+{
+  PfTimeline *timeline = pf_player_get_timeline (player);
+  PfEvent *found = NULL;
+
+  for (guint i = 0; i < pf_player_get_position (player); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      if (pf_event_get_kind (event) == PF_EVENT_STATE &&
+          g_strcmp0 (pf_event_get_host_id (event), host_id) == 0 &&
+          pf_event_get_tuple (event)->dst.port != 0)
+        found = event;
+    }
+
+  return found;
+}
+
+static guint
+count_segments (PfPlayer *player)
+{
+  guint n = 0;
+
+  while (nth_segment (player, n) != NULL)
+    n++;
+  return n;
+}
+
+static int
+setup (void       **state,
+       PfNetspaceMode mode)
+{
+  g_autoptr(PfScenario) scenario = pf_builtin_load ("web", NULL);
+  g_autoptr(GError) error = NULL;
+  Fixture *f = g_new0 (Fixture, 1);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+  assert_non_null (scenario);
+  f->player = pf_player_new ();
+  if (!pf_player_load (f->player, scenario, mode, &error))
+    fail_msg ("%s", error->message);
+
+  f->packet_list = PF_PACKET_LIST (pf_packet_list_new ());
+  f->inspector = PF_INSPECTOR (pf_inspector_new ());
+  f->socket_table = PF_SOCKET_TABLE (pf_socket_table_new ());
+  g_object_set (f->packet_list, "player", f->player, NULL);
+  g_object_set (f->inspector, "player", f->player, NULL);
+  g_object_set (f->socket_table, "player", f->player, NULL);
+
+  gtk_widget_set_vexpand (GTK_WIDGET (f->packet_list), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (f->inspector), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (f->socket_table), TRUE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (f->socket_table));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (f->packet_list));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (f->inspector));
+
+  f->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (f->window, 1000, 900);
+  gtk_window_set_child (f->window, box);
+  gtk_window_present (f->window);
+  iterate_until (is_mapped, f->window);
+
+  *state = f;
+  return 0;
+}
+
+static int
+setup_exact (void **state)
+{
+  return setup (state, PF_NETSPACE_MODE_EXACT);
+}
+
+static int
+setup_loopback (void **state)
+{
+  return setup (state, PF_NETSPACE_MODE_LOOPBACK);
+}
+
+/* Closing the window finalizes every view; the player goes last. */
+static int
+teardown (void **state)
+{
+  Fixture *f = *state;
+  gpointer window = f->window;
+  gpointer packet_list = f->packet_list;
+  gpointer inspector = f->inspector;
+  gpointer socket_table = f->socket_table;
+  gpointer player = f->player;
+
+  g_object_add_weak_pointer (G_OBJECT (window), &window);
+  g_object_add_weak_pointer (G_OBJECT (packet_list), &packet_list);
+  g_object_add_weak_pointer (G_OBJECT (inspector), &inspector);
+  g_object_add_weak_pointer (G_OBJECT (socket_table), &socket_table);
+  g_object_add_weak_pointer (G_OBJECT (player), &player);
+
+  gtk_window_destroy (f->window);
+  iterate_until (is_null, &window);
+  iterate_until (is_null, &packet_list);
+  iterate_until (is_null, &inspector);
+  iterate_until (is_null, &socket_table);
+
+  /* The views held no reference of their own on the player. */
+  g_object_unref (f->player);
+  assert_null (player);
+
+  g_free (f);
+  return 0;
+}
+
+static void
+check_handshake (Fixture *f)
+{
+  PfEvent *laptop = last_state (f->player, "laptop");
+  PfEvent *knuth = last_state (f->player, "knuth");
+  PfFourTuple mirrored;
+
+  assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), 3);
+  assert_int_equal (count_segments (f->player), 3);
+
+  /* Both ends of the connection, with the tuples the engine recorded. */
+  assert_non_null (laptop);
+  assert_non_null (knuth);
+  mirrored = pf_four_tuple_reversed (pf_event_get_tuple (laptop));
+  assert_true (pf_four_tuple_equal (&mirrored, pf_event_get_tuple (knuth)));
+  assert_string_equal (pf_socket_table_get_state (f->socket_table, "laptop",
+                                                  pf_event_get_tuple (laptop)->src.port,
+                                                  pf_event_get_tuple (laptop)->dst.port),
+                       "ESTABLISHED");
+  assert_string_equal (pf_socket_table_get_state (f->socket_table, "knuth",
+                                                  pf_event_get_tuple (knuth)->src.port,
+                                                  pf_event_get_tuple (knuth)->dst.port),
+                       "ESTABLISHED");
+  /* The scenario's port finds the same row as the kernel's. */
+  assert_string_equal (pf_socket_table_get_state (f->socket_table, "knuth", 80,
+                                                  pf_event_get_tuple (knuth)->dst.port),
+                       "ESTABLISHED");
+  assert_true (pf_socket_table_get_changed (f->socket_table, "laptop",
+                                            pf_event_get_tuple (laptop)->src.port,
+                                            pf_event_get_tuple (laptop)->dst.port));
+
+  /* The three services listen, and did not change in this step. */
+  assert_string_equal (pf_socket_table_get_state (f->socket_table, "knuth", 80, 0), "LISTEN");
+  assert_string_equal (pf_socket_table_get_state (f->socket_table, "knuth", 25, 0), "LISTEN");
+  assert_string_equal (pf_socket_table_get_state (f->socket_table, "knuth", 22, 0), "LISTEN");
+  assert_false (pf_socket_table_get_changed (f->socket_table, "knuth", 80, 0));
+  assert_null (pf_socket_table_get_state (f->socket_table, "laptop", 80, 0));
+  assert_int_equal (pf_socket_table_get_n_rows (f->socket_table), 5);
+  /* Both ends' rows are highlighted on screen, nothing else. */
+  assert_int_equal (count_css_class (GTK_WIDGET (f->socket_table), "changed"), 2);
+}
+
+static void
+assert_field (Fixture    *f,
+              const char *path,
+              const char *expected)
+{
+  g_autofree char *value = pf_inspector_dup_field (f->inspector, path);
+
+  if (value == NULL)
+    fail_msg ("no field %s", path);
+  assert_string_equal (value, expected);
+}
+
+/* Sequence numbers relative to each side's SYN, and raw as sent. */
+static void
+check_syn_ack_fields (Fixture *f,
+                      PfEvent *syn_ack)
+{
+  PfPacket *packet = pf_event_get_packet (syn_ack);
+  PfPacket *syn = pf_event_get_packet (nth_segment (f->player, 0));
+  g_autofree char *raw_seq = g_strdup_printf ("%u", packet->seq);
+  g_autofree char *raw_ack = g_strdup_printf ("%u", packet->ack);
+  gboolean modelled = packet->origin == PF_PACKET_ORIGIN_MODELLED;
+
+  assert_int_equal (packet->ack, syn->seq + 1);
+  assert_field (f, "TCP/Sequence number", "0 (relative to this side's SYN)");
+  assert_field (f, "TCP/Sequence number (raw)", raw_seq);
+  assert_field (f, "TCP/Acknowledgment number", "1 (relative to the other side's SYN)");
+  assert_field (f, "TCP/Acknowledgment number (raw)", raw_ack);
+  assert_field (f, "TCP/Flags/Synchronize (SYN)", "set");
+  assert_field (f, "TCP/Flags/Acknowledgment (ACK)", "set");
+  assert_field (f, "TCP/Flags/Finish (FIN)", "not set");
+  /* Loopback mode names the port the kernel used too. */
+  assert_field (f, "TCP/Source port", modelled ? "80 (web; here 8080)" : "80 (web)");
+  assert_field (f, "Frame", modelled ? "modelled" : "captured");
+  assert_null (pf_inspector_dup_field (f->inspector, "TCP/No such field"));
+}
+
+/* Selects the second row as a click would, and checks the inspector. */
+static void
+check_syn_ack_selected (Fixture *f)
+{
+  PfEvent *laptop = last_state (f->player, "laptop");
+  PfEngine *engine = pf_player_get_engine (f->player);
+  guint16 port = pf_netspace_unmap_port (pf_engine_get_netspace (engine),
+                                         pf_event_get_tuple (laptop)->src.port);
+  g_autofree char *expected = NULL;
+  g_autofree char *summary = NULL;
+  GtkSelectionModel *selection = packet_selection (f);
+
+  expected = g_strdup_printf ("TCP 192.203.196.71:80 → 10.0.0.2:%u SYN,ACK", port);
+  assert_null (pf_player_get_selected (f->player));
+  assert_true (gtk_selection_model_select_item (selection, 1, TRUE));
+  settle ();
+
+  assert_ptr_equal (pf_player_get_selected (f->player), nth_segment (f->player, 1));
+  summary = pf_inspector_dup_summary (f->inspector);
+  assert_non_null (summary);
+  assert_string_equal (summary, expected);
+  /* Frame, IPv4, TCP with flags and options, data: more than a handful. */
+  assert_true (pf_inspector_get_n_fields (f->inspector) > 30);
+  check_syn_ack_fields (f, nth_segment (f->player, 1));
+}
+
+static void
+run_web (Fixture *f)
+{
+  GtkSelectionModel *selection = packet_selection (f);
+  g_autofree char *first_summary = NULL;
+  g_autofree char *again = NULL;
+  guint16 laptop_port;
+  PfEvent *laptop;
+
+  /* Before the first step: the listeners, no segment. */
+  assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), 0);
+  assert_int_equal (pf_socket_table_get_n_rows (f->socket_table), 3);
+  assert_null (pf_inspector_dup_summary (f->inspector));
+  assert_int_equal (pf_inspector_get_n_fields (f->inspector), 0);
+
+  step_forward (f);
+  check_handshake (f);
+  check_syn_ack_selected (f);
+  first_summary = pf_inspector_dup_summary (f->inspector);
+  laptop_port = pf_event_get_tuple (last_state (f->player, "laptop"))->src.port;
+
+  /* Selecting elsewhere (the player) selects the row. */
+  pf_player_set_selected (f->player, nth_segment (f->player, 2));
+  settle ();
+  assert_int_equal (gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (selection)), 2);
+  g_free (again);
+  again = pf_inspector_dup_summary (f->inspector);
+  assert_string_not_equal (again, first_summary);
+  assert_true (g_str_has_suffix (again, " ACK"));
+
+  /* Back: no segment, nothing selected, only the listeners. */
+  pf_player_step_back (f->player);
+  settle ();
+  assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), 0);
+  assert_null (pf_player_get_selected (f->player));
+  assert_null (pf_inspector_dup_summary (f->inspector));
+  assert_int_equal (pf_inspector_get_n_fields (f->inspector), 0);
+  assert_int_equal (pf_socket_table_get_n_rows (f->socket_table), 3);
+  assert_null (pf_socket_table_get_state (f->socket_table, "laptop", laptop_port, 0));
+  assert_null (pf_socket_table_get_state (f->socket_table, "laptop", laptop_port, 80));
+  assert_string_equal (pf_socket_table_get_state (f->socket_table, "knuth", 80, 0), "LISTEN");
+  assert_int_equal (count_css_class (GTK_WIDGET (f->socket_table), "changed"), 0);
+
+  /* Forward over the recorded history: the same picture. */
+  step_forward (f);
+  check_handshake (f);
+  check_syn_ack_selected (f);
+  g_free (again);
+  again = pf_inspector_dup_summary (f->inspector);
+  assert_string_equal (again, first_summary);
+
+  /* The request changes no socket's state: nothing is highlighted. */
+  step_forward (f);
+  assert_string_equal (pf_socket_table_get_state (f->socket_table, "laptop", laptop_port, 80),
+                       "ESTABLISHED");
+  assert_false (pf_socket_table_get_changed (f->socket_table, "laptop", laptop_port, 80));
+  assert_int_equal (count_css_class (GTK_WIDGET (f->socket_table), "changed"), 0);
+
+  /* To the end: the laptop closed first, so it waits in TIME_WAIT. */
+  while (pf_player_can_step_forward (f->player))
+    step_forward (f);
+  laptop = last_state (f->player, "laptop");
+  assert_string_equal (pf_socket_table_get_state (f->socket_table, "laptop",
+                                                  pf_event_get_tuple (laptop)->src.port,
+                                                  pf_event_get_tuple (laptop)->dst.port),
+                       "TIME_WAIT");
+  assert_true (pf_socket_table_get_changed (f->socket_table, "laptop",
+                                            pf_event_get_tuple (laptop)->src.port,
+                                            pf_event_get_tuple (laptop)->dst.port));
+  assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), count_segments (f->player));
+}
+
+static void
+test_web_run_exact (void **state)
+{
+  run_web (*state);
+}
+
+static void
+test_web_run_loopback (void **state)
+{
+  run_web (*state);
+}
+
+typedef struct
+{
+  guint position;
+  guint removed;
+  guint added;
+  guint n_calls;
+} Change;
+
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  Change     *change)
+{
+  change->position = position;
+  change->removed = removed;
+  change->added = added;
+  change->n_calls++;
+}
+
+/* A step forward appends the new rows; a step back drops only the tail. */
+static void
+test_incremental (void **state)
+{
+  Fixture *f = *state;
+  GtkSelectionModel *selection = packet_selection (f);
+  Change change = { 0 };
+  guint after_first;
+  gulong id;
+
+  step_forward (f);
+  after_first = pf_packet_list_get_n_rows (f->packet_list);
+  assert_int_equal (after_first, 3);
+
+  id = g_signal_connect (selection, "items-changed", G_CALLBACK (on_items_changed), &change);
+  step_forward (f);
+  assert_int_equal (change.n_calls, 1);
+  assert_int_equal (change.position, after_first);
+  assert_int_equal (change.removed, 0);
+  assert_int_equal (change.added, pf_packet_list_get_n_rows (f->packet_list) - after_first);
+  assert_true (change.added > 0);
+
+  change.n_calls = 0;
+  pf_player_step_back (f->player);
+  settle ();
+  assert_int_equal (change.n_calls, 1);
+  assert_int_equal (change.position, after_first);
+  assert_int_equal (change.added, 0);
+  assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), after_first);
+  g_signal_handler_disconnect (selection, id);
+}
+
+/* A restart is a new run: every view starts over with it. */
+static void
+test_restart (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(GError) error = NULL;
+
+  step_forward (f);
+  pf_player_set_selected (f->player, nth_segment (f->player, 0));
+  assert_non_null (pf_inspector_dup_summary (f->inspector));
+
+  assert_true (pf_player_restart (f->player, &error));
+  assert_null (error);
+  settle ();
+  assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), 0);
+  assert_int_equal (pf_socket_table_get_n_rows (f->socket_table), 3);
+  assert_null (pf_inspector_dup_summary (f->inspector));
+
+  step_forward (f);
+  check_handshake (f);
+}
+
+static const char udp_scenario[] =
+  "{ \"format\": \"packetflow-scenario\", \"version\": 1, \"title\": \"UDP\","
+  "  \"summary\": \"A datagram and its echo.\","
+  "  \"hosts\": ["
+  "    { \"id\": \"laptop\", \"name\": \"Laptop\", \"kind\": \"laptop\","
+  "      \"address\": \"10.0.0.2\" },"
+  "    { \"id\": \"knuth\", \"name\": \"Knuth\", \"kind\": \"server\","
+  "      \"address\": \"192.203.196.71\","
+  "      \"services\": [ { \"type\": \"echo\", \"protocol\": \"udp\", \"port\": 7 } ] } ],"
+  "  \"steps\": ["
+  "    { \"narration\": \"Ping.\", \"action\": \"udp\", \"from\": \"laptop\","
+  "      \"to\": \"knuth\", \"port\": 7, \"data\": \"ping\" } ] }";
+
+/* UDP sockets have rows without a state; datagrams show as UDP. */
+static void
+test_udp (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(GBytes) bytes = g_bytes_new_static (udp_scenario, strlen (udp_scenario));
+  g_autoptr(PfScenario) scenario = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *expected = NULL;
+  PfPacket *ping;
+
+  scenario = pf_scenario_load_bytes (bytes, "udp.pflow.json", &error);
+  if (scenario == NULL)
+    fail_msg ("%s", error->message);
+  if (!pf_player_load (f->player, scenario, PF_NETSPACE_MODE_LOOPBACK, &error))
+    fail_msg ("%s", error->message);
+  settle ();
+  assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), 0);
+  assert_int_equal (pf_socket_table_get_n_rows (f->socket_table), 0);
+
+  step_forward (f);
+  assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), 2);
+  ping = pf_event_get_packet (nth_segment (f->player, 0));
+  assert_int_equal (ping->protocol, PF_IP_PROTOCOL_UDP);
+
+  /* The laptop's socket and the echo service's, both new in this step. */
+  assert_int_equal (pf_socket_table_get_n_rows (f->socket_table), 2);
+  assert_null (pf_socket_table_get_state (f->socket_table, "laptop", ping->sport, 0));
+  assert_true (pf_socket_table_get_changed (f->socket_table, "laptop", ping->sport, 0));
+  assert_true (pf_socket_table_get_changed (f->socket_table, "knuth", 7, 0));
+
+  pf_player_set_selected (f->player, nth_segment (f->player, 0));
+  summary = pf_inspector_dup_summary (f->inspector);
+  expected = g_strdup_printf ("UDP 10.0.0.2:%u → 192.203.196.71:7", ping->sport);
+  assert_string_equal (summary, expected);
+}
+
+static void
+test_zoom (void **state)
+{
+  Fixture *f = *state;
+  double zoom;
+
+  g_object_set (f->packet_list, "zoom", 2.0, NULL);
+  pf_inspector_set_zoom (f->inspector, 10.0);
+  pf_socket_table_set_zoom (f->socket_table, 0.1);
+  settle ();
+
+  g_object_get (f->packet_list, "zoom", &zoom, NULL);
+  assert_true (G_APPROX_VALUE (zoom, 2.0, 1e-9));
+  assert_true (G_APPROX_VALUE (pf_inspector_get_zoom (f->inspector), 3.0, 1e-9));
+  assert_true (G_APPROX_VALUE (pf_socket_table_get_zoom (f->socket_table), 0.5, 1e-9));
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown (test_web_run_exact, setup_exact, teardown),
+    cmocka_unit_test_setup_teardown (test_web_run_loopback, setup_loopback, teardown),
+    cmocka_unit_test_setup_teardown (test_incremental, setup_loopback, teardown),
+    cmocka_unit_test_setup_teardown (test_restart, setup_exact, teardown),
+    cmocka_unit_test_setup_teardown (test_udp, setup_loopback, teardown),
+    cmocka_unit_test_setup_teardown (test_zoom, setup_loopback, teardown),
+  };
+
+  gtk_init ();
+  adw_init ();
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,982 @@
+/* pf-inspector.c: the selected segment's headers and data
+ *
+ * The segment the player has selected, field by field as a tree (Frame,
+ * IPv4, TCP or UDP, options, flags one per line), and below it the data
+ * it carries, as text and as a hex dump. Sequence and acknowledgment
+ * numbers are shown relative to the SYN of each direction, as a lesson
+ * reads them, and raw, as they are on the wire. In loopback mode the
+ * scenario's addresses and ports come first and the kernel's follow.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "pf-inspector"
+
+#include "config.h"
+
+#include "pf-inspector.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "pf-view-util.h"
+
+/* One row of the tree: a name, a value, maybe children. */
+
+#define PF_TYPE_INSPECTOR_FIELD (pf_inspector_field_get_type ())
+
+G_DECLARE_FINAL_TYPE (PfInspectorField, pf_inspector_field, PF, INSPECTOR_FIELD, GObject)
+
+struct _PfInspectorField
+{
+  GObject     parent_instance;
+
+  char       *name;
+  char       *value;
+  GListStore *children;   /* PfInspectorField*, or NULL for a leaf */
+};
+
+G_DEFINE_FINAL_TYPE (PfInspectorField, pf_inspector_field, G_TYPE_OBJECT)
+
+static void
+pf_inspector_field_finalize (GObject *object)
+{
+  PfInspectorField *self = PF_INSPECTOR_FIELD (object);
+
+  g_free (self->name);
+  g_free (self->value);
+  g_clear_object (&self->children);
+
+  G_OBJECT_CLASS (pf_inspector_field_parent_class)->finalize (object);
+}
+
+static void
+pf_inspector_field_class_init (PfInspectorFieldClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = pf_inspector_field_finalize;
+}
+
+static void
+pf_inspector_field_init (PfInspectorField *self)
+{
+}
+
+/* The inspector */
+
+struct _PfInspector
+{
+  GtkWidget         parent_instance;
+
+  PfPlayer         *player;
+  GSignalGroup     *player_signals;
+  PfEvent          *shown;          /* a segment event, or NULL */
+  char             *summary;
+  guint             n_fields;
+  GtkCssProvider   *zoom_provider;
+  double            zoom;
+
+  GListStore       *root;           /* PfInspectorField* */
+  GListStore       *building;       /* the next root, filled whole */
+  GtkTreeListModel *tree;
+
+  GtkWidget        *stack;
+  GtkWidget        *status_page;
+  GtkWidget        *list_view;
+  GtkTextBuffer    *text_buffer;
+  GtkTextBuffer    *hex_buffer;
+  GtkWidget        *payload_pages[2];
+};
+
+G_DEFINE_FINAL_TYPE (PfInspector, pf_inspector, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_PLAYER,
+  PROP_ZOOM,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+#define HEX_BYTES_PER_LINE 16
+/* The data pages' height at zoom 1: about eight lines. */
+#define PAYLOAD_MIN_HEIGHT 150
+
+static PfInspectorField *
+field_add (PfInspector *self,
+           GListStore  *parent,
+           const char  *name,
+           char        *value)     /* taken */
+{
+  g_autoptr(PfInspectorField) field = g_object_new (PF_TYPE_INSPECTOR_FIELD, NULL);
+
+  field->name = g_strdup (name);
+  field->value = value;
+  g_list_store_append (parent, field);
+  self->n_fields++;
+  return field;    /* borrowed: the store holds it */
+}
+
+G_GNUC_PRINTF (4, 5)
+static PfInspectorField *
+field_addf (PfInspector *self,
+            GListStore  *parent,
+            const char  *name,
+            const char  *format,
+            ...)
+{
+  va_list args;
+  char *value;
+
+  va_start (args, format);
+  value = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  return field_add (self, parent, name, value);
+}
+
+static GListStore *
+field_children (PfInspectorField *field)
+{
+  if (field->children == NULL)
+    field->children = g_list_store_new (PF_TYPE_INSPECTOR_FIELD);
+  return field->children;
+}
+
+static const char *
+checksum_to_string (PfChecksumStatus status,
+                    PfPacketOrigin   origin)
+{
+  if (origin == PF_PACKET_ORIGIN_MODELLED)
+    return _("computed by the model (not seen on the wire)");
+
+  switch (status)
+    {
+    case PF_CHECKSUM_GOOD:
+      return _("correct");
+    case PF_CHECKSUM_BAD:
+      return _("wrong");
+    case PF_CHECKSUM_OFFLOADED:
+      return _("left to the network device (only the pseudo-header sum, as always on lo)");
+    case PF_CHECKSUM_UNCHECKED:
+    default:
+      return _("not checked");
+    }
+}
+
+/* "192.203.196.71 (knuth.luther.edu; here 127.203.196.71)" */
+static char *
+describe_address (PfInspector *self,
+                  PfIpv4       real)
+{
+  const PfHost *host = pf_view_find_host (self->player, real);
+  g_autofree char *here = NULL;
+  g_autofree char *text = pf_view_format_address (self->player, real, &here);
+
+  if (host != NULL && here != NULL)
+    return g_strdup_printf (_("%s (%s; here %s)"), text, host->name, here);
+  if (host != NULL)
+    return g_strdup_printf ("%s (%s)", text, host->name);
+  if (here != NULL)
+    return g_strdup_printf (_("%s (here %s)"), text, here);
+  return g_steal_pointer (&text);
+}
+
+/* "80 (web; here 8080)" */
+static char *
+describe_port (PfInspector *self,
+               PfIpv4       real_address,
+               guint16      real_port,
+               PfProtocol   protocol)
+{
+  const PfHost *host = pf_view_find_host (self->player, real_address);
+  guint16 port = pf_view_unmap_port (self->player, real_port);
+  const PfService *service = host ? pf_host_find_service (host, protocol, port) : NULL;
+
+  if (service != NULL && port != real_port)
+    return g_strdup_printf (_("%u (%s; here %u)"), port, service->name, real_port);
+  if (service != NULL)
+    return g_strdup_printf ("%u (%s)", port, service->name);
+  if (port != real_port)
+    return g_strdup_printf (_("%u (here %u)"), port, real_port);
+  return g_strdup_printf ("%u", port);
+}
+
+/* The initial sequence numbers of both directions of @packet's
+ * connection: the SYNs recorded before @event (or @event itself). */
+static void
+find_isns (PfInspector *self,
+           PfEvent     *event,
+           gboolean    *out_have_own,
+           guint32     *out_own,
+           gboolean    *out_have_peer,
+           guint32     *out_peer)
+{
+  PfTimeline *timeline = pf_player_get_timeline (self->player);
+  PfFourTuple tuple = *pf_event_get_tuple (event);
+  PfFourTuple reversed = pf_four_tuple_reversed (&tuple);
+  guint n = timeline ? pf_timeline_get_n_events (timeline) : 0;
+
+  *out_have_own = *out_have_peer = FALSE;
+  *out_own = *out_peer = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      PfEvent *other = pf_timeline_get_event (timeline, i);
+      PfPacket *packet;
+
+      if (pf_event_get_kind (other) == PF_EVENT_SEGMENT &&
+          (packet = pf_event_get_packet (other))->protocol == PF_IP_PROTOCOL_TCP &&
+          (packet->flags & PF_TCP_SYN) != 0)
+        {
+          if (pf_four_tuple_equal (pf_event_get_tuple (other), &tuple))
+            {
+              *out_have_own = TRUE;
+              *out_own = packet->seq;
+            }
+          else if (pf_four_tuple_equal (pf_event_get_tuple (other), &reversed))
+            {
+              *out_have_peer = TRUE;
+              *out_peer = packet->seq;
+            }
+        }
+      if (other == event)
+        break;
+    }
+}
+
+static void
+add_frame (PfInspector *self,
+           PfEvent     *event,
+           PfPacket    *packet)
+{
+  gboolean modelled = packet->origin == PF_PACKET_ORIGIN_MODELLED;
+  PfInspectorField *frame;
+  GListStore *children;
+
+  frame = field_add (self, self->building, _("Frame"),
+                     g_strdup (modelled ? _("modelled") : _("captured")));
+  children = field_children (frame);
+  field_addf (self, children, _("Time"), _("%.3f ms since the run began"),
+              pf_event_get_time (event) / 1000.0);
+  if (pf_event_get_step (event) >= 0)
+    field_addf (self, children, _("Step"), "%d", pf_event_get_step (event) + 1);
+  field_add (self, children, _("Origin"),
+             g_strdup (modelled ? _("modelled: rebuilt from socket events; not seen on the wire")
+                                : _("captured: as the kernel sent it on lo")));
+  field_add (self, children, _("Kind"), g_strdup (pf_packet_kind (packet)));
+  field_addf (self, children, _("Size"), _("%u bytes"), packet->total_length);
+}
+
+static void
+add_ipv4 (PfInspector *self,
+          PfPacket    *packet)
+{
+  g_autofree char *src = pf_view_format_address (self->player, packet->src, NULL);
+  g_autofree char *dst = pf_view_format_address (self->player, packet->dst, NULL);
+  PfInspectorField *ip;
+  GListStore *children;
+  const char *protocol_name;
+
+  ip = field_add (self, self->building, _("IPv4"), g_strdup_printf ("%s → %s", src, dst));
+  children = field_children (ip);
+  field_add (self, children, _("Source"), describe_address (self, packet->src));
+  field_add (self, children, _("Destination"), describe_address (self, packet->dst));
+  field_addf (self, children, _("Time to live"), "%u", packet->ttl);
+  field_addf (self, children, _("Total length"), _("%u bytes"), packet->total_length);
+  field_addf (self, children, _("Identification"), "0x%04x (%u)", packet->ip_id, packet->ip_id);
+  field_add (self, children, _("Don't fragment"),
+             g_strdup (packet->dont_fragment ? _("set") : _("not set")));
+  if (packet->more_fragments || packet->fragment_offset != 0)
+    field_addf (self, children, _("Fragment"), _("offset %u bytes, more fragments: %s"),
+                packet->fragment_offset, packet->more_fragments ? _("yes") : _("no"));
+  protocol_name = packet->protocol == PF_IP_PROTOCOL_TCP ? "TCP"
+                : packet->protocol == PF_IP_PROTOCOL_UDP ? "UDP"
+                : packet->protocol == PF_IP_PROTOCOL_ICMP ? "ICMP" : _("other");
+  field_addf (self, children, _("Protocol"), "%s (%u)", protocol_name, packet->protocol);
+  field_add (self, children, _("Header checksum"),
+             g_strdup (checksum_to_string (packet->ip_checksum, packet->origin)));
+}
+
+static void
+add_tcp_flags (PfInspector *self,
+               GListStore  *parent,
+               PfPacket    *packet)
+{
+  /* In the order of the header's bits, high to low. */
+  static const struct { guint8 flag; const char *name; } flags[] = {
+    { PF_TCP_CWR, N_("Congestion window reduced (CWR)") },
+    { PF_TCP_ECE, N_("ECN echo (ECE)") },
+    { PF_TCP_URG, N_("Urgent (URG)") },
+    { PF_TCP_ACK, N_("Acknowledgment (ACK)") },
+    { PF_TCP_PSH, N_("Push (PSH)") },
+    { PF_TCP_RST, N_("Reset (RST)") },
+    { PF_TCP_SYN, N_("Synchronize (SYN)") },
+    { PF_TCP_FIN, N_("Finish (FIN)") },
+  };
+  g_autofree char *names = pf_packet_flags_to_string (packet->flags);
+  PfInspectorField *field;
+  GListStore *children;
+
+  field = field_addf (self, parent, _("Flags"), "0x%02x (%s)", packet->flags,
+                      names[0] != '\0' ? names : _("none"));
+  children = field_children (field);
+  for (guint i = 0; i < G_N_ELEMENTS (flags); i++)
+    field_add (self, children, _(flags[i].name),
+               g_strdup ((packet->flags & flags[i].flag) ? _("set") : _("not set")));
+}
+
+static void
+add_tcp_options (PfInspector *self,
+                 GListStore  *parent,
+                 PfPacket    *packet)
+{
+  guint options_length = packet->data_offset * 4 > 20 ? packet->data_offset * 4 - 20 : 0;
+  PfInspectorField *field;
+  GListStore *children;
+
+  if (options_length == 0)
+    {
+      field_add (self, parent, _("Options"), g_strdup (_("none")));
+      return;
+    }
+
+  field = field_addf (self, parent, _("Options"), _("%u bytes"), options_length);
+  children = field_children (field);
+  if (packet->mss != 0)
+    field_addf (self, children, _("Maximum segment size"), _("%u bytes"), packet->mss);
+  if (packet->sack_permitted)
+    field_add (self, children, _("SACK permitted"), g_strdup (_("yes")));
+  if (packet->wscale >= 0)
+    field_addf (self, children, _("Window scale"), _("%d (multiply by %u)"),
+                packet->wscale, 1u << packet->wscale);
+  if (packet->has_timestamps)
+    field_addf (self, children, _("Timestamps"), _("value %u, echo reply %u"),
+                packet->ts_val, packet->ts_ecr);
+  for (guint i = 0; i < packet->n_sack_blocks; i++)
+    field_addf (self, children, _("SACK block"), "%u–%u",
+                packet->sack_blocks[i].left, packet->sack_blocks[i].right);
+}
+
+static void
+add_tcp (PfInspector *self,
+         PfEvent     *event,
+         PfPacket    *packet)
+{
+  g_autofree char *flags = pf_packet_flags_to_string (packet->flags);
+  gboolean have_own, have_peer;
+  guint32 own_isn, peer_isn;
+  PfInspectorField *tcp;
+  GListStore *children;
+
+  find_isns (self, event, &have_own, &own_isn, &have_peer, &peer_isn);
+
+  tcp = field_addf (self, self->building, _("TCP"), "%u → %u %s",
+                    pf_view_unmap_port (self->player, packet->sport),
+                    pf_view_unmap_port (self->player, packet->dport), flags);
+  children = field_children (tcp);
+  field_add (self, children, _("Source port"),
+             describe_port (self, packet->src, packet->sport, PF_PROTOCOL_TCP));
+  field_add (self, children, _("Destination port"),
+             describe_port (self, packet->dst, packet->dport, PF_PROTOCOL_TCP));
+
+  if (have_own)
+    field_addf (self, children, _("Sequence number"), _("%u (relative to this side's SYN)"),
+                packet->seq - own_isn);
+  else
+    field_add (self, children, _("Sequence number"),
+               g_strdup (_("no SYN of this side in the history")));
+  field_addf (self, children, _("Sequence number (raw)"), "%u", packet->seq);
+
+  if (!(packet->flags & PF_TCP_ACK))
+    field_addf (self, children, _("Acknowledgment number"), _("not used: ACK is not set (raw %u)"),
+                packet->ack);
+  else
+    {
+      if (have_peer)
+        field_addf (self, children, _("Acknowledgment number"),
+                    _("%u (relative to the other side's SYN)"), packet->ack - peer_isn);
+      else
+        field_add (self, children, _("Acknowledgment number"),
+                   g_strdup (_("no SYN of the other side in the history")));
+      field_addf (self, children, _("Acknowledgment number (raw)"), "%u", packet->ack);
+    }
+
+  field_addf (self, children, _("Header length"), _("%u bytes (%u words of 4)"),
+              packet->data_offset * 4u, packet->data_offset);
+  add_tcp_flags (self, children, packet);
+  if (packet->flags & PF_TCP_SYN)
+    field_addf (self, children, _("Window"), _("%u bytes (never scaled in a SYN)"), packet->window);
+  else
+    field_addf (self, children, _("Window"), _("%u (the raw field, before scaling)"),
+                packet->window);
+  field_add (self, children, _("Checksum"),
+             g_strdup (checksum_to_string (packet->l4_checksum, packet->origin)));
+  if (packet->flags & PF_TCP_URG)
+    field_addf (self, children, _("Urgent pointer"), "%u", packet->urgent_pointer);
+  add_tcp_options (self, children, packet);
+}
+
+static void
+add_udp (PfInspector *self,
+         PfPacket    *packet)
+{
+  guint payload = pf_packet_get_payload_length (packet);
+  PfInspectorField *udp;
+  GListStore *children;
+
+  udp = field_addf (self, self->building, _("UDP"), "%u → %u",
+                    pf_view_unmap_port (self->player, packet->sport),
+                    pf_view_unmap_port (self->player, packet->dport));
+  children = field_children (udp);
+  field_add (self, children, _("Source port"),
+             describe_port (self, packet->src, packet->sport, PF_PROTOCOL_UDP));
+  field_add (self, children, _("Destination port"),
+             describe_port (self, packet->dst, packet->dport, PF_PROTOCOL_UDP));
+  field_addf (self, children, _("Length"), _("%u bytes (8 of header, %u of data)"),
+              8 + payload, payload);
+  field_add (self, children, _("Checksum"),
+             g_strdup (checksum_to_string (packet->l4_checksum, packet->origin)));
+}
+
+/* Printable ASCII as is, the rest escaped; a newline also breaks the line. */
+static char *
+payload_to_text (GBytes *payload)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (payload, &len);
+  GString *str = g_string_sized_new (len + 16);
+
+  if (len == 0)
+    return g_strdup (_("This segment carries no data."));
+
+  for (gsize i = 0; i < len; i++)
+    {
+      switch (data[i])
+        {
+        case '\r': g_string_append (str, "\\r"); break;
+        case '\n': g_string_append (str, "\\n\n"); break;
+        case '\t': g_string_append (str, "\\t"); break;
+        case '\\': g_string_append (str, "\\\\"); break;
+        default:
+          if (data[i] >= 0x20 && data[i] < 0x7f)
+            g_string_append_c (str, (char) data[i]);
+          else
+            g_string_append_printf (str, "\\x%02x", data[i]);
+        }
+    }
+
+  return g_string_free (str, FALSE);
+}
+
+/* "0000  47 45 54 20 2f 20 48 54  54 50 2f 31 2e 31 0d 0a  GET / HTTP/1.1.." */
+static char *
+payload_to_hex (GBytes *payload)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (payload, &len);
+  GString *str = g_string_new (NULL);
+
+  if (len == 0)
+    return g_strdup (_("This segment carries no data."));
+
+  for (gsize line = 0; line < len; line += HEX_BYTES_PER_LINE)
+    {
+      g_string_append_printf (str, "%04" G_GSIZE_MODIFIER "x  ", line);
+      for (gsize i = line; i < line + HEX_BYTES_PER_LINE; i++)
+        {
+          if (i < len)
+            g_string_append_printf (str, "%02x ", data[i]);
+          else
+            g_string_append (str, "   ");
+          if (i == line + HEX_BYTES_PER_LINE / 2 - 1)
+            g_string_append_c (str, ' ');
+        }
+      g_string_append_c (str, ' ');
+      for (gsize i = line; i < MIN (line + HEX_BYTES_PER_LINE, len); i++)
+        g_string_append_c (str, data[i] >= 0x20 && data[i] < 0x7f ? (char) data[i] : '.');
+      g_string_append_c (str, '\n');
+    }
+
+  return g_string_free (str, FALSE);
+}
+
+static char *
+make_summary (PfInspector *self,
+              PfPacket    *packet)
+{
+  PfEndpoint src = { packet->src, packet->sport };
+  PfEndpoint dst = { packet->dst, packet->dport };
+  g_autofree char *from = pf_view_format_endpoint (self->player, &src, NULL);
+  g_autofree char *to = pf_view_format_endpoint (self->player, &dst, NULL);
+  g_autofree char *flags = NULL;
+
+  if (packet->protocol == PF_IP_PROTOCOL_UDP)
+    return g_strdup_printf ("UDP %s → %s", from, to);
+  if (packet->protocol != PF_IP_PROTOCOL_TCP)
+    return g_strdup_printf ("IPv4 %s → %s", from, to);
+
+  flags = pf_packet_flags_to_string (packet->flags);
+  if (flags[0] == '\0')
+    return g_strdup_printf ("TCP %s → %s", from, to);
+  return g_strdup_printf ("TCP %s → %s %s", from, to, flags);
+}
+
+static void
+replace_root (PfInspector *self)
+{
+  g_autoptr(GListStore) fields = g_steal_pointer (&self->building);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (fields));
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (items, g_list_model_get_item (G_LIST_MODEL (fields), i));
+  g_list_store_splice (self->root, 0, g_list_model_get_n_items (G_LIST_MODEL (self->root)),
+                       items->pdata, items->len);
+}
+
+static void
+rebuild (PfInspector *self)
+{
+  PfEvent *selected = self->player ? pf_player_get_selected (self->player) : NULL;
+  PfPacket *packet;
+  g_autofree char *text = NULL;
+  g_autofree char *hex = NULL;
+
+  if (selected != NULL && pf_event_get_kind (selected) != PF_EVENT_SEGMENT)
+    selected = NULL;
+
+  g_set_object (&self->shown, selected);
+  g_clear_pointer (&self->summary, g_free);
+  self->n_fields = 0;
+
+  if (selected == NULL)
+    {
+      g_list_store_remove_all (self->root);
+      gtk_text_buffer_set_text (self->text_buffer, "", -1);
+      gtk_text_buffer_set_text (self->hex_buffer, "", -1);
+      gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
+      return;
+    }
+
+  /* Sections are filled before the tree sees them, so it expands them. */
+  packet = pf_event_get_packet (selected);
+  self->building = g_list_store_new (PF_TYPE_INSPECTOR_FIELD);
+  add_frame (self, selected, packet);
+  add_ipv4 (self, packet);
+  if (packet->protocol == PF_IP_PROTOCOL_TCP)
+    add_tcp (self, selected, packet);
+  else if (packet->protocol == PF_IP_PROTOCOL_UDP)
+    add_udp (self, packet);
+  field_addf (self, self->building, _("Data"), _("%u bytes"),
+              pf_packet_get_payload_length (packet));
+  replace_root (self);
+
+  self->summary = make_summary (self, packet);
+  text = payload_to_text (packet->payload);
+  hex = payload_to_hex (packet->payload);
+  gtk_text_buffer_set_text (self->text_buffer, text, -1);
+  gtk_text_buffer_set_text (self->hex_buffer, hex, -1);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "segment");
+}
+
+static void
+on_player_changed (PfInspector *self)
+{
+  rebuild (self);
+}
+
+static GListModel *
+create_children (gpointer item,
+                 gpointer user_data)
+{
+  PfInspectorField *field = item;
+
+  return field->children ? g_object_ref (G_LIST_MODEL (field->children)) : NULL;
+}
+
+static void
+on_setup_row (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              gpointer                  user_data)
+{
+  GtkWidget *expander = gtk_tree_expander_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *name = gtk_label_new (NULL);
+  GtkWidget *value = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (name), 0.0);
+  gtk_label_set_xalign (GTK_LABEL (value), 0.0);
+  gtk_label_set_wrap (GTK_LABEL (value), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (value), PANGO_WRAP_WORD_CHAR);
+  gtk_widget_set_hexpand (value, TRUE);
+  gtk_widget_add_css_class (name, "pf-field-name");
+  gtk_widget_add_css_class (value, "pf-field-value");
+  gtk_box_append (GTK_BOX (box), name);
+  gtk_box_append (GTK_BOX (box), value);
+  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
+  gtk_list_item_set_child (item, expander);
+}
+
+static void
+on_bind_row (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             gpointer                  user_data)
+{
+  GtkTreeListRow *row = gtk_list_item_get_item (item);
+  GtkWidget *expander = gtk_list_item_get_child (item);
+  PfInspectorField *field = gtk_tree_list_row_get_item (row);
+  GtkWidget *box = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
+  GtkWidget *name = gtk_widget_get_first_child (box);
+  GtkWidget *value = gtk_widget_get_next_sibling (name);
+  g_autofree char *label = NULL;
+
+  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
+  gtk_label_set_text (GTK_LABEL (value), field->value);
+  if (field->children != NULL)
+    {
+      /* A section: "TCP  80 → 41234 SYN,ACK" */
+      gtk_label_set_text (GTK_LABEL (name), field->name);
+      gtk_widget_add_css_class (name, "pf-section");
+      gtk_widget_add_css_class (value, "dim-label");
+    }
+  else
+    {
+      /* A field: "Source port: 80 (web)" */
+      g_autofree char *text = g_strdup_printf (_("%s:"), field->name);
+
+      gtk_label_set_text (GTK_LABEL (name), text);
+      gtk_widget_remove_css_class (name, "pf-section");
+      gtk_widget_remove_css_class (value, "dim-label");
+    }
+
+  label = g_strdup_printf ("%s: %s", field->name, field->value);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (expander),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  -1);
+  g_object_unref (field);
+}
+
+static void
+on_unbind_row (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               gpointer                  user_data)
+{
+  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (item)), NULL);
+}
+
+static GtkWidget *
+text_page_new (GtkTextBuffer *buffer,
+               gboolean       wrap,
+               const char    *accessible_label)
+{
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *view = gtk_text_view_new_with_buffer (buffer);
+
+  gtk_text_view_set_editable (GTK_TEXT_VIEW (view), FALSE);
+  gtk_text_view_set_cursor_visible (GTK_TEXT_VIEW (view), FALSE);
+  gtk_text_view_set_monospace (GTK_TEXT_VIEW (view), TRUE);
+  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (view), wrap ? GTK_WRAP_WORD_CHAR : GTK_WRAP_NONE);
+  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 8);
+  gtk_text_view_set_right_margin (GTK_TEXT_VIEW (view), 8);
+  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (view), 6);
+  gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (view), 6);
+  gtk_widget_add_css_class (view, "pf-payload");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (view),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible_label,
+                                  -1);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), view);
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scrolled), PAYLOAD_MIN_HEIGHT);
+  return scrolled;
+}
+
+static GtkWidget *
+build_segment_page (PfInspector *self)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *notebook = gtk_notebook_new ();
+  GtkNoSelection *selection;
+
+  g_signal_connect (factory, "setup", G_CALLBACK (on_setup_row), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (on_bind_row), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (on_unbind_row), NULL);
+
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->tree)));
+  self->list_view = gtk_list_view_new (GTK_SELECTION_MODEL (selection), factory);
+  gtk_widget_add_css_class (self->list_view, "pf-fields");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->list_view),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Header fields"),
+                                  -1);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), self->list_view);
+  gtk_widget_set_vexpand (scrolled, TRUE);
+
+  self->payload_pages[0] = text_page_new (self->text_buffer, TRUE, _("Data as text"));
+  self->payload_pages[1] = text_page_new (self->hex_buffer, FALSE, _("Data as hex dump"));
+  gtk_notebook_append_page (GTK_NOTEBOOK (notebook), self->payload_pages[0],
+                            gtk_label_new (_("Text")));
+  gtk_notebook_append_page (GTK_NOTEBOOK (notebook), self->payload_pages[1],
+                            gtk_label_new (_("Hex")));
+
+  gtk_paned_set_start_child (GTK_PANED (paned), scrolled);
+  gtk_paned_set_end_child (GTK_PANED (paned), notebook);
+  gtk_paned_set_resize_end_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
+  return paned;
+}
+
+static void
+apply_zoom (PfInspector *self)
+{
+  pf_view_apply_zoom (GTK_WIDGET (self), &self->zoom_provider, self->zoom);
+  for (guint i = 0; i < G_N_ELEMENTS (self->payload_pages); i++)
+    gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (self->payload_pages[i]),
+                                                (int) (PAYLOAD_MIN_HEIGHT * self->zoom));
+}
+
+static void
+pf_inspector_dispose (GObject *object)
+{
+  PfInspector *self = PF_INSPECTOR (object);
+
+  if (self->player_signals != NULL)
+    g_signal_group_set_target (self->player_signals, NULL);
+  g_clear_object (&self->player_signals);
+  g_clear_pointer (&self->stack, gtk_widget_unparent);
+  self->status_page = NULL;
+  self->list_view = NULL;
+  self->payload_pages[0] = self->payload_pages[1] = NULL;
+  g_clear_object (&self->tree);
+  g_clear_object (&self->root);
+  g_clear_object (&self->text_buffer);
+  g_clear_object (&self->hex_buffer);
+  g_clear_object (&self->shown);
+  g_clear_object (&self->player);
+  g_clear_object (&self->zoom_provider);
+
+  G_OBJECT_CLASS (pf_inspector_parent_class)->dispose (object);
+}
+
+static void
+pf_inspector_finalize (GObject *object)
+{
+  PfInspector *self = PF_INSPECTOR (object);
+
+  g_free (self->summary);
+
+  G_OBJECT_CLASS (pf_inspector_parent_class)->finalize (object);
+}
+
+static void
+pf_inspector_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  PfInspector *self = PF_INSPECTOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_PLAYER:
+      g_value_set_object (value, self->player);
+      break;
+    case PROP_ZOOM:
+      g_value_set_double (value, self->zoom);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pf_inspector_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  PfInspector *self = PF_INSPECTOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_PLAYER:
+      pf_inspector_set_player (self, g_value_get_object (value));
+      break;
+    case PROP_ZOOM:
+      pf_inspector_set_zoom (self, g_value_get_double (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pf_inspector_class_init (PfInspectorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = pf_inspector_dispose;
+  object_class->finalize = pf_inspector_finalize;
+  object_class->get_property = pf_inspector_get_property;
+  object_class->set_property = pf_inspector_set_property;
+
+  properties[PROP_PLAYER] =
+    g_param_spec_object ("player", NULL, NULL, PF_TYPE_PLAYER,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ZOOM] =
+    g_param_spec_double ("zoom", NULL, NULL, PF_VIEW_MIN_ZOOM, PF_VIEW_MAX_ZOOM, 1.0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "pfinspector");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+pf_inspector_init (PfInspector *self)
+{
+  self->zoom = 1.0;
+  self->root = g_list_store_new (PF_TYPE_INSPECTOR_FIELD);
+  self->tree = gtk_tree_list_model_new (g_object_ref (G_LIST_MODEL (self->root)),
+                                        FALSE, TRUE, create_children, NULL, NULL);
+  self->text_buffer = gtk_text_buffer_new (NULL);
+  self->hex_buffer = gtk_text_buffer_new (NULL);
+
+  self->status_page = adw_status_page_new ();
+  adw_status_page_set_icon_name (ADW_STATUS_PAGE (self->status_page), "edit-find-symbolic");
+  adw_status_page_set_title (ADW_STATUS_PAGE (self->status_page), _("Select a segment"));
+  adw_status_page_set_description (ADW_STATUS_PAGE (self->status_page),
+                                   _("Its headers, field by field, and the data it "
+                                     "carries show here."));
+  gtk_widget_add_css_class (self->status_page, "compact");
+
+  self->stack = gtk_stack_new ();
+  gtk_stack_add_named (GTK_STACK (self->stack), self->status_page, "empty");
+  gtk_stack_add_named (GTK_STACK (self->stack), build_segment_page (self), "segment");
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
+  gtk_widget_set_parent (self->stack, GTK_WIDGET (self));
+
+  self->player_signals = g_signal_group_new (PF_TYPE_PLAYER);
+  g_signal_group_connect_swapped (self->player_signals, "notify::selected",
+                                  G_CALLBACK (on_player_changed), self);
+  g_signal_group_connect_swapped (self->player_signals, "notify::engine",
+                                  G_CALLBACK (on_player_changed), self);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Segment inspector"),
+                                  -1);
+  apply_zoom (self);
+}
+
+GtkWidget *
+pf_inspector_new (void)
+{
+  return g_object_new (PF_TYPE_INSPECTOR, NULL);
+}
+
+PfPlayer *
+pf_inspector_get_player (PfInspector *self)
+{
+  g_return_val_if_fail (PF_IS_INSPECTOR (self), NULL);
+  return self->player;
+}
+
+void
+pf_inspector_set_player (PfInspector *self,
+                         PfPlayer    *player)
+{
+  g_return_if_fail (PF_IS_INSPECTOR (self));
+  g_return_if_fail (player == NULL || PF_IS_PLAYER (player));
+
+  if (!g_set_object (&self->player, player))
+    return;
+
+  g_signal_group_set_target (self->player_signals, player);
+  rebuild (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAYER]);
+}
+
+double
+pf_inspector_get_zoom (PfInspector *self)
+{
+  g_return_val_if_fail (PF_IS_INSPECTOR (self), 1.0);
+  return self->zoom;
+}
+
+void
+pf_inspector_set_zoom (PfInspector *self,
+                       double       zoom)
+{
+  g_return_if_fail (PF_IS_INSPECTOR (self));
+
+  zoom = CLAMP (zoom, PF_VIEW_MIN_ZOOM, PF_VIEW_MAX_ZOOM);
+  if (G_APPROX_VALUE (self->zoom, zoom, 1e-9))
+    return;
+
+  self->zoom = zoom;
+  apply_zoom (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+}
+
+/* For tests: "TCP 10.0.0.2:41234 → 192.203.196.71:80 SYN" for the segment
+ * shown (the scenario's addresses and ports), or NULL. */
+char *
+pf_inspector_dup_summary (PfInspector *self)
+{
+  g_return_val_if_fail (PF_IS_INSPECTOR (self), NULL);
+  return g_strdup (self->summary);
+}
+
+/* For tests: the rows of the field tree, every section and field. */
+guint
+pf_inspector_get_n_fields (PfInspector *self)
+{
+  g_return_val_if_fail (PF_IS_INSPECTOR (self), 0);
+  return self->n_fields;
+}
+
+static PfInspectorField *
+find_field (GListModel  *fields,
+            const char  *name)
+{
+  guint n = g_list_model_get_n_items (fields);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PfInspectorField) field = g_list_model_get_item (fields, i);
+
+      if (g_str_equal (field->name, name))
+        return field;    /* the model keeps it alive */
+    }
+
+  return NULL;
+}
+
+/* For tests: the value shown for the field at @path, section names and
+ * the field's name joined by "/" as on screen: "TCP/Sequence number",
+ * "TCP/Flags/Synchronize (SYN)". NULL if there is no such field. */
+char *
+pf_inspector_dup_field (PfInspector *self,
+                        const char  *path)
+{
+  g_auto(GStrv) names = NULL;
+  GListModel *fields;
+  PfInspectorField *field = NULL;
+
+  g_return_val_if_fail (PF_IS_INSPECTOR (self), NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+
+  names = g_strsplit (path, "/", -1);
+  fields = G_LIST_MODEL (self->root);
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      if (fields == NULL || (field = find_field (fields, names[i])) == NULL)
+        return NULL;
+      fields = field->children ? G_LIST_MODEL (field->children) : NULL;
+    }
+
+  return field ? g_strdup (field->value) : NULL;
+}

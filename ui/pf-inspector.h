@@ -1,0 +1,30 @@
+/* pf-inspector.h: the selected segment's headers and data
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "pf-player.h"
+
+G_BEGIN_DECLS
+
+#define PF_TYPE_INSPECTOR (pf_inspector_get_type ())
+
+G_DECLARE_FINAL_TYPE (PfInspector, pf_inspector, PF, INSPECTOR, GtkWidget)
+
+GtkWidget *pf_inspector_new          (void);
+PfPlayer  *pf_inspector_get_player   (PfInspector *self);
+void       pf_inspector_set_player   (PfInspector *self,
+                                      PfPlayer    *player);
+double     pf_inspector_get_zoom     (PfInspector *self);
+void       pf_inspector_set_zoom     (PfInspector *self,
+                                      double       zoom);
+char      *pf_inspector_dup_summary  (PfInspector *self);
+guint      pf_inspector_get_n_fields (PfInspector *self);
+char      *pf_inspector_dup_field    (PfInspector *self,
+                                      const char  *path);
+
+G_END_DECLS

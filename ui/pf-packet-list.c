@@ -1,0 +1,489 @@
+/* pf-packet-list.c: the segments on screen, one row each
+ *
+ * Like a capture tool's packet list: number, time since the run began,
+ * source and destination (the scenario's addresses, with the kernel's
+ * beside them in loopback mode), protocol, flags, payload length, the
+ * first bytes of the payload, and whether the segment was captured or
+ * modelled. Selecting a row selects the segment everywhere.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "pf-packet-list"
+
+#include "config.h"
+
+#include "pf-packet-list.h"
+
+#include <glib/gi18n.h>
+
+#include "pf-segment-model.h"
+#include "pf-view-util.h"
+
+#define INFO_MAX_CHARS 40
+
+struct _PfPacketList
+{
+  GtkWidget           parent_instance;
+
+  PfPlayer           *player;
+  GSignalGroup       *player_signals;
+  PfSegmentModel     *model;
+  GtkSingleSelection *selection;
+  GtkCssProvider     *zoom_provider;
+  double              zoom;
+
+  GtkWidget          *scrolled;
+  GtkColumnView      *column_view;
+
+  gpointer            pushed;     /* the event this list last selected;
+                                   * compared, never dereferenced */
+  gboolean            syncing;
+};
+
+G_DEFINE_FINAL_TYPE (PfPacketList, pf_packet_list, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_PLAYER,
+  PROP_ZOOM,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef enum
+{
+  COLUMN_NUMBER,
+  COLUMN_TIME,
+  COLUMN_SOURCE,
+  COLUMN_DESTINATION,
+  COLUMN_PROTOCOL,
+  COLUMN_FLAGS,
+  COLUMN_LENGTH,
+  COLUMN_INFO,
+  COLUMN_ORIGIN,
+  N_COLUMNS
+} Column;
+
+static const struct
+{
+  const char *title;
+  gboolean    numeric;
+  gboolean    expand;
+} columns[N_COLUMNS] = {
+  [COLUMN_NUMBER]      = { N_("No."), TRUE, FALSE },
+  [COLUMN_TIME]        = { N_("Time (ms)"), TRUE, FALSE },
+  [COLUMN_SOURCE]      = { N_("Source"), FALSE, FALSE },
+  [COLUMN_DESTINATION] = { N_("Destination"), FALSE, FALSE },
+  [COLUMN_PROTOCOL]    = { N_("Protocol"), FALSE, FALSE },
+  [COLUMN_FLAGS]       = { N_("Flags"), FALSE, FALSE },
+  [COLUMN_LENGTH]      = { N_("Data"), TRUE, FALSE },
+  [COLUMN_INFO]        = { N_("Info"), FALSE, TRUE },
+  [COLUMN_ORIGIN]      = { N_("Origin"), FALSE, FALSE },
+};
+
+static void
+sync_selection_from_player (PfPacketList *self,
+                            gboolean      scroll)
+{
+  PfEvent *selected = self->player ? pf_player_get_selected (self->player) : NULL;
+  guint index = pf_segment_model_find (self->model, selected);
+
+  self->syncing = TRUE;
+  gtk_single_selection_set_selected (self->selection, index);
+  self->syncing = FALSE;
+
+  if (index != GTK_INVALID_LIST_POSITION)
+    {
+      GtkWidget *list_view = pf_view_get_list_view (self->column_view);
+
+      self->pushed = selected;
+      if (scroll && list_view != NULL)
+        gtk_widget_activate_action (list_view, "list.scroll-to-item", "u", index);
+    }
+}
+
+static void
+on_player_selected (PfPacketList *self)
+{
+  sync_selection_from_player (self, TRUE);
+}
+
+/* A new run: the events this list selected are gone. */
+static void
+on_player_engine (PfPacketList *self)
+{
+  self->pushed = NULL;
+}
+
+static void
+on_selection_changed (PfPacketList *self)
+{
+  PfEvent *item;
+
+  if (self->syncing || self->player == NULL)
+    return;
+
+  item = gtk_single_selection_get_selected_item (self->selection);
+  if (item != NULL)
+    {
+      self->pushed = item;
+      pf_player_set_selected (self->player, item);
+    }
+  else if (self->pushed != NULL && pf_player_get_selected (self->player) == self->pushed)
+    {
+      /* The row went (a step back): so does the selection it made. */
+      self->pushed = NULL;
+      pf_player_set_selected (self->player, NULL);
+    }
+}
+
+/* Rows come and go with the model; a selection made elsewhere (the
+ * stage, the ladder) may now have its row. */
+static void
+on_model_items_changed (PfPacketList *self)
+{
+  sync_selection_from_player (self, FALSE);
+}
+
+static GtkWidget *
+label_new (Column column)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), columns[column].numeric ? 1.0 : 0.0);
+  if (columns[column].numeric)
+    gtk_widget_add_css_class (label, "numeric");
+  if (column == COLUMN_INFO)
+    {
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_label_set_width_chars (GTK_LABEL (label), 16);
+      gtk_widget_add_css_class (label, "monospace");
+    }
+  return label;
+}
+
+static void
+on_setup (GtkSignalListItemFactory *factory,
+          GtkListItem              *item,
+          PfPacketList             *self)
+{
+  Column column = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (factory), "pf-column"));
+
+  if (column == COLUMN_SOURCE || column == COLUMN_DESTINATION)
+    gtk_list_item_set_child (item, pf_view_endpoint_label_new ());
+  else
+    gtk_list_item_set_child (item, label_new (column));
+}
+
+static void
+bind_endpoint (PfPacketList *self,
+               GtkWidget    *child,
+               PfIpv4        address,
+               guint16       port)
+{
+  PfEndpoint endpoint = { address, port };
+  g_autofree char *here = NULL;
+  g_autofree char *text = pf_view_format_endpoint (self->player, &endpoint, &here);
+
+  pf_view_endpoint_label_set (child, text, here);
+}
+
+static void
+bind_info (GtkLabel *label,
+           PfPacket *packet)
+{
+  g_autofree char *excerpt = NULL;
+
+  if (pf_packet_get_payload_length (packet) == 0)
+    {
+      gtk_label_set_text (label, _("no data"));
+      gtk_widget_add_css_class (GTK_WIDGET (label), "dim-label");
+      return;
+    }
+
+  excerpt = pf_packet_payload_excerpt (packet, INFO_MAX_CHARS);
+  gtk_label_set_text (label, excerpt);
+  gtk_widget_remove_css_class (GTK_WIDGET (label), "dim-label");
+}
+
+static void
+bind_origin (GtkLabel *label,
+             PfPacket *packet)
+{
+  gboolean modelled = packet->origin == PF_PACKET_ORIGIN_MODELLED;
+
+  gtk_label_set_text (label, modelled ? _("modelled") : _("captured"));
+  if (modelled)
+    gtk_widget_add_css_class (GTK_WIDGET (label), "pf-modelled");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (label), "pf-modelled");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (label),
+                               modelled
+                               ? _("Rebuilt from socket events; not seen on the wire")
+                               : _("Captured as the kernel sent it"));
+}
+
+static void
+on_bind (GtkSignalListItemFactory *factory,
+         GtkListItem              *item,
+         PfPacketList             *self)
+{
+  Column column = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (factory), "pf-column"));
+  PfEvent *event = gtk_list_item_get_item (item);
+  GtkWidget *child = gtk_list_item_get_child (item);
+  PfPacket *packet = pf_event_get_packet (event);
+  g_autofree char *text = NULL;
+
+  switch (column)
+    {
+    case COLUMN_NUMBER:
+      text = g_strdup_printf ("%u", gtk_list_item_get_position (item) + 1);
+      break;
+    case COLUMN_TIME:
+      text = g_strdup_printf ("%.3f", pf_event_get_time (event) / 1000.0);
+      break;
+    case COLUMN_SOURCE:
+      bind_endpoint (self, child, packet->src, packet->sport);
+      return;
+    case COLUMN_DESTINATION:
+      bind_endpoint (self, child, packet->dst, packet->dport);
+      return;
+    case COLUMN_PROTOCOL:
+      text = g_strdup (packet->protocol == PF_IP_PROTOCOL_TCP ? "TCP"
+                       : packet->protocol == PF_IP_PROTOCOL_UDP ? "UDP" : "IPv4");
+      break;
+    case COLUMN_FLAGS:
+      text = packet->protocol == PF_IP_PROTOCOL_TCP ? pf_packet_flags_to_string (packet->flags)
+                                                    : g_strdup ("");
+      break;
+    case COLUMN_LENGTH:
+      {
+        g_autofree char *tip = NULL;
+        guint length = pf_packet_get_payload_length (packet);
+
+        tip = g_strdup_printf (ngettext ("%u byte of data", "%u bytes of data", length), length);
+        gtk_widget_set_tooltip_text (child, tip);
+        text = g_strdup_printf ("%u", length);
+      }
+      break;
+    case COLUMN_INFO:
+      bind_info (GTK_LABEL (child), packet);
+      return;
+    case COLUMN_ORIGIN:
+      bind_origin (GTK_LABEL (child), packet);
+      return;
+    case N_COLUMNS:
+    default:
+      g_assert_not_reached ();
+    }
+
+  gtk_label_set_text (GTK_LABEL (child), text);
+}
+
+static void
+add_columns (PfPacketList *self)
+{
+  for (guint i = 0; i < N_COLUMNS; i++)
+    {
+      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+      g_autoptr(GtkColumnViewColumn) column = NULL;
+
+      g_object_set_data (G_OBJECT (factory), "pf-column", GUINT_TO_POINTER (i));
+      g_signal_connect (factory, "setup", G_CALLBACK (on_setup), self);
+      g_signal_connect (factory, "bind", G_CALLBACK (on_bind), self);
+
+      column = gtk_column_view_column_new (_(columns[i].title), factory);
+      gtk_column_view_column_set_expand (column, columns[i].expand);
+      gtk_column_view_column_set_resizable (column, TRUE);
+      gtk_column_view_append_column (self->column_view, column);
+    }
+}
+
+static void
+pf_packet_list_dispose (GObject *object)
+{
+  PfPacketList *self = PF_PACKET_LIST (object);
+
+  if (self->player_signals != NULL)
+    g_signal_group_set_target (self->player_signals, NULL);
+  g_clear_object (&self->player_signals);
+  g_clear_pointer (&self->scrolled, gtk_widget_unparent);
+  self->column_view = NULL;
+  g_clear_object (&self->selection);
+  if (self->model != NULL)
+    pf_segment_model_set_player (self->model, NULL);
+  g_clear_object (&self->model);
+  g_clear_object (&self->player);
+  g_clear_object (&self->zoom_provider);
+
+  G_OBJECT_CLASS (pf_packet_list_parent_class)->dispose (object);
+}
+
+static void
+pf_packet_list_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  PfPacketList *self = PF_PACKET_LIST (object);
+
+  switch (prop_id)
+    {
+    case PROP_PLAYER:
+      g_value_set_object (value, self->player);
+      break;
+    case PROP_ZOOM:
+      g_value_set_double (value, self->zoom);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pf_packet_list_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  PfPacketList *self = PF_PACKET_LIST (object);
+
+  switch (prop_id)
+    {
+    case PROP_PLAYER:
+      pf_packet_list_set_player (self, g_value_get_object (value));
+      break;
+    case PROP_ZOOM:
+      pf_packet_list_set_zoom (self, g_value_get_double (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pf_packet_list_class_init (PfPacketListClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = pf_packet_list_dispose;
+  object_class->get_property = pf_packet_list_get_property;
+  object_class->set_property = pf_packet_list_set_property;
+
+  properties[PROP_PLAYER] =
+    g_param_spec_object ("player", NULL, NULL, PF_TYPE_PLAYER,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ZOOM] =
+    g_param_spec_double ("zoom", NULL, NULL, PF_VIEW_MIN_ZOOM, PF_VIEW_MAX_ZOOM, 1.0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "pfpacketlist");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+pf_packet_list_init (PfPacketList *self)
+{
+  GtkWidget *column_view;
+
+  self->zoom = 1.0;
+
+  self->model = pf_segment_model_new (NULL);
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  g_signal_connect_object (self->selection, "notify::selected",
+                           G_CALLBACK (on_selection_changed), self, G_CONNECT_SWAPPED);
+
+  column_view = gtk_column_view_new (g_object_ref (GTK_SELECTION_MODEL (self->selection)));
+  self->column_view = GTK_COLUMN_VIEW (column_view);
+  gtk_column_view_set_show_column_separators (self->column_view, TRUE);
+  gtk_widget_add_css_class (column_view, "data-table");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (column_view),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Segments"),
+                                  -1);
+  add_columns (self);
+  /* After the column view's own handler, so it knows the new items. */
+  g_signal_connect_object (self->selection, "items-changed",
+                           G_CALLBACK (on_model_items_changed), self, G_CONNECT_SWAPPED);
+
+  self->scrolled = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scrolled), column_view);
+  gtk_widget_set_parent (self->scrolled, GTK_WIDGET (self));
+
+  self->player_signals = g_signal_group_new (PF_TYPE_PLAYER);
+  g_signal_group_connect_swapped (self->player_signals, "notify::selected",
+                                  G_CALLBACK (on_player_selected), self);
+  g_signal_group_connect_swapped (self->player_signals, "notify::engine",
+                                  G_CALLBACK (on_player_engine), self);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Segment list"),
+                                  -1);
+  pf_view_apply_zoom (GTK_WIDGET (self), &self->zoom_provider, self->zoom);
+}
+
+GtkWidget *
+pf_packet_list_new (void)
+{
+  return g_object_new (PF_TYPE_PACKET_LIST, NULL);
+}
+
+PfPlayer *
+pf_packet_list_get_player (PfPacketList *self)
+{
+  g_return_val_if_fail (PF_IS_PACKET_LIST (self), NULL);
+  return self->player;
+}
+
+void
+pf_packet_list_set_player (PfPacketList *self,
+                           PfPlayer     *player)
+{
+  g_return_if_fail (PF_IS_PACKET_LIST (self));
+  g_return_if_fail (player == NULL || PF_IS_PLAYER (player));
+
+  if (!g_set_object (&self->player, player))
+    return;
+
+  self->pushed = NULL;
+  g_signal_group_set_target (self->player_signals, player);
+  pf_segment_model_set_player (self->model, player);
+  sync_selection_from_player (self, TRUE);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAYER]);
+}
+
+double
+pf_packet_list_get_zoom (PfPacketList *self)
+{
+  g_return_val_if_fail (PF_IS_PACKET_LIST (self), 1.0);
+  return self->zoom;
+}
+
+void
+pf_packet_list_set_zoom (PfPacketList *self,
+                         double        zoom)
+{
+  g_return_if_fail (PF_IS_PACKET_LIST (self));
+
+  zoom = CLAMP (zoom, PF_VIEW_MIN_ZOOM, PF_VIEW_MAX_ZOOM);
+  if (G_APPROX_VALUE (self->zoom, zoom, 1e-9))
+    return;
+
+  self->zoom = zoom;
+  pf_view_apply_zoom (GTK_WIDGET (self), &self->zoom_provider, zoom);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+}
+
+/* For tests: the rows on screen, one per segment in the history. */
+guint
+pf_packet_list_get_n_rows (PfPacketList *self)
+{
+  g_return_val_if_fail (PF_IS_PACKET_LIST (self), 0);
+  return g_list_model_get_n_items (G_LIST_MODEL (self->model));
+}

@@ -1,0 +1,244 @@
+/* pf-view-util.c: what the packet list, inspector and socket table share
+ *
+ * Addresses: segments and socket tuples carry what the kernel used. In
+ * loopback mode that is 127.x and shifted ports; the views show the
+ * scenario's address first and the real one beside it ("here …"), so
+ * nothing on screen is a lie in either mode.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "pf-view-util"
+
+#include "config.h"
+
+#include "pf-view-util.h"
+
+#include <glib/gi18n.h>
+
+static PfNetspace *
+player_netspace (PfPlayer *player)
+{
+  PfEngine *engine = player ? pf_player_get_engine (player) : NULL;
+
+  return engine ? pf_engine_get_netspace (engine) : NULL;
+}
+
+static PfIpv4
+unmap_address (PfPlayer *player,
+               PfIpv4    real_address)
+{
+  PfNetspace *netspace = player_netspace (player);
+
+  return netspace ? pf_netspace_unmap_address (netspace, real_address) : real_address;
+}
+
+/* The scenario's host that has @real_address (as the kernel used it). */
+const PfHost *
+pf_view_find_host (PfPlayer *player,
+                   PfIpv4    real_address)
+{
+  const PfScenario *scenario;
+  PfIpv4 address;
+
+  g_return_val_if_fail (player == NULL || PF_IS_PLAYER (player), NULL);
+
+  if (player == NULL || (scenario = pf_player_get_scenario (player)) == NULL)
+    return NULL;
+
+  address = unmap_address (player, real_address);
+  for (guint i = 0; i < scenario->hosts->len; i++)
+    {
+      const PfHost *host = g_ptr_array_index (scenario->hosts, i);
+
+      if (host->address == address)
+        return host;
+    }
+
+  return NULL;
+}
+
+guint16
+pf_view_unmap_port (PfPlayer *player,
+                    guint16   real_port)
+{
+  PfNetspace *netspace = player_netspace (player);
+
+  return netspace ? pf_netspace_unmap_port (netspace, real_port) : real_port;
+}
+
+/* Returns the scenario's address; *out_here gets the kernel's when it
+ * differs (loopback mode), else NULL. */
+char *
+pf_view_format_address (PfPlayer  *player,
+                        PfIpv4     real_address,
+                        char     **out_here)
+{
+  PfIpv4 address = unmap_address (player, real_address);
+
+  if (out_here != NULL)
+    *out_here = address != real_address ? pf_ipv4_to_string (real_address) : NULL;
+  return pf_ipv4_to_string (address);
+}
+
+/* "192.203.196.71:80"; *out_here gets "127.203.196.71:8080" when the
+ * kernel used another address or port, else NULL. Address 0.0.0.0 with
+ * port 0 (a listener's peer) is "*". */
+char *
+pf_view_format_endpoint (PfPlayer          *player,
+                         const PfEndpoint  *real,
+                         char             **out_here)
+{
+  PfEndpoint shown;
+
+  g_return_val_if_fail (real != NULL, NULL);
+
+  if (out_here != NULL)
+    *out_here = NULL;
+  if (real->address == 0 && real->port == 0)
+    return g_strdup ("*");
+
+  shown.address = unmap_address (player, real->address);
+  shown.port = pf_view_unmap_port (player, real->port);
+  if (out_here != NULL && !pf_endpoint_equal (&shown, real))
+    *out_here = pf_endpoint_to_string (real);
+  return pf_endpoint_to_string (&shown);
+}
+
+/* The theme gives a few descendants absolute sizes (column headers 9pt,
+ * status page title 18pt, its text 11pt, its icon 96px); inside the views
+ * they follow the zoomed font instead, in the theme's proportions to an
+ * 11pt body. */
+static const char zoom_relative_css[] =
+  "pfpacketlist columnview.view > header > button > box,"
+  "pfsockettable columnview.view > header > button > box { font-size: 0.82em; }"
+  "pfinspector statuspage .title { font-size: 1.64em; }"
+  "pfinspector statuspage .body { font-size: 1em; }"
+  "pfinspector statuspage.compact .icon { -gtk-icon-size: 6.5em; }"
+  "pfinspector .pf-section { font-weight: bold; }"
+  "pfinspector treeexpander > expander {"
+  "  min-width: 1.1em; min-height: 1.1em; -gtk-icon-size: 1.1em; }";
+
+static void
+install_display_css (GtkWidget *widget)
+{
+  GdkDisplay *display = gtk_widget_get_display (widget);
+  g_autoptr(GtkCssProvider) provider = NULL;
+
+  if (display == NULL || g_object_get_data (G_OBJECT (display), "pf-view-css") != NULL)
+    return;
+
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_data (provider, zoom_relative_css, -1);
+  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  g_object_set_data_full (G_OBJECT (display), "pf-view-css",
+                          g_steal_pointer (&provider), g_object_unref);
+}
+
+/* Zoom scales the font size of the widget; its children inherit it, so
+ * rows, headers and text views grow together. */
+void
+pf_view_apply_zoom (GtkWidget       *widget,
+                    GtkCssProvider **provider,
+                    double           zoom)
+{
+  char number[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *css = NULL;
+  GtkStyleContext *context;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (provider != NULL);
+
+  install_display_css (widget);
+
+  context = gtk_widget_get_style_context (widget);
+  if (*provider == NULL)
+    {
+      *provider = gtk_css_provider_new ();
+      gtk_style_context_add_provider (context, GTK_STYLE_PROVIDER (*provider),
+                                      GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+    }
+
+  g_ascii_formatd (number, sizeof number, "%.3f", zoom);
+  css = g_strdup_printf ("* { font-size: %sem; }", number);
+  gtk_css_provider_load_from_data (*provider, css, -1);
+}
+
+/* An address cell: the scenario's endpoint, and the kernel's beside it,
+ * dimmed, when they differ. */
+GtkWidget *
+pf_view_endpoint_label_new (void)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *main_label = gtk_label_new (NULL);
+  GtkWidget *here_label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (main_label), 0.0);
+  gtk_label_set_xalign (GTK_LABEL (here_label), 0.0);
+  gtk_widget_add_css_class (main_label, "numeric");
+  gtk_widget_add_css_class (here_label, "numeric");
+  gtk_widget_add_css_class (here_label, "dim-label");
+  gtk_widget_add_css_class (here_label, "pf-here");
+  gtk_widget_set_visible (here_label, FALSE);
+  gtk_box_append (GTK_BOX (box), main_label);
+  gtk_box_append (GTK_BOX (box), here_label);
+  return box;
+}
+
+void
+pf_view_endpoint_label_set (GtkWidget  *label_box,
+                            const char *text,
+                            const char *here)
+{
+  GtkWidget *main_label = gtk_widget_get_first_child (label_box);
+  GtkWidget *here_label = gtk_widget_get_next_sibling (main_label);
+
+  gtk_label_set_text (GTK_LABEL (main_label), text);
+  gtk_widget_set_visible (here_label, here != NULL);
+  if (here != NULL)
+    {
+      g_autofree char *markup = g_strdup_printf (_("(here %s)"), here);
+      g_autofree char *tip = g_strdup_printf (_("Loopback mode: the kernel used %s for %s"),
+                                              here, text);
+
+      gtk_label_set_text (GTK_LABEL (here_label), markup);
+      gtk_widget_set_tooltip_text (label_box, tip);
+    }
+  else
+    {
+      gtk_widget_set_tooltip_text (label_box, NULL);
+    }
+}
+
+/* GtkColumnView has no scroll_to () before GTK 4.12; its inner list view
+ * has the "list.scroll-to-item" action since 4.0. */
+GtkWidget *
+pf_view_get_list_view (GtkColumnView *column_view)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (column_view));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LIST_VIEW (child))
+        return child;
+    }
+
+  return NULL;
+}
+
+/* The row a column view cell's child sits in (CSS nodes "cell" and "row"
+ * in GTK 4.8 and later), to style whole rows: there is no row API before
+ * GTK 4.12. NULL if the widget is not (yet) in a cell. */
+GtkWidget *
+pf_view_get_row_widget (GtkWidget *cell_child)
+{
+  GtkWidget *cell = gtk_widget_get_parent (cell_child);
+  GtkWidget *row = cell ? gtk_widget_get_parent (cell) : NULL;
+
+  if (row == NULL ||
+      g_strcmp0 (gtk_widget_get_css_name (cell), "cell") != 0 ||
+      g_strcmp0 (gtk_widget_get_css_name (row), "row") != 0)
+    return NULL;
+  return row;
+}

@@ -1,0 +1,246 @@
+/* pf-window-actions.c: every command of the window, with its keys
+ *
+ * Menus, buttons, keys and tests all go through these actions. The
+ * player's keys (Space, Left, Right, Home) are caught before the focused
+ * widget sees them, so a teacher's clicker works whatever has focus.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "pf-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "pf-window-private.h"
+
+#define ZOOM_STEP 1.25
+
+static void
+play_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  PfWindow *self = PF_WINDOW (widget);
+
+  pf_player_set_playing (self->player, !pf_player_get_playing (self->player));
+}
+
+static void
+step_forward_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  PfWindow *self = PF_WINDOW (widget);
+
+  pf_player_set_playing (self->player, FALSE);
+  pf_player_step_forward (self->player);
+}
+
+static void
+step_back_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  pf_player_step_back (PF_WINDOW (widget)->player);
+}
+
+static void
+restart_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  PfWindow *self = PF_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (!pf_player_restart (self->player, &error))
+    {
+      AdwToast *toast = adw_toast_new (error->message);
+
+      adw_toast_set_timeout (toast, 0);
+      adw_toast_overlay_add_toast (self->toast_overlay, toast);
+    }
+}
+
+static void
+speed_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  PfWindow *self = PF_WINDOW (widget);
+  double speed = pf_player_get_speed (self->player);
+
+  pf_window_set_speed (self, g_str_equal (action_name, "win.faster") ? speed * 2 : speed / 2);
+}
+
+static void
+zoom_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  PfWindow *self = PF_WINDOW (widget);
+
+  if (g_str_equal (action_name, "win.zoom-in"))
+    pf_window_set_zoom (self, self->zoom * ZOOM_STEP);
+  else if (g_str_equal (action_name, "win.zoom-out"))
+    pf_window_set_zoom (self, self->zoom / ZOOM_STEP);
+  else
+    pf_window_set_zoom (self, 1.0);
+}
+
+static void
+fullscreen_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  GtkWindow *window = GTK_WINDOW (widget);
+
+  if (gtk_window_is_fullscreen (window))
+    gtk_window_unfullscreen (window);
+  else
+    gtk_window_fullscreen (window);
+}
+
+static void
+show_start_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  pf_window_show_start (PF_WINDOW (widget));
+}
+
+static void
+open_builtin_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  pf_window_open_builtin (PF_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+static void
+on_open_response (GtkNativeDialog *dialog,
+                  int              response,
+                  PfWindow        *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      pf_window_open_file (self, file);
+    }
+
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+/* GtkFileDialog needs GTK 4.10: the native chooser is the 4.8 way. */
+static void
+open_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  PfWindow *self = PF_WINDOW (widget);
+  GtkFileChooserNative *dialog;
+  g_autoptr(GtkFileFilter) scenarios = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+  dialog = gtk_file_chooser_native_new (_("Open a Scenario"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+
+  gtk_file_filter_set_name (scenarios, _("Packet Flow scenarios"));
+  gtk_file_filter_add_mime_type (scenarios, "application/x-packetflow-scenario");
+  gtk_file_filter_add_pattern (scenarios, "*.pflow.json");
+  gtk_file_filter_add_pattern (scenarios, "*.json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), scenarios);
+  gtk_file_filter_set_name (all, _("All files"));
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), all);
+
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_open_response), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+void
+pf_window_class_add_actions (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.play", NULL, play_action);
+  gtk_widget_class_install_action (widget_class, "win.step-forward", NULL, step_forward_action);
+  gtk_widget_class_install_action (widget_class, "win.step-back", NULL, step_back_action);
+  gtk_widget_class_install_action (widget_class, "win.restart", NULL, restart_action);
+  gtk_widget_class_install_action (widget_class, "win.faster", NULL, speed_action);
+  gtk_widget_class_install_action (widget_class, "win.slower", NULL, speed_action);
+  gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, zoom_action);
+  gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, zoom_action);
+  gtk_widget_class_install_action (widget_class, "win.zoom-reset", NULL, zoom_action);
+  gtk_widget_class_install_action (widget_class, "win.fullscreen", NULL, fullscreen_action);
+  gtk_widget_class_install_action (widget_class, "win.show-start", NULL, show_start_action);
+  gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.open-builtin", "s", open_builtin_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "win.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK, "win.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Add, GDK_CONTROL_MASK, "win.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK, "win.zoom-out", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Subtract, GDK_CONTROL_MASK, "win.zoom-out", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK, "win.zoom-reset", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_0, GDK_CONTROL_MASK, "win.zoom-reset", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F11, 0, "win.fullscreen", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Home, GDK_ALT_MASK, "win.show-start", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_bracketright, 0, "win.faster", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_bracketleft, 0, "win.slower", NULL);
+}
+
+static void
+add_capture_shortcut (GtkShortcutController *controller,
+                      guint                  key,
+                      const char            *action)
+{
+  gtk_shortcut_controller_add_shortcut (controller,
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (key, 0),
+                                                          gtk_named_action_new (action)));
+}
+
+/* The player's keys on the run page, in the capture phase: Space must
+ * play even when a button has focus, Left and Right must step even in a
+ * list. Page Up and Page Down too, which presentation clickers send. */
+void
+pf_window_setup_shortcuts (PfWindow *self)
+{
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+  GtkShortcutController *shortcuts = GTK_SHORTCUT_CONTROLLER (controller);
+
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  gtk_shortcut_controller_set_scope (shortcuts, GTK_SHORTCUT_SCOPE_LOCAL);
+  add_capture_shortcut (shortcuts, GDK_KEY_space, "win.play");
+  add_capture_shortcut (shortcuts, GDK_KEY_Right, "win.step-forward");
+  add_capture_shortcut (shortcuts, GDK_KEY_Page_Down, "win.step-forward");
+  add_capture_shortcut (shortcuts, GDK_KEY_Left, "win.step-back");
+  add_capture_shortcut (shortcuts, GDK_KEY_Page_Up, "win.step-back");
+  add_capture_shortcut (shortcuts, GDK_KEY_Home, "win.restart");
+  gtk_widget_add_controller (self->run_box, controller);
+}
+
+void
+pf_window_update_actions (PfWindow *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  gboolean running = pf_window_is_running (self);
+  double speed = pf_player_get_speed (self->player);
+
+  gtk_widget_action_set_enabled (widget, "win.play",
+                                 running && (pf_player_get_playing (self->player) ||
+                                             pf_player_can_step_forward (self->player)));
+  gtk_widget_action_set_enabled (widget, "win.step-forward",
+                                 running && pf_player_can_step_forward (self->player));
+  gtk_widget_action_set_enabled (widget, "win.step-back",
+                                 running && pf_player_can_step_back (self->player));
+  gtk_widget_action_set_enabled (widget, "win.restart", running && pf_player_get_scenario (self->player) != NULL);
+  gtk_widget_action_set_enabled (widget, "win.faster", speed < PF_PLAYER_MAX_SPEED);
+  gtk_widget_action_set_enabled (widget, "win.slower", speed > PF_PLAYER_MIN_SPEED);
+  gtk_widget_action_set_enabled (widget, "win.zoom-in", self->zoom < PF_WINDOW_MAX_ZOOM);
+  gtk_widget_action_set_enabled (widget, "win.zoom-out", self->zoom > PF_WINDOW_MIN_ZOOM);
+  gtk_widget_action_set_enabled (widget, "win.show-start", running);
+}

@@ -1,0 +1,50 @@
+/* pf-window-private.h: what pf-window.c and pf-window-actions.c share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "pf-window.h"
+
+G_BEGIN_DECLS
+
+struct _PfWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  GSettings            *settings;
+  PfPlayer             *player;
+  GSignalGroup         *player_signals;
+  GtkCssProvider       *caption_css;
+  PfNetspaceMode        mode;
+  double                zoom;
+  int                   advance_to;
+  gboolean              zoom_applied;
+
+  /* Template children */
+  AdwWindowTitle       *window_title;
+  AdwStatusPage        *status_page;
+  AdwToastOverlay      *toast_overlay;
+  GtkStack             *stack;
+  GtkListBox           *scenario_list;
+  GtkLabel             *load_error_label;
+  GtkMenuButton        *mode_button;
+  GtkLabel             *mode_label;
+  GtkWidget            *run_box;
+  GtkWidget            *stage;
+  GtkWidget            *ladder;
+  GtkWidget            *socket_table;
+  GtkWidget            *packet_list;
+  GtkWidget            *inspector;
+  GtkLabel             *caption;
+  GtkLabel             *step_label;
+  GtkButton            *play_button;
+  GtkDropDown          *speed_dropdown;
+};
+
+void pf_window_class_add_actions (GtkWidgetClass *widget_class);
+void pf_window_setup_shortcuts   (PfWindow       *self);
+void pf_window_update_actions    (PfWindow       *self);
+
+G_END_DECLS
