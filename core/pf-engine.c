@@ -91,6 +91,7 @@ struct _PfConn
   PfTcpModel *model;
   gboolean    refused;
   gboolean    expect_refusal;  /* the scenario has no service there */
+  gint64      connect_time;    /* when connect () was called */
   gboolean    closed;       /* both ends done; sockets released */
 };
 
@@ -137,6 +138,7 @@ G_DEFINE_FINAL_TYPE (PfEngine, pf_engine, G_TYPE_OBJECT)
 G_DEFINE_QUARK (pf-engine-error-quark, pf_engine_error)
 
 static void sock_update_watch (PfSock *sock);
+static void engine_drain_capture (PfEngine *self);
 static void sock_flush        (PfSock *sock);
 static void engine_check      (PfEngine *self);
 
@@ -216,6 +218,24 @@ engine_fail (PfEngine     *self,
   engine_record_error (self, host, NULL, "EXPECT", message);
 }
 
+/* A step could not have the socket it needed. When the helper is gone
+ * that is no fault of the scenario: the step ends with the loss
+ * (engine_check), and nothing is recorded against the host. */
+static void
+engine_socket_failed (PfEngine     *self,
+                      const PfHost *host,
+                      const GError *error)
+{
+  if (g_error_matches (error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_LOST))
+    {
+      self->lost = TRUE;
+      return;
+    }
+
+  engine_record_error (self, host, NULL, "ESOCKET", error->message);
+  self->n_failures++;
+}
+
 /* Sockets */
 
 static PfTcpState
@@ -272,6 +292,9 @@ engine_poll_states (PfEngine *self)
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) entries = NULL;
   g_autoptr(GHashTable) states = NULL;
+
+  /* The segments that changed the states come first. */
+  engine_drain_capture (self);
 
   if (self->diag == NULL)
     {
@@ -416,13 +439,18 @@ sock_mss (PfSock *sock)
 /* Gives the packets the model just made the time of the socket event
  * that made them, so they sort among the step's other events. */
 static void
+engine_stamp_modelled_at (PfEngine *self,
+                          gint64    time_us)
+{
+  for (guint i = self->n_stamped; i < self->modelled->len; i++)
+    ((PfPacket *) g_ptr_array_index (self->modelled, i))->time_us = time_us;
+  self->n_stamped = self->modelled->len;
+}
+
+static void
 engine_stamp_modelled (PfEngine *self)
 {
-  gint64 now = engine_now (self);
-
-  for (guint i = self->n_stamped; i < self->modelled->len; i++)
-    ((PfPacket *) g_ptr_array_index (self->modelled, i))->time_us = now;
-  self->n_stamped = self->modelled->len;
+  engine_stamp_modelled_at (self, engine_now (self));
 }
 
 static gboolean
@@ -440,9 +468,11 @@ engine_model_data (PfEngine     *self,
   if (!engine_models (self) || sock->conn == NULL || sock->conn->model == NULL)
     return;
 
+  /* lo's MSS (65483 with timestamps) is more than PfPacket takes. */
   pf_tcp_model_data (sock->conn->model,
                      sock->role == SOCK_CLIENT ? PF_TCP_MODEL_CLIENT : PF_TCP_MODEL_SERVER,
-                     data, len, sock_mss (sock), self->modelled);
+                     data, len, MIN (sock_mss (sock), PF_PACKET_MAX_TCP_PAYLOAD),
+                     self->modelled);
   engine_stamp_modelled (self);
 }
 
@@ -460,6 +490,49 @@ engine_model_udp (PfEngine     *self,
                    pf_packet_new_udp (sock->tuple.src.address, sock->tuple.src.port,
                                       to->address, to->port, data, len));
   engine_stamp_modelled (self);
+}
+
+static gboolean
+is_modelled_by (PfPacket *p,
+                PfSock   *sock)
+{
+  return p->protocol == PF_IP_PROTOCOL_TCP &&
+         p->src == sock->tuple.src.address && p->sport == sock->tuple.src.port;
+}
+
+/* A pure ACK, but not the handshake's third segment (which acks the
+ * SYN-ACK, relative ack 1 from relative seq 1, and is always sent). */
+static gboolean
+is_droppable_ack (PfPacket *p)
+{
+  return p->flags == PF_TCP_ACK && pf_packet_get_payload_length (p) == 0 &&
+         !(p->seq == 1 && p->ack == 1);
+}
+
+static int
+engine_find_folded_ack (PfEngine *self,
+                        PfSock   *sock)
+{
+  int last = -1;
+
+  for (guint j = 0; j < self->modelled->len; j++)
+    {
+      PfPacket *p = g_ptr_array_index (self->modelled, j);
+
+      if (!is_modelled_by (p, sock) || !is_droppable_ack (p))
+        continue;
+
+      last = j;
+      for (guint k = j + 1; k < self->modelled->len; k++)
+        {
+          PfPacket *later = g_ptr_array_index (self->modelled, k);
+
+          if (is_modelled_by (later, sock) && (later->flags & PF_TCP_ACK))
+            return j;
+        }
+    }
+
+  return last;
 }
 
 /* Matches each socket's pure ACKs to the kernel's segment count, then
@@ -481,7 +554,16 @@ engine_reconcile_model (PfEngine *self)
         continue;
 
       end = sock->role == SOCK_CLIENT ? PF_TCP_MODEL_CLIENT : PF_TCP_MODEL_SERVER;
-      sock_query_tcp_info (sock, &info);
+      if (sock_query_tcp_info (sock, &info) == PF_TCP_STATE_NONE)
+        continue;
+
+      /* A connection reset or disconnected starts its counters again
+       * from zero: there is nothing to compare with. */
+      if (info.tcpi_segs_out < sock->segs_out_mark)
+        {
+          sock->segs_out_mark = info.tcpi_segs_out;
+          continue;
+        }
       real = info.tcpi_segs_out - sock->segs_out_mark;
       sock->segs_out_mark = info.tcpi_segs_out;
 
@@ -494,18 +576,18 @@ engine_reconcile_model (PfEngine *self)
             modelled++;
         }
 
-      /* Fewer segments than modelled: some ACKs rode on data or a FIN. */
-      for (guint j = self->modelled->len; j > 0 && modelled > real; j--)
+      /* Fewer segments than modelled: a pure ACK the kernel folded into
+       * a later segment of the same end (data, a FIN, a later cumulative
+       * ACK) goes first; failing that, the last one, which the kernel is
+       * still delaying and which comes late if at all. */
+      while (modelled > real)
         {
-          PfPacket *p = g_ptr_array_index (self->modelled, j - 1);
+          int victim = engine_find_folded_ack (self, sock);
 
-          if (p->protocol == PF_IP_PROTOCOL_TCP &&
-              p->src == sock->tuple.src.address && p->sport == sock->tuple.src.port &&
-              p->flags == PF_TCP_ACK && pf_packet_get_payload_length (p) == 0)
-            {
-              g_ptr_array_remove_index (self->modelled, j - 1);
-              modelled--;
-            }
+          if (victim < 0)
+            break;
+          g_ptr_array_remove_index (self->modelled, victim);
+          modelled--;
         }
 
       /* More: the kernel sent pure ACKs the rules did not foresee. */
@@ -698,24 +780,63 @@ sock_peer_closed (PfSock *sock)
   sock_close_when_sent (sock);
 }
 
+/* The kernel ended the connection under the program: it was reset
+ * (ECONNRESET, or EPIPE on a write), or the socket is no longer
+ * connected. No step of a scenario does that, so something outside the
+ * run did, and which end's kernel sent the RST is not known here: the
+ * capture shows it in exact mode, and loopback mode models none rather
+ * than guess. The run goes on without this connection; it counts as a
+ * failure. The descriptor is released, so no later step or service
+ * writes to it. */
 static void
 sock_handle_error (PfSock       *sock,
                    const GError *error)
 {
   PfEngine *self = sock->engine;
-  const char *code = "ERROR";
+  PfEndpoint remote = {
+    .address = pf_netspace_unmap_address (self->netspace, sock->tuple.dst.address),
+    .port = pf_netspace_unmap_port (self->netspace, sock->tuple.dst.port),
+  };
+  char remote_text[PF_ENDPOINT_STRLEN];
+  const char *code;
   g_autofree char *message = NULL;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
-    code = "ECONNRESET";
+  pf_endpoint_format (&remote, remote_text);
 
-  message = g_strdup_printf ("%s’s connection was reset: %s.", sock->host->name, error->message);
+  /* G_IO_ERROR_CONNECTION_CLOSED is ECONNRESET, and EPIPE too. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+    {
+      code = "ECONNRESET";
+      message = g_strdup_printf ("%s’s connection to %s was reset: a segment with the RST flag "
+                                 "ended it at once, and the bytes still on their way were lost.",
+                                 sock->host->name, remote_text);
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED))
+    {
+      code = "ENOTCONN";
+      message = g_strdup_printf ("%s’s connection to %s was cut off: its socket is no longer "
+                                 "connected, so its kernel reset the connection.",
+                                 sock->host->name, remote_text);
+    }
+  else
+    {
+      code = "ERROR";
+      message = g_strdup_printf ("%s’s connection to %s failed: %s.",
+                                 sock->host->name, remote_text, error->message);
+    }
+
   sock->reset = TRUE;
   sock->eof = TRUE;
   sock->shut = TRUE;
+  sock->want_shut = FALSE;
+  sock->close_held = FALSE;
   g_byte_array_set_size (sock->outbox, 0);
+  g_byte_array_set_size (sock->held, 0);
+  self->n_failures++;
   engine_record_error (self, sock->host, &sock->tuple, code, message);
+
+  sock_poll_state (sock);
+  sock_release (sock);
 }
 
 static void
@@ -814,16 +935,18 @@ conn_failed (PfConn       *conn,
     message = g_strdup_printf ("%s could not connect to %s: %s.",
                                client->host->name, target, error->message);
 
+  /* The SYN and the reset first: they are why connect () failed. */
+  engine_drain_capture (self);
+  if (engine_models (self) && refused)
+    {
+      pf_tcp_model_refused (conn->model, self->modelled);
+      engine_stamp_modelled_at (self, conn->connect_time);
+    }
+
   engine_record_error (self, client->host, &client->tuple,
                        refused ? "ECONNREFUSED" : "ERROR", message);
   if (!conn->expect_refusal || !refused)
     self->n_failures++;
-
-  if (engine_models (self))
-    {
-      pf_tcp_model_refused (conn->model, self->modelled);
-      engine_stamp_modelled (self);
-    }
 
   sock_poll_state (client);
   sock_release (client);
@@ -855,9 +978,9 @@ conn_connected (PfConn *conn)
                                 .sack = (info.tcpi_options & TCPI_OPT_SACK) != 0,
                                 .client_wscale = info.tcpi_rcv_wscale,
                                 .server_wscale = info.tcpi_snd_wscale,
-                                .mss = info.tcpi_advmss,
+                                .client_mss = info.tcpi_advmss,
                               }, self->modelled);
-      engine_stamp_modelled (self);
+      engine_stamp_modelled_at (self, conn->connect_time);
     }
 
   sock_flush (client);
@@ -1263,8 +1386,7 @@ action_connect (PfEngine     *self,
                                       step->from->address, step->source_port, &error);
   if (socket == NULL)
     {
-      engine_record_error (self, step->from, NULL, "ESOCKET", error->message);
-      self->n_failures++;
+      engine_socket_failed (self, step->from, error);
       return;
     }
 
@@ -1291,6 +1413,7 @@ action_connect (PfEngine     *self,
   inet = g_inet_address_new_from_bytes ((const guint8 *) &target, G_SOCKET_FAMILY_IPV4);
   address = g_inet_socket_address_new (inet, sock->tuple.dst.port);
 
+  conn->connect_time = engine_now (self);
   if (g_socket_connect (socket, address, NULL, &error))
     {
       sock->connecting = FALSE;
@@ -1430,8 +1553,7 @@ engine_udp_socket (PfEngine     *self,
                                       step->from->address, step->source_port, &error);
   if (socket == NULL)
     {
-      engine_record_error (self, step->from, NULL, "ESOCKET", error->message);
-      self->n_failures++;
+      engine_socket_failed (self, step->from, error);
       return NULL;
     }
 
@@ -1542,8 +1664,7 @@ action_start_stop (PfEngine     *self,
 
   if (!engine_start_service (self, step->service, &error))
     {
-      engine_record_error (self, step->host, NULL, "ESOCKET", error->message);
-      self->n_failures++;
+      engine_socket_failed (self, step->host, error);
     }
 }
 
@@ -1643,6 +1764,9 @@ engine_finish_step (PfEngine *self,
   const PfStep *step = g_ptr_array_index (self->scenario->steps, self->step);
 
   g_clear_handle_id (&self->settle_id, g_source_remove);
+  /* A step that ended early (the helper was lost) takes its pause along,
+   * so it cannot end a later step. */
+  g_clear_handle_id (&self->wait_id, g_source_remove);
 
   engine_drain_capture (self);
   engine_poll_states (self);
@@ -1669,6 +1793,15 @@ engine_finish_step (PfEngine *self,
     g_task_return_boolean (task, TRUE);
 }
 
+static GError *
+engine_lost_error (void)
+{
+  return g_error_new_literal (PF_ENGINE_ERROR, PF_ENGINE_ERROR_LOST,
+                              "The private network went away during the run "
+                              "(its helper process ended). Restart the scenario "
+                              "to run it again.");
+}
+
 static void
 engine_check (PfEngine *self)
 {
@@ -1677,10 +1810,7 @@ engine_check (PfEngine *self)
 
   if (self->lost)
     {
-      engine_finish_step (self, g_error_new (PF_ENGINE_ERROR, PF_ENGINE_ERROR_LOST,
-                                             "The private network went away during the run "
-                                             "(its helper process ended). Restart the scenario "
-                                             "to run it again."));
+      engine_finish_step (self, engine_lost_error ());
       return;
     }
 
@@ -1732,8 +1862,9 @@ on_netspace_lost (PfNetspace   *netspace,
                   const GError *error,
                   PfEngine     *self)
 {
+  /* Not engine_check (): this may be heard in the middle of a step's
+   * action. While a step runs, its settle tick ends it within 1 ms. */
   self->lost = TRUE;
-  engine_check (self);
 }
 
 /* GObject */
@@ -1927,6 +2058,12 @@ pf_engine_step_async (PfEngine            *self,
     {
       g_task_return_new_error (task, PF_ENGINE_ERROR, PF_ENGINE_ERROR_FINISHED,
                                "Every step has run.");
+      return;
+    }
+  /* Without its helper no socket can be made: no step runs half way. */
+  if (self->lost)
+    {
+      g_task_return_error (task, engine_lost_error ());
       return;
     }
 

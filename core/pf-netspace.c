@@ -227,8 +227,21 @@ pf_netspace_set_socket_error (PfNetspace  *self,
       break;
 
     case EADDRNOTAVAIL:
-      g_set_error (error, G_IO_ERROR, code,
-                   _("The address %s cannot be used here."), address);
+    case ENETUNREACH:
+      /* Loopback mode: 127.0.0.0/8 is only there while lo is up (a new
+       * network namespace starts with it down). */
+      if (real_address != scenario_address)
+        g_set_error (error, G_IO_ERROR, code,
+                     _("The address %s cannot be used here: this computer does not accept "
+                       "%s, which stands in for it, because its loopback interface is down "
+                       "or has no 127.0.0.0/8 addresses."),
+                     address, real);
+      else if (errsv == EADDRNOTAVAIL)
+        g_set_error (error, G_IO_ERROR, code,
+                     _("The address %s cannot be used here."), address);
+      else
+        g_set_error (error, G_IO_ERROR, code,
+                     _("The address %s cannot be reached here."), address);
       break;
 
     case EACCES:

@@ -364,6 +364,7 @@ pf_player_load (PfPlayer        *self,
                 GError         **error)
 {
   g_autoptr(PfEngine) engine = NULL;
+  g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (PF_IS_PLAYER (self), FALSE);
   g_return_val_if_fail (scenario != NULL, FALSE);
@@ -373,9 +374,16 @@ pf_player_load (PfPlayer        *self,
   self->scenario = scenario;
   self->mode = mode;
 
+  /* A run that cannot start (a port taken, exact mode refused) leaves
+   * the player empty, its error the sentence saying why; Restart tries
+   * again. */
   engine = pf_engine_new (pf_scenario_ref (scenario), mode);
-  if (!pf_engine_start (engine, error))
-    return FALSE;
+  if (!pf_engine_start (engine, &local_error))
+    {
+      set_error (self, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
 
   self->engine = g_steal_pointer (&engine);
   self->cancellable = g_cancellable_new ();

@@ -90,7 +90,8 @@ pf_tcp_model_new (const PfFourTuple *client_to_server)
     .sack = TRUE,
     .client_wscale = DEFAULT_WSCALE,
     .server_wscale = DEFAULT_WSCALE,
-    .mss = LO_MSS_OPTION - 12,
+    .client_mss = LO_MSS_OPTION - 12,
+    .server_mss = LO_MSS_OPTION - 12,
   };
   return self;
 }
@@ -104,10 +105,11 @@ pf_tcp_model_free (PfTcpModel *self)
 static void
 set_syn_options (PfTcpModel *self,
                  PfPacket   *packet,
+                 guint16     payload_mss,
                  guint8      wscale)
 {
-  /* The MSS option counts no TCP options; the agreed MSS does. */
-  guint16 mss = self->options.mss + (self->options.timestamps ? 12 : 0);
+  /* The MSS option counts no TCP options; the payload MSS does. */
+  guint16 mss = payload_mss + (self->options.timestamps ? 12 : 0);
 
   pf_packet_set_syn_options (packet, mss, wscale, self->options.sack, 0, 0);
   if (!self->options.timestamps)
@@ -127,12 +129,17 @@ pf_tcp_model_handshake (PfTcpModel              *self,
 
   self->options = *options;
 
+  if (self->options.client_mss == 0)
+    self->options.client_mss = LO_MSS_OPTION - 12;
+  if (self->options.server_mss == 0)
+    self->options.server_mss = LO_MSS_OPTION - 12;
+
   syn = segment (self, PF_TCP_MODEL_CLIENT, PF_TCP_SYN, SYN_WINDOW, NULL, 0);
-  set_syn_options (self, syn, options->client_wscale);
+  set_syn_options (self, syn, self->options.client_mss, options->client_wscale);
   g_ptr_array_add (out, syn);
 
   syn_ack = segment (self, PF_TCP_MODEL_SERVER, PF_TCP_SYN | PF_TCP_ACK, SYN_WINDOW, NULL, 0);
-  set_syn_options (self, syn_ack, options->server_wscale);
+  set_syn_options (self, syn_ack, self->options.server_mss, options->server_wscale);
   g_ptr_array_add (out, syn_ack);
 
   g_ptr_array_add (out, segment (self, PF_TCP_MODEL_CLIENT, PF_TCP_ACK,
@@ -150,7 +157,7 @@ pf_tcp_model_refused (PfTcpModel *self,
   /* No handshake finished, so the kernel reports no options: the SYN
    * carries Linux's defaults. */
   syn = segment (self, PF_TCP_MODEL_CLIENT, PF_TCP_SYN, SYN_WINDOW, NULL, 0);
-  set_syn_options (self, syn, self->options.client_wscale);
+  set_syn_options (self, syn, self->options.client_mss, self->options.client_wscale);
   g_ptr_array_add (out, syn);
 
   g_ptr_array_add (out, segment (self, PF_TCP_MODEL_SERVER, PF_TCP_RST | PF_TCP_ACK, 0, NULL, 0));

@@ -28,7 +28,8 @@ typedef struct
   gboolean sack;
   guint8   client_wscale;  /* the scale each end applies to the windows */
   guint8   server_wscale;  /* it advertises */
-  guint16  mss;            /* the largest payload, options excluded */
+  guint16  client_mss;     /* the largest payload each end takes, TCP */
+  guint16  server_mss;     /* options excluded; 0: what lo's MTU gives */
 } PfTcpModelOptions;
 
 PfTcpModel *pf_tcp_model_new        (const PfFourTuple *client_to_server);

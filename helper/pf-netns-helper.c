@@ -25,7 +25,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
 #include <linux/filter.h>
+#include <linux/sockios.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/netlink.h>
@@ -221,6 +223,22 @@ bring_up_loopback (void)
       ifr.ifr_flags |= IFF_UP;
       if (ioctl (fd, SIOCSIFFLAGS, &ifr) < 0)
         error = errno;
+    }
+
+  /* Segments as a network card would send them: no TSO/GSO super-segments
+   * on lo, so an MSS cuts a long write into segments the capture sees. */
+  if (error == 0)
+    {
+      static const __u32 offloads[] = { ETHTOOL_STSO, ETHTOOL_SGSO };
+
+      for (size_t i = 0; i < sizeof offloads / sizeof offloads[0]; i++)
+        {
+          struct ethtool_value value = { .cmd = offloads[i], .data = 0 };
+
+          ifr.ifr_data = (char *) &value;
+          if (ioctl (fd, SIOCETHTOOL, &ifr) < 0)
+            error = errno;
+        }
     }
 
   close (fd);

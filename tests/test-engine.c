@@ -438,7 +438,7 @@ test_tcp_model_rules (void **state)
 
   pf_tcp_model_handshake (model, &(PfTcpModelOptions) {
                             .timestamps = TRUE, .sack = TRUE,
-                            .client_wscale = 7, .server_wscale = 10, .mss = 65483 }, out);
+                            .client_wscale = 7, .server_wscale = 10, .client_mss = 536 }, out);
   pf_tcp_model_data (model, PF_TCP_MODEL_CLIENT, data, sizeof data, 100, out);
   pf_tcp_model_fin (model, PF_TCP_MODEL_SERVER, out);
 
@@ -456,8 +456,10 @@ test_tcp_model_rules (void **state)
       assert_int_equal (p->origin, PF_PACKET_ORIGIN_MODELLED);
     }
 
-  /* What the two ends agreed: the SYN's MSS option counts no options. */
-  assert_int_equal (((PfPacket *) g_ptr_array_index (out, 0))->mss, 65495);
+  /* Each end announces its own MSS; the option counts no TCP options. A
+   * client with TCP_MAXSEG 536 says 548, lo's server 65495. */
+  assert_int_equal (((PfPacket *) g_ptr_array_index (out, 0))->mss, 548);
+  assert_int_equal (((PfPacket *) g_ptr_array_index (out, 1))->mss, 65495);
   assert_int_equal (((PfPacket *) g_ptr_array_index (out, 0))->wscale, 7);
   assert_int_equal (((PfPacket *) g_ptr_array_index (out, 1))->wscale, 10);
   /* 64 KiB through each end's own scale. */

@@ -16,6 +16,7 @@
 #include "pf-builtin.h"
 #include "pf-ladder.h"
 #include "pf-player.h"
+#include "pf-stage.h"
 
 static PfNetspaceMode exact = PF_NETSPACE_MODE_EXACT;
 static PfNetspaceMode loopback = PF_NETSPACE_MODE_LOOPBACK;
@@ -24,6 +25,7 @@ typedef struct
 {
   PfPlayer  *player;
   GtkWidget *window;
+  GtkWidget *box;
   GtkWidget *scrolled;
   PfLadder  *ladder;
   gpointer   weak_ladder;
@@ -125,12 +127,15 @@ setup (void **state)
   pf_player_set_speed (f->player, PF_PLAYER_MAX_SPEED);
 
   f->window = gtk_window_new ();
+  f->box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   f->scrolled = gtk_scrolled_window_new ();
   f->ladder = PF_LADDER (pf_ladder_new ());
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (f->scrolled),
                                   GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (f->scrolled), GTK_WIDGET (f->ladder));
-  gtk_window_set_child (GTK_WINDOW (f->window), f->scrolled);
+  gtk_widget_set_hexpand (f->scrolled, TRUE);
+  gtk_box_append (GTK_BOX (f->box), f->scrolled);
+  gtk_window_set_child (GTK_WINDOW (f->window), f->box);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 520, 420);
   g_object_set (f->ladder, "player", f->player, NULL);
 
@@ -283,7 +288,8 @@ test_click_selects (void **state)
   y = bounds.origin.y + bounds.size.height / 2;
   assert_int_equal (pf_ladder_hit_test (f->ladder, x, y), first_syn);
   assert_true (pf_ladder_select_at (f->ladder, x, y));
-  assert_ptr_equal (pf_player_get_selected (f->player), pf_timeline_get_event (timeline, first_syn));
+  assert_ptr_equal (pf_player_get_selected (f->player),
+                    pf_timeline_get_event (timeline, first_syn));
 
   /* The header is not an arrow: a click there clears the selection. */
   assert_int_equal (pf_ladder_hit_test (f->ladder, x, 2), -1);
@@ -332,6 +338,39 @@ test_zoom (void **state)
   assert_float_equal (pf_ladder_get_zoom (f->ladder), PF_LADDER_MIN_ZOOM, 1e-9);
 }
 
+/* Beside the stage, in the same window (one frame clock): an arrow
+ * appears when its envelope leaves, so both animate a step shown anew,
+ * forward or back, and both stop on the same frame. */
+static void
+test_in_step_with_stage (void **state)
+{
+  Fixture *f = *state;
+  GtkWidget *stage = pf_stage_new ();
+
+  gtk_widget_set_size_request (stage, 360, 260);
+  pf_stage_set_player (PF_STAGE (stage), f->player);
+  gtk_box_prepend (GTK_BOX (f->box), stage);
+  iterate_until (is_mapped, stage);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      if (i < 2)
+        step_forward (f);
+      else
+        pf_player_step_back (f->player);
+
+      assert_true (pf_stage_is_animating (PF_STAGE (stage)));
+      assert_true (pf_ladder_get_animating (f->ladder));
+      while (pf_stage_is_animating (PF_STAGE (stage)) || pf_ladder_get_animating (f->ladder))
+        {
+          assert_int_equal (pf_stage_is_animating (PF_STAGE (stage)),
+                            pf_ladder_get_animating (f->ladder));
+          g_main_context_iteration (NULL, TRUE);
+        }
+      assert_int_equal (pf_ladder_get_highlighted (f->ladder), last_segment (f->player));
+    }
+}
+
 /* A fresh run on the same player starts an empty diagram. */
 static void
 test_restart (void **state)
@@ -359,6 +398,7 @@ test_restart (void **state)
   LADDER_TEST (test_follows_newest, mode),          \
   LADDER_TEST (test_click_selects, mode),           \
   LADDER_TEST (test_zoom, mode),                    \
+  LADDER_TEST (test_in_step_with_stage, mode),      \
   LADDER_TEST (test_restart, mode)
 
 int

@@ -498,10 +498,12 @@ test_restart (void **state)
 {
   Fixture *f = *state;
   g_autoptr(GError) error = NULL;
+  g_autofree char *summary = NULL;
 
   step_forward (f);
   pf_player_set_selected (f->player, nth_segment (f->player, 0));
-  assert_non_null (pf_inspector_dup_summary (f->inspector));
+  summary = pf_inspector_dup_summary (f->inspector);
+  assert_non_null (summary);
 
   assert_true (pf_player_restart (f->player, &error));
   assert_null (error);

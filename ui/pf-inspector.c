@@ -445,10 +445,12 @@ payload_to_text (GBytes *payload)
 {
   gsize len;
   const guint8 *data = g_bytes_get_data (payload, &len);
-  GString *str = g_string_sized_new (len + 16);
+  GString *str;
 
   if (len == 0)
     return g_strdup (_("This segment carries no data."));
+
+  str = g_string_sized_new (len + 16);
 
   for (gsize i = 0; i < len; i++)
     {
@@ -475,10 +477,12 @@ payload_to_hex (GBytes *payload)
 {
   gsize len;
   const guint8 *data = g_bytes_get_data (payload, &len);
-  GString *str = g_string_new (NULL);
+  GString *str;
 
   if (len == 0)
     return g_strdup (_("This segment carries no data."));
+
+  str = g_string_new (NULL);
 
   for (gsize line = 0; line < len; line += HEX_BYTES_PER_LINE)
     {

@@ -13,10 +13,11 @@
  * drawing finds the visible rows by binary search and makes their text
  * layouts on first use, so a long run costs what the screen shows.
  *
- * The arrows of the step that just ran grow in step with the stage: the
- * n-th starts n × 0.35 s after the step began and grows for 1 s, both
- * divided by the player's speed (an animation clock that advances by
- * speed × frame time, so a speed change mid-step stays smooth).
+ * The arrows of the step on screen grow in step with the stage's
+ * envelopes, on the stage's schedule (see schedule_step ()): an arrow
+ * appears when its packet leaves and is whole when it lands. The clock
+ * advances by speed × frame time, so a speed change mid-step stays
+ * smooth.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -32,9 +33,16 @@
 
 #include "pf-netspace.h"
 
-#define STAGGER_S     0.35   /* between two packets' starts, at speed 1 */
-#define GROW_S        1.0    /* one arrow's drawing, at speed 1 */
-#define MARK_FADE_S   0.2
+/* The stage's schedule (pf-stage.c), in seconds at speed 1: a packet
+ * flies FLIGHT_S, the next leaves STAGGER_S later, a reply when what it
+ * answers has landed; a step longer than STEP_BUDGET_S flies faster, down
+ * to MIN_FACTOR of the time, and a step with many more packets starts
+ * them all within STEP_WINDOW_S. */
+#define FLIGHT_S      1.0
+#define STAGGER_S     0.35
+#define STEP_BUDGET_S 1.9
+#define MIN_FACTOR    0.55
+#define STEP_WINDOW_S 3.0
 #define NOT_ANIMATED  (-1.0e9)
 
 /* Unzoomed pixels; text sizes follow the widget's font. */
@@ -143,6 +151,13 @@ typedef struct
   guint32     base;
 } SeqBase;
 
+/* When the last packet one way on a connection lands. */
+typedef struct
+{
+  PfFourTuple tuple;
+  double      at;
+} Landing;
+
 struct _PfLadder
 {
   GtkWidget             parent_instance;
@@ -189,21 +204,27 @@ struct _PfLadder
   GdkRGBA               kinds[N_KINDS];
   PangoLayout          *modelled_layout;
 
-  /* animation */
+  /* animation: the schedule of the step on screen */
   guint                 tick_id;
   gint64                last_frame_time;
   double                clock;
   double                clock_end;
+  double                gap;
+  double                flight;
+  double                last_start;      /* of the last packet scheduled */
+  double                last_landing;
+  GHashTable           *landings;        /* Landing* */
   guint                 anim_first_row;  /* rows with an offset: [first, end) */
   guint                 anim_end_row;
-  guint                 arrows_in_anim;
+  guint                 shown_step_start;
   int                   last_followed;
 };
 
 static void pf_ladder_scrollable_init (GtkScrollableInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (PfLadder, pf_ladder, GTK_TYPE_WIDGET,
-                               G_IMPLEMENT_INTERFACE (GTK_TYPE_SCROLLABLE, pf_ladder_scrollable_init))
+                               G_IMPLEMENT_INTERFACE (GTK_TYPE_SCROLLABLE,
+                                                      pf_ladder_scrollable_init))
 
 enum {
   PROP_0,
@@ -283,17 +304,18 @@ lane_free (gpointer data)
   g_free (lane);
 }
 
+/* For structs that start with their PfFourTuple key. */
 static guint
-seq_base_hash (gconstpointer key)
+tuple_key_hash (gconstpointer key)
 {
-  return pf_four_tuple_hash (&((const SeqBase *) key)->tuple);
+  return pf_four_tuple_hash (key);
 }
 
 static gboolean
-seq_base_equal (gconstpointer a,
-                gconstpointer b)
+tuple_key_equal (gconstpointer a,
+                 gconstpointer b)
 {
-  return pf_four_tuple_equal (&((const SeqBase *) a)->tuple, &((const SeqBase *) b)->tuple);
+  return pf_four_tuple_equal (a, b);
 }
 
 static PfNetspace *
@@ -391,7 +413,11 @@ lane_for_address (PfLadder *self,
 
   if (lane > 0)
     return lane - 1;
-  return add_lane (self, NULL, NULL, address);
+
+  lane = add_lane (self, NULL, NULL, address);
+  self->style_valid = FALSE;   /* the header may need a "here" line */
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+  return lane;
 }
 
 static int
@@ -881,11 +907,11 @@ static double
 row_progress (PfLadder *self,
               Row      *row)
 {
-  if (self->tick_id == 0 || row->offset == NOT_ANIMATED)
+  if (row->offset == NOT_ANIMATED)
     return 1.0;
   if (row->kind == ROW_ARROW)
-    return CLAMP ((self->clock - row->offset) / GROW_S, 0.0, 1.0);
-  return CLAMP ((self->clock - row->offset) / MARK_FADE_S, 0.0, 1.0);
+    return CLAMP ((self->clock - row->offset) / self->flight, 0.0, 1.0);
+  return self->clock >= row->offset ? 1.0 : 0.0;
 }
 
 /* The newest arrow on screen: while a step animates, the one that started
@@ -957,14 +983,20 @@ scroll_to_row (PfLadder *self,
   gtk_adjustment_set_value (self->vadjustment, value);
 }
 
+/* Keeps the newest row on screen (the arrow moving now, the state
+ * change it brought) in view. */
 static void
 follow_newest (PfLadder *self)
 {
-  Row *row = highlighted_row (self);
-  guint n;
+  Row *row = NULL;
 
-  if (row == NULL && (n = n_shown_rows (self)) > 0)
-    row = g_ptr_array_index (self->rows, n - 1);
+  for (guint i = n_shown_rows (self); i > 0 && row == NULL; i--)
+    {
+      Row *candidate = g_ptr_array_index (self->rows, i - 1);
+
+      if (row_progress (self, candidate) > 0.0)
+        row = candidate;
+    }
   if (row == NULL || (int) row->index == self->last_followed)
     return;
   self->last_followed = row->index;
@@ -992,7 +1024,9 @@ on_tick (GtkWidget     *widget,
   gint64 now = gdk_frame_clock_get_frame_time (frame_clock);
   double speed = self->player ? pf_player_get_speed (self->player) : 1.0;
 
-  self->clock += (now - self->last_frame_time) / (double) G_USEC_PER_SEC * speed;
+  /* The clock starts at the first frame, as the stage's does. */
+  if (self->last_frame_time != 0)
+    self->clock += (now - self->last_frame_time) / (double) G_USEC_PER_SEC * speed;
   self->last_frame_time = now;
 
   follow_newest (self);
@@ -1002,92 +1036,245 @@ on_tick (GtkWidget     *widget,
     return G_SOURCE_CONTINUE;
 
   self->tick_id = 0;
-  pf_ladder_stop_animation (self);
+  self->last_frame_time = 0;
   return G_SOURCE_REMOVE;
 }
 
+static void
+ensure_tick (PfLadder *self)
+{
+  if (self->tick_id == 0 && self->clock < self->clock_end)
+    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
+}
+
+/* Everything drawn whole at once: after a step back, or unmapped. */
 static void
 pf_ladder_stop_animation (PfLadder *self)
 {
   for (guint i = self->anim_first_row; i < self->anim_end_row && i < self->rows->len; i++)
     ((Row *) g_ptr_array_index (self->rows, i))->offset = NOT_ANIMATED;
   self->anim_first_row = self->anim_end_row = 0;
-  self->arrows_in_anim = 0;
+  self->clock = self->clock_end = 0;
+  self->gap = STAGGER_S;
+  self->flight = FLIGHT_S;
+  self->last_start = -G_MAXDOUBLE / 2;
+  g_hash_table_remove_all (self->landings);
 
   if (self->tick_id != 0)
     {
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
       self->tick_id = 0;
     }
+  self->last_frame_time = 0;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-/* Rows from timeline position @from to the position on screen start
- * moving: packets STAGGER_S apart, each state change when the packet
- * before it has arrived. Joins a running animation (late events). */
-static void
-animate_from (PfLadder *self,
-              guint     from)
+/* The stage flies TCP and UDP between two of the scenario's hosts. */
+static gboolean
+row_flies (PfLadder *self,
+           Row      *row)
 {
-  GdkFrameClock *frame_clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-  guint first = rows_before (self, from);
-  guint end = n_shown_rows (self);
-  double arrived = self->tick_id ? self->clock : 0.0;
+  PfPacket *packet;
 
-  if (frame_clock == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)) || first >= end)
-    return;
+  if (row->kind != ROW_ARROW)
+    return FALSE;
+  packet = pf_event_get_packet (row->event);
+  return (packet->protocol == PF_IP_PROTOCOL_TCP || packet->protocol == PF_IP_PROTOCOL_UDP) &&
+         ((Lane *) g_ptr_array_index (self->lanes, row->src_lane))->id != NULL &&
+         ((Lane *) g_ptr_array_index (self->lanes, row->dst_lane))->id != NULL;
+}
 
-  if (self->tick_id == 0)
+static Landing *
+landing_for (PfLadder          *self,
+             const PfFourTuple *tuple)
+{
+  Landing key = { *tuple, 0 };
+  Landing *landing = g_hash_table_lookup (self->landings, &key);
+
+  if (landing == NULL)
     {
-      pf_ladder_stop_animation (self);
-      self->clock = 0.0;
-      self->clock_end = 0.0;
-      self->anim_first_row = first;
-      self->last_frame_time = gdk_frame_clock_get_frame_time (frame_clock);
-      self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
+      landing = g_new (Landing, 1);
+      *landing = (Landing) { *tuple, -G_MAXDOUBLE };
+      g_hash_table_add (self->landings, landing);
     }
+  return landing;
+}
+
+/* When @row's packet leaves, at the earliest @earliest: @gap after the
+ * one before, and after the last one the other way has landed. */
+static double
+schedule_packet (PfLadder *self,
+                 Row      *row,
+                 double    earliest,
+                 double    previous)
+{
+  PfFourTuple tuple = pf_packet_get_four_tuple (pf_event_get_packet (row->event));
+  PfFourTuple reverse = pf_four_tuple_reversed (&tuple);
+  double start = MAX (earliest, previous + self->gap);
+  Landing *mine;
+
+  start = MAX (start, landing_for (self, &reverse)->at);
+  mine = landing_for (self, &tuple);
+  mine->at = MAX (mine->at, start + self->flight);
+  row->offset = start;
+  self->clock_end = MAX (self->clock_end, start + self->flight);
+  return start;
+}
+
+/* The other rows: an arrow the stage does not fly comes with the packet
+ * before it, a state change or a rule when that packet has landed. None
+ * ends after the last packet lands, so the stage and the ladder stop
+ * together. */
+static void
+schedule_others (PfLadder *self,
+                 guint     first,
+                 guint     end,
+                 double    start,
+                 double    landing)
+{
+  for (guint i = first; i < end; i++)
+    {
+      Row *row = g_ptr_array_index (self->rows, i);
+
+      if (row_flies (self, row))
+        {
+          start = row->offset;
+          landing = start + self->flight;
+        }
+      else
+        {
+          row->offset = row->kind == ROW_ARROW ? start : landing;
+          self->clock_end = MAX (self->clock_end,
+                                 row->offset + (row->kind == ROW_ARROW ? self->flight : 0));
+        }
+    }
+}
+
+/* The step's schedule, the stage's: at full time first, then faster or
+ * closer together until it fits. */
+static void
+schedule_step (PfLadder *self,
+               guint     first,
+               guint     end)
+{
+  double factor, last = 0;
+  gboolean any = FALSE;
+  GHashTableIter iter;
+  Landing *landing;
+
+  self->gap = STAGGER_S;
+  self->flight = FLIGHT_S;
+  self->clock = self->clock_end = 0;
+  g_hash_table_remove_all (self->landings);
 
   for (guint i = first; i < end; i++)
     {
       Row *row = g_ptr_array_index (self->rows, i);
 
-      if (row->kind == ROW_ARROW)
+      if (row_flies (self, row))
         {
-          row->offset = MAX (self->arrows_in_anim++ * STAGGER_S, self->clock);
-          arrived = row->offset + GROW_S;
+          last = schedule_packet (self, row, 0, any ? last : -STAGGER_S);
+          any = TRUE;
+        }
+    }
+
+  if (self->clock_end > STEP_BUDGET_S)
+    {
+      factor = STEP_BUDGET_S / self->clock_end;
+      if (factor >= MIN_FACTOR)
+        {
+          self->flight = FLIGHT_S * factor;
+          self->gap = STAGGER_S * factor;
         }
       else
-        row->offset = arrived;
-      self->clock_end = MAX (self->clock_end, row->offset + GROW_S);
+        {
+          /* Too many to keep apart: they all leave within the window. */
+          self->flight = FLIGHT_S * MIN_FACTOR;
+          factor = last > 0 ? (STEP_WINDOW_S - self->flight) / last : 1;
+          self->gap = STAGGER_S * factor;
+        }
+
+      g_hash_table_iter_init (&iter, self->landings);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &landing, NULL))
+        landing->at *= factor;
+      for (guint i = first; i < end; i++)
+        {
+          Row *row = g_ptr_array_index (self->rows, i);
+
+          if (row_flies (self, row))
+            row->offset *= factor;
+        }
+      last *= factor;
+      self->clock_end = last + self->flight;
     }
-  self->anim_end_row = MAX (self->anim_end_row, end);
+
+  self->last_start = any ? last : -G_MAXDOUBLE / 2;
+  schedule_others (self, first, end, 0, 0);
 }
 
-/* What changed since the last look: a step forward animates its rows,
- * late events of the newest step join in, a step back shows at once. */
+/* Rows from timeline position @from to the position on screen move
+ * again from the start (a step shown anew, forward or back), or, when
+ * not @restart, after those already moving (late events of the step on
+ * screen). */
+static void
+animate (PfLadder *self,
+         guint     from,
+         gboolean  restart)
+{
+  guint first = rows_before (self, from);
+  guint end = n_shown_rows (self);
+  double start;
+
+  if (restart)
+    pf_ladder_stop_animation (self);
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || first >= end)
+    return;
+
+  if (restart)
+    {
+      self->anim_first_row = first;
+      schedule_step (self, first, end);
+    }
+  else
+    {
+      /* Late ones: after those on screen, from now at the earliest. */
+      start = self->last_start;
+      for (guint i = first; i < end; i++)
+        {
+          Row *row = g_ptr_array_index (self->rows, i);
+
+          if (row_flies (self, row))
+            start = self->last_start = schedule_packet (self, row, self->clock, start);
+        }
+      schedule_others (self, first, end, self->clock, self->clock);
+    }
+  self->anim_end_row = end;
+  ensure_tick (self);
+}
+
+/* What changed since the last look: a step shown anew animates, late
+ * events of the step on screen join in. */
 static void
 sync_position (PfLadder *self)
 {
   int step = self->player ? pf_player_get_step (self->player) : -1;
   guint position = self->player ? pf_player_get_position (self->player) : 0;
+  guint step_start = self->player ? pf_player_get_step_start (self->player) : 0;
+  gboolean restart;
 
   sync_rows (self);
 
-  if (step == self->shown_step && position == self->shown_position)
+  if (step == self->shown_step && position == self->shown_position &&
+      step_start == self->shown_step_start)
     return;
 
-  if (step > self->shown_step && position > self->shown_position)
-    {
-      pf_ladder_stop_animation (self);
-      animate_from (self, pf_player_get_step_start (self->player));
-    }
-  else if (step == self->shown_step && position > self->shown_position)
-    animate_from (self, self->shown_position);
-  else
-    pf_ladder_stop_animation (self);
+  restart = step != self->shown_step || step_start != self->shown_step_start ||
+            position < self->shown_position;
+  animate (self, restart ? step_start : self->shown_position, restart);
 
   self->shown_step = step;
   self->shown_position = position;
+  self->shown_step_start = step_start;
   self->last_followed = -1;
 
   update_adjustments (self);
@@ -1123,6 +1310,7 @@ rebuild (PfLadder *self)
   self->style_valid = FALSE;   /* the header's height may change */
   self->shown_step = self->player ? pf_player_get_step (self->player) : -1;
   self->shown_position = self->player ? pf_player_get_position (self->player) : 0;
+  self->shown_step_start = self->player ? pf_player_get_step_start (self->player) : 0;
   sync_rows (self);
   if (self->vadjustment != NULL)
     gtk_adjustment_set_value (self->vadjustment, 0);
@@ -1455,7 +1643,8 @@ draw_lines (PfLadder    *self,
       arrow_geometry (self, row, width, &x1, &x2, &y1);
       line_width = is_selected (self, row) ? 3.0 : row == highlighted ? 2.5 : 1.5;
       if (row->src_lane == row->dst_lane)
-        draw_self_loop (cr, x1, y1, y1 + SLANT, &self->kinds[row->color], line_width, row->modelled);
+        draw_self_loop (cr, x1, y1, y1 + SLANT, &self->kinds[row->color], line_width,
+                        row->modelled);
       else
         draw_arrow_line (cr, x1, y1, x2, y1 + SLANT, p, &self->kinds[row->color], line_width,
                          row->modelled);
@@ -1538,7 +1727,7 @@ draw_arrow_text (PfLadder    *self,
                  &self->fg);
 
   /* Below the arrow's lower end: the ports at their ends, "modelled"
-   * between them; the ports only when everything fits. */
+   * between them; the ports only when none of it overlaps. */
   dim.alpha *= 0.7;
   y = y1 + SLANT + 2;
   if (row->modelled)
@@ -1548,16 +1737,21 @@ draw_arrow_text (PfLadder    *self,
     }
   if (row->src_port_layout != NULL && row->src_lane != row->dst_lane)
     {
-      int w_src, w_dst;
+      PangoLayout *at_left = rightward ? row->src_port_layout : row->dst_port_layout;
+      PangoLayout *at_right = rightward ? row->dst_port_layout : row->src_port_layout;
+      double left_end, right_start;
+      int w_left, w_right;
 
-      pango_layout_get_pixel_size (row->src_port_layout, &w_src, NULL);
-      pango_layout_get_pixel_size (row->dst_port_layout, &w_dst, NULL);
-      if (w_src + w_dst + w_modelled + 4 * TAG_PAD_X > span)
+      pango_layout_get_pixel_size (at_left, &w_left, NULL);
+      pango_layout_get_pixel_size (at_right, &w_right, NULL);
+      left_end = left + 4 + w_left + TAG_PAD_X;
+      right_start = left + span - 4 - w_right - TAG_PAD_X;
+      if (w_modelled > 0 ? left_end > left + (span - w_modelled) / 2 ||
+                           right_start < left + (span + w_modelled) / 2
+                         : left_end > right_start)
         return;
-      append_text (snapshot, row->src_port_layout,
-                   rightward ? x1 + 4 : x1 - 4 - w_src, y, &dim);
-      append_text (snapshot, row->dst_port_layout,
-                   rightward ? x2 - 4 - w_dst : x2 + 4, y, &dim);
+      append_text (snapshot, at_left, left + 4, y, &dim);
+      append_text (snapshot, at_right, left + span - 4 - w_right, y, &dim);
     }
 }
 
@@ -1685,7 +1879,8 @@ draw_header (PfLadder    *self,
 
   dim.alpha *= 0.75;
   line.alpha *= 0.15;
-  gtk_snapshot_append_color (snapshot, &self->bg, &GRAPHENE_RECT_INIT (0, 0, width, self->header_h));
+  gtk_snapshot_append_color (snapshot, &self->bg,
+                             &GRAPHENE_RECT_INIT (0, 0, width, self->header_h));
   gtk_snapshot_append_color (snapshot, &line,
                              &GRAPHENE_RECT_INIT (0, self->header_h - 1, width, 1));
 
@@ -1751,7 +1946,8 @@ pf_ladder_snapshot (GtkWidget   *widget,
     end++;
   highlighted = highlighted_row (self);
 
-  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, header, width, MAX (0, height - header)));
+  gtk_snapshot_push_clip (snapshot,
+                          &GRAPHENE_RECT_INIT (0, header, width, MAX (0, height - header)));
 
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, header - value));
@@ -1760,7 +1956,8 @@ pf_ladder_snapshot (GtkWidget   *widget,
   gtk_snapshot_restore (snapshot);
 
   if (bottom > top)
-    draw_lines (self, snapshot, logical_width, top, bottom, first, end, highlighted, header - value);
+    draw_lines (self, snapshot, logical_width, top, bottom, first, end, highlighted,
+                header - value);
 
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, header - value));
@@ -1799,7 +1996,8 @@ pf_ladder_measure (GtkWidget      *widget,
   else
     {
       *minimum = (int) ceil (header_height (self) + 40 * self->zoom);
-      *natural = (int) ceil (header_height (self) + content_height (self) * self->zoom);
+      *natural = MAX (*minimum,
+                      (int) ceil (header_height (self) + content_height (self) * self->zoom));
     }
 }
 
@@ -1915,6 +2113,7 @@ pf_ladder_finalize (GObject *object)
   g_clear_pointer (&self->lanes_by_id, g_hash_table_unref);
   g_clear_pointer (&self->lanes_by_address, g_hash_table_unref);
   g_clear_pointer (&self->seq_bases, g_hash_table_unref);
+  g_clear_pointer (&self->landings, g_hash_table_unref);
   g_clear_pointer (&self->label_font, pango_font_description_free);
   g_clear_pointer (&self->small_font, pango_font_description_free);
   g_clear_pointer (&self->mono_font, pango_font_description_free);
@@ -2041,13 +2240,17 @@ pf_ladder_init (PfLadder *self)
   GtkEventController *keys = gtk_event_controller_key_new ();
 
   self->zoom = 1.0;
+  self->gap = STAGGER_S;
+  self->flight = FLIGHT_S;
+  self->last_start = -G_MAXDOUBLE / 2;
   self->shown_step = -1;
   self->last_followed = -1;
   self->lanes = g_ptr_array_new_with_free_func (lane_free);
   self->rows = g_ptr_array_new_with_free_func (row_free);
   self->lanes_by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->lanes_by_address = g_hash_table_new (NULL, NULL);
-  self->seq_bases = g_hash_table_new_full (seq_base_hash, seq_base_equal, g_free, NULL);
+  self->seq_bases = g_hash_table_new_full (tuple_key_hash, tuple_key_equal, g_free, NULL);
+  self->landings = g_hash_table_new_full (tuple_key_hash, tuple_key_equal, g_free, NULL);
 
   self->player_signals = g_signal_group_new (PF_TYPE_PLAYER);
   g_signal_group_connect_swapped (self->player_signals, "notify::engine",

@@ -1,0 +1,1049 @@
+#!/usr/bin/env python3
+# Packet Flow: the built-in scenarios (issue 5), TAP output.
+#
+# Usage: test-scenarios.py PACKETFLOW SOURCE_DIR
+#
+# Environment: GSETTINGS_SCHEMA_DIR and PACKETFLOW_NETNS_HELPER, as for
+# running the build tree (meson sets them). Needs tshark (/usr/bin/tshark),
+# unshare and ip; `./run test` installs tshark.
+#
+# Every NAME.pflow.json in data/scenarios/ is run by path (so a scenario
+# is tested before it is compiled into the program), in exact mode and in
+# loopback mode, with a trace and a pcap. Each run must exit 0, record one
+# step event per step with the file's narration, write a pcap that tshark
+# reads as the trace's segments, and show the events that make the
+# scenario's point: CHECKS below has one function per scenario, and a
+# scenario file without one fails, so a new scenario comes with its test.
+#
+# Loopback mode uses 127.0.0.0/8 on lo, shared with everything else on the
+# machine (another test, a developer's own run). To be alone there, the
+# loopback runs happen in a network namespace of their own (unshare -rn),
+# with lo up: the same code path, a clean lo.
+#
+# Also: `packetflow --check` and the JSON Schema accept every file, and
+# index.txt and pf-scenarios.gresource.xml list exactly the files there.
+
+import ctypes
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+
+RUN_TIMEOUT = 60          # seconds for one run of packetflow
+HELPER_NAME = "packetflow-netns-helper"
+LESSON_ORDER = ["echo", "web", "dns", "ports", "mail", "ssh", "tabs", "chat",
+                "refused", "udp-tcp", "mss", "who-closes"]
+MODES = ("exact", "loopback")
+
+TCP_FLAG_NAMES = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"]
+EXCERPT_CHARS = 64        # core/pf-trace-writer.c: PAYLOAD_EXCERPT_CHARS
+
+
+class Fail(Exception):
+    """A case failed; the message says what was expected and what came."""
+
+    def __init__(self, message, details=None):
+        super().__init__(message)
+        self.details = details or []
+
+
+def check(condition, message, details=None):
+    if not condition:
+        raise Fail(message, details)
+
+
+# ---------------------------------------------------------------- setup
+
+if len(sys.argv) != 3:
+    sys.stderr.write("usage: test-scenarios.py PACKETFLOW SOURCE_DIR\n")
+    sys.exit(99)
+
+BINARY = os.path.abspath(sys.argv[1])
+SRCDIR = os.path.abspath(sys.argv[2])
+SCENARIO_DIR = os.path.join(SRCDIR, "data", "scenarios")
+SCHEMA = os.path.join(SRCDIR, "data", "scenario.schema.json")
+VALIDATOR = os.path.join(SRCDIR, "tests", "validate-schema.py")
+ENV = dict(os.environ)
+ENV.setdefault("LC_ALL", "C.UTF-8")
+TMP = tempfile.mkdtemp(prefix="pf-test-scenarios-")
+ENV.setdefault("HOME", TMP)     # tshark wants a home for its profile
+
+
+def find_tool(name, *fallbacks):
+    found = shutil.which(name)
+    if found:
+        return found
+    for path in fallbacks:
+        if os.access(path, os.X_OK):
+            return path
+    return None
+
+
+TSHARK = "/usr/bin/tshark" if os.access("/usr/bin/tshark", os.X_OK) else shutil.which("tshark")
+UNSHARE = find_tool("unshare", "/usr/bin/unshare", "/bin/unshare")
+IP = find_tool("ip", "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip")
+
+# Become a child subreaper: a helper that outlives its packetflow is then
+# re-parented to this test, so it is told apart from the helpers of other
+# tests running at the same time, and can be cleaned up.
+SUBREAPER = False
+try:
+    _libc = ctypes.CDLL(None, use_errno=True)
+    SUBREAPER = _libc.prctl(36, 1, 0, 0, 0) == 0   # PR_SET_CHILD_SUBREAPER
+except (OSError, AttributeError):
+    SUBREAPER = False
+
+
+def need_tools():
+    for name, path in (("tshark", TSHARK), ("unshare", UNSHARE), ("ip", IP)):
+        check(path is not None,
+              "%s is not installed: this test needs it (./run test installs it; "
+              "or apt-get install %s)" % (name, "tshark" if name == "tshark" else "iproute2 util-linux"))
+
+
+# ---------------------------------------------------------------- processes
+
+def helper_pids():
+    """Pids of live processes whose command line names the helper."""
+    pids = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                cmdline = f.read()
+        except OSError:
+            continue
+        if HELPER_NAME.encode() in cmdline:
+            pids.add(int(entry))
+    return pids
+
+
+def parent_of(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+        return int(stat[stat.rindex(")") + 2:].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def reap_children():
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def check_no_leftover(before, what):
+    """Fail if a helper started during the run is still there."""
+    deadline = time.monotonic() + 3.0
+    while True:
+        reap_children()
+        new = helper_pids() - before
+        if SUBREAPER:
+            new = {pid for pid in new if parent_of(pid) == os.getpid()}
+        if not new or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    if new:
+        details = []
+        for pid in sorted(new):
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    details.append("leftover pid %d: %s" % (pid, f.read().replace(b"\0", b" ").decode()))
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (OSError, ChildProcessError):
+                pass
+        reap_children()
+        raise Fail("%s left %d namespace helper process(es) behind" % (what, len(new)), details)
+
+
+class Result:
+    def __init__(self, args, returncode, stdout, stderr, seconds):
+        self.args = args
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        self.seconds = seconds
+
+    def describe(self):
+        lines = ["command: packetflow %s" % " ".join(self.args),
+                 "exit status: %d (%.2f s)" % (self.returncode, self.seconds)]
+        for line in self.stderr.splitlines()[:15]:
+            lines.append("stderr: " + line)
+        return lines
+
+
+# In a namespace of its own, lo starts down: bring it up, then run.
+ISOLATE_SCRIPT = '"$0" link set lo up || { echo "cannot bring lo up" >&2; exit 90; }; exec "$@"'
+
+
+def run(args, isolated=False, timeout=RUN_TIMEOUT):
+    """Run packetflow, in a network namespace of its own if @isolated;
+    check that no helper is left over afterwards."""
+    command = [BINARY] + args
+    if isolated:
+        need_tools()
+        command = [UNSHARE, "-rn", "sh", "-c", ISOLATE_SCRIPT, IP] + command
+    before = helper_pids()
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(command, env=ENV, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        seconds = time.monotonic() - start
+        try:
+            check_no_leftover(before, "packetflow (killed after the time limit)")
+        except Fail:
+            pass
+        raise Fail("packetflow %s did not finish within %d s (killed after %.1f s)"
+                   % (" ".join(args), timeout, seconds))
+    seconds = time.monotonic() - start
+    result = Result(args, proc.returncode,
+                    proc.stdout.decode("utf-8", "replace"),
+                    proc.stderr.decode("utf-8", "replace"), seconds)
+    check_no_leftover(before, "packetflow %s" % " ".join(args))
+    return result
+
+
+def expect_exit(result, code):
+    check(result.returncode == code,
+          "expected exit status %d, got %d" % (code, result.returncode), result.describe())
+
+
+# ---------------------------------------------------------------- traces
+
+def parse_trace_text(text, where):
+    events = []
+    for number, line in enumerate(text.splitlines(), 1):
+        try:
+            event = json.loads(line)
+        except ValueError as e:
+            raise Fail("%s line %d is not JSON: %s" % (where, number, e), [line[:200]])
+        check(isinstance(event, dict), "%s line %d is not a JSON object" % (where, number))
+        for key in ("t", "step", "kind"):
+            check(key in event, "%s line %d has no \"%s\"" % (where, number, key), [line[:200]])
+        check(event["kind"] in ("step", "state", "segment", "deliver", "error"),
+              "%s line %d has an unknown kind %r" % (where, number, event["kind"]))
+        events.append(event)
+    check(events, "%s is empty" % where)
+    return events
+
+
+def read_trace(path):
+    check(os.path.exists(path), "no trace file was written at %s" % path)
+    with open(path, encoding="utf-8") as f:
+        return parse_trace_text(f.read(), path)
+
+
+def norm_flags(flags):
+    """'SYN,ACK' and 0x12 both become 'SYN,ACK' (bit order)."""
+    if isinstance(flags, int):
+        bits = flags
+    else:
+        names = [n for n in flags.split(",") if n]
+        unknown = [n for n in names if n not in TCP_FLAG_NAMES]
+        check(not unknown, "unknown TCP flag name(s) %s in %r" % (unknown, flags))
+        bits = 0
+        for n in names:
+            bits |= 1 << TCP_FLAG_NAMES.index(n)
+    return ",".join(n for i, n in enumerate(TCP_FLAG_NAMES) if bits & (1 << i))
+
+
+def has_flag(segment, flag):
+    return flag in segment["flags"].split(",")
+
+
+def split_endpoint(endpoint):
+    host, _, port = endpoint.rpartition(":")
+    return host, int(port)
+
+
+def seg_key(e):
+    """(proto, src, dst, flags, len) of a trace segment."""
+    flags = norm_flags(e["flags"]) if e["proto"] == "tcp" else ""
+    return (e["proto"], e["src"], e["dst"], flags, e["len"])
+
+
+def show_seq(name, seq, limit=60):
+    lines = ["%s (%d):" % (name, len(seq))]
+    for item in seq[:limit]:
+        lines.append("  " + " ".join(str(x) for x in item))
+    if len(seq) > limit:
+        lines.append("  ...")
+    return lines
+
+
+def excerpt(data):
+    """What the trace shows of a payload (pf_packet_payload_excerpt ())."""
+    out = ""
+    for byte in data:
+        piece = {13: "\\r", 10: "\\n", 9: "\\t", 92: "\\\\"}.get(byte)
+        if piece is None:
+            piece = chr(byte) if 0x20 <= byte < 0x7f else "\\x%02x" % byte
+        if len(out) + len(piece) > EXCERPT_CHARS:
+            return out + "…"
+        out += piece
+    return out
+
+
+# ---------------------------------------------------------------- tshark
+
+PCAP_FIELDS = ["frame.number", "ip.src", "tcp.srcport", "udp.srcport", "ip.dst", "tcp.dstport",
+               "udp.dstport", "ip.proto", "tcp.flags", "tcp.len", "udp.length", "tcp.seq_raw",
+               "tcp.ack_raw", "tcp.payload", "udp.payload", "tcp.options.mss_val",
+               "dns.flags.response", "dns.qry.name", "dns.a"]
+
+
+def read_pcap(path, dns_ports=()):
+    """Every frame of a capture file as a dict: proto, src, dst, flags,
+    len, seq, ack, payload (bytes), mss, and for DNS messages dns_response,
+    dns_names, dns_addresses. @dns_ports: UDP ports to decode as DNS."""
+    need_tools()
+    check(os.path.exists(path), "no capture file at %s" % path)
+    cmd = [TSHARK, "-n", "-r", path, "-T", "fields", "-E", "separator=/t",
+           "-E", "occurrence=a", "-E", "aggregator=,"]
+    for port in sorted(set(dns_ports)):
+        cmd += ["-d", "udp.port==%d,dns" % port]
+    for field in PCAP_FIELDS:
+        cmd += ["-e", field]
+    proc = subprocess.run(cmd, env=ENV, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    check(proc.returncode == 0, "tshark could not read %s (exit %d)" % (path, proc.returncode),
+          proc.stderr.decode("utf-8", "replace").splitlines()[:10])
+    frames = []
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        v = dict(zip(PCAP_FIELDS, line.split("\t")))
+        proto = v.get("ip.proto", "")
+        frame = {"number": int(v["frame.number"])}
+        if proto == "6":
+            frame.update(proto="tcp",
+                         src="%s:%s" % (v["ip.src"], v["tcp.srcport"]),
+                         dst="%s:%s" % (v["ip.dst"], v["tcp.dstport"]),
+                         flags=norm_flags(int(v["tcp.flags"], 16)),
+                         len=int(v["tcp.len"]),
+                         seq=int(v["tcp.seq_raw"]), ack=int(v["tcp.ack_raw"] or 0),
+                         payload=bytes.fromhex(v["tcp.payload"].replace(":", "")),
+                         mss=int(v["tcp.options.mss_val"]) if v["tcp.options.mss_val"] else None)
+        elif proto == "17":
+            frame.update(proto="udp",
+                         src="%s:%s" % (v["ip.src"], v["udp.srcport"]),
+                         dst="%s:%s" % (v["ip.dst"], v["udp.dstport"]),
+                         flags="", len=int(v["udp.length"]) - 8,
+                         payload=bytes.fromhex(v["udp.payload"].replace(":", "")))
+            if v.get("dns.flags.response", "") != "":
+                frame.update(dns_response=v["dns.flags.response"] in ("1", "True"),
+                             dns_names=[n for n in v["dns.qry.name"].split(",") if n],
+                             dns_addresses=[a for a in v["dns.a"].split(",") if a])
+        else:
+            raise Fail("%s holds a frame that is neither TCP nor UDP over IPv4" % path, [line])
+        check(len(frame["payload"]) == frame["len"],
+              "tshark reads %d payload bytes in frame %d of %s, its header says %d"
+              % (len(frame["payload"]), frame["number"], path, frame["len"]))
+        frames.append(frame)
+    return frames
+
+
+# ---------------------------------------------------------------- scenarios
+
+def scenario_files():
+    names = sorted(f[:-len(".pflow.json")] for f in os.listdir(SCENARIO_DIR)
+                   if f.endswith(".pflow.json"))
+    check(names, "no .pflow.json file in %s" % SCENARIO_DIR)
+    return names
+
+
+def scenario_path(name):
+    return os.path.join(SCENARIO_DIR, name + ".pflow.json")
+
+
+def load_scenario(name):
+    with open(scenario_path(name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def scenario_ports(scenario):
+    """Every port the scenario names (what loopback mode reserves)."""
+    ports = set()
+    for host in scenario["hosts"]:
+        for service in host.get("services", []):
+            ports.add(service["port"])
+    for step in scenario["steps"]:
+        for key in ("port", "source_port"):
+            if key in step:
+                ports.add(step[key])
+    return ports
+
+
+class Run:
+    """One run of a scenario in one mode: its trace, its pcap, and how
+    its hosts and ports appear in them."""
+
+    def __init__(self, name, mode):
+        self.name = name
+        self.mode = mode
+        self.scenario = load_scenario(name)
+        self.hosts = {h["id"]: h for h in self.scenario["hosts"]}
+        trace = os.path.join(TMP, "%s-%s.jsonl" % (name, mode))
+        pcap = os.path.join(TMP, "%s-%s.pcap" % (name, mode))
+        self.result = run(["--headless", scenario_path(name), "--mode=" + mode,
+                           "--trace=" + trace, "--pcap=" + pcap],
+                          isolated=(mode == "loopback"))
+        expect_exit(self.result, 0)
+        self.events = read_trace(trace)
+        self.address_of = self._learn_addresses()
+        self._low_ports = {}
+        dns_ports = {self.port(s["port"]) for h in self.scenario["hosts"]
+                     for s in h.get("services", []) if s["type"] == "dns"}
+        self.frames = read_pcap(pcap, dns_ports)
+
+    def _learn_addresses(self):
+        """Host id → the address its sockets have in this run."""
+        addresses = {}
+        for e in self.events:
+            if "host" in e and e.get("local"):
+                address, _ = split_endpoint(e["local"])
+                previous = addresses.setdefault(e["host"], address)
+                check(previous == address,
+                      "host \"%s\" has two addresses in the trace: %s and %s"
+                      % (e["host"], previous, address))
+        for host_id, address in addresses.items():
+            if self.mode == "exact":
+                check(address == self.hosts[host_id]["address"],
+                      "in exact mode host \"%s\" is %s, the scenario says %s"
+                      % (host_id, address, self.hosts[host_id]["address"]))
+            else:
+                check(address.startswith("127."),
+                      "in loopback mode host \"%s\" is %s, outside 127.0.0.0/8" % (host_id, address))
+        return addresses
+
+    def addr(self, host_id):
+        check(host_id in self.address_of,
+              "no event of the trace shows host \"%s\"'s address" % host_id)
+        return self.address_of[host_id]
+
+    def port(self, port):
+        """The port as this mode has it: loopback mode moves ports below
+        1024 to the first free port from 8000 + port up, skipping the
+        ports the scenario itself names (core/pf-netspace-loopback.c)."""
+        if self.mode == "exact" or port >= 1024:
+            return port
+        if port not in self._low_ports:
+            taken = scenario_ports(self.scenario) | set(self._low_ports.values())
+            mapped = 8000 + port
+            while mapped in taken:
+                mapped += 1
+            self._low_ports[port] = mapped
+        return self._low_ports[port]
+
+    def endpoint(self, host_id, port):
+        return "%s:%d" % (self.addr(host_id), self.port(port))
+
+    # Events
+
+    def of_kind(self, kind):
+        return [e for e in self.events if e["kind"] == kind]
+
+    def segments(self, proto=None):
+        return [e for e in self.of_kind("segment") if proto is None or e["proto"] == proto]
+
+    def errors(self):
+        return self.of_kind("error")
+
+    def delivered(self, host_id, proto="tcp"):
+        return [e for e in self.of_kind("deliver") if e["host"] == host_id and e["proto"] == proto]
+
+    def connections(self):
+        """Every TCP connection, in the order of their SYNs: a dict with
+        the client's and the server's endpoints, the SYN's step, and the
+        connection's segments and frames."""
+        conns = []
+        for e in self.segments("tcp"):
+            if norm_flags(e["flags"]) == "SYN":
+                conns.append({"client": e["src"], "server": e["dst"], "step": e["step"]})
+        for c in conns:
+            ends = {c["client"], c["server"]}
+            c["segments"] = [e for e in self.segments("tcp") if {e["src"], e["dst"]} == ends]
+            c["frames"] = [f for f in self.frames if f["proto"] == "tcp" and {f["src"], f["dst"]} == ends]
+        return conns
+
+    def frames_from(self, conn, side):
+        src = conn[side]
+        return [f for f in conn["frames"] if f["src"] == src]
+
+    def data_sent(self, conn, side):
+        """The bytes one side sent on a connection, from the pcap."""
+        return b"".join(f["payload"] for f in self.frames_from(conn, side))
+
+    def last_states(self):
+        """(host, local, remote) → the last TCP state the trace shows."""
+        last = {}
+        for e in self.of_kind("state"):
+            if e.get("proto") == "tcp" and e.get("remote"):
+                last[(e["host"], e["local"], e["remote"])] = e["to"]
+        return last
+
+    def describe_segments(self):
+        return show_seq("segments", [(e["step"],) + seg_key(e) for e in self.segments()])
+
+
+def common_checks(r):
+    """What every scenario's run must show."""
+    steps = r.of_kind("step")
+    check([e["step"] for e in steps] == list(range(len(r.scenario["steps"]))),
+          "the trace has step events %s, the file has %d steps"
+          % ([e["step"] for e in steps], len(r.scenario["steps"])))
+    for e, step in zip(steps, r.scenario["steps"]):
+        check(e.get("narration") == step["narration"],
+              "step %d's narration in the trace is not the file's" % e["step"],
+              ["trace: %r" % e.get("narration"), "file:  %r" % step["narration"]])
+    check(r.segments(), "the trace has no segment")
+    origin = "captured" if r.mode == "exact" else "modelled"
+    wrong = [e for e in r.segments() if e.get("origin") != origin]
+    check(not wrong, "%d segment(s) are not \"%s\"" % (len(wrong), origin),
+          [json.dumps(e) for e in wrong[:5]])
+    trace_keys = [seg_key(e) for e in r.segments()]
+    pcap_keys = [(f["proto"], f["src"], f["dst"], f["flags"], f["len"]) for f in r.frames]
+    check(trace_keys == pcap_keys, "tshark reads other segments from the pcap than the trace has",
+          show_seq("trace", trace_keys) + show_seq("pcap", pcap_keys))
+    # Every connection opens with the three-way handshake, or is refused.
+    for c in r.connections():
+        shape = [norm_flags(e["flags"]) for e in c["segments"][:3]]
+        check(shape == ["SYN", "SYN,ACK", "ACK"] or shape[:2] == ["SYN", "RST,ACK"],
+              "the connection %s → %s opens with %s" % (c["client"], c["server"], shape),
+              r.describe_segments())
+
+
+def no_errors(r):
+    errors = r.errors()
+    check(not errors, "%d error event(s)" % len(errors), [json.dumps(e) for e in errors[:5]])
+
+
+def one_connection_to(r, host_id, port, conns=None):
+    conns = r.connections() if conns is None else conns
+    server = r.endpoint(host_id, port)
+    found = [c for c in conns if c["server"] == server]
+    check(len(found) == 1, "%d connection(s) to %s (%s port %d), expected one"
+          % (len(found), server, host_id, port), r.describe_segments())
+    return found[0]
+
+
+def closed_by_both(r, conn, first):
+    """Both sides sent FIN, @first ("client" or "server") first, and the
+    last segment acknowledges the other FIN."""
+    fins = [f for f in conn["frames"] if "FIN" in f["flags"].split(",")]
+    senders = [f["src"] for f in fins]
+    check(sorted(senders) == sorted([conn["client"], conn["server"]]),
+          "the connection %s → %s does not end with one FIN from each side"
+          % (conn["client"], conn["server"]), show_seq("FINs", [(f["src"], f["flags"]) for f in fins]))
+    check(senders[0] == conn[first], "the %s did not send the first FIN" % first,
+          show_seq("FINs", [(f["src"], f["flags"]) for f in fins]))
+    last = conn["frames"][-1]
+    second_fin = fins[1]
+    check(last["src"] == fins[0]["src"] and last["ack"] == (second_fin["seq"] + 1) % (1 << 32),
+          "the last segment of %s → %s does not acknowledge the second FIN"
+          % (conn["client"], conn["server"]))
+
+
+def acknowledged_in_its_step(r, conn, side):
+    """Every data segment @side sends on @conn is acknowledged by the
+    other side's kernel in the same step (the narration says so)."""
+    other = conn["server"] if side == "client" else conn["client"]
+    for e in conn["segments"]:
+        if e["src"] != conn[side] or e["len"] == 0:
+            continue
+        end = (e["seq"] + e["len"]) % (1 << 32)
+        check(any(a["src"] == other and a["step"] == e["step"] and has_flag(a, "ACK") and
+                  a["ack"] == end for a in conn["segments"]),
+              "the %s's %d bytes in step %d are not acknowledged in that step"
+              % (side, e["len"], e["step"]), r.describe_segments())
+
+
+def delivered_excerpts(r, host_id, local=None):
+    return [e["payload"] for e in r.delivered(host_id) if local is None or e["local"] == local]
+
+
+# ---------------------------------------------------------------- per scenario
+
+def check_echo(r):
+    no_errors(r)
+    message = b"Hello, echo!\n"
+    conns = r.connections()
+    check(len(conns) == 1, "%d connections, expected one" % len(conns), r.describe_segments())
+    c = one_connection_to(r, "echo", 7, conns)
+    address, port = split_endpoint(c["client"])
+    check(address == r.addr("laptop") and port >= 1024,
+          "the client's end is %s, expected the laptop's address and a port the kernel picked"
+          % c["client"])
+    four = {c["client"], c["server"]}
+    check(all({e["src"], e["dst"]} == four for e in r.segments()),
+          "a segment is not between %s and %s" % tuple(sorted(four)), r.describe_segments())
+    check(r.data_sent(c, "client") == message and r.data_sent(c, "server") == message,
+          "the echo did not carry the message there and back",
+          ["client sent %r" % r.data_sent(c, "client"), "server sent %r" % r.data_sent(c, "server")])
+    check(delivered_excerpts(r, "echo") == [excerpt(message)] and
+          delivered_excerpts(r, "laptop") == [excerpt(message)],
+          "each program did not read the message once",
+          ["echo read %s" % delivered_excerpts(r, "echo"), "laptop read %s" % delivered_excerpts(r, "laptop")])
+    acknowledged_in_its_step(r, c, "client")
+    acknowledged_in_its_step(r, c, "server")
+    to_server = [e for e in r.of_kind("deliver") if e["host"] == "echo"][0]
+    back = [e for e in r.of_kind("deliver") if e["host"] == "laptop"][0]
+    check(back["step"] == to_server["step"] + 1,
+          "the echo came back in step %d, its request arrived in step %d: the answer belongs "
+          "to the next step" % (back["step"], to_server["step"]))
+    closed_by_both(r, c, "client")
+
+
+def check_web(r):
+    no_errors(r)
+    c = one_connection_to(r, "knuth", 80)
+    check(r.data_sent(c, "client").startswith(b"GET / HTTP/1.1\r\nHost: knuth.luther.edu\r\n"),
+          "the browser did not send GET / with Host: knuth.luther.edu")
+    check(r.data_sent(c, "server").startswith(b"HTTP/1.1 200 OK\r\n"), "the server did not answer 200 OK")
+    acknowledged_in_its_step(r, c, "client")
+    acknowledged_in_its_step(r, c, "server")
+    check(delivered_excerpts(r, "laptop", c["client"])[0].startswith("HTTP/1.1 200 OK"),
+          "the browser did not read the 200 OK")
+    closed_by_both(r, c, "client")
+
+
+def check_dns(r):
+    no_errors(r)
+    knuth = r.hosts["knuth"]["address"]
+    resolver = r.endpoint("resolver", 53)
+    queries = [f for f in r.frames if f["proto"] == "udp" and f["dst"] == resolver]
+    answers = [f for f in r.frames if f["proto"] == "udp" and f["src"] == resolver]
+    check(len(queries) == 2 and len(answers) == 2,
+          "%d datagram(s) to the DNS server %s and %d back, expected two each"
+          % (len(queries), resolver, len(answers)), r.describe_segments())
+    for q, a in zip(queries, answers):
+        check(split_endpoint(q["src"])[0] == r.addr("laptop") and a["dst"] == q["src"],
+              "the answer %s → %s does not go back to the query's %s" % (a["src"], a["dst"], q["src"]))
+        check(q.get("dns_response") is False and a.get("dns_response") is True,
+              "tshark does not read a DNS query and its response",
+              ["query: %s" % q.get("dns_names"), "answer: %s" % a.get("dns_names")])
+    names = [q["dns_names"] for q in queries]
+    check(names == [["knuth.luther.edu"], ["www.luther.edu"]],
+          "the queries ask for %s, expected knuth.luther.edu, then www.luther.edu" % names)
+    check([a["dns_names"] for a in answers] == names, "the answers are not for the names asked")
+    got = [a["dns_addresses"] for a in answers]
+    check(got == [[knuth], [knuth]],
+          "the answers give %s, expected %s for both names" % (got, knuth))
+    for host_id in ("resolver", "laptop"):
+        check(len(r.delivered(host_id, "udp")) == 2,
+              "%s's program read %d datagram(s), expected two"
+              % (host_id, len(r.delivered(host_id, "udp"))))
+    udp_steps = sorted({(e["step"]) for e in r.segments("udp")})
+    check(udp_steps == [0, 1], "the DNS datagrams travel in steps %s, expected 0 and 1 "
+          "(a UDP service answers in the same step)" % udp_steps)
+    c = one_connection_to(r, "knuth", 80)
+    check(split_endpoint(c["server"])[0] == r.addr("knuth") and c["step"] > max(udp_steps),
+          "the connection to the address the answers gave does not come after them")
+    check(r.data_sent(c, "client").startswith(b"GET / HTTP/1.1\r\nHost: www.luther.edu\r\n"),
+          "the browser's request does not name www.luther.edu in its Host line")
+    check(r.data_sent(c, "server").startswith(b"HTTP/1.1 200 OK\r\n"), "the server did not answer 200 OK")
+    closed_by_both(r, c, "client")
+
+
+def check_ports(r):
+    no_errors(r)
+    conns = r.connections()
+    check(len(conns) == 3, "%d connections, expected three" % len(conns), r.describe_segments())
+    answers = {80: b"HTTP/1.1 200 OK\r\n", 25: b"220 knuth.luther.edu ESMTP",
+               22: b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"}
+    sources = set()
+    for port, answer in answers.items():
+        c = one_connection_to(r, "knuth", port, conns)
+        sources.add(c["client"])
+        check(split_endpoint(c["client"])[0] == r.addr("laptop"),
+              "the connection to port %d does not come from the laptop" % port)
+        check(r.data_sent(c, "server").startswith(answer),
+              "port %d was not answered by its program: expected %r, got %r"
+              % (port, answer, r.data_sent(c, "server")[:40]))
+        read = delivered_excerpts(r, "laptop", c["client"])
+        check(read and read[0].startswith(excerpt(answer)[:20]),
+              "the laptop's program on port %d's connection did not read the answer" % port, read)
+        closed_by_both(r, c, "client")
+    check(len(sources) == 3, "the three connections do not have three source ports", sorted(sources))
+
+
+def check_mail(r):
+    no_errors(r)
+    c = one_connection_to(r, "knuth", 25)
+    replies = [f["payload"] for f in r.frames_from(c, "server") if f["payload"]]
+    codes = [p[:3].decode("ascii", "replace") for p in replies]
+    check(codes == ["220", "250", "250", "250", "354", "250", "221"],
+          "the server's replies have codes %s, expected 220 250 250 250 354 250 221" % codes)
+    commands = [f["payload"] for f in r.frames_from(c, "client") if f["payload"]]
+    words = [re.split(rb"[ :\r]", p, 1)[0] for p in commands]
+    check(words == [b"HELO", b"MAIL", b"RCPT", b"DATA", b"From", b"QUIT"],
+          "the client sent %s, expected HELO, MAIL FROM, RCPT TO, DATA, the message, QUIT" % words)
+    check(commands[4].endswith(b"\r\n.\r\n"), "the message does not end with a line holding a dot")
+    read = delivered_excerpts(r, "laptop", c["client"])
+    check([p[:3] for p in read] == codes, "the mail program read replies %s" % read)
+    # Each reply travels in the step after its command (the 220 after the connect).
+    client_steps = [e["step"] for e in c["segments"] if e["src"] == c["client"] and e["len"] > 0]
+    server_steps = [e["step"] for e in c["segments"] if e["src"] == c["server"] and e["len"] > 0]
+    check(server_steps == [c["step"] + 1] + [s + 1 for s in client_steps],
+          "the replies travel in steps %s, the commands in %s: each reply belongs to the step "
+          "after its command" % (server_steps, client_steps))
+    # QUIT: the server hangs up first and keeps the TIME_WAIT.
+    closed_by_both(r, c, "server")
+    last = r.last_states()
+    server_state = last.get(("knuth", c["server"], c["client"]))
+    client_state = last.get(("laptop", c["client"], c["server"]))
+    check(server_state == "TIME_WAIT" and client_state != "TIME_WAIT",
+          "after the server hung up first, its socket ends in %s and the laptop's in %s; "
+          "expected TIME_WAIT on the server only" % (server_state, client_state))
+
+
+def check_ssh(r):
+    no_errors(r)
+    c = one_connection_to(r, "knuth", 22)
+    banner = b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"
+    check(r.data_sent(c, "server") == banner, "the server sent %r, expected its version line %r"
+          % (r.data_sent(c, "server"), banner))
+    client_line = r.data_sent(c, "client")
+    check(re.fullmatch(rb"SSH-2\.0-[!-~]+\r\n", client_line) is not None,
+          "the client sent %r, expected an SSH-2.0 version line" % client_line)
+    first_data = [f for f in c["frames"] if f["payload"]][0]
+    check(first_data["src"] == c["server"], "the client spoke before the server's banner")
+    check(delivered_excerpts(r, "laptop", c["client"]) == [excerpt(banner)],
+          "the ssh program did not read the server's banner")
+    check(delivered_excerpts(r, "knuth") == [excerpt(client_line)],
+          "the SSH server did not read the client's version line")
+    closed_by_both(r, c, "client")
+
+
+def check_tabs(r):
+    no_errors(r)
+    conns = r.connections()
+    check(len(conns) == 3, "%d connections, expected three tabs" % len(conns), r.describe_segments())
+    knuth = r.endpoint("knuth", 80)
+    example = r.endpoint("example", 80)
+    check([c["server"] for c in conns] == [knuth, knuth, example],
+          "the tabs connect to %s, expected %s twice, then %s"
+          % ([c["server"] for c in conns], knuth, example))
+    clients = [split_endpoint(c["client"]) for c in conns]
+    check(all(a == r.addr("laptop") for a, _ in clients), "a tab's connection is not from the laptop")
+    check(len({p for _, p in clients}) == 3,
+          "the source ports %s are not all different" % [p for _, p in clients])
+    check(split_endpoint(example)[1] == split_endpoint(knuth)[1] and
+          split_endpoint(example)[0] != split_endpoint(knuth)[0],
+          "the third tab's server does not differ from knuth in its address only")
+    pages = [(b"GET / ", b"Hello from knuth.luther.edu"), (b"GET /news.html ", b"<h1>News</h1>"),
+             (b"GET / ", b"Example Domain")]
+    for number, (c, (request, page)) in enumerate(zip(conns, pages), 1):
+        check(r.data_sent(c, "client").startswith(request),
+              "tab %d sent %r" % (number, r.data_sent(c, "client")[:30]))
+        answer = r.data_sent(c, "server")
+        check(answer.startswith(b"HTTP/1.1 200 OK\r\n") and page in answer,
+              "tab %d's connection did not carry back its own page (%r)" % (number, page))
+        read = delivered_excerpts(r, "laptop", c["client"])
+        check(read and read[0].startswith("HTTP/1.1 200 OK"),
+              "tab %d's program did not read the 200 OK" % number)
+        closed_by_both(r, c, "client")
+
+
+def check_chat(r):
+    no_errors(r)
+    conns = r.connections()
+    check(len(conns) == 2, "%d connections, expected two" % len(conns), r.describe_segments())
+    server = r.endpoint("chat", 6667)
+    check(all(c["server"] == server for c in conns), "not both clients connect to %s" % server)
+    ada, bob = conns
+    check(split_endpoint(ada["client"])[0] == r.addr("laptop") and
+          split_endpoint(bob["client"])[0] == r.addr("phone"),
+          "the connections do not come from the laptop, then the phone")
+    lines = [(ada, bob, b"Ada: Hi Bob, are you in the lecture?\n", "phone"),
+             (bob, ada, b"Bob: Yes, watching the packets flow.\n", "laptop")]
+    for sender, receiver, line, reader in lines:
+        sent = [e for e in sender["segments"] if e["src"] == sender["client"] and e["len"] > 0]
+        relayed = [e for e in receiver["segments"] if e["src"] == receiver["server"] and e["len"] > 0]
+        check(r.data_sent(sender, "client") == line and r.data_sent(receiver, "server") == line,
+              "the line %r was not sent on one connection and relayed on the other" % line)
+        check(len(sent) == 1 and len(relayed) == 1 and relayed[0]["step"] == sent[0]["step"] + 1,
+              "the relay of %r does not travel in the step after the line" % line)
+        check(delivered_excerpts(r, reader, receiver["client"]) == [excerpt(line)],
+              "the %s's program did not read %r" % (reader, line))
+        check(not any(line in f["payload"] for f in r.frames
+                      if f["src"] == sender["client"] and f["dst"] == receiver["client"]),
+              "a segment went straight from one client to the other")
+    for c in conns:
+        closed_by_both(r, c, "client")
+
+
+def check_refused(r):
+    errors = r.errors()
+    refused = [e for e in errors if e.get("code") == "ECONNREFUSED"]
+    check(len(refused) == 1 and len(errors) == 1,
+          "expected one error event, ECONNREFUSED; got %s" % [e.get("code") for e in errors])
+    conns = r.connections()
+    wrong = one_connection_to(r, "knuth", 8080, conns)
+    shape = [(e["src"], norm_flags(e["flags"])) for e in wrong["segments"]]
+    check(shape == [(wrong["client"], "SYN"), (wrong["server"], "RST,ACK")],
+          "the connection to port 8080 is %s, expected SYN and RST,ACK back" % shape)
+    check(refused[0].get("remote") == wrong["server"] and refused[0].get("host") == "laptop",
+          "the ECONNREFUSED is not the laptop's, for %s" % wrong["server"], [json.dumps(refused[0])])
+    syn, rst = wrong["frames"]
+    check(rst["ack"] == (syn["seq"] + 1) % (1 << 32), "the RST,ACK does not acknowledge the SYN")
+    web = one_connection_to(r, "knuth", 80, conns)
+    check(norm_flags(web["segments"][1]["flags"]) == "SYN,ACK", "port 80 did not answer SYN,ACK")
+    closed_by_both(r, web, "client")
+
+
+def check_udp_tcp(r):
+    no_errors(r)
+    message = b"Hello, echo!\n"
+    udp = r.segments("udp")
+    server_udp = r.endpoint("echo", 7)
+    check(len(udp) == 2 and udp[0]["dst"] == server_udp and udp[1]["src"] == server_udp
+          and udp[1]["dst"] == udp[0]["src"],
+          "expected one datagram to %s and one back" % server_udp, r.describe_segments())
+    udp_frames = [f for f in r.frames if f["proto"] == "udp"]
+    check([f["payload"] for f in udp_frames] == [message, message],
+          "the datagrams carry %s" % [f["payload"] for f in udp_frames])
+    check(udp[0]["step"] == udp[1]["step"] == 0, "the datagram and its echo are not both in step 0")
+    check(not [e for e in r.segments("tcp") if e["step"] == 0],
+          "TCP segments travel with the datagram: UDP needs no handshake")
+    conns = r.connections()
+    check(len(conns) == 1, "%d TCP connections, expected one" % len(conns))
+    c = conns[0]
+    check(c["server"] == r.endpoint("echo", 7) and c["step"] > udp[1]["step"],
+          "the TCP connection to port 7 does not come after the datagrams")
+    data_frames = [f for f in c["frames"] if f["payload"]]
+    check([f["payload"] for f in data_frames] == [message, message],
+          "the connection does not carry the same message there and back in one segment each",
+          ["%s → %s %r" % (f["src"], f["dst"], f["payload"]) for f in data_frames])
+    acknowledged_in_its_step(r, c, "client")
+    acknowledged_in_its_step(r, c, "server")
+    check(len(c["segments"]) >= 9,
+          "the TCP connection took %d segments; a handshake, two data segments with their "
+          "ACKs and a close take at least 9" % len(c["segments"]))
+    for proto in ("udp", "tcp"):
+        read = [e["payload"] for e in r.delivered("echo", proto)]
+        check(read == [excerpt(message)],
+              "the echo server read %s over %s, expected the message once" % (read, proto.upper()))
+    closed_by_both(r, c, "client")
+
+
+SEGMENTS_PER_MESSAGE = 3   # what mss's narration says, each way
+
+
+def check_mss(r):
+    no_errors(r)
+    mss = next(s["mss"] for s in r.scenario["steps"] if s["action"] == "connect")
+    message = next(s["data"] for s in r.scenario["steps"] if s["action"] == "send").encode()
+    c = one_connection_to(r, "echo", 7)
+    syn = c["frames"][0]
+    check(syn["mss"] == mss, "the SYN announces MSS %s, expected %d" % (syn["mss"], mss))
+    for side, other in (("client", "server"), ("server", "client")):
+        data = [f for f in r.frames_from(c, side) if f["payload"]]
+        sizes = [f["len"] for f in data]
+        check(len(data) == SEGMENTS_PER_MESSAGE and max(sizes) <= mss,
+              "the %s sent the %d-byte message in segments of %s bytes: expected %d, "
+              "none longer than the MSS, %d" % (side, len(message), sizes, SEGMENTS_PER_MESSAGE, mss),
+              r.describe_segments())
+        check(b"".join(f["payload"] for f in data) == message,
+              "the %s's segments do not carry the message" % side)
+        for a, b in zip(data, data[1:]):
+            check(b["seq"] == (a["seq"] + a["len"]) % (1 << 32),
+                  "the %s's segments are not in sequence: %d + %d ≠ %d" % (side, a["seq"], a["len"], b["seq"]))
+        first = data[0]["number"]
+        acks = [f for f in r.frames_from(c, other) if f["number"] > first and "ACK" in f["flags"].split(",")
+                and (f["ack"] - data[0]["seq"]) % (1 << 32) > 0]
+        check(acks, "nothing from the %s acknowledges the %s's segments" % (other, side))
+        end = (data[-1]["seq"] + data[-1]["len"]) % (1 << 32)
+        check(any(f["ack"] == end for f in acks),
+              "the %s never acknowledges the whole message (ack %d)" % (other, end))
+    for host_id in ("echo", "laptop"):
+        got = sum(e["len"] for e in r.delivered(host_id))
+        check(got == len(message), "%s's program read %d bytes, the message is %d"
+              % (host_id, got, len(message)))
+    closed_by_both(r, c, "client")
+
+
+def check_who_closes(r):
+    no_errors(r)
+    conns = r.connections()
+    check(len(conns) == 2, "%d connections, expected two" % len(conns), r.describe_segments())
+    server = r.endpoint("knuth", 80)
+    check(all(c["server"] == server for c in conns), "not both connections go to %s" % server)
+    last = r.last_states()
+    for c, closer in zip(conns, ("client", "server")):
+        closed_by_both(r, c, closer)
+        client_state = last.get(("laptop", c["client"], c["server"]))
+        server_state = last.get(("knuth", c["server"], c["client"]))
+        states = {"client": client_state, "server": server_state}
+        other = "server" if closer == "client" else "client"
+        check(states[closer] == "TIME_WAIT" and states[other] not in (None, "TIME_WAIT"),
+              "the %s closed %s → %s first, but the last states are: laptop %s, knuth %s; "
+              "expected TIME_WAIT on the %s only"
+              % (closer, c["client"], c["server"], client_state, server_state, closer),
+              [json.dumps(e) for e in r.of_kind("state") if e.get("remote")])
+
+
+CHECKS = {
+    "echo": check_echo,
+    "web": check_web,
+    "dns": check_dns,
+    "ports": check_ports,
+    "mail": check_mail,
+    "ssh": check_ssh,
+    "tabs": check_tabs,
+    "chat": check_chat,
+    "refused": check_refused,
+    "udp-tcp": check_udp_tcp,
+    "mss": check_mss,
+    "who-closes": check_who_closes,
+}
+
+
+# ---------------------------------------------------------------- cases
+
+def case_index():
+    """index.txt: every scenario file once, in the lesson's order."""
+    files = scenario_files()
+    with open(os.path.join(SCENARIO_DIR, "index.txt"), encoding="utf-8") as f:
+        names = [l.strip() for l in f if l.strip() and not l.strip().startswith("#")]
+    check(len(names) == len(set(names)), "index.txt names a scenario twice", names)
+    check(sorted(names) == files, "index.txt and the files differ",
+          ["index.txt: %s" % " ".join(names), "files:     %s" % " ".join(files)])
+    lesson = [n for n in names if n in LESSON_ORDER]
+    check(lesson == LESSON_ORDER, "index.txt has the lesson's scenarios in another order",
+          ["index.txt: %s" % " ".join(lesson), "lesson:    %s" % " ".join(LESSON_ORDER)])
+
+
+def case_gresource():
+    """pf-scenarios.gresource.xml compiles in index.txt and every file."""
+    tree = ElementTree.parse(os.path.join(SCENARIO_DIR, "pf-scenarios.gresource.xml"))
+    listed = [f.text for f in tree.getroot().iter("file")]
+    wanted = ["index.txt"] + ["%s.pflow.json" % n for n in scenario_files()]
+    check(len(listed) == len(set(listed)), "the gresource lists a file twice", listed)
+    check(sorted(listed) == sorted(wanted), "the gresource does not list exactly the scenario files",
+          ["listed: %s" % " ".join(sorted(listed)), "wanted: %s" % " ".join(sorted(wanted))])
+
+
+def case_check_all():
+    bad = []
+    for name in scenario_files():
+        r = run(["--check", scenario_path(name)])
+        if r.returncode != 0:
+            bad += ["%s: exit %d" % (name, r.returncode)] + r.stderr.splitlines()[:3]
+    check(not bad, "packetflow --check rejects scenario files", bad)
+
+
+def case_schema_all():
+    files = [scenario_path(n) for n in scenario_files()]
+    proc = subprocess.run([sys.executable, VALIDATOR, SCHEMA] + files, env=ENV,
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=120)
+    out = proc.stdout.decode("utf-8", "replace").splitlines()
+    check(proc.returncode == 0, "validate-schema.py rejects scenario files (exit %d)" % proc.returncode,
+          [l for l in out if not l.endswith(": valid")][:20])
+
+
+def case_texts():
+    """Title, summary, lesson and every narration: there, and readable aloud."""
+    bad = []
+    for name in scenario_files():
+        s = load_scenario(name)
+        for key in ("title", "summary", "lesson"):
+            if not isinstance(s.get(key), str) or not s[key].strip():
+                bad.append("%s: no %s" % (name, key))
+        for key in ("summary", "lesson"):
+            text = s.get(key, "")
+            if isinstance(text, str) and text and not text.rstrip().endswith((".", "!", "?")):
+                bad.append("%s: the %s is not a sentence: %r" % (name, key, text[-40:]))
+        for number, step in enumerate(s["steps"]):
+            text = step.get("narration", "")
+            if (not re.match(r"[A-Z0-9]", text) or not text.rstrip().endswith((".", "!", "?")) or
+                    len(re.findall(r"[A-Za-z]{2,}", text)) < 3):
+                bad.append("%s step %d: the narration is not a sentence: %r" % (name, number, text))
+        for host in s["hosts"]:
+            if "position" not in host:
+                bad.append("%s: host \"%s\" has no position" % (name, host["id"]))
+    check(not bad, "scenario texts are missing or not sentences", bad)
+
+
+def case_scenario(name, mode):
+    check(name in CHECKS, "no checks for scenario \"%s\": add a check_%s () to %s"
+          % (name, name.replace("-", "_"), os.path.basename(__file__)))
+    r = Run(name, mode)
+    common_checks(r)
+    CHECKS[name](r)
+    return ["%s mode: %d events, %d segments, %.2f s"
+            % (mode, len(r.events), len(r.segments()), r.result.seconds)]
+
+
+def cases():
+    result = [
+        ("index.txt lists every scenario file once, in the lesson's order", case_index),
+        ("pf-scenarios.gresource.xml lists index.txt and every scenario file", case_gresource),
+        ("packetflow --check accepts every scenario file", case_check_all),
+        ("the JSON Schema accepts every scenario file", case_schema_all),
+        ("every scenario has a title, a summary, a lesson, narrations and host positions", case_texts),
+    ]
+    try:
+        names = scenario_files()
+    except Fail:
+        names = []
+    order = [n for n in LESSON_ORDER if n in names] + [n for n in names if n not in LESSON_ORDER]
+    for name in order:
+        for mode in MODES:
+            result.append(("%s in %s mode makes its point" % (name, mode),
+                           lambda name=name, mode=mode: case_scenario(name, mode)))
+    return result
+
+
+def main():
+    all_cases = cases()
+    print("1..%d" % len(all_cases), flush=True)
+    failures = 0
+    start_all = time.monotonic()
+    for number, (description, function) in enumerate(all_cases, 1):
+        start = time.monotonic()
+        notes = []
+        try:
+            if not os.access(BINARY, os.X_OK):
+                raise Fail("%s is not an executable file" % BINARY)
+            for var in ("GSETTINGS_SCHEMA_DIR", "PACKETFLOW_NETNS_HELPER"):
+                if var not in ENV:
+                    raise Fail("%s is not set in the environment" % var)
+            notes = function() or []
+            print("ok %d - %s" % (number, description))
+        except Fail as e:
+            failures += 1
+            print("not ok %d - %s" % (number, description))
+            print("# %s" % e)
+            for line in e.details:
+                print("#   %s" % line)
+        except Exception as e:   # a crash of the test is a failure too
+            failures += 1
+            print("not ok %d - %s" % (number, description))
+            print("# the test itself raised %s: %s" % (type(e).__name__, e))
+        for line in notes:
+            print("# %s" % line)
+        print("# (%.2f s)" % (time.monotonic() - start), flush=True)
+    print("# all: %.1f s" % (time.monotonic() - start_all))
+    if failures:
+        print("# %d of %d failed; files kept in %s" % (failures, len(all_cases), TMP))
+    else:
+        shutil.rmtree(TMP, ignore_errors=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
