@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "pf-builtin.h"
@@ -263,6 +264,10 @@ pf_cli_headless (const char     *name,
       fprintf (stderr, "%s\n", error->message);
       return PF_EXIT_BAD_INPUT;
     }
+
+  /* A file that may not grow (ulimit -f) must fail the write with a
+   * sentence naming it, not kill the process with SIGXFSZ. */
+  signal (SIGXFSZ, SIG_IGN);
 
   if (!open_outputs (&outputs, trace_path, pcap_path, &error))
     {

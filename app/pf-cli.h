@@ -15,7 +15,8 @@ typedef enum
   PF_EXIT_OK          = 0,  /* the scenario ran as written */
   PF_EXIT_EXPECTATION = 1,  /* it ran, but an expectation failed */
   PF_EXIT_BAD_INPUT   = 2,  /* the scenario or an option is wrong */
-  PF_EXIT_ENVIRONMENT = 3,  /* no sockets could be had at all */
+  PF_EXIT_ENVIRONMENT = 3,  /* no sockets, the helper died, or an output
+                             * file could not be written */
 } PfExitCode;
 
 gboolean pf_cli_wanted (int    argc,

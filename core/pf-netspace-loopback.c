@@ -317,13 +317,67 @@ pf_netspace_loopback_init (PfNetspaceLoopback *self)
   self->port_to_scenario = g_hash_table_new (NULL, NULL);
 }
 
+/* Every host's 127.x address must be this computer's and reachable: not
+ * so where lo is down (a new network namespace starts that way), and
+ * finding out at the first connect would fail a step, not the run. A
+ * UDP socket bound to the address and connected to it (a route lookup,
+ * nothing is sent) finds out at once, whatever the kernel refuses:
+ * older kernels the bind, newer ones the route. */
+static gboolean
+check_addresses (PfNetspaceLoopback  *self,
+                 GError             **error)
+{
+  const PfIpv4 *addresses;
+  guint n_addresses;
+
+  addresses = pf_netspace_get_addresses (PF_NETSPACE (self), &n_addresses);
+
+  for (guint i = 0; i < n_addresses; i++)
+    {
+      PfIpv4 real = pf_netspace_map_address (PF_NETSPACE (self), addresses[i]);
+      struct sockaddr_in sin = {
+        .sin_family = AF_INET,
+        .sin_addr.s_addr = htonl (real),
+      };
+      int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      int errsv = 0;
+
+      if (fd < 0)
+        errsv = errno;
+      else if (bind (fd, (struct sockaddr *) &sin, sizeof sin) < 0)
+        errsv = errno;
+      else
+        {
+          sin.sin_port = htons (9);
+          if (connect (fd, (struct sockaddr *) &sin, sizeof sin) < 0)
+            errsv = errno;
+        }
+      if (fd >= 0)
+        close (fd);
+
+      if (errsv != 0)
+        {
+          g_autoptr(GError) local_error = NULL;
+
+          pf_netspace_set_socket_error (PF_NETSPACE (self), &local_error, errsv,
+                                        addresses[i], 0);
+          g_set_error_literal (error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_SETUP,
+                               local_error->message);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
 /**
  * pf_netspace_loopback_new:
  *
  * Never touches a namespace. Most callers want pf_netspace_new ().
  *
  * Returns: (transfer full): the netspace, or %NULL with
- *   PF_NETSPACE_ERROR_INVALID_ADDRESS
+ *   PF_NETSPACE_ERROR_INVALID_ADDRESS, or PF_NETSPACE_ERROR_SETUP when a
+ *   host's address cannot be used here (lo is down)
  */
 PfNetspaceLoopback *
 pf_netspace_loopback_new (const PfIpv4  *addresses,
@@ -341,6 +395,9 @@ pf_netspace_loopback_new (const PfIpv4  *addresses,
     return NULL;
 
   build_map (self);
+
+  if (!check_addresses (self, error))
+    return NULL;
 
   return g_steal_pointer (&self);
 }
