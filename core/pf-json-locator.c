@@ -256,6 +256,14 @@ scan_escape (Scanner *s,
       {
         const char *p = s->text + start + 1;
 
+        /* Quoting a line break or a control character would break the
+         * one-line message: name it instead. */
+        if ((guchar) c < 0x20 || c == 0x7f)
+          return scanner_fail (s, start, PF_JSON_LOCATOR_ERROR_SYNTAX,
+                               "invalid escape: '\\' followed by the control "
+                               "character U+%04X in a string; JSON knows "
+                               "\\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX",
+                               (guint) (guchar) c);
         return scanner_fail (s, start, PF_JSON_LOCATOR_ERROR_SYNTAX,
                              "invalid escape '\\%.*s' in a string; JSON knows "
                              "\\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX",

@@ -139,12 +139,15 @@ read_file (const char  *path,
   gsize length = 0;
   int fd;
 
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  /* O_NONBLOCK: opening a FIFO nobody writes to would otherwise wait
+   * for a writer for ever (and freeze the window); reads block again. */
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
   if (fd < 0)
     {
       fail_read (path, errno, error);
       return NULL;
     }
+  fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK);
 
   for (;;)
     {

@@ -206,7 +206,9 @@ session_new (PfServiceType kind)
   PfServiceSession *self = g_new0 (PfServiceSession, 1);
 
   self->kind = kind;
-  self->input = g_byte_array_new ();
+  /* Reserved now, so input->data is never NULL: input_data() adds an
+   * offset to it, and NULL + 0 is undefined behaviour in C. */
+  self->input = g_byte_array_sized_new (256);
   return self;
 }
 

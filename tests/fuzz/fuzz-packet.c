@@ -1,0 +1,130 @@
+/* fuzz-packet.c: the packet decoder on any bytes
+ *
+ * pf_packet_decode_ipv4() reads what an AF_PACKET socket hands over: it
+ * must never read past the bytes it was given, whatever they announce.
+ * A TCP or UDP datagram it decodes must also survive the trip through
+ * the encoder: encoded and decoded again, it says the same.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "pf-fuzz.h"
+#include "pf-packet.h"
+
+#define EXCERPT_CHARS 40
+
+int
+LLVMFuzzerInitialize (int    *argc,
+                      char ***argv)
+{
+  pf_fuzz_init ();
+  return 0;
+}
+
+static void
+check_readers (const PfPacket *packet)
+{
+  g_autofree char *flags = pf_packet_flags_to_string (packet->flags);
+  g_autofree char *excerpt = pf_packet_payload_excerpt (packet, EXCERPT_CHARS);
+  g_autoptr(GBytes) bytes = pf_packet_get_bytes (packet);
+  PfFourTuple tuple = pf_packet_get_four_tuple (packet);
+
+  pf_fuzz_check (flags != NULL && pf_packet_kind (packet) != NULL);
+  pf_fuzz_check (g_utf8_validate (excerpt, -1, NULL));
+  pf_fuzz_check (g_utf8_strlen (excerpt, -1) <= EXCERPT_CHARS + 1);
+  pf_fuzz_check (tuple.src.address == packet->src && tuple.dst.port == packet->dport);
+  pf_fuzz_check (bytes != NULL && g_bytes_equal (bytes, packet->raw));
+}
+
+/* Encoded and decoded again, a TCP or UDP datagram keeps every field the
+ * encoder writes (IP options are dropped, TCP options laid out again). */
+static void
+check_round_trip (const PfPacket *packet)
+{
+  g_autoptr(GBytes) encoded = pf_packet_encode_ipv4 (packet);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PfPacket) again = NULL;
+  gsize payload_len;
+  gsize again_len;
+  const guint8 *payload = g_bytes_get_data (packet->payload, &payload_len);
+  const guint8 *again_payload;
+
+  pf_fuzz_check (encoded != NULL && g_bytes_get_size (encoded) <= G_MAXUINT16);
+  again = pf_packet_decode_ipv4 (g_bytes_get_data (encoded, NULL), g_bytes_get_size (encoded), &error);
+  if (again == NULL)
+    {
+      g_printerr ("an encoded packet does not decode: %s\n", error->message);
+      abort ();
+    }
+
+  pf_fuzz_check (again->src == packet->src && again->dst == packet->dst);
+  pf_fuzz_check (again->protocol == packet->protocol);
+  pf_fuzz_check (again->tos == packet->tos && again->ttl == packet->ttl);
+  pf_fuzz_check (again->ip_id == packet->ip_id);
+  pf_fuzz_check (again->dont_fragment == packet->dont_fragment);
+  pf_fuzz_check (again->ip_checksum == PF_CHECKSUM_GOOD);
+  pf_fuzz_check (again->l4_checksum == PF_CHECKSUM_GOOD);
+  pf_fuzz_check (again->sport == packet->sport && again->dport == packet->dport);
+
+  if (packet->protocol == PF_IP_PROTOCOL_TCP)
+    {
+      pf_fuzz_check (again->seq == packet->seq && again->ack == packet->ack);
+      pf_fuzz_check (again->flags == packet->flags && again->window == packet->window);
+      pf_fuzz_check (again->urgent_pointer == packet->urgent_pointer);
+      pf_fuzz_check (again->mss == packet->mss && again->wscale == packet->wscale);
+      pf_fuzz_check (again->sack_permitted == packet->sack_permitted);
+      pf_fuzz_check (again->has_timestamps == packet->has_timestamps);
+      if (packet->has_timestamps)
+        pf_fuzz_check (again->ts_val == packet->ts_val && again->ts_ecr == packet->ts_ecr);
+      /* SACK blocks go last: the ones that still fit. */
+      pf_fuzz_check (again->n_sack_blocks <= packet->n_sack_blocks);
+      for (guint b = 0; b < again->n_sack_blocks; b++)
+        {
+          pf_fuzz_check (again->sack_blocks[b].left == packet->sack_blocks[b].left);
+          pf_fuzz_check (again->sack_blocks[b].right == packet->sack_blocks[b].right);
+        }
+    }
+
+  /* The payload, cut only where longer options left it no room. */
+  again_payload = g_bytes_get_data (again->payload, &again_len);
+  pf_fuzz_check (again_len <= payload_len);
+  pf_fuzz_check (again_len == 0 || memcmp (again_payload, payload, again_len) == 0);
+  if (again_len < payload_len)
+    pf_fuzz_check (g_bytes_get_size (encoded) == G_MAXUINT16);
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data,
+                        size_t         size)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PfPacket) packet = NULL;
+
+  packet = pf_packet_decode_ipv4 (data, size, &error);
+  if (packet == NULL)
+    {
+      pf_fuzz_check (error != NULL && error->domain == PF_PACKET_ERROR);
+      pf_fuzz_check (g_utf8_validate (error->message, -1, NULL));
+      return 0;
+    }
+
+  pf_fuzz_check (error == NULL);
+  pf_fuzz_check (packet->origin == PF_PACKET_ORIGIN_CAPTURED);
+  pf_fuzz_check (packet->payload != NULL && packet->raw != NULL);
+  pf_fuzz_check (g_bytes_get_size (packet->raw) == packet->total_length);
+  pf_fuzz_check (packet->total_length <= size);
+  pf_fuzz_check (g_bytes_get_size (packet->payload) <= packet->total_length);
+  pf_fuzz_check (packet->wscale >= -1 && packet->wscale <= 14);
+  pf_fuzz_check (packet->n_sack_blocks <= PF_PACKET_MAX_SACK_BLOCKS);
+  check_readers (packet);
+
+  if (!pf_packet_is_fragment (packet) &&
+      (packet->protocol == PF_IP_PROTOCOL_TCP || packet->protocol == PF_IP_PROTOCOL_UDP))
+    check_round_trip (packet);
+
+  return 0;
+}
