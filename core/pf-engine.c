@@ -1503,20 +1503,14 @@ action_expect_check (PfEngine     *self,
     }
 
   {
-    g_autoptr(PfPacket) want = NULL;
-    g_autoptr(PfPacket) got = NULL;
     g_autofree char *want_text = NULL;
     g_autofree char *got_text = NULL;
     g_autofree char *message = NULL;
     gsize len;
     const guint8 *data = g_bytes_get_data (step->data, &len);
 
-    want = pf_packet_new_udp (0, 0, 0, 0, data, MIN (len, PF_PACKET_MAX_UDP_PAYLOAD));
-    want_text = pf_packet_payload_excerpt (want, 60);
-    if (sock != NULL)
-      got = pf_packet_new_udp (0, 0, 0, 0, sock->inbox->data,
-                               MIN (sock->inbox->len, PF_PACKET_MAX_UDP_PAYLOAD));
-    got_text = got ? pf_packet_payload_excerpt (got, 60) : g_strdup ("");
+    want_text = pf_bytes_excerpt (data, len, 60);
+    got_text = sock ? pf_bytes_excerpt (sock->inbox->data, sock->inbox->len, 60) : g_strdup ("");
     message = g_strdup_printf ("Line %u: the %s of “%s” expected “%s” but received “%s”.",
                                step->line, pf_side_to_string (step->side), step->connection,
                                want_text, got_text);

@@ -908,7 +908,8 @@ pf_packet_flags_to_string (guint8 flags)
 }
 
 /**
- * pf_packet_payload_excerpt:
+ * pf_bytes_excerpt:
+ * @data: (nullable): the bytes; %NULL with a @len of 0
  * @max_chars: the most characters to show, escapes included
  *
  * Printable ASCII as is; \r, \n, \t and the backslash as two-character
@@ -918,16 +919,14 @@ pf_packet_flags_to_string (guint8 flags)
  * Returns: (transfer full): valid UTF-8, "" for an empty payload.
  */
 char *
-pf_packet_payload_excerpt (const PfPacket *packet,
-                           gsize           max_chars)
+pf_bytes_excerpt (const guint8 *data,
+                  gsize         len,
+                  gsize         max_chars)
 {
-  const guint8 *data;
-  gsize len;
   GString *str;
 
-  g_return_val_if_fail (packet != NULL, NULL);
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
 
-  data = g_bytes_get_data (packet->payload, &len);
   str = g_string_sized_new (MIN (len, max_chars) + 4);
 
   for (gsize i = 0; i < len; i++)
@@ -956,4 +955,19 @@ pf_packet_payload_excerpt (const PfPacket *packet,
     }
 
   return g_string_free (str, FALSE);
+}
+
+
+/* The payload through pf_bytes_excerpt (). */
+char *
+pf_packet_payload_excerpt (const PfPacket *packet,
+                           gsize           max_chars)
+{
+  const guint8 *data;
+  gsize len;
+
+  g_return_val_if_fail (packet != NULL, NULL);
+
+  data = g_bytes_get_data (packet->payload, &len);
+  return pf_bytes_excerpt (data, len, max_chars);
 }

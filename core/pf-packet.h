@@ -177,6 +177,9 @@ const char  *pf_packet_kind               (const PfPacket *packet);
 char        *pf_packet_flags_to_string    (guint8          flags);
 char        *pf_packet_payload_excerpt    (const PfPacket *packet,
                                            gsize           max_chars);
+char        *pf_bytes_excerpt             (const guint8   *data,
+                                           gsize           len,
+                                           gsize           max_chars);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PfPacket, pf_packet_unref)
 

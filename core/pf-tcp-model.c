@@ -212,11 +212,3 @@ pf_tcp_model_fin (PfTcpModel    *self,
                                  NULL, 0));
   g_ptr_array_add (out, segment (self, to, PF_TCP_ACK, window_field (self, to), NULL, 0));
 }
-
-PfTcpModelEnd
-pf_tcp_model_sender (PfTcpModel     *self,
-                     const PfPacket *packet)
-{
-  return (packet->src == self->tuple.src.address && packet->sport == self->tuple.src.port)
-         ? PF_TCP_MODEL_CLIENT : PF_TCP_MODEL_SERVER;
-}

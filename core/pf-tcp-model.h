@@ -53,9 +53,6 @@ void        pf_tcp_model_fin        (PfTcpModel        *self,
                                      PfTcpModelEnd      from,
                                      GPtrArray         *out);
 
-PfTcpModelEnd pf_tcp_model_sender   (PfTcpModel        *self,
-                                     const PfPacket    *packet);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PfTcpModel, pf_tcp_model_free)
 
 G_END_DECLS

@@ -109,14 +109,9 @@ add_deliver (JsonBuilder *builder,
              PfEvent     *event)
 {
   GBytes *data = pf_event_get_data (event);
-  g_autoptr(PfPacket) carrier = NULL;
-  g_autofree char *excerpt = NULL;
   gsize len;
   const guint8 *bytes = g_bytes_get_data (data, &len);
-
-  /* The packet type owns the one escaping rule for payloads. */
-  carrier = pf_packet_new_udp (0, 0, 0, 0, bytes, MIN (len, PF_PACKET_MAX_UDP_PAYLOAD));
-  excerpt = pf_packet_payload_excerpt (carrier, PAYLOAD_EXCERPT_CHARS);
+  g_autofree char *excerpt = pf_bytes_excerpt (bytes, len, PAYLOAD_EXCERPT_CHARS);
 
   json_builder_set_member_name (builder, "len");
   json_builder_add_int_value (builder, len);
