@@ -81,6 +81,7 @@ struct _PfSock
   gboolean          shut;        /* this side sent its FIN */
   gboolean          want_shut;   /* send the FIN once the outbox is empty */
   gboolean          reset;
+  gboolean          stale;       /* its state may have changed unseen */
 };
 
 struct _PfConn
@@ -123,10 +124,11 @@ struct _PfEngine
   guint           udp_outstanding;
 
   GTask          *task;           /* the running step */
-  guint           settle_id;
+  GSource        *settle;         /* ticks while a step runs */
   guint           wait_id;
   guint           late_id;        /* loopback: counting late ACKs */
   gint64          late_until;
+  gint64          last_slow_poll; /* TIME_WAIT states read then */
   gint64          deadline;
   gboolean        started;
   gboolean        action_done;
@@ -140,6 +142,7 @@ G_DEFINE_QUARK (pf-engine-error-quark, pf_engine_error)
 static void sock_update_watch (PfSock *sock);
 static void engine_drain_capture (PfEngine *self);
 static void sock_flush        (PfSock *sock);
+static void sock_mark_stale   (PfSock *sock);
 static void engine_check      (PfEngine *self);
 
 /* Time and recording */
@@ -178,9 +181,10 @@ static void
 engine_flush_pending (PfEngine *self)
 {
   /* A stable sort: events of equal time keep the order they happened in. */
-  g_autoptr(GPtrArray) events = g_steal_pointer (&self->pending);
+  GPtrArray *events = self->pending;
 
-  self->pending = g_ptr_array_new_with_free_func (g_object_unref);
+  if (events->len == 0)
+    return;
 
   for (guint i = 1; i < events->len; i++)
     {
@@ -193,8 +197,11 @@ engine_flush_pending (PfEngine *self)
         }
     }
 
-  for (guint i = 0; i < events->len; i++)
-    pf_timeline_append (self->timeline, g_ptr_array_index (events, i));
+  /* Emptied first: a handler of ::items-changed may make the engine
+   * record more. */
+  self->pending = g_ptr_array_new_with_free_func (g_object_unref);
+  pf_timeline_append_all (self->timeline, events);
+  g_ptr_array_unref (events);
 }
 
 static void
@@ -271,66 +278,98 @@ sock_set_state (PfSock     *sock,
   sock->state = state;
 }
 
-/* Without the socket table: what the descriptor says, while there is one. */
-static void
-sock_poll_state (PfSock *sock)
+/* What the kernel's table says of @sock's four values: its state, or
+ * CLOSE when it has let the connection go. */
+static PfTcpState
+sock_lookup_state (PfSock *sock)
 {
-  struct tcp_info info;
+  g_autoptr(GError) error = NULL;
+  guint8 state;
 
-  if (sock->engine->diag != NULL || sock->socket == NULL || !sock_is_tcp (sock))
-    return;
+  if (!pf_sock_diag_lookup_tcp (sock->engine->diag, &sock->tuple, &state, &error))
+    {
+      g_debug ("socket table not read: %s", error->message);
+      return sock->state;
+    }
 
-  sock_set_state (sock, sock_query_tcp_info (sock, &info));
+  return state != 0 ? state : PF_TCP_STATE_CLOSE;
 }
 
-/* Every TCP socket's state from the kernel's table, as ss(8) shows it:
- * TIME_WAIT too, which no descriptor can show, and the sockets of
- * connections already closed, until the kernel lets them go. */
+/* States no segment can leave without an event on the socket itself (a
+ * FIN or RST arrives: readable) or an action of ours (a shutdown), both
+ * of which mark it stale. */
+static gboolean
+state_is_settled (PfTcpState state)
+{
+  return state == PF_TCP_STATE_ESTABLISHED || state == PF_TCP_STATE_LISTEN ||
+         state == PF_TCP_STATE_CLOSE_WAIT;
+}
+
+/* @sock's TCP state, as ss(8) shows it. While the program holds the
+ * socket, TCP_INFO tells (one getsockopt), except once the connection
+ * has moved to a TIME_WAIT entry, which no descriptor shows (the socket
+ * itself says CLOSE); after the program let go, only the kernel's table
+ * knows. Those are looked up by their four values: one probe each, where
+ * a dump of the table walks every bucket of the machine's connection
+ * hash. TIME_WAIT only ever ends, 60 s later, so it is looked at again
+ * only when @slow; a settled state only when the socket is stale. */
+static void
+sock_poll_state (PfSock   *sock,
+                 gboolean  slow)
+{
+  PfEngine *self = sock->engine;
+  PfTcpState state;
+
+  if (!sock_is_tcp (sock))
+    return;
+  if (sock->state == PF_TCP_STATE_TIME_WAIT && !slow)
+    return;
+  if (state_is_settled (sock->state) && !sock->stale)
+    return;
+  sock->stale = FALSE;
+
+  if (sock->socket != NULL)
+    {
+      struct tcp_info info;
+
+      state = sock_query_tcp_info (sock, &info);
+      /* Bound, not yet connected: nothing to show. */
+      if (state == PF_TCP_STATE_CLOSE && sock->state == PF_TCP_STATE_NONE)
+        return;
+      if (state == PF_TCP_STATE_CLOSE && sock->state != PF_TCP_STATE_CLOSE && self->diag != NULL)
+        state = sock_lookup_state (sock);
+    }
+  else if (self->diag != NULL && sock->state != PF_TCP_STATE_NONE &&
+           sock->state != PF_TCP_STATE_CLOSE)
+    {
+      state = sock_lookup_state (sock);
+    }
+  else
+    {
+      return;
+    }
+
+  sock_set_state (sock, state);
+}
+
+#define SLOW_POLL_US G_USEC_PER_SEC
+
+/* Every TCP socket's state; the states of those in TIME_WAIT at most
+ * once a second. */
 static void
 engine_poll_states (PfEngine *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) entries = NULL;
-  g_autoptr(GHashTable) states = NULL;
+  gint64 now = g_get_monotonic_time ();
+  gboolean slow = now - self->last_slow_poll >= SLOW_POLL_US;
 
   /* The segments that changed the states come first. */
   engine_drain_capture (self);
 
-  if (self->diag == NULL)
-    {
-      for (guint i = 0; i < self->socks->len; i++)
-        sock_poll_state (g_ptr_array_index (self->socks, i));
-      return;
-    }
-
-  entries = pf_sock_diag_dump_tcp (self->diag, &error);
-  if (entries == NULL)
-    {
-      g_debug ("socket table not read: %s", error->message);
-      return;
-    }
-
-  states = g_hash_table_new (pf_four_tuple_hash, pf_four_tuple_equal);
-  for (guint i = 0; i < entries->len; i++)
-    {
-      PfSockDiagEntry *entry = &g_array_index (entries, PfSockDiagEntry, i);
-
-      g_hash_table_insert (states, &entry->tuple, GUINT_TO_POINTER (entry->state));
-    }
+  if (slow)
+    self->last_slow_poll = now;
 
   for (guint i = 0; i < self->socks->len; i++)
-    {
-      PfSock *sock = g_ptr_array_index (self->socks, i);
-      gpointer state;
-
-      if (!sock_is_tcp (sock))
-        continue;
-
-      if (g_hash_table_lookup_extended (states, &sock->tuple, NULL, &state))
-        sock_set_state (sock, GPOINTER_TO_UINT (state));
-      else if (sock->state != PF_TCP_STATE_NONE && sock->state != PF_TCP_STATE_CLOSE)
-        sock_set_state (sock, PF_TCP_STATE_CLOSE);   /* gone from the table */
-    }
+    sock_poll_state (g_ptr_array_index (self->socks, i), slow);
 }
 
 /* The addresses as the kernel has them (getsockname, getpeername). Not
@@ -394,6 +433,7 @@ sock_release (PfSock *sock)
     {
       g_socket_close (sock->socket, NULL);
       g_clear_object (&sock->socket);
+      sock_mark_stale (sock);
     }
   sock->watching = 0;
 }
@@ -423,6 +463,18 @@ sock_peer (PfSock *sock)
   if (sock->conn == NULL)
     return NULL;
   return sock == sock->conn->client ? sock->conn->server : sock->conn->client;
+}
+
+/* Our FIN or RST reaches the other end at once: its state moves before
+ * any event of its own is heard. */
+static void
+sock_mark_stale (PfSock *sock)
+{
+  PfSock *peer = sock_peer (sock);
+
+  sock->stale = TRUE;
+  if (peer != NULL)
+    peer->stale = TRUE;
 }
 
 static guint
@@ -835,7 +887,8 @@ sock_handle_error (PfSock       *sock,
   self->n_failures++;
   engine_record_error (self, sock->host, &sock->tuple, code, message);
 
-  sock_poll_state (sock);
+  sock_mark_stale (sock);
+  sock_poll_state (sock, FALSE);
   sock_release (sock);
 }
 
@@ -866,6 +919,12 @@ sock_read (PfSock *sock)
         }
 
       sock_deliver (sock, buffer, n);
+
+      /* Less than asked for: the queue is empty, and a read to find that
+       * out costs a call. The socket stays readable for anything that
+       * came since, its end included. */
+      if ((gsize) n < sizeof buffer)
+        return;
     }
 }
 
@@ -899,6 +958,7 @@ sock_flush (PfSock *sock)
       if (!g_socket_shutdown (sock->socket, FALSE, TRUE, &error))
         g_debug ("shutdown: %s", error->message);
       sock->shut = TRUE;
+      sock_mark_stale (sock);
       if (engine_models (sock->engine) && sock->conn != NULL && sock->conn->model != NULL)
         {
           pf_tcp_model_fin (sock->conn->model,
@@ -948,7 +1008,7 @@ conn_failed (PfConn       *conn,
   if (!conn->expect_refusal || !refused)
     self->n_failures++;
 
-  sock_poll_state (client);
+  sock_poll_state (client, FALSE);
   sock_release (client);
 }
 
@@ -995,6 +1055,7 @@ on_sock_ready (GSocket      *socket,
   PfEngine *self = sock->engine;
 
   g_object_ref (self);
+  sock->stale = TRUE;
 
   engine_drain_capture (self);
 
@@ -1129,7 +1190,7 @@ listener_accept (PfSock *listener)
       sock->session = service_session_new (listener->service);
       greeting = pf_service_session_greeting (sock->session);
       sock_hold_bytes (sock, greeting);
-      sock_poll_state (sock);
+      sock_poll_state (sock, FALSE);
       sock_update_watch (sock);
     }
 }
@@ -1336,7 +1397,7 @@ engine_start_service (PfEngine         *self,
 
   sock = sock_new (self, socket, SOCK_LISTENER, service->host);
   sock->service = service;
-  sock_poll_state (sock);
+  sock_poll_state (sock, FALSE);
   sock_watch_with (sock, on_listener_ready);
   return TRUE;
 }
@@ -1350,7 +1411,7 @@ engine_stop_service (PfEngine        *self,
   if (sock == NULL)
     return;
 
-  sock_poll_state (sock);
+  sock_poll_state (sock, FALSE);
   sock_release (sock);
   if (sock->state != PF_TCP_STATE_NONE && sock->role == SOCK_LISTENER)
     {
@@ -1425,7 +1486,7 @@ action_connect (PfEngine     *self,
     {
       sock_read_names (sock);
       conn->model = pf_tcp_model_new (&sock->tuple);
-      sock_poll_state (sock);
+      sock_poll_state (sock, FALSE);
       sock_update_watch (sock);
     }
   else
@@ -1750,6 +1811,32 @@ on_late_tick (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+settle_dispatch (GSource     *source,
+                 GSourceFunc  callback,
+                 gpointer     user_data)
+{
+  return callback (user_data);
+}
+
+static GSourceFuncs settle_funcs = { .dispatch = settle_dispatch };
+
+/* The settle tick: one source for the whole run, armed while a step
+ * runs, rather than a timeout made and destroyed for every step. */
+static void
+settle_arm (PfEngine *self)
+{
+  if (self->settle != NULL)
+    g_source_set_ready_time (self->settle, g_get_monotonic_time () + SETTLE_POLL_MS * 1000);
+}
+
+static void
+settle_disarm (PfEngine *self)
+{
+  if (self->settle != NULL)
+    g_source_set_ready_time (self->settle, -1);
+}
+
 static void
 engine_finish_step (PfEngine *self,
                     GError   *error)
@@ -1757,7 +1844,7 @@ engine_finish_step (PfEngine *self,
   g_autoptr(GTask) task = g_steal_pointer (&self->task);
   const PfStep *step = g_ptr_array_index (self->scenario->steps, self->step);
 
-  g_clear_handle_id (&self->settle_id, g_source_remove);
+  settle_disarm (self);
   /* A step that ended early (the helper was lost) takes its pause along,
    * so it cannot end a later step. */
   g_clear_handle_id (&self->wait_id, g_source_remove);
@@ -1829,14 +1916,19 @@ on_settle_tick (gpointer user_data)
       engine_finish_step (self, g_error_new (PF_ENGINE_ERROR, PF_ENGINE_ERROR_TIMEOUT,
                                              "Step %d (line %u) did not finish in time.",
                                              self->step + 1, step->line));
-      return G_SOURCE_REMOVE;
+      return G_SOURCE_CONTINUE;
     }
 
+  /* The step's callback, run from engine_check (), may stop the run. */
+  g_object_ref (self);
   engine_drain_capture (self);
   engine_poll_states (self);
   engine_check (self);
 
-  /* When the step ended, engine_finish_step () removed this source. */
+  /* When the step ended, engine_finish_step () disarmed the tick. */
+  if (self->task != NULL)
+    settle_arm (self);
+  g_object_unref (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -1983,6 +2075,10 @@ pf_engine_start (PfEngine  *self,
   self->start_time = g_get_real_time ();
   self->started = TRUE;
 
+  self->settle = g_source_new (&settle_funcs, sizeof (GSource));
+  g_source_set_callback (self->settle, on_settle_tick, self, NULL);
+  g_source_attach (self->settle, NULL);
+
   {
     g_autoptr(GError) diag_error = NULL;
 
@@ -2121,7 +2217,7 @@ pf_engine_step_async (PfEngine            *self,
     }
 
   engine_poll_states (self);
-  self->settle_id = g_timeout_add (SETTLE_POLL_MS, on_settle_tick, self);
+  settle_arm (self);
   engine_check (self);
 }
 
@@ -2224,7 +2320,11 @@ pf_engine_stop (PfEngine *self)
 {
   g_return_if_fail (PF_IS_ENGINE (self));
 
-  g_clear_handle_id (&self->settle_id, g_source_remove);
+  if (self->settle != NULL)
+    {
+      g_source_destroy (self->settle);
+      g_clear_pointer (&self->settle, g_source_unref);
+    }
   g_clear_handle_id (&self->wait_id, g_source_remove);
   g_clear_handle_id (&self->late_id, g_source_remove);
   if (self->task != NULL)

@@ -30,8 +30,12 @@ typedef struct
   guint32     inode;  /* the socket's inode, as fstat () tells it; 0 in TIME_WAIT */
 } PfSockDiagEntry;
 
-GSocket *pf_sock_diag_open     (GError  **error);
-GArray  *pf_sock_diag_dump_tcp (GSocket  *diag,
-                                GError  **error);
+GSocket *pf_sock_diag_open       (GError            **error);
+GArray  *pf_sock_diag_dump_tcp   (GSocket            *diag,
+                                  GError            **error);
+gboolean pf_sock_diag_lookup_tcp (GSocket            *diag,
+                                  const PfFourTuple  *tuple,
+                                  guint8             *out_state,
+                                  GError            **error);
 
 G_END_DECLS

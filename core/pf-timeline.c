@@ -133,6 +133,33 @@ pf_timeline_append (PfTimeline *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
 
+/* Takes a new reference on each of @events, appended in order; one
+ * ::items-changed for all of them. */
+void
+pf_timeline_append_all (PfTimeline *self,
+                        GPtrArray  *events)
+{
+  guint first;
+
+  g_return_if_fail (PF_IS_TIMELINE (self));
+  g_return_if_fail (events != NULL);
+
+  if (events->len == 0)
+    return;
+
+  first = self->events->len;
+  for (guint i = 0; i < events->len; i++)
+    {
+      PfEvent *event = g_ptr_array_index (events, i);
+
+      g_return_if_fail (PF_IS_EVENT (event));
+      g_ptr_array_add (self->events, g_object_ref (event));
+    }
+
+  g_list_model_items_changed (G_LIST_MODEL (self), first, 0, events->len);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
 /* Borrowed: valid while the timeline holds it. */
 PfEvent *
 pf_timeline_get_event (PfTimeline *self,

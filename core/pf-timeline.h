@@ -18,6 +18,8 @@ G_DECLARE_FINAL_TYPE (PfTimeline, pf_timeline, PF, TIMELINE, GObject)
 PfTimeline *pf_timeline_new                  (void);
 void        pf_timeline_append               (PfTimeline *self,
                                               PfEvent    *event);
+void        pf_timeline_append_all           (PfTimeline *self,
+                                              GPtrArray  *events);
 PfEvent    *pf_timeline_get_event            (PfTimeline *self,
                                               guint       position);
 guint       pf_timeline_get_n_events         (PfTimeline *self);

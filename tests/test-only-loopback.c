@@ -61,7 +61,6 @@ typedef struct
   guint           n_inspections;
   guint           n_inet;        /* IPv4 sockets seen, all inspections */
   guint           n_packet;
-  gboolean        step_running;
 } Inspector;
 
 static guint64
@@ -255,17 +254,6 @@ inspect (Inspector *self)
     }
 }
 
-static gboolean
-inspect_cb (gpointer user_data)
-{
-  Inspector *self = user_data;
-
-  if (!self->step_running)
-    return G_SOURCE_REMOVE;
-  inspect (self);
-  return G_SOURCE_CONTINUE;
-}
-
 typedef struct
 {
   gboolean  done;
@@ -289,16 +277,18 @@ run_step (Inspector *self)
   StepResult step = { 0 };
   gint64 deadline = g_get_monotonic_time () + STEP_LIMIT_S * G_USEC_PER_SEC;
 
-  self->step_running = TRUE;
-  g_timeout_add_full (G_PRIORITY_HIGH, 1, inspect_cb, self, NULL);
+  /* Sockets are made only in the engine's calls and callbacks: looking
+   * after each of them sees every one. (A timer for it could starve the
+   * engine's own sources whenever a look took longer than its period.) */
   pf_engine_step_async (self->engine, NULL, on_step_done, &step);
+  inspect (self);
   while (!step.done)
     {
       if (g_get_monotonic_time () > deadline)
         fail_msg ("%s: a step did not end within %d s", self->scenario, STEP_LIMIT_S);
       g_main_context_iteration (NULL, TRUE);
+      inspect (self);
     }
-  self->step_running = FALSE;
   while (g_main_context_pending (NULL))
     g_main_context_iteration (NULL, FALSE);
 

@@ -535,6 +535,66 @@ test_loopback_states (void **state)
   connection_clear (&connection);
 }
 
+static guint8
+lookup (GSocket           *diag,
+        const PfFourTuple *tuple)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 state = 0xff;
+
+  assert_true (pf_sock_diag_lookup_tcp (diag, tuple, &state, &error));
+  assert_no_error (error);
+  return state;
+}
+
+/* One socket by its four values: what a dump says of it, TIME_WAIT
+ * included, and nothing for four values no connection has, not even
+ * the listener the kernel finds on the same local address and port. */
+static void
+test_lookup (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) diag = pf_sock_diag_open (&error);
+  g_autoptr(GSocket) listener = host_listener ();
+  g_autoptr(GSocket) client = NULL;
+  g_autoptr(GSocket) accepted = NULL;
+  g_autoptr(GSocketAddress) target = g_socket_get_local_address (listener, &error);
+  g_autoptr(GArray) entries = NULL;
+  PfFourTuple listening = tuple_of (listener);
+  PfFourTuple outbound, inbound, stranger;
+
+  assert_no_error (error);
+  client = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  assert_no_error (error);
+  make_blocking (client);
+  assert_true (g_socket_connect (client, target, NULL, &error));
+  accepted = g_socket_accept (listener, NULL, &error);
+  assert_no_error (error);
+  make_blocking (accepted);
+  outbound = tuple_of (client);
+  inbound = tuple_of (accepted);
+
+  assert_int_equal (lookup (diag, &listening), TCP_LISTEN);
+  assert_int_equal (lookup (diag, &outbound), TCP_ESTABLISHED);
+  assert_int_equal (lookup (diag, &inbound), TCP_ESTABLISHED);
+
+  stranger = inbound;
+  stranger.dst.port = inbound.dst.port == 65535 ? 65534 : inbound.dst.port + 1;
+  assert_int_equal (lookup (diag, &stranger), 0);
+
+  /* The client closes first and waits in TIME_WAIT, with no descriptor. */
+  assert_true (g_socket_shutdown (client, FALSE, TRUE, &error));
+  receive_eof (accepted);
+  assert_int_equal (lookup (diag, &inbound), TCP_CLOSE_WAIT);
+  assert_true (g_socket_close (accepted, &error));
+  receive_eof (client);
+  assert_true (g_socket_close (client, &error));
+  assert_no_error (error);
+  assert_int_equal (lookup (diag, &outbound), TCP_TIME_WAIT);
+  entries = dump (diag);
+  assert_int_equal (state_of (entries, &outbound), TCP_TIME_WAIT);
+}
+
 /* Reads the request from the other end of the pair and answers it the
  * way the kernel would end a dump, but from a process, not the kernel. */
 static gpointer
@@ -614,6 +674,7 @@ main (void)
     cmocka_unit_test (test_exact_only_namespace),
     cmocka_unit_test (test_exact_many_parts),
     cmocka_unit_test (test_loopback_states),
+    cmocka_unit_test (test_lookup),
     cmocka_unit_test (test_dump_times_out),
   };
 
