@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "pf-byte-queue.h"
 #include "pf-dns.h"
 #include "pf-engine.h"
 #include "pf-service-session.h"
@@ -38,6 +39,7 @@
 
 #define CAPTURE_BUFFER_SIZE  65536
 #define READ_BUFFER_SIZE     65536
+#define WRITE_VECTORS        1024   /* pieces of the outbox per write: IOV_MAX */
 #define STEP_TIMEOUT_MS      5000
 #define SETTLE_POLL_MS       1
 #define LATE_SEGMENTS_MS     300   /* longer than a delayed ACK on lo */
@@ -68,9 +70,9 @@ struct _PfSock
   PfConn           *conn;
   PfFourTuple       tuple;       /* local → remote, as the kernel has them */
   PfTcpState        state;
-  GByteArray       *inbox;       /* read by the program, not yet expected */
-  GByteArray       *outbox;      /* written by the program, not yet sent */
-  GByteArray       *held;        /* a service's answer, sent next step */
+  PfByteQueue       inbox;       /* read by the program, not yet expected */
+  PfByteQueue       outbox;      /* written by the program, not yet sent */
+  PfByteQueue       held;        /* a service's answer, sent next step */
   gboolean          close_held;  /* and its close after it */
   guint64           bytes_sent;
   guint64           bytes_read;
@@ -126,7 +128,7 @@ struct _PfEngine
   GTask          *task;           /* the running step */
   GSource        *settle;         /* ticks while a step runs */
   guint           wait_id;
-  guint           late_id;        /* loopback: counting late ACKs */
+  GSource        *late;           /* loopback: counting late ACKs */
   gint64          late_until;
   gint64          last_slow_poll; /* TIME_WAIT states read then */
   gint64          deadline;
@@ -146,6 +148,74 @@ static void sock_mark_stale   (PfSock *sock);
 static void engine_check      (PfEngine *self);
 
 /* Time and recording */
+
+/* GLib takes a source's descriptors out of the poll set while it is
+ * dispatched and puts them back after, and each change wakes the main
+ * context up: two writes and one more iteration for every callback.
+ * The engine's callbacks never run the main loop themselves, so they
+ * cannot recurse, and the descriptors may stay. */
+static void
+source_keep_polled (GSource *source)
+{
+  g_source_set_can_recurse (source, TRUE);
+}
+
+/* A timer for the whole run, armed by its ready time: no source made and
+ * destroyed for every step. Each arming wakes the main context, so it
+ * is armed only when it is not. */
+static gboolean
+timer_dispatch (GSource     *source,
+                GSourceFunc  callback,
+                gpointer     user_data)
+{
+  return callback (user_data);
+}
+
+static GSourceFuncs timer_funcs = { .dispatch = timer_dispatch };
+
+static GSource *
+timer_new (GSourceFunc callback,
+           gpointer    user_data)
+{
+  GSource *timer = g_source_new (&timer_funcs, sizeof (GSource));
+
+  g_source_set_callback (timer, callback, user_data, NULL);
+  g_source_attach (timer, NULL);
+  return timer;
+}
+
+static void
+timer_arm (GSource *timer,
+           guint    milliseconds)
+{
+  if (timer != NULL)
+    g_source_set_ready_time (timer, g_get_monotonic_time () + milliseconds * 1000);
+}
+
+static void
+timer_arm_unless_armed (GSource *timer,
+                        guint    milliseconds)
+{
+  if (timer != NULL && g_source_get_ready_time (timer) == -1)
+    timer_arm (timer, milliseconds);
+}
+
+static void
+timer_disarm (GSource *timer)
+{
+  if (timer != NULL && g_source_get_ready_time (timer) != -1)
+    g_source_set_ready_time (timer, -1);
+}
+
+static void
+timer_clear (GSource **timer)
+{
+  if (*timer != NULL)
+    {
+      g_source_destroy (*timer);
+      g_clear_pointer (timer, g_source_unref);
+    }
+}
 
 static gint64
 engine_now (PfEngine *self)
@@ -409,9 +479,9 @@ sock_new (PfEngine     *self,
   sock->socket = socket;
   sock->role = role;
   sock->host = host;
-  sock->inbox = g_byte_array_new ();
-  sock->outbox = g_byte_array_new ();
-  sock->held = g_byte_array_new ();
+  pf_byte_queue_init (&sock->inbox);
+  pf_byte_queue_init (&sock->outbox);
+  pf_byte_queue_init (&sock->held);
   g_socket_set_blocking (socket, FALSE);
   sock_read_names (sock);
 
@@ -443,9 +513,9 @@ sock_free (PfSock *sock)
 {
   sock_release (sock);
   g_clear_pointer (&sock->session, pf_service_session_free);
-  g_byte_array_unref (sock->inbox);
-  g_byte_array_unref (sock->outbox);
-  g_byte_array_unref (sock->held);
+  pf_byte_queue_clear (&sock->inbox);
+  pf_byte_queue_clear (&sock->outbox);
+  pf_byte_queue_clear (&sock->held);
   g_free (sock);
 }
 
@@ -482,8 +552,16 @@ sock_mss (PfSock *sock)
 {
   struct tcp_info info;
 
+  /* Fixed once the handshake is done; asked for at each write before. */
+  if (sock->mss > 0)
+    return sock->mss;
+
   sock_query_tcp_info (sock, &info);
-  return info.tcpi_snd_mss > 0 ? info.tcpi_snd_mss : 536;
+  if (info.tcpi_snd_mss == 0)
+    return 536;
+  if (info.tcpi_state == PF_TCP_STATE_ESTABLISHED)
+    sock->mss = info.tcpi_snd_mss;
+  return info.tcpi_snd_mss;
 }
 
 /* The model, loopback mode only */
@@ -512,10 +590,9 @@ engine_models (PfEngine *self)
 }
 
 static void
-engine_model_data (PfEngine     *self,
-                   PfSock       *sock,
-                   const guint8 *data,
-                   gsize         len)
+engine_model_data (PfEngine *self,
+                   PfSock   *sock,
+                   GBytes   *bytes)
 {
   if (!engine_models (self) || sock->conn == NULL || sock->conn->model == NULL)
     return;
@@ -523,7 +600,7 @@ engine_model_data (PfEngine     *self,
   /* lo's MSS (65483 with timestamps) is more than PfPacket takes. */
   pf_tcp_model_data (sock->conn->model,
                      sock->role == SOCK_CLIENT ? PF_TCP_MODEL_CLIENT : PF_TCP_MODEL_SERVER,
-                     data, len, MIN (sock_mss (sock), PF_PACKET_MAX_TCP_PAYLOAD),
+                     bytes, MIN (sock_mss (sock), PF_PACKET_MAX_TCP_PAYLOAD),
                      self->modelled);
   engine_stamp_modelled (self);
 }
@@ -725,14 +802,8 @@ static void
 sock_hold_bytes (PfSock *sock,
                  GBytes *bytes)
 {
-  gsize len;
-  const guint8 *data;
-
-  if (bytes == NULL)
-    return;
-
-  data = g_bytes_get_data (bytes, &len);
-  g_byte_array_append (sock->held, data, len);
+  if (bytes != NULL)
+    pf_byte_queue_push (&sock->held, bytes);
 }
 
 /* A service answers in the step after the one that asked, so each step
@@ -760,7 +831,7 @@ service_apply_reply (PfSock         *sock,
 
   if (reply->close)
     {
-      if (sock->held->len > 0)
+      if (pf_byte_queue_get_length (&sock->held) > 0)
         sock->close_held = TRUE;
       else
         sock_close_when_sent (sock);
@@ -774,28 +845,24 @@ engine_release_held (PfEngine *self)
     {
       PfSock *sock = g_ptr_array_index (self->socks, i);
 
-      if (sock->held->len > 0)
-        {
-          g_byte_array_append (sock->outbox, sock->held->data, sock->held->len);
-          g_byte_array_set_size (sock->held, 0);
-        }
+      pf_byte_queue_move (&sock->outbox, &sock->held);
       if (sock->close_held)
         {
           sock->close_held = FALSE;
           sock->want_shut = TRUE;
         }
-      if (sock->outbox->len > 0 || sock->want_shut)
+      if (pf_byte_queue_get_length (&sock->outbox) > 0 || sock->want_shut)
         sock_flush (sock);
     }
 }
 
 static void
-sock_deliver (PfSock       *sock,
-              const guint8 *data,
-              gsize         len)
+sock_deliver (PfSock *sock,
+              GBytes *bytes)
 {
   PfEngine *self = sock->engine;
-  g_autoptr(GBytes) bytes = g_bytes_new (data, len);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
 
   sock->bytes_read += len;
   engine_record (self, pf_event_new_deliver (engine_now (self), self->step, sock->host->id,
@@ -810,7 +877,7 @@ sock_deliver (PfSock       *sock,
     }
   else
     {
-      g_byte_array_append (sock->inbox, data, len);
+      pf_byte_queue_push (&sock->inbox, bytes);
     }
 }
 
@@ -882,8 +949,8 @@ sock_handle_error (PfSock       *sock,
   sock->shut = TRUE;
   sock->want_shut = FALSE;
   sock->close_held = FALSE;
-  g_byte_array_set_size (sock->outbox, 0);
-  g_byte_array_set_size (sock->held, 0);
+  pf_byte_queue_clear (&sock->outbox);
+  pf_byte_queue_clear (&sock->held);
   self->n_failures++;
   engine_record_error (self, sock->host, &sock->tuple, code, message);
 
@@ -895,30 +962,35 @@ sock_handle_error (PfSock       *sock,
 static void
 sock_read (PfSock *sock)
 {
+  /* One buffer for every read, and a copy of what came: a buffer of its
+   * own per read, shrunk to fit, had the allocator give back and fault in
+   * heap pages again on every read (perf: brk, page faults). */
   guint8 buffer[READ_BUFFER_SIZE];
 
   while (sock->socket != NULL && !sock->eof)
     {
       g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) bytes = NULL;
       gssize n;
 
       /* Segments first: they were on the wire before the bytes arrived. */
       engine_drain_capture (sock->engine);
 
       n = g_socket_receive (sock->socket, (char *) buffer, sizeof buffer, NULL, &error);
+      if (n == 0)
+        {
+          sock_peer_closed (sock);
+          return;
+        }
       if (n < 0)
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             sock_handle_error (sock, error);
           return;
         }
-      if (n == 0)
-        {
-          sock_peer_closed (sock);
-          return;
-        }
 
-      sock_deliver (sock, buffer, n);
+      bytes = g_bytes_new (buffer, n);
+      sock_deliver (sock, bytes);
 
       /* Less than asked for: the queue is empty, and a read to find that
        * out costs a call. The socket stays readable for anything that
@@ -928,29 +1000,56 @@ sock_read (PfSock *sock)
     }
 }
 
+/* Writes as much of the outbox as the kernel takes now, in one call:
+ * how much, or -1 when the connection failed (and was released). */
+static gssize
+sock_write (PfSock *sock)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) sent = NULL;
+  GOutputVector vectors[WRITE_VECTORS];
+  guint n_vectors;
+  gssize n;
+
+  n_vectors = pf_byte_queue_get_vectors (&sock->outbox, vectors, G_N_ELEMENTS (vectors));
+  n = g_socket_send_message (sock->socket, NULL, vectors, n_vectors, NULL, 0,
+                             G_SOCKET_MSG_NONE, NULL, &error);
+  if (n < 0)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return 0;
+      sock_handle_error (sock, error);
+      return -1;
+    }
+
+  sent = pf_byte_queue_head (&sock->outbox, n);
+  engine_model_data (sock->engine, sock, sent);
+  sock->bytes_sent += n;
+  pf_byte_queue_pop (&sock->outbox, n);
+  return n;
+}
+
+/* The program writes @bytes: after what it wrote before, if the kernel
+ * has not taken that yet. */
+static void
+sock_send (PfSock *sock,
+           GBytes *bytes)
+{
+  if (sock->socket != NULL)
+    pf_byte_queue_push (&sock->outbox, bytes);
+}
+
 static void
 sock_flush (PfSock *sock)
 {
-  while (sock->socket != NULL && sock->outbox->len > 0 && !sock->connecting)
+  while (sock->socket != NULL && pf_byte_queue_get_length (&sock->outbox) > 0 && !sock->connecting)
     {
-      g_autoptr(GError) error = NULL;
-      gssize n;
-
-      n = g_socket_send (sock->socket, (const char *) sock->outbox->data, sock->outbox->len,
-                         NULL, &error);
-      if (n < 0)
-        {
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            sock_handle_error (sock, error);
-          break;
-        }
-
-      engine_model_data (sock->engine, sock, sock->outbox->data, n);
-      sock->bytes_sent += n;
-      g_byte_array_remove_range (sock->outbox, 0, n);
+      if (sock_write (sock) <= 0)
+        break;
     }
 
-  if (sock->socket != NULL && sock->want_shut && !sock->shut && sock->outbox->len == 0 &&
+  if (sock->socket != NULL && sock->want_shut && !sock->shut &&
+      pf_byte_queue_get_length (&sock->outbox) == 0 &&
       !sock->connecting)
     {
       g_autoptr(GError) error = NULL;
@@ -1083,7 +1182,7 @@ sock_update_watch (PfSock *sock)
 
   if (sock->socket != NULL)
     {
-      if (sock->connecting || sock->outbox->len > 0)
+      if (sock->connecting || pf_byte_queue_get_length (&sock->outbox) > 0)
         wanted |= G_IO_OUT;
       if (!sock->connecting && !sock->eof)
         wanted |= G_IO_IN;
@@ -1103,6 +1202,7 @@ sock_update_watch (PfSock *sock)
     return;
 
   sock->source = g_socket_create_source (sock->socket, wanted, NULL);
+  source_keep_polled (sock->source);
   g_source_set_callback (sock->source, G_SOURCE_FUNC (on_sock_ready), sock, NULL);
   g_source_attach (sock->source, NULL);
 }
@@ -1312,7 +1412,7 @@ udp_client_receive (PfSock *sock)
       bytes = g_bytes_new (buffer, n);
       engine_record (self, pf_event_new_deliver (engine_now (self), self->step, sock->host->id,
                                                  "udp", &tuple, bytes));
-      g_byte_array_append (sock->inbox, buffer, n);
+      pf_byte_queue_push (&sock->inbox, bytes);
       if (self->udp_outstanding > 0)
         self->udp_outstanding--;
     }
@@ -1343,6 +1443,7 @@ sock_watch_with (PfSock         *sock,
 {
   sock->watching = G_IO_IN;
   sock->source = g_socket_create_source (sock->socket, G_IO_IN, NULL);
+  source_keep_polled (sock->source);
   g_source_set_callback (sock->source, G_SOURCE_FUNC (func), sock, NULL);
   g_source_attach (sock->source, NULL);
 }
@@ -1503,8 +1604,6 @@ action_send (PfEngine     *self,
 {
   PfConn *conn = g_hash_table_lookup (self->conns, step->connection);
   PfSock *sock = conn ? conn_side (conn, step->side) : NULL;
-  gsize len;
-  const guint8 *data = g_bytes_get_data (step->data, &len);
 
   if (sock == NULL || sock->socket == NULL || sock->shut)
     {
@@ -1515,32 +1614,35 @@ action_send (PfEngine     *self,
       return;
     }
 
+  /* As a program writing in a loop: the kernel takes as much as it can
+   * in each call, and cuts it into segments as it likes. */
   for (guint i = 0; i < step->repeat; i++)
-    g_byte_array_append (sock->outbox, data, len);
+    sock_send (sock, step->data);
   sock_flush (sock);
 }
 
 static gboolean
-inbox_matches (GByteArray   *inbox,
+inbox_matches (GBytes       *inbox,
                const PfStep *step,
                gsize        *out_consumed)
 {
-  gsize len;
+  gsize len, have;
   const guint8 *want = g_bytes_get_data (step->data, &len);
+  const guint8 *got = g_bytes_get_data (inbox, &have);
 
   if (step->match == PF_MATCH_EXACT)
     {
-      if (inbox->len < len || memcmp (inbox->data, want, len) != 0)
+      if (have < len || memcmp (got, want, len) != 0)
         return FALSE;
       *out_consumed = len;
       return TRUE;
     }
 
-  for (gsize i = 0; len <= inbox->len && i <= inbox->len - len; i++)
+  for (gsize i = 0; len <= have && i <= have - len; i++)
     {
-      if (memcmp (inbox->data + i, want, len) == 0)
+      if (memcmp (got + i, want, len) == 0)
         {
-          *out_consumed = inbox->len;
+          *out_consumed = have;
           return TRUE;
         }
     }
@@ -1555,11 +1657,12 @@ action_expect_check (PfEngine     *self,
 {
   PfConn *conn = g_hash_table_lookup (self->conns, step->connection);
   PfSock *sock = conn ? conn_side (conn, step->side) : NULL;
+  g_autoptr(GBytes) inbox = sock != NULL ? pf_byte_queue_flatten (&sock->inbox) : g_bytes_new (NULL, 0);
   gsize consumed = 0;
 
-  if (sock != NULL && inbox_matches (sock->inbox, step, &consumed))
+  if (sock != NULL && inbox_matches (inbox, step, &consumed))
     {
-      g_byte_array_remove_range (sock->inbox, 0, consumed);
+      pf_byte_queue_pop (&sock->inbox, consumed);
       return;
     }
 
@@ -1571,7 +1674,7 @@ action_expect_check (PfEngine     *self,
     const guint8 *data = g_bytes_get_data (step->data, &len);
 
     want_text = pf_bytes_excerpt (data, len, 60);
-    got_text = sock ? pf_bytes_excerpt (sock->inbox->data, sock->inbox->len, 60) : g_strdup ("");
+    got_text = pf_bytes_excerpt (g_bytes_get_data (inbox, NULL), g_bytes_get_size (inbox), 60);
     message = g_strdup_printf ("Line %u: the %s of “%s” expected “%s” but received “%s”.",
                                step->line, pf_side_to_string (step->side), step->connection,
                                want_text, got_text);
@@ -1732,7 +1835,7 @@ sock_is_quiet (PfSock *sock)
 
   if (sock->socket == NULL)
     return TRUE;
-  if (sock->connecting || sock->outbox->len > 0)
+  if (sock->connecting || pf_byte_queue_get_length (&sock->outbox) > 0)
     return FALSE;
   if (sock->want_shut && !sock->shut)
     return FALSE;
@@ -1802,39 +1905,14 @@ on_late_tick (gpointer user_data)
 
   if (self->task != NULL || g_get_monotonic_time () > self->late_until)
     {
-      self->late_id = 0;
-      return G_SOURCE_REMOVE;
+      timer_disarm (self->late);
+      return G_SOURCE_CONTINUE;
     }
 
   engine_reconcile_model (self);
   engine_flush_pending (self);
+  timer_arm (self->late, LATE_POLL_MS);
   return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-settle_dispatch (GSource     *source,
-                 GSourceFunc  callback,
-                 gpointer     user_data)
-{
-  return callback (user_data);
-}
-
-static GSourceFuncs settle_funcs = { .dispatch = settle_dispatch };
-
-/* The settle tick: one source for the whole run, armed while a step
- * runs, rather than a timeout made and destroyed for every step. */
-static void
-settle_arm (PfEngine *self)
-{
-  if (self->settle != NULL)
-    g_source_set_ready_time (self->settle, g_get_monotonic_time () + SETTLE_POLL_MS * 1000);
-}
-
-static void
-settle_disarm (PfEngine *self)
-{
-  if (self->settle != NULL)
-    g_source_set_ready_time (self->settle, -1);
 }
 
 static void
@@ -1844,7 +1922,6 @@ engine_finish_step (PfEngine *self,
   g_autoptr(GTask) task = g_steal_pointer (&self->task);
   const PfStep *step = g_ptr_array_index (self->scenario->steps, self->step);
 
-  settle_disarm (self);
   /* A step that ended early (the helper was lost) takes its pause along,
    * so it cannot end a later step. */
   g_clear_handle_id (&self->wait_id, g_source_remove);
@@ -1864,8 +1941,7 @@ engine_finish_step (PfEngine *self,
   if (engine_models (self))
     {
       self->late_until = g_get_monotonic_time () + LATE_SEGMENTS_MS * 1000;
-      if (self->late_id == 0)
-        self->late_id = g_timeout_add (LATE_POLL_MS, on_late_tick, self);
+      timer_arm_unless_armed (self->late, LATE_POLL_MS);
     }
 
   if (error != NULL)
@@ -1906,6 +1982,13 @@ on_settle_tick (gpointer user_data)
 {
   PfEngine *self = user_data;
 
+  /* Left armed when a step ended; asleep until the next one. */
+  if (self->task == NULL)
+    {
+      timer_disarm (self->settle);
+      return G_SOURCE_CONTINUE;
+    }
+
   if (g_get_monotonic_time () > self->deadline)
     {
       const PfStep *step = g_ptr_array_index (self->scenario->steps, self->step);
@@ -1924,10 +2007,7 @@ on_settle_tick (gpointer user_data)
   engine_drain_capture (self);
   engine_poll_states (self);
   engine_check (self);
-
-  /* When the step ended, engine_finish_step () disarmed the tick. */
-  if (self->task != NULL)
-    settle_arm (self);
+  timer_arm (self->settle, SETTLE_POLL_MS);
   g_object_unref (self);
   return G_SOURCE_CONTINUE;
 }
@@ -2075,9 +2155,8 @@ pf_engine_start (PfEngine  *self,
   self->start_time = g_get_real_time ();
   self->started = TRUE;
 
-  self->settle = g_source_new (&settle_funcs, sizeof (GSource));
-  g_source_set_callback (self->settle, on_settle_tick, self, NULL);
-  g_source_attach (self->settle, NULL);
+  self->settle = timer_new (on_settle_tick, self);
+  self->late = timer_new (on_late_tick, self);
 
   {
     g_autoptr(GError) diag_error = NULL;
@@ -2096,6 +2175,7 @@ pf_engine_start (PfEngine  *self,
     {
       self->capture_buffer = g_malloc (CAPTURE_BUFFER_SIZE);
       self->capture_source = g_socket_create_source (self->capture, G_IO_IN, NULL);
+      source_keep_polled (self->capture_source);
       g_source_set_callback (self->capture_source, G_SOURCE_FUNC (on_capture_readable), self, NULL);
       g_source_attach (self->capture_source, NULL);
     }
@@ -2158,7 +2238,6 @@ pf_engine_step_async (PfEngine            *self,
     }
 
   /* What the last step's sockets still sent belongs to that step. */
-  g_clear_handle_id (&self->late_id, g_source_remove);
   engine_drain_capture (self);
   if (engine_models (self))
     engine_reconcile_model (self);
@@ -2217,7 +2296,7 @@ pf_engine_step_async (PfEngine            *self,
     }
 
   engine_poll_states (self);
-  settle_arm (self);
+  timer_arm_unless_armed (self->settle, SETTLE_POLL_MS);
   engine_check (self);
 }
 
@@ -2274,7 +2353,7 @@ engine_linger (PfEngine *self)
       g_usleep (1000);
     }
 
-  g_clear_handle_id (&self->late_id, g_source_remove);
+  timer_disarm (self->late);
   engine_drain_capture (self);
   if (engine_models (self))
     engine_reconcile_model (self);
@@ -2320,13 +2399,9 @@ pf_engine_stop (PfEngine *self)
 {
   g_return_if_fail (PF_IS_ENGINE (self));
 
-  if (self->settle != NULL)
-    {
-      g_source_destroy (self->settle);
-      g_clear_pointer (&self->settle, g_source_unref);
-    }
+  timer_clear (&self->settle);
+  timer_clear (&self->late);
   g_clear_handle_id (&self->wait_id, g_source_remove);
-  g_clear_handle_id (&self->late_id, g_source_remove);
   if (self->task != NULL)
     {
       g_autoptr(GTask) task = g_steal_pointer (&self->task);

@@ -37,7 +37,7 @@
 #define PF_NETNS_MAGIC          0x734e6650u  /* "PfNs" read as bytes */
 #define PF_NETNS_VERSION        1
 #define PF_NETNS_CONTROL_FD     3
-#define PF_NETNS_MAX_ADDRESSES  256
+#define PF_NETNS_MAX_ADDRESSES  4096
 
 /* PfNetnsRequest.op */
 enum

@@ -472,8 +472,7 @@ new_modelled (PfIpv4        src,
               PfIpv4        dst,
               guint16       dport,
               guint8        protocol,
-              const guint8 *payload,
-              gsize         payload_len)
+              GBytes       *payload)
 {
   PfPacket *packet = pf_packet_alloc ();
 
@@ -487,7 +486,7 @@ new_modelled (PfIpv4        src,
   packet->dont_fragment = TRUE;
   packet->ip_checksum = PF_CHECKSUM_GOOD;
   packet->l4_checksum = PF_CHECKSUM_GOOD;
-  packet->payload = g_bytes_new (payload, payload_len);
+  packet->payload = g_bytes_ref (payload);
   return packet;
 }
 
@@ -512,13 +511,32 @@ pf_packet_new_tcp (PfIpv4        src,
                    const guint8 *payload,
                    gsize         payload_len)
 {
-  PfPacket *packet;
+  g_autoptr(GBytes) bytes = NULL;
 
   g_return_val_if_fail (payload != NULL || payload_len == 0, NULL);
-  g_return_val_if_fail (payload_len <= PF_PACKET_MAX_TCP_PAYLOAD, NULL);
 
-  packet = new_modelled (src, sport, dst, dport, PF_IP_PROTOCOL_TCP,
-                         payload, payload_len);
+  bytes = g_bytes_new (payload, payload_len);
+  return pf_packet_new_tcp_bytes (src, sport, dst, dport, seq, ack, flags, window, bytes);
+}
+
+/* The same, with @payload kept (a reference), not copied. */
+PfPacket *
+pf_packet_new_tcp_bytes (PfIpv4   src,
+                         guint16  sport,
+                         PfIpv4   dst,
+                         guint16  dport,
+                         guint32  seq,
+                         guint32  ack,
+                         guint8   flags,
+                         guint16  window,
+                         GBytes  *payload)
+{
+  PfPacket *packet;
+
+  g_return_val_if_fail (payload != NULL, NULL);
+  g_return_val_if_fail (g_bytes_get_size (payload) <= PF_PACKET_MAX_TCP_PAYLOAD, NULL);
+
+  packet = new_modelled (src, sport, dst, dport, PF_IP_PROTOCOL_TCP, payload);
   packet->seq = seq;
   packet->ack = ack;
   packet->flags = flags;
@@ -535,13 +553,14 @@ pf_packet_new_udp (PfIpv4        src,
                    const guint8 *payload,
                    gsize         payload_len)
 {
+  g_autoptr(GBytes) bytes = NULL;
   PfPacket *packet;
 
   g_return_val_if_fail (payload != NULL || payload_len == 0, NULL);
   g_return_val_if_fail (payload_len <= PF_PACKET_MAX_UDP_PAYLOAD, NULL);
 
-  packet = new_modelled (src, sport, dst, dport, PF_IP_PROTOCOL_UDP,
-                         payload, payload_len);
+  bytes = g_bytes_new (payload, payload_len);
+  packet = new_modelled (src, sport, dst, dport, PF_IP_PROTOCOL_UDP, bytes);
   pf_packet_update_lengths (packet);
   return packet;
 }

@@ -58,21 +58,25 @@ segment (PfTcpModel    *self,
          PfTcpModelEnd  from,
          guint8         flags,
          guint16        window,
-         const guint8  *data,
-         gsize          len)
+         GBytes        *data)
 {
   PfTcpModelEnd to = from == PF_TCP_MODEL_CLIENT ? PF_TCP_MODEL_SERVER : PF_TCP_MODEL_CLIENT;
   const PfEndpoint *src = from == PF_TCP_MODEL_CLIENT ? &self->tuple.src : &self->tuple.dst;
   const PfEndpoint *dst = from == PF_TCP_MODEL_CLIENT ? &self->tuple.dst : &self->tuple.src;
   guint32 ack = (flags & PF_TCP_ACK) ? self->snd_nxt[to] : 0;
+  static GBytes *empty;
   PfPacket *packet;
 
-  packet = pf_packet_new_tcp (src->address, src->port, dst->address, dst->port,
-                              self->snd_nxt[from], ack, flags, window, data, len);
+  if (g_once_init_enter (&empty))
+    g_once_init_leave (&empty, g_bytes_new_static ("", 0));
+
+  packet = pf_packet_new_tcp_bytes (src->address, src->port, dst->address, dst->port,
+                                    self->snd_nxt[from], ack, flags, window,
+                                    data != NULL ? data : empty);
   if (self->options.timestamps && !(flags & (PF_TCP_SYN | PF_TCP_RST)))
     pf_packet_set_timestamps (packet, 0, 0);
 
-  self->snd_nxt[from] += len;
+  self->snd_nxt[from] += data != NULL ? g_bytes_get_size (data) : 0;
   if (flags & (PF_TCP_SYN | PF_TCP_FIN))
     self->snd_nxt[from] += 1;
 
@@ -134,16 +138,16 @@ pf_tcp_model_handshake (PfTcpModel              *self,
   if (self->options.server_mss == 0)
     self->options.server_mss = LO_MSS_OPTION - 12;
 
-  syn = segment (self, PF_TCP_MODEL_CLIENT, PF_TCP_SYN, SYN_WINDOW, NULL, 0);
+  syn = segment (self, PF_TCP_MODEL_CLIENT, PF_TCP_SYN, SYN_WINDOW, NULL);
   set_syn_options (self, syn, self->options.client_mss, options->client_wscale);
   g_ptr_array_add (out, syn);
 
-  syn_ack = segment (self, PF_TCP_MODEL_SERVER, PF_TCP_SYN | PF_TCP_ACK, SYN_WINDOW, NULL, 0);
+  syn_ack = segment (self, PF_TCP_MODEL_SERVER, PF_TCP_SYN | PF_TCP_ACK, SYN_WINDOW, NULL);
   set_syn_options (self, syn_ack, self->options.server_mss, options->server_wscale);
   g_ptr_array_add (out, syn_ack);
 
   g_ptr_array_add (out, segment (self, PF_TCP_MODEL_CLIENT, PF_TCP_ACK,
-                                 window_field (self, PF_TCP_MODEL_CLIENT), NULL, 0));
+                                 window_field (self, PF_TCP_MODEL_CLIENT), NULL));
 }
 
 /* Nothing listens: the peer's kernel answers the SYN with a reset that
@@ -156,22 +160,22 @@ pf_tcp_model_refused (PfTcpModel *self,
 
   /* No handshake finished, so the kernel reports no options: the SYN
    * carries Linux's defaults. */
-  syn = segment (self, PF_TCP_MODEL_CLIENT, PF_TCP_SYN, SYN_WINDOW, NULL, 0);
+  syn = segment (self, PF_TCP_MODEL_CLIENT, PF_TCP_SYN, SYN_WINDOW, NULL);
   set_syn_options (self, syn, self->options.client_mss, self->options.client_wscale);
   g_ptr_array_add (out, syn);
 
-  g_ptr_array_add (out, segment (self, PF_TCP_MODEL_SERVER, PF_TCP_RST | PF_TCP_ACK, 0, NULL, 0));
+  g_ptr_array_add (out, segment (self, PF_TCP_MODEL_SERVER, PF_TCP_RST | PF_TCP_ACK, 0, NULL));
 }
 
 void
 pf_tcp_model_data (PfTcpModel    *self,
                    PfTcpModelEnd  from,
-                   const guint8  *data,
-                   gsize          len,
+                   GBytes        *data,
                    guint          mss,
                    GPtrArray     *out)
 {
   PfTcpModelEnd to = from == PF_TCP_MODEL_CLIENT ? PF_TCP_MODEL_SERVER : PF_TCP_MODEL_CLIENT;
+  gsize len = g_bytes_get_size (data);
   gsize offset = 0;
 
   g_return_if_fail (mss > 0);
@@ -179,14 +183,14 @@ pf_tcp_model_data (PfTcpModel    *self,
   while (offset < len)
     {
       gsize chunk = MIN (len - offset, mss);
+      g_autoptr(GBytes) payload = g_bytes_new_from_bytes (data, offset, chunk);
       guint8 flags = PF_TCP_ACK;
 
       if (offset + chunk == len)
         flags |= PF_TCP_PSH;
 
-      g_ptr_array_add (out, segment (self, from, flags, window_field (self, from),
-                                     data + offset, chunk));
-      g_ptr_array_add (out, segment (self, to, PF_TCP_ACK, window_field (self, to), NULL, 0));
+      g_ptr_array_add (out, segment (self, from, flags, window_field (self, from), payload));
+      g_ptr_array_add (out, segment (self, to, PF_TCP_ACK, window_field (self, to), NULL));
       offset += chunk;
     }
 }
@@ -198,7 +202,7 @@ pf_tcp_model_ack (PfTcpModel    *self,
                   PfTcpModelEnd  from,
                   GPtrArray     *out)
 {
-  g_ptr_array_add (out, segment (self, from, PF_TCP_ACK, window_field (self, from), NULL, 0));
+  g_ptr_array_add (out, segment (self, from, PF_TCP_ACK, window_field (self, from), NULL));
 }
 
 void
@@ -209,6 +213,6 @@ pf_tcp_model_fin (PfTcpModel    *self,
   PfTcpModelEnd to = from == PF_TCP_MODEL_CLIENT ? PF_TCP_MODEL_SERVER : PF_TCP_MODEL_CLIENT;
 
   g_ptr_array_add (out, segment (self, from, PF_TCP_FIN | PF_TCP_ACK, window_field (self, from),
-                                 NULL, 0));
-  g_ptr_array_add (out, segment (self, to, PF_TCP_ACK, window_field (self, to), NULL, 0));
+                                 NULL));
+  g_ptr_array_add (out, segment (self, to, PF_TCP_ACK, window_field (self, to), NULL));
 }

@@ -42,8 +42,7 @@ void        pf_tcp_model_refused    (PfTcpModel        *self,
                                      GPtrArray         *out);
 void        pf_tcp_model_data       (PfTcpModel        *self,
                                      PfTcpModelEnd      from,
-                                     const guint8      *data,
-                                     gsize              len,
+                                     GBytes            *data,
                                      guint              mss,
                                      GPtrArray         *out);
 void        pf_tcp_model_ack        (PfTcpModel        *self,

@@ -401,6 +401,8 @@ fail:
   return errsv;
 }
 
+#define CAPTURE_BUFFER_BYTES (32 * 1024 * 1024)
+
 /* An AF_PACKET socket on lo that keeps only PACKET_OUTGOING frames: on lo
  * every segment is seen twice, once leaving and once arriving. It is made
  * with protocol 0 so it receives nothing until the filter is on and it is
@@ -420,6 +422,7 @@ open_capture (int      *out_fd,
     .sll_family = AF_PACKET,
     .sll_protocol = htons (ETH_P_ALL),
   };
+  int capture_buffer = CAPTURE_BUFFER_BYTES;
   int fd;
   int errsv;
 
@@ -434,6 +437,14 @@ open_capture (int      *out_fd,
 
   if (setsockopt (fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) < 0)
     goto fail;
+
+  /* Room for a burst: one step may send megabytes before the engine
+   * reads a frame, and on lo a frame holds up to 64 KiB. The default
+   * (rmem_default, ~200 KiB) holds a few. Past rmem_max only with
+   * CAP_NET_ADMIN outside the namespace; otherwise as much as rmem_max
+   * allows. Either is only more room: not an error. */
+  if (setsockopt (fd, SOL_SOCKET, SO_RCVBUFFORCE, &capture_buffer, sizeof capture_buffer) < 0)
+    (void) setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &capture_buffer, sizeof capture_buffer);
 
   *out_stage = PF_NETNS_STAGE_BIND;
   if (bind (fd, (struct sockaddr *) &sll, sizeof sll) < 0)

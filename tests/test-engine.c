@@ -434,12 +434,13 @@ test_tcp_model_rules (void **state)
     { "FIN,ACK", 1, 251, 0, FALSE },
     { "ACK",     251, 2, 0, TRUE },
   };
-  guint8 data[250] = { 0 };
+  static const guint8 data[250] = { 0 };
+  g_autoptr(GBytes) bytes = g_bytes_new_static (data, sizeof data);
 
   pf_tcp_model_handshake (model, &(PfTcpModelOptions) {
                             .timestamps = TRUE, .sack = TRUE,
                             .client_wscale = 7, .server_wscale = 10, .client_mss = 536 }, out);
-  pf_tcp_model_data (model, PF_TCP_MODEL_CLIENT, data, sizeof data, 100, out);
+  pf_tcp_model_data (model, PF_TCP_MODEL_CLIENT, bytes, 100, out);
   pf_tcp_model_fin (model, PF_TCP_MODEL_SERVER, out);
 
   assert_int_equal (out->len, G_N_ELEMENTS (want));
