@@ -114,6 +114,9 @@ struct _PfEngine
   guint8         *capture_buffer;
 
   GPtrArray      *socks;          /* PfSock*, every socket of the run */
+  GPtrArray      *open;           /* those with a descriptor */
+  GPtrArray      *settling;       /* released, state still moving */
+  GPtrArray      *time_wait;      /* released, in TIME_WAIT */
   GHashTable     *conns;          /* id → PfConn* */
   GPtrArray      *pending;        /* PfEvent*, this step's, not yet appended */
   GPtrArray      *modelled;       /* PfPacket*, this step's model */
@@ -365,6 +368,13 @@ sock_lookup_state (PfSock *sock)
   return state != 0 ? state : PF_TCP_STATE_CLOSE;
 }
 
+/* Nothing more to see: never connected, or gone from the kernel. */
+static gboolean
+sock_state_is_final (PfTcpState state)
+{
+  return state == PF_TCP_STATE_NONE || state == PF_TCP_STATE_CLOSE;
+}
+
 /* States no segment can leave without an event on the socket itself (a
  * FIN or RST arrives: readable) or an action of ours (a shutdown), both
  * of which mark it stale. */
@@ -438,8 +448,30 @@ engine_poll_states (PfEngine *self)
   if (slow)
     self->last_slow_poll = now;
 
-  for (guint i = 0; i < self->socks->len; i++)
-    sock_poll_state (g_ptr_array_index (self->socks, i), slow);
+  for (guint i = 0; i < self->open->len; i++)
+    sock_poll_state (g_ptr_array_index (self->open, i), slow);
+
+  /* Released sockets: only as long as their state can move, so a step
+   * costs the same however many connections came before it. */
+  for (guint i = self->settling->len; i-- > 0;)
+    {
+      PfSock *sock = g_ptr_array_index (self->settling, i);
+
+      sock_poll_state (sock, slow);
+      if (sock->state == PF_TCP_STATE_TIME_WAIT)
+        g_ptr_array_add (self->time_wait, sock);
+      if (sock->state == PF_TCP_STATE_TIME_WAIT || sock_state_is_final (sock->state))
+        g_ptr_array_remove_index_fast (self->settling, i);
+    }
+
+  for (guint i = self->time_wait->len; slow && i-- > 0;)
+    {
+      PfSock *sock = g_ptr_array_index (self->time_wait, i);
+
+      sock_poll_state (sock, TRUE);
+      if (sock->state != PF_TCP_STATE_TIME_WAIT)
+        g_ptr_array_remove_index_fast (self->time_wait, i);
+    }
 }
 
 /* The addresses as the kernel has them (getsockname, getpeername). Not
@@ -486,6 +518,7 @@ sock_new (PfEngine     *self,
   sock_read_names (sock);
 
   g_ptr_array_add (self->socks, sock);
+  g_ptr_array_add (self->open, sock);
   return sock;
 }
 
@@ -504,6 +537,11 @@ sock_release (PfSock *sock)
       g_socket_close (sock->socket, NULL);
       g_clear_object (&sock->socket);
       sock_mark_stale (sock);
+      g_ptr_array_remove_fast (sock->engine->open, sock);
+      if (sock_is_tcp (sock) && sock->state == PF_TCP_STATE_TIME_WAIT)
+        g_ptr_array_add (sock->engine->time_wait, sock);
+      else if (sock_is_tcp (sock) && !sock_state_is_final (sock->state))
+        g_ptr_array_add (sock->engine->settling, sock);
     }
   sock->watching = 0;
 }
@@ -669,10 +707,9 @@ engine_find_folded_ack (PfEngine *self,
 static void
 engine_reconcile_model (PfEngine *self)
 {
-
-  for (guint i = 0; i < self->socks->len; i++)
+  for (guint i = 0; i < self->open->len; i++)
     {
-      PfSock *sock = g_ptr_array_index (self->socks, i);
+      PfSock *sock = g_ptr_array_index (self->open, i);
       struct tcp_info info;
       PfTcpModelEnd end;
       guint modelled = 0;
@@ -819,9 +856,9 @@ service_apply_reply (PfSock         *sock,
 
   if (reply->to_others != NULL)
     {
-      for (guint i = 0; i < self->socks->len; i++)
+      for (guint i = 0; i < self->open->len; i++)
         {
-          PfSock *other = g_ptr_array_index (self->socks, i);
+          PfSock *other = g_ptr_array_index (self->open, i);
 
           if (other != sock && other->role == SOCK_SERVER && other->service == sock->service &&
               other->socket != NULL && !other->shut)
@@ -841,9 +878,12 @@ service_apply_reply (PfSock         *sock,
 static void
 engine_release_held (PfEngine *self)
 {
-  for (guint i = 0; i < self->socks->len; i++)
+  /* A copy: a write that fails releases its socket. */
+  g_autoptr(GPtrArray) open = g_ptr_array_copy (self->open, NULL, NULL);
+
+  for (guint i = 0; i < open->len; i++)
     {
-      PfSock *sock = g_ptr_array_index (self->socks, i);
+      PfSock *sock = g_ptr_array_index (open, i);
 
       pf_byte_queue_move (&sock->outbox, &sock->held);
       if (sock->close_held)
@@ -1239,14 +1279,13 @@ static PfConn *
 engine_find_conn_by_client (PfEngine         *self,
                             const PfEndpoint *client)
 {
-  GHashTableIter iter;
-  PfConn *conn;
-
-  g_hash_table_iter_init (&iter, self->conns);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &conn))
+  for (guint i = 0; i < self->open->len; i++)
     {
-      if (conn->client != NULL && conn->server == NULL &&
-          pf_endpoint_equal (&conn->client->tuple.src, client))
+      PfSock *sock = g_ptr_array_index (self->open, i);
+      PfConn *conn = sock->conn;
+
+      if (sock->role == SOCK_CLIENT && conn != NULL && conn->client == sock &&
+          conn->server == NULL && pf_endpoint_equal (&sock->tuple.src, client))
         return conn;
     }
 
@@ -1452,9 +1491,9 @@ static PfSock *
 engine_find_service_sock (PfEngine        *self,
                           const PfService *service)
 {
-  for (guint i = 0; i < self->socks->len; i++)
+  for (guint i = 0; i < self->open->len; i++)
     {
-      PfSock *sock = g_ptr_array_index (self->socks, i);
+      PfSock *sock = g_ptr_array_index (self->open, i);
 
       if (sock->service == service && sock->socket != NULL &&
           (sock->role == SOCK_LISTENER || sock->role == SOCK_UDP_SERVER))
@@ -1858,9 +1897,9 @@ engine_is_quiet (PfEngine *self)
   if (self->udp_outstanding > 0)
     return FALSE;
 
-  for (guint i = 0; i < self->socks->len; i++)
+  for (guint i = 0; i < self->open->len; i++)
     {
-      if (!sock_is_quiet (g_ptr_array_index (self->socks, i)))
+      if (!sock_is_quiet (g_ptr_array_index (self->open, i)))
         return FALSE;
     }
 
@@ -1872,24 +1911,26 @@ engine_is_quiet (PfEngine *self)
 static void
 engine_release_closed (PfEngine *self)
 {
-  GHashTableIter iter;
-  PfConn *conn;
+  /* A copy: releasing takes sockets out of the list. */
+  g_autoptr(GPtrArray) open = g_ptr_array_copy (self->open, NULL, NULL);
 
-  g_hash_table_iter_init (&iter, self->conns);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &conn))
+  for (guint i = 0; i < open->len; i++)
     {
-      gboolean client_done = conn->client == NULL || conn->client->socket == NULL ||
-                             (conn->client->shut && conn->client->eof);
-      gboolean server_done = conn->server == NULL || conn->server->socket == NULL ||
-                             (conn->server->shut && conn->server->eof);
+      PfSock *sock = g_ptr_array_index (open, i);
+      PfConn *conn = sock->conn;
+      gboolean client_done, server_done;
 
-      if (conn->closed || conn->client == NULL || conn->client->role != SOCK_CLIENT ||
-          !client_done || !server_done)
+      if (conn == NULL || conn->closed || conn->client == NULL || conn->client->role != SOCK_CLIENT)
+        continue;
+
+      client_done = conn->client->socket == NULL || (conn->client->shut && conn->client->eof);
+      server_done = conn->server == NULL || conn->server->socket == NULL ||
+                    (conn->server->shut && conn->server->eof);
+      if (!client_done || !server_done)
         continue;
 
       conn->closed = TRUE;
-      if (conn->client != NULL)
-        sock_release (conn->client);
+      sock_release (conn->client);
       if (conn->server != NULL)
         sock_release (conn->server);
     }
@@ -2053,6 +2094,9 @@ pf_engine_finalize (GObject *object)
 
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_pointer (&self->modelled, g_ptr_array_unref);
+  g_clear_pointer (&self->open, g_ptr_array_unref);
+  g_clear_pointer (&self->settling, g_ptr_array_unref);
+  g_clear_pointer (&self->time_wait, g_ptr_array_unref);
   g_clear_pointer (&self->socks, g_ptr_array_unref);
   g_clear_pointer (&self->conns, g_hash_table_unref);
   g_clear_pointer (&self->scenario, pf_scenario_free);
@@ -2076,6 +2120,9 @@ pf_engine_init (PfEngine *self)
 {
   self->timeline = pf_timeline_new ();
   self->socks = g_ptr_array_new_with_free_func ((GDestroyNotify) sock_free);
+  self->open = g_ptr_array_new ();
+  self->settling = g_ptr_array_new ();
+  self->time_wait = g_ptr_array_new ();
   self->conns = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) conn_free);
   self->pending = g_ptr_array_new_with_free_func (g_object_unref);
   self->modelled = g_ptr_array_new_with_free_func ((GDestroyNotify) pf_packet_unref);
@@ -2324,9 +2371,9 @@ on_run_step_done (GObject      *object,
 static gboolean
 engine_all_acked (PfEngine *self)
 {
-  for (guint i = 0; i < self->socks->len; i++)
+  for (guint i = 0; i < self->open->len; i++)
     {
-      PfSock *sock = g_ptr_array_index (self->socks, i);
+      PfSock *sock = g_ptr_array_index (self->open, i);
       struct tcp_info info;
 
       if (sock->socket == NULL || (sock->role != SOCK_CLIENT && sock->role != SOCK_SERVER))
