@@ -115,6 +115,7 @@ struct _PfEngine
 
   GPtrArray      *socks;          /* PfSock*, every socket of the run */
   GPtrArray      *open;           /* those with a descriptor */
+  GPtrArray      *open_copy;      /* engine_open_copy ()'s */
   GPtrArray      *settling;       /* released, state still moving */
   GPtrArray      *time_wait;      /* released, in TIME_WAIT */
   GHashTable     *conns;          /* id → PfConn* */
@@ -875,11 +876,22 @@ service_apply_reply (PfSock         *sock,
     }
 }
 
+/* The open sockets as they are now, to walk while some are released;
+ * valid until the next call. One array for the run: a step makes none. */
+static GPtrArray *
+engine_open_copy (PfEngine *self)
+{
+  g_ptr_array_set_size (self->open_copy, 0);
+  for (guint i = 0; i < self->open->len; i++)
+    g_ptr_array_add (self->open_copy, g_ptr_array_index (self->open, i));
+  return self->open_copy;
+}
+
 static void
 engine_release_held (PfEngine *self)
 {
   /* A copy: a write that fails releases its socket. */
-  g_autoptr(GPtrArray) open = g_ptr_array_copy (self->open, NULL, NULL);
+  GPtrArray *open = engine_open_copy (self);
 
   for (guint i = 0; i < open->len; i++)
     {
@@ -1912,7 +1924,7 @@ static void
 engine_release_closed (PfEngine *self)
 {
   /* A copy: releasing takes sockets out of the list. */
-  g_autoptr(GPtrArray) open = g_ptr_array_copy (self->open, NULL, NULL);
+  GPtrArray *open = engine_open_copy (self);
 
   for (guint i = 0; i < open->len; i++)
     {
@@ -2095,6 +2107,7 @@ pf_engine_finalize (GObject *object)
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_pointer (&self->modelled, g_ptr_array_unref);
   g_clear_pointer (&self->open, g_ptr_array_unref);
+  g_clear_pointer (&self->open_copy, g_ptr_array_unref);
   g_clear_pointer (&self->settling, g_ptr_array_unref);
   g_clear_pointer (&self->time_wait, g_ptr_array_unref);
   g_clear_pointer (&self->socks, g_ptr_array_unref);
@@ -2121,6 +2134,7 @@ pf_engine_init (PfEngine *self)
   self->timeline = pf_timeline_new ();
   self->socks = g_ptr_array_new_with_free_func ((GDestroyNotify) sock_free);
   self->open = g_ptr_array_new ();
+  self->open_copy = g_ptr_array_new ();
   self->settling = g_ptr_array_new ();
   self->time_wait = g_ptr_array_new ();
   self->conns = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) conn_free);
