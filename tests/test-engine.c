@@ -294,6 +294,74 @@ test_time_wait_on_closer (void **state)
     }
 }
 
+/* A burst: 16 MiB in one step, written as a program writing 1 KiB
+ * 16,384 times. Every byte reaches the echo server, and every byte is in
+ * the step's segments from the client: captured in exact mode (with the
+ * socket's default buffer, 2 MiB of them were dropped), modelled in
+ * loopback mode. */
+static void
+test_burst_whole (void **state)
+{
+  static const char json[] =
+    "{ \"format\": \"packetflow-scenario\", \"version\": 1,"
+    "  \"title\": \"Burst\", \"summary\": \"16 MiB at once.\","
+    "  \"hosts\": ["
+    "    { \"id\": \"laptop\", \"name\": \"Laptop\", \"address\": \"10.0.0.2\", \"kind\": \"laptop\" },"
+    "    { \"id\": \"echo\", \"name\": \"Echo\", \"address\": \"10.0.0.7\", \"kind\": \"server\","
+    "      \"services\": [ { \"type\": \"echo\", \"port\": 7 } ] } ],"
+    "  \"steps\": ["
+    "    { \"narration\": \"Connect.\", \"action\": \"connect\", \"id\": \"c\","
+    "      \"from\": \"laptop\", \"to\": \"echo\", \"port\": 7 },"
+    "    { \"narration\": \"Send.\", \"action\": \"send\", \"connection\": \"c\", \"side\": \"client\","
+    "      \"data\": \"%s\", \"repeat\": 16384 } ] }";
+  char chunk[1025];
+  g_autofree char *text = NULL;
+
+  memset (chunk, 'x', 1024);
+  chunk[1024] = '\0';
+  text = g_strdup_printf (json, chunk);
+
+  for (PfNetspaceMode mode = PF_NETSPACE_MODE_EXACT; mode <= PF_NETSPACE_MODE_LOOPBACK; mode++)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new_static (text, strlen (text));
+      g_autoptr(GError) error = NULL;
+      PfScenario *scenario = pf_scenario_load_bytes (bytes, "burst.pflow.json", &error);
+      g_autoptr(PfEngine) engine = NULL;
+      g_autoptr(GPtrArray) segments = NULL;
+      PfTimeline *timeline;
+      guint64 sent = 0, delivered = 0;
+
+      assert_null (error);
+      engine = pf_engine_new (scenario, mode);
+      assert_true (pf_engine_start (engine, &error));
+      assert_true (pf_engine_run (engine, &error));
+      assert_null (error);
+      assert_int_equal (pf_engine_get_n_failures (engine), 0);
+
+      segments = segments_of_step (engine, 1);
+      for (guint i = 0; i < segments->len; i++)
+        {
+          PfPacket *p = g_ptr_array_index (segments, i);
+
+          if (p->src == 0x0A000002 || pf_netspace_unmap_address (pf_engine_get_netspace (engine), p->src) == 0x0A000002)
+            sent += pf_packet_get_payload_length (p);
+        }
+
+      timeline = pf_engine_get_timeline (engine);
+      for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
+        {
+          PfEvent *event = pf_timeline_get_event (timeline, i);
+
+          if (pf_event_get_kind (event) == PF_EVENT_DELIVER && pf_event_get_step (event) == 1 &&
+              g_str_equal (pf_event_get_host_id (event), "echo"))
+            delivered += g_bytes_get_size (pf_event_get_data (event));
+        }
+
+      assert_int_equal (delivered, 16384 * 1024);
+      assert_int_equal (sent, 16384 * 1024);
+    }
+}
+
 static void
 test_refused (void **state)
 {
@@ -568,6 +636,7 @@ main (void)
     cmocka_unit_test (test_model_matches_capture),
     cmocka_unit_test (test_time_wait_on_closer),
     cmocka_unit_test (test_refused),
+    cmocka_unit_test (test_burst_whole),
     cmocka_unit_test (test_step_gated),
     cmocka_unit_test (test_nothing_left_behind),
   };
