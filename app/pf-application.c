@@ -19,9 +19,32 @@ struct _PfApplication
 
   PfNetspaceMode  mode;
   int             step;
+  gboolean        bench_first_frame;
 };
 
 G_DEFINE_FINAL_TYPE (PfApplication, pf_application, ADW_TYPE_APPLICATION)
+
+/* PACKETFLOW_BENCH_FIRST_FRAME=1 is for bench/bench-startup.c, which
+ * times the launch: when the first window has painted its first frame,
+ * print "first-frame" and CLOCK_MONOTONIC in microseconds, and quit. */
+static void
+on_bench_after_paint (GdkFrameClock *clock,
+                      gpointer       user_data)
+{
+  PfApplication *self = user_data;
+
+  g_signal_handlers_disconnect_by_func (clock, on_bench_after_paint, self);
+  g_print ("first-frame %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+on_bench_window_realize (GtkWidget *window,
+                         gpointer   user_data)
+{
+  g_signal_connect_object (gtk_widget_get_frame_clock (window), "after-paint",
+                           G_CALLBACK (on_bench_after_paint), user_data, 0);
+}
 
 static PfWindow *
 pf_application_new_window (PfApplication *self)
@@ -29,6 +52,12 @@ pf_application_new_window (PfApplication *self)
   PfWindow *window = pf_window_new (GTK_APPLICATION (self));
 
   pf_window_set_mode (window, self->mode);
+  if (self->bench_first_frame)
+    {
+      self->bench_first_frame = FALSE;   /* the first window only */
+      g_signal_connect_object (window, "realize",
+                               G_CALLBACK (on_bench_window_realize), self, 0);
+    }
   return window;
 }
 
@@ -192,6 +221,7 @@ pf_application_class_init (PfApplicationClass *klass)
 static void
 pf_application_init (PfApplication *self)
 {
+  self->bench_first_frame = g_strcmp0 (g_getenv ("PACKETFLOW_BENCH_FIRST_FRAME"), "1") == 0;
 }
 
 static const GOptionEntry options[] = {
