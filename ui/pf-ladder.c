@@ -60,6 +60,10 @@
 #define SELF_LOOP     48.0
 #define HIT_SLOP      8.0
 #define EXCERPT_CHARS 40
+#define LANE_MIN_WIDTH     90.0
+#define LANE_NATURAL_WIDTH 200.0
+#define MIN_WIDTH_LANES    6      /* lanes that the width asked for covers */
+#define HEADER_MIN_TEXT    12.0   /* a lane's name needs this much room */
 
 typedef enum
 {
@@ -1884,6 +1888,10 @@ draw_header (PfLadder    *self,
   gtk_snapshot_append_color (snapshot, &line,
                              &GRAPHENE_RECT_INIT (0, self->header_h - 1, width, 1));
 
+  /* Too narrow for a letter: the names would only pile up on each other. */
+  if (column - 4 < HEADER_MIN_TEXT)
+    return;
+
   for (guint i = 0; i < self->lanes->len; i++)
     {
       Lane *lane = g_ptr_array_index (self->lanes, i);
@@ -1990,8 +1998,10 @@ pf_ladder_measure (GtkWidget      *widget,
   ensure_style (self);
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     {
-      *minimum = (int) ceil (lanes * 90 * self->zoom);
-      *natural = (int) ceil (lanes * 200 * self->zoom);
+      /* Lanes narrow past MIN_WIDTH_LANES: a scenario with a hundred
+       * hosts must not make the window a hundred lanes wide. */
+      *minimum = (int) ceil (MIN (lanes, MIN_WIDTH_LANES) * LANE_MIN_WIDTH * self->zoom);
+      *natural = (int) ceil (MIN (lanes, MIN_WIDTH_LANES) * LANE_NATURAL_WIDTH * self->zoom);
     }
   else
     {
@@ -2465,4 +2475,41 @@ pf_ladder_select_at (PfLadder *self,
   pf_player_set_selected (self->player,
                           index >= 0 ? pf_timeline_get_event (self->timeline, index) : NULL);
   return index >= 0;
+}
+
+/* Arrows of the step on screen that are growing now. */
+guint
+pf_ladder_get_n_moving (PfLadder *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (PF_IS_LADDER (self), 0);
+
+  for (guint i = self->anim_first_row; i < self->anim_end_row && i < self->rows->len; i++)
+    {
+      Row *row = g_ptr_array_index (self->rows, i);
+      double p = row_progress (self, row);
+
+      n += row->kind == ROW_ARROW && p > 0.0 && p < 1.0;
+    }
+  return n;
+}
+
+/* Shows the step's arrows as they are @seconds into its animation (at
+ * speed 1), scrolled as the animation would have it, and keeps them
+ * there: the tick stops, so a benchmark can draw the same moment again
+ * and again. */
+void
+pf_ladder_hold_animation (PfLadder *self,
+                          double    seconds)
+{
+  g_return_if_fail (PF_IS_LADDER (self));
+
+  if (self->tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+  self->tick_id = 0;
+  self->last_frame_time = 0;
+  self->clock = seconds;
+  follow_newest (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }

@@ -40,4 +40,9 @@ gboolean   pf_ladder_select_at         (PfLadder        *self,
                                         double           x,
                                         double           y);
 
+/* For tests and benchmarks. */
+guint      pf_ladder_get_n_moving      (PfLadder        *self);
+void       pf_ladder_hold_animation    (PfLadder        *self,
+                                        double           seconds);
+
 G_END_DECLS

@@ -12,11 +12,12 @@
  * changes, fractions of the stage when the model changes, geometry when
  * the size, the zoom or a host's place changes, and the still picture
  * (lines, labels, cards) as one render node when any of those or the
- * position changes. A frame only adds the envelopes in flight, each a
- * texture made once for all envelopes that look alike (and the host
- * pictograms are textures too), so a frame costs little with any
- * renderer, the cairo one included. The tick callback runs only while an
- * envelope flies.
+ * position changes; for GTK's cairo renderer, which would draw that node
+ * anew every frame, as an image of its visible part too. A frame only
+ * adds the envelopes in flight, each an image made once for all
+ * envelopes that look alike (see Picture), so a frame costs little with
+ * any renderer, the cairo one included. The tick callback runs only
+ * while an envelope flies.
  *
  * Coordinates: the stage's own units are pixels at zoom 1. At zoom 1 the
  * world is the widget's size, or the room the hosts need if that is
@@ -176,15 +177,18 @@ typedef struct
                                 * [0] server to client, [1] client to server */
 } Conn;
 
-/* A drawing made once and shown often: a texture of it at the scale on
- * screen is one cheap blit with any renderer, where a cairo drawing is
- * replayed every frame by the cairo renderer. */
+/* A drawing made once and shown often: an image of it at the scale on
+ * screen is one cheap copy a frame, where its node would be drawn anew.
+ * The image is a texture, or a cairo surface for GTK's cairo renderer:
+ * GTK 4.8's cairo renderer converts every pixel of a texture through
+ * floats each time it draws one, and copies a surface as it is. */
 typedef struct
 {
-  GskRenderNode  *node;
-  GdkTexture     *texture;
-  double          texture_scale;
-  graphene_rect_t texture_bounds;  /* in the node's units */
+  GskRenderNode   *node;
+  GdkTexture      *texture;
+  cairo_surface_t *surface;
+  double           image_scale;
+  graphene_rect_t  image_pixels;  /* the node's units times image_scale */
 } Picture;
 
 typedef struct
@@ -260,7 +264,7 @@ struct _PfStage
   guint          pango_serial;
   Picture        icons[N_ICONS];
   int            scale_factor;
-  GskRenderNode *scene;
+  Picture        scene;         /* a picture only with the cairo renderer */
   gboolean       scene_dirty;
   gboolean       geometry_dirty;
   int            geometry_w, geometry_h;
@@ -1112,76 +1116,142 @@ picture_clear (Picture *picture)
 {
   g_clear_pointer (&picture->node, gsk_render_node_unref);
   g_clear_object (&picture->texture);
+  g_clear_pointer (&picture->surface, cairo_surface_destroy);
 }
 
-static void
-render_picture (PfStage *self,
-                Picture *picture,
-                double   scale)
+static GskRenderer *
+stage_renderer (PfStage *self)
 {
   GtkNative *native = gtk_widget_get_native (GTK_WIDGET (self));
-  GskRenderer *renderer = native ? gtk_native_get_renderer (native) : NULL;
-  g_autoptr(GskTransform) transform = NULL;
-  GskRenderNode *scaled;
-  graphene_rect_t bounds, viewport;
+
+  return native ? gtk_native_get_renderer (native) : NULL;
+}
+
+/* @bounds at @scale, out to whole pixels. */
+static void
+to_pixels (const graphene_rect_t *bounds,
+           double                 scale,
+           graphene_rect_t       *out)
+{
+  double x0 = floor (bounds->origin.x * scale);
+  double y0 = floor (bounds->origin.y * scale);
+
+  graphene_rect_init (out, x0, y0,
+                      ceil ((bounds->origin.x + bounds->size.width) * scale) - x0,
+                      ceil ((bounds->origin.y + bounds->size.height) * scale) - y0);
+}
+
+/* The image of @picture's node within @pixels (at @scale). */
+static void
+render_picture (PfStage               *self,
+                Picture               *picture,
+                double                 scale,
+                const graphene_rect_t *pixels)
+{
+  GskRenderer *renderer = stage_renderer (self);
 
   g_clear_object (&picture->texture);
-  if (renderer == NULL)
+  g_clear_pointer (&picture->surface, cairo_surface_destroy);
+  if (renderer == NULL || pixels->size.width < 1 || pixels->size.height < 1)
     return;
 
-  gsk_render_node_get_bounds (picture->node, &bounds);
-  viewport.origin.x = floor (bounds.origin.x * scale);
-  viewport.origin.y = floor (bounds.origin.y * scale);
-  viewport.size.width = ceil ((bounds.origin.x + bounds.size.width) * scale) - viewport.origin.x;
-  viewport.size.height = ceil ((bounds.origin.y + bounds.size.height) * scale) - viewport.origin.y;
-  if (viewport.size.width < 1 || viewport.size.height < 1)
-    return;
+  if (GSK_IS_CAIRO_RENDERER (renderer))
+    {
+      cairo_t *cr;
 
-  /* At scale 1 the transform is NULL, the identity. */
-  transform = gsk_transform_scale (NULL, scale, scale);
-  scaled = transform ? gsk_transform_node_new (picture->node, transform)
-                     : gsk_render_node_ref (picture->node);
-  picture->texture = gsk_renderer_render_texture (renderer, scaled, &viewport);
-  gsk_render_node_unref (scaled);
-  picture->texture_scale = scale;
-  graphene_rect_init (&picture->texture_bounds,
-                      viewport.origin.x / scale, viewport.origin.y / scale,
-                      viewport.size.width / scale, viewport.size.height / scale);
+      picture->surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, pixels->size.width,
+                                                     pixels->size.height);
+      if (cairo_surface_status (picture->surface) != CAIRO_STATUS_SUCCESS)
+        {
+          g_clear_pointer (&picture->surface, cairo_surface_destroy);
+          return;
+        }
+      cr = cairo_create (picture->surface);
+      cairo_translate (cr, -pixels->origin.x, -pixels->origin.y);
+      cairo_scale (cr, scale, scale);
+      gsk_render_node_draw (picture->node, cr);
+      cairo_destroy (cr);
+    }
+  else
+    {
+      /* At scale 1 the transform is NULL, the identity. */
+      g_autoptr(GskTransform) transform = gsk_transform_scale (NULL, scale, scale);
+      GskRenderNode *scaled = transform ? gsk_transform_node_new (picture->node, transform)
+                                        : gsk_render_node_ref (picture->node);
+
+      picture->texture = gsk_renderer_render_texture (renderer, scaled, pixels);
+      gsk_render_node_unref (scaled);
+    }
+  picture->image_scale = scale;
+  picture->image_pixels = *pixels;
 }
 
 /* Shows @picture with its origin at (@x, @y), stage units, on whole
- * device pixels so that its texture is copied as it is. */
+ * device pixels so that its image is copied as it is; only the part
+ * within @visible when that is given. @unit is the snapshot's units per
+ * stage unit: 1 in the still scene, which is shown scaled, or the scale
+ * where the snapshot is in the widget's units, as a cairo surface needs
+ * (GTK 4.8's cairo renderer resamples a cairo node drawn under a scale
+ * and loses a pixel at its edges). */
 static void
-append_picture (PfStage     *self,
-                GtkSnapshot *snapshot,
-                Picture     *picture,
-                double       x,
-                double       y)
+append_picture (PfStage               *self,
+                GtkSnapshot           *snapshot,
+                Picture               *picture,
+                double                 x,
+                double                 y,
+                double                 unit,
+                const graphene_rect_t *visible)
 {
   double device = self->scale * self->scale_factor;
+  graphene_rect_t wanted, pixels, at;
 
   if (picture->node == NULL)
     return;
 
-  if (picture->texture == NULL || picture->texture_scale != device)
-    render_picture (self, picture, device);
+  gsk_render_node_get_bounds (picture->node, &wanted);
+  if (visible != NULL && !graphene_rect_intersection (&wanted, visible, &wanted))
+    return;
+  to_pixels (&wanted, device, &pixels);
+  if ((picture->texture == NULL && picture->surface == NULL) || picture->image_scale != device ||
+      !graphene_rect_contains_rect (&picture->image_pixels, &pixels))
+    render_picture (self, picture, device, &pixels);
 
-  if (picture->texture == NULL)
+  if (picture->texture == NULL && picture->surface == NULL)
     {
       gtk_snapshot_save (snapshot);
+      gtk_snapshot_scale (snapshot, unit, unit);
       gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y));
       gtk_snapshot_append_node (snapshot, picture->node);
       gtk_snapshot_restore (snapshot);
       return;
     }
 
-  x = round (x * device) / device;
-  y = round (y * device) / device;
-  gtk_snapshot_append_texture (snapshot, picture->texture,
-                               &GRAPHENE_RECT_INIT (x + picture->texture_bounds.origin.x,
-                                                    y + picture->texture_bounds.origin.y,
-                                                    picture->texture_bounds.size.width,
-                                                    picture->texture_bounds.size.height));
+  /* Whole device pixels from the stage's origin, which is on one. */
+  x = round (x * device) * unit / device;
+  y = round (y * device) * unit / device;
+  graphene_rect_init (&at,
+                      x + picture->image_pixels.origin.x * unit / device,
+                      y + picture->image_pixels.origin.y * unit / device,
+                      picture->image_pixels.size.width * unit / device,
+                      picture->image_pixels.size.height * unit / device);
+  if (picture->surface != NULL)
+    {
+      GskRenderNode *node;
+      cairo_t *cr;
+
+      g_assert (unit == self->scale);
+      node = gsk_cairo_node_new (&at);
+      cr = gsk_cairo_node_get_draw_context (node);
+      cairo_translate (cr, at.origin.x, at.origin.y);
+      cairo_scale (cr, 1.0 / self->scale_factor, 1.0 / self->scale_factor);
+      cairo_set_source_surface (cr, picture->surface, 0, 0);
+      cairo_paint (cr);
+      cairo_destroy (cr);
+      gtk_snapshot_append_node (snapshot, node);
+      gsk_render_node_unref (node);
+    }
+  else
+    gtk_snapshot_append_texture (snapshot, picture->texture, &at);
 }
 
 static void
@@ -1633,7 +1703,7 @@ reset_run (PfStage  *self,
   g_hash_table_remove_all (self->host_by_address);
   g_ptr_array_set_size (self->hosts, 0);
   g_clear_pointer (&self->scenario, pf_scenario_free);
-  g_clear_pointer (&self->scene, gsk_render_node_unref);
+  picture_clear (&self->scene);
 
   self->scanned = 0;
   self->position = 0;
@@ -2265,7 +2335,22 @@ draw_card (PfStage     *self,
   gtk_snapshot_pop (snapshot);
   gtk_snapshot_append_border (snapshot, &rounded, widths, border);
 
-  append_picture (self, snapshot, get_icon (self, host->icon), host->x + CARD_PAD, host->y + CARD_PAD);
+  /* The cairo renderer draws the still scene into an image once, the
+   * pictogram with it; other renderers draw the scene every frame. */
+  if (GSK_IS_CAIRO_RENDERER (stage_renderer (self)))
+    {
+      double device = self->scale * self->scale_factor;
+
+      /* On whole device pixels, as a picture would be. */
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (round ((host->x + CARD_PAD) * device) / device,
+                                                              round ((host->y + CARD_PAD) * device) / device));
+      gtk_snapshot_append_node (snapshot, get_icon (self, host->icon)->node);
+      gtk_snapshot_restore (snapshot);
+    }
+  else
+    append_picture (self, snapshot, get_icon (self, host->icon), host->x + CARD_PAD, host->y + CARD_PAD,
+                    1, NULL);
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (host->x + CARD_PAD + ICON_SIZE + ICON_GAP,
                                                           host->y + CARD_PAD));
@@ -2317,11 +2402,11 @@ ensure_scene (PfStage *self)
   GtkSnapshot *snapshot;
   Host *dragged = NULL;
 
-  if (!self->scene_dirty && self->scene != NULL)
+  if (!self->scene_dirty && self->scene.node != NULL)
     return;
 
   self->scene_dirty = FALSE;
-  g_clear_pointer (&self->scene, gsk_render_node_unref);
+  picture_clear (&self->scene);
 
   snapshot = gtk_snapshot_new ();
   draw_lines (self, snapshot);
@@ -2333,7 +2418,7 @@ ensure_scene (PfStage *self)
       draw_card (self, snapshot, host_at (self, i));
   if (dragged != NULL)
     draw_card (self, snapshot, dragged);
-  self->scene = gtk_snapshot_free_to_node (snapshot);
+  self->scene.node = gtk_snapshot_free_to_node (snapshot);
 }
 
 /* Where flight @f is at the animation time, or FALSE when it is not in the air. */
@@ -2401,19 +2486,22 @@ draw_art (PfStage                *self,
           gboolean                selected)
 {
   double x = at->x - art->w / 2, y = at->y - art->h / 2;
+  double scale = self->scale;
 
+  /* In the widget's units, from the stage's origin. */
   if (selected)
     {
-      graphene_rect_t ring = GRAPHENE_RECT_INIT (x - 4.5, y - 4.5, art->w + 9, art->h + 9);
+      graphene_rect_t ring = GRAPHENE_RECT_INIT ((x - 4.5) * scale, (y - 4.5) * scale,
+                                                 (art->w + 9) * scale, (art->h + 9) * scale);
       GskRoundedRect rounded;
-      float widths[4] = { 3, 3, 3, 3 };
+      float widths[4] = { 3 * scale, 3 * scale, 3 * scale, 3 * scale };
       GdkRGBA c[4] = { self->colors.selection, self->colors.selection,
                        self->colors.selection, self->colors.selection };
 
-      gsk_rounded_rect_init_from_rect (&rounded, &ring, 10);
+      gsk_rounded_rect_init_from_rect (&rounded, &ring, 10 * scale);
       gtk_snapshot_append_border (snapshot, &rounded, widths, c);
     }
-  append_picture (self, snapshot, &art->picture, x, y);
+  append_picture (self, snapshot, &art->picture, x, y, scale, NULL);
 }
 
 static void
@@ -2463,11 +2551,29 @@ pf_stage_snapshot (GtkWidget   *widget,
   ensure_geometry (self);
   ensure_scene (self);
 
+  /* From the stage's origin, in the widget's units: pictures are shown
+   * unscaled there. */
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (self->origin_x, self->origin_y));
-  gtk_snapshot_scale (snapshot, self->scale, self->scale);
-  if (self->scene != NULL)
-    gtk_snapshot_append_node (snapshot, self->scene);
+  /* The cairo renderer would draw every card and label anew each frame:
+   * it gets the visible part as an image. Other renderers draw the node
+   * fast, where an image of a large world would be a large texture. */
+  if (GSK_IS_CAIRO_RENDERER (stage_renderer (self)))
+    {
+      graphene_rect_t visible = GRAPHENE_RECT_INIT (-self->origin_x / self->scale,
+                                                    -self->origin_y / self->scale,
+                                                    gtk_widget_get_width (widget) / self->scale,
+                                                    gtk_widget_get_height (widget) / self->scale);
+
+      append_picture (self, snapshot, &self->scene, 0, 0, self->scale, &visible);
+    }
+  else if (self->scene.node != NULL)
+    {
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_scale (snapshot, self->scale, self->scale);
+      gtk_snapshot_append_node (snapshot, self->scene.node);
+      gtk_snapshot_restore (snapshot);
+    }
   draw_flights (self, snapshot);
   gtk_snapshot_restore (snapshot);
 }
@@ -2774,7 +2880,7 @@ pf_stage_finalize (GObject *object)
   g_clear_pointer (&self->host_by_address, g_hash_table_unref);
   g_clear_pointer (&self->hosts, g_ptr_array_unref);
   g_clear_pointer (&self->scenario, pf_scenario_free);
-  g_clear_pointer (&self->scene, gsk_render_node_unref);
+  picture_clear (&self->scene);
   for (guint i = 0; i < N_ICONS; i++)
     picture_clear (&self->icons[i]);
 
@@ -3078,4 +3184,35 @@ pf_stage_select_at (PfStage *self,
     return FALSE;
   pf_player_set_selected (self->player, event);
   return TRUE;
+}
+
+/* Envelopes in the air now. */
+guint
+pf_stage_get_n_flying (PfStage *self)
+{
+  graphene_point_t at;
+  guint n = 0;
+
+  g_return_val_if_fail (PF_IS_STAGE (self), 0);
+
+  for (guint i = 0; i < self->flights->len; i++)
+    n += flight_point (self, &g_array_index (self->flights, Flight, i), &at);
+  return n;
+}
+
+/* Shows the step's envelopes where they are @seconds into its animation
+ * (at speed 1) and keeps them there: the tick stops, so a benchmark can
+ * draw the same moment again and again. */
+void
+pf_stage_hold_animation (PfStage *self,
+                         double   seconds)
+{
+  g_return_if_fail (PF_IS_STAGE (self));
+
+  stop_tick (self);
+  /* Back in time, envelopes that had landed fly again. */
+  if (seconds < self->anim_time)
+    self->first_live = 0;
+  self->anim_time = seconds;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }

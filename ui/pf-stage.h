@@ -41,5 +41,8 @@ gboolean   pf_stage_get_packet_bounds  (PfStage         *self,
 gboolean   pf_stage_select_at          (PfStage         *self,
                                         double           x,
                                         double           y);
+guint      pf_stage_get_n_flying       (PfStage         *self);
+void       pf_stage_hold_animation     (PfStage         *self,
+                                        double           seconds);
 
 G_END_DECLS
