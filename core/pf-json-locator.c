@@ -428,14 +428,88 @@ static gboolean scan_value (Scanner *s,
                             gsize    name_offset,
                             guint32 *out_index);
 
+static char *decode_string (const PfJsonLocator *self,
+                            gsize                offset);
+
+static gsize
+node_name_offset (Scanner *s,
+                  guint32  index)
+{
+  return g_array_index (s->self->nodes, Node, index).name_offset;
+}
+
+/* Whether the member names whose opening quotes are at @a and @b are the
+ * same name: in place when neither has an escape, else decoded. */
+static gboolean
+names_equal (Scanner *s,
+             gsize    a,
+             gsize    b)
+{
+  const char *p = s->text + a + 1;
+  const char *q = s->text + b + 1;
+  g_autofree char *name_a = NULL;
+  g_autofree char *name_b = NULL;
+
+  while (*p == *q && *p != '"' && *p != '\\')
+    {
+      p++;
+      q++;
+    }
+  if (*p != '\\' && *q != '\\')
+    return *p == '"' && *q == '"';
+
+  name_a = decode_string (s->self, a);
+  name_b = decode_string (s->self, b);
+  return g_str_equal (name_a, name_b);
+}
+
+/* Where the object being scanned already has the name that starts at
+ * @start, or NO_NAME. Most objects have a few members, compared one by
+ * one in place; a large one gets a table of the decoded names, filled
+ * the first time it passes SMALL_OBJECT members. */
+#define SMALL_OBJECT 8
+
+static gsize
+find_duplicate (Scanner *s,
+                gsize    start)
+{
+  GArray *members = s->members[s->depth - 1];
+  GHashTable *names = s->names[s->depth - 1];
+  g_autofree char *name = NULL;
+  gpointer first;
+
+  if (members->len <= SMALL_OBJECT)
+    {
+      for (guint i = 0; i < members->len; i++)
+        {
+          gsize other = node_name_offset (s, g_array_index (members, guint32, i));
+
+          if (names_equal (s, other, start))
+            return other;
+        }
+      return NO_NAME;
+    }
+
+  for (guint i = g_hash_table_size (names); i < members->len; i++)
+    {
+      gsize other = node_name_offset (s, g_array_index (members, guint32, i));
+
+      /* names already checked to be unique: insert, never replace */
+      g_hash_table_insert (names, decode_string (s->self, other), GSIZE_TO_POINTER (other));
+    }
+
+  name = decode_string (s->self, start);
+  if (g_hash_table_lookup_extended (names, name, NULL, &first))
+    return GPOINTER_TO_SIZE (first);
+  return NO_NAME;
+}
+
 static gboolean
 scan_member_name (Scanner *s,
                   gsize   *out_name_offset)
 {
-  g_autoptr(GString) name = g_string_new (NULL);
-  GHashTable *names = s->names[s->depth - 1];
   gsize start = s->pos;
-  gpointer first;
+  gsize first;
 
   if (start >= s->length || s->text[start] != '"')
     {
@@ -450,13 +524,13 @@ scan_member_name (Scanner *s,
       return fail_unexpected (s, start, "a member name in double quotes");
     }
 
-  if (!scan_string (s, name))
+  if (!scan_string (s, NULL))
     return FALSE;
 
-  if (g_hash_table_lookup_extended (names, name->str, NULL, &first))
+  first = find_duplicate (s, start);
+  if (first != NO_NAME)
     {
-      PfJsonPosition at = pf_json_locator_position_at (s->self,
-                                                       GPOINTER_TO_SIZE (first));
+      PfJsonPosition at = pf_json_locator_position_at (s->self, first);
 
       return scanner_fail (s, start, PF_JSON_LOCATOR_ERROR_DUPLICATE,
                            "duplicate member %.*s in this object; it is "
@@ -464,8 +538,6 @@ scan_member_name (Scanner *s,
                            (int) (s->pos - start), s->text + start,
                            at.line, at.column);
     }
-  g_hash_table_insert (names, g_string_free (g_steal_pointer (&name), FALSE),
-                       GSIZE_TO_POINTER (start));
 
   skip_space (s);
   if (s->pos >= s->length || s->text[s->pos] != ':')
@@ -503,7 +575,8 @@ scan_container (Scanner *s,
       if (s->names[s->depth] == NULL)
         s->names[s->depth] = g_hash_table_new_full (g_str_hash, g_str_equal,
                                                     g_free, NULL);
-      g_hash_table_remove_all (s->names[s->depth]);
+      if (g_hash_table_size (s->names[s->depth]) > 0)
+        g_hash_table_remove_all (s->names[s->depth]);
     }
 
   s->depth++;
@@ -838,6 +911,35 @@ child_at (const PfJsonLocator *self,
   return g_array_index (self->children, guint32, node->first_child + i);
 }
 
+/* Whether the member name whose opening quote is at @offset is @token.
+ * A name without escapes is compared in place; one with escapes is
+ * decoded first (rare, so the allocation is too). */
+static gboolean
+name_equals (const PfJsonLocator *self,
+             gsize                offset,
+             const char          *token)
+{
+  const char *p = self->text + offset + 1;
+  const char *t = token;
+
+  while (*p != '"' && *p != '\\')
+    {
+      if (*p != *t)
+        return FALSE;
+      p++;
+      t++;
+    }
+
+  if (*p == '"')
+    return *t == '\0';
+
+  {
+    g_autofree char *name = decode_string (self, offset);
+
+    return g_str_equal (name, token);
+  }
+}
+
 static gboolean
 find_child (const PfJsonLocator *self,
             guint32              index,
@@ -868,10 +970,8 @@ find_child (const PfJsonLocator *self,
       for (guint32 i = 0; i < node->n_children; i++)
         {
           guint32 child = child_at (self, node, i);
-          g_autofree char *name =
-            decode_string (self, node_at (self, child)->name_offset);
 
-          if (g_str_equal (name, token))
+          if (name_equals (self, node_at (self, child)->name_offset, token))
             {
               *out_index = child;
               return TRUE;

@@ -330,15 +330,20 @@ pf_loader_get_text (PfLoader             *loader,
     return pf_loader_fail_value (loader, object, member, expected);
 
   text = json_node_get_string (node);
-  pointer = pf_loader_member_pointer (object, member);
   if (is_blank (text))
-    return pf_loader_fail (loader, PF_SCENARIO_ERROR_INVALID, pointer,
-                           "\"%s\" must not be empty; expected %s",
-                           member, expected);
+    {
+      pointer = pf_loader_member_pointer (object, member);
+      return pf_loader_fail (loader, PF_SCENARIO_ERROR_INVALID, pointer,
+                             "\"%s\" must not be empty; expected %s",
+                             member, expected);
+    }
   if (one_line && strpbrk (text, "\r\n") != NULL)
-    return pf_loader_fail (loader, PF_SCENARIO_ERROR_INVALID, pointer,
-                           "\"%s\" must be one line, without \\n; expected %s",
-                           member, expected);
+    {
+      pointer = pf_loader_member_pointer (object, member);
+      return pf_loader_fail (loader, PF_SCENARIO_ERROR_INVALID, pointer,
+                             "\"%s\" must be one line, without \\n; expected %s",
+                             member, expected);
+    }
 
   g_free (*out_text);
   *out_text = g_strdup (text);
@@ -471,12 +476,9 @@ pf_loader_get_choice (PfLoader             *loader,
                       guint                *out_index)
 {
   JsonNode *node = json_object_get_member (object->object, member);
-  g_autofree char *expected = describe_choices (choices);
+  g_autofree char *expected = NULL;
 
-  if (node == NULL)
-    return !required || pf_loader_fail_missing (loader, object, member, expected);
-
-  if (holds (node, G_TYPE_STRING))
+  if (node != NULL && holds (node, G_TYPE_STRING))
     {
       const char *text = json_node_get_string (node);
 
@@ -490,6 +492,13 @@ pf_loader_get_choice (PfLoader             *loader,
         }
     }
 
+  /* The list of choices is written only for a message: every step has a
+   * choice, and writing it each time was a sixth of a large load. */
+  if (node == NULL && !required)
+    return TRUE;
+  expected = describe_choices (choices);
+  if (node == NULL)
+    return pf_loader_fail_missing (loader, object, member, expected);
   return pf_loader_fail_value (loader, object, member, expected);
 }
 
