@@ -112,6 +112,7 @@ struct _PfEngine
   GSocket        *diag;           /* the kernel's socket table, like ss(8) */
   GSource        *capture_source;
   guint8         *capture_buffer;
+  gboolean        capture_due;    /* we did I/O since the last drain */
 
   GPtrArray      *socks;          /* PfSock*, every socket of the run */
   GPtrArray      *open;           /* those with a descriptor */
@@ -147,6 +148,7 @@ G_DEFINE_QUARK (pf-engine-error-quark, pf_engine_error)
 
 static void sock_update_watch (PfSock *sock);
 static void engine_drain_capture (PfEngine *self);
+static void engine_drain_capture_due (PfEngine *self);
 static void sock_flush        (PfSock *sock);
 static void sock_mark_stale   (PfSock *sock);
 static void engine_check      (PfEngine *self);
@@ -444,7 +446,7 @@ engine_poll_states (PfEngine *self)
   gboolean slow = now - self->last_slow_poll >= SLOW_POLL_US;
 
   /* The segments that changed the states come first. */
-  engine_drain_capture (self);
+  engine_drain_capture_due (self);
 
   if (slow)
     self->last_slow_poll = now;
@@ -536,6 +538,7 @@ sock_release (PfSock *sock)
   if (sock->socket != NULL)
     {
       g_socket_close (sock->socket, NULL);
+      sock->engine->capture_due = TRUE;   /* a close may send a FIN or RST */
       g_clear_object (&sock->socket);
       sock_mark_stale (sock);
       g_ptr_array_remove_fast (sock->engine->open, sock);
@@ -777,11 +780,14 @@ engine_reconcile_model (PfEngine *self)
 
 /* Capture, exact mode only */
 
+/* Reads every captured frame waiting. */
 static void
 engine_drain_capture (PfEngine *self)
 {
   if (self->capture == NULL)
     return;
+
+  self->capture_due = FALSE;
 
   for (;;)
     {
@@ -810,6 +816,20 @@ engine_drain_capture (PfEngine *self)
       packet->time_us = engine_now (self);
       engine_record (self, pf_event_new_segment (packet->time_us, self->step, packet));
     }
+}
+
+/* The same, where the frames that matter are our own doing: on lo a
+ * segment is captured within the call that sent it, so with no socket
+ * call of ours since the last drain there is nothing to read, and asking
+ * costs a call that finds nothing (several a step, before each read and
+ * each look at the states). What the kernel sends by itself (a delayed
+ * ACK) wakes the capture source, and the forced drains at the start and
+ * end of each step and of each callback take it. */
+static void
+engine_drain_capture_due (PfEngine *self)
+{
+  if (self->capture_due)
+    engine_drain_capture (self);
 }
 
 /* Between steps, what the kernel still sends (a delayed ACK) belongs to
@@ -1026,9 +1046,10 @@ sock_read (PfSock *sock)
       gssize n;
 
       /* Segments first: they were on the wire before the bytes arrived. */
-      engine_drain_capture (sock->engine);
+      engine_drain_capture_due (sock->engine);
 
       n = g_socket_receive (sock->socket, (char *) buffer, sizeof buffer, NULL, &error);
+      sock->engine->capture_due = TRUE;   /* a read may send a window update */
       if (n == 0)
         {
           sock_peer_closed (sock);
@@ -1066,6 +1087,7 @@ sock_write (PfSock *sock)
   n_vectors = pf_byte_queue_get_vectors (&sock->outbox, vectors, G_N_ELEMENTS (vectors));
   n = g_socket_send_message (sock->socket, NULL, vectors, n_vectors, NULL, 0,
                              G_SOCKET_MSG_NONE, NULL, &error);
+  sock->engine->capture_due = TRUE;
   if (n < 0)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -1106,6 +1128,7 @@ sock_flush (PfSock *sock)
     {
       g_autoptr(GError) error = NULL;
 
+      sock->engine->capture_due = TRUE;
       if (!g_socket_shutdown (sock->socket, FALSE, TRUE, &error))
         g_debug ("shutdown: %s", error->message);
       sock->shut = TRUE;
@@ -1147,7 +1170,7 @@ conn_failed (PfConn       *conn,
                                client->host->name, target, error->message);
 
   /* The SYN and the reset first: they are why connect () failed. */
-  engine_drain_capture (self);
+  engine_drain_capture_due (self);
   if (engine_models (self) && refused)
     {
       pf_tcp_model_refused (conn->model, self->modelled);
@@ -1318,6 +1341,7 @@ listener_accept (PfSock *listener)
       PfConn *conn;
 
       socket = g_socket_accept (listener->socket, NULL, &error);
+      self->capture_due = TRUE;
       if (socket == NULL)
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -1427,6 +1451,7 @@ udp_server_receive (PfSock *sock)
           gsize len;
           const guint8 *data = g_bytes_get_data (reply, &len);
 
+          self->capture_due = TRUE;
           if (g_socket_send_to (sock->socket, from, (const char *) data, len, NULL, &error) >= 0)
             {
               self->udp_outstanding++;
@@ -1627,6 +1652,7 @@ action_connect (PfEngine     *self,
   address = g_inet_socket_address_new (inet, sock->tuple.dst.port);
 
   conn->connect_time = engine_now (self);
+  self->capture_due = TRUE;
   if (g_socket_connect (socket, address, NULL, &error))
     {
       sock->connecting = FALSE;
@@ -1802,6 +1828,7 @@ engine_udp_send (PfEngine     *self,
   inet = g_inet_address_new_from_bytes ((const guint8 *) &target, G_SOCKET_FAMILY_IPV4);
   address = g_inet_socket_address_new (inet, dst.port);
 
+  self->capture_due = TRUE;
   if (g_socket_send_to (sock->socket, address, (const char *) data, len, NULL, &error) < 0)
     {
       engine_record_error (self, sock->host, &sock->tuple, "ESEND", error->message);
