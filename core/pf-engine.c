@@ -250,7 +250,14 @@ compare_events (gconstpointer a,
     return -1;
   if (pf_event_get_kind (eb) == PF_EVENT_STEP)
     return 1;
-  return (ta > tb) - (ta < tb);
+  if (ta != tb)
+    return (ta > tb) - (ta < tb);
+
+  /* In the same microsecond, the segment before the state it moved:
+   * modelled segments are recorded after the states polled with them,
+   * and the order must not depend on which call the clock ticked in. */
+  return (pf_event_get_kind (ea) == PF_EVENT_STATE && pf_event_get_kind (eb) == PF_EVENT_SEGMENT) -
+         (pf_event_get_kind (ea) == PF_EVENT_SEGMENT && pf_event_get_kind (eb) == PF_EVENT_STATE);
 }
 
 static void
@@ -378,9 +385,10 @@ sock_state_is_final (PfTcpState state)
   return state == PF_TCP_STATE_NONE || state == PF_TCP_STATE_CLOSE;
 }
 
-/* States no segment can leave without an event on the socket itself (a
- * FIN or RST arrives: readable) or an action of ours (a shutdown), both
- * of which mark it stale. */
+/* States no segment can leave without the program seeing it: a FIN
+ * (the read that finds the end), an RST (the read or write that fails),
+ * or a shutdown or close of ours, each of which marks the socket stale.
+ * Data coming in leaves them as they are. */
 static gboolean
 state_is_settled (PfTcpState state)
 {
@@ -455,8 +463,9 @@ engine_poll_states (PfEngine *self)
     sock_poll_state (g_ptr_array_index (self->open, i), slow);
 
   /* Released sockets: only as long as their state can move, so a step
-   * costs the same however many connections came before it. */
-  for (guint i = self->settling->len; i-- > 0;)
+   * costs the same however many connections came before it. Each list
+   * keeps the order the sockets were made in. */
+  for (guint i = 0; i < self->settling->len;)
     {
       PfSock *sock = g_ptr_array_index (self->settling, i);
 
@@ -464,16 +473,20 @@ engine_poll_states (PfEngine *self)
       if (sock->state == PF_TCP_STATE_TIME_WAIT)
         g_ptr_array_add (self->time_wait, sock);
       if (sock->state == PF_TCP_STATE_TIME_WAIT || sock_state_is_final (sock->state))
-        g_ptr_array_remove_index_fast (self->settling, i);
+        g_ptr_array_remove_index (self->settling, i);
+      else
+        i++;
     }
 
-  for (guint i = self->time_wait->len; slow && i-- > 0;)
+  for (guint i = 0; slow && i < self->time_wait->len;)
     {
       PfSock *sock = g_ptr_array_index (self->time_wait, i);
 
       sock_poll_state (sock, TRUE);
       if (sock->state != PF_TCP_STATE_TIME_WAIT)
-        g_ptr_array_remove_index_fast (self->time_wait, i);
+        g_ptr_array_remove_index (self->time_wait, i);
+      else
+        i++;
     }
 }
 
@@ -541,7 +554,9 @@ sock_release (PfSock *sock)
       sock->engine->capture_due = TRUE;   /* a close may send a FIN or RST */
       g_clear_object (&sock->socket);
       sock_mark_stale (sock);
-      g_ptr_array_remove_fast (sock->engine->open, sock);
+      /* In the order they were made: a poll records their states in
+       * list order, and the end that acted first comes first. */
+      g_ptr_array_remove (sock->engine->open, sock);
       if (sock_is_tcp (sock) && sock->state == PF_TCP_STATE_TIME_WAIT)
         g_ptr_array_add (sock->engine->time_wait, sock);
       else if (sock_is_tcp (sock) && !sock_state_is_final (sock->state))
@@ -957,6 +972,7 @@ static void
 sock_peer_closed (PfSock *sock)
 {
   sock->eof = TRUE;
+  sock->stale = TRUE;   /* the FIN that ended the stream moved the state */
 
   /* Services close when their client does; so do the scenario's client
    * programs when the server hangs up first. */
@@ -1229,8 +1245,6 @@ on_sock_ready (GSocket      *socket,
   PfEngine *self = sock->engine;
 
   g_object_ref (self);
-  sock->stale = TRUE;
-
   engine_drain_capture (self);
 
   if (sock->connecting)

@@ -362,6 +362,66 @@ test_burst_whole (void **state)
     }
 }
 
+/* What a run shows, as text: each segment's flags and each state
+ * change, in order, without times or ports. */
+static char *
+run_outline (const char     *name,
+             PfNetspaceMode  mode)
+{
+  g_autoptr(PfEngine) engine = start_engine (name, mode);
+  PfTimeline *timeline = pf_engine_get_timeline (engine);
+  GString *outline = g_string_new (NULL);
+
+  assert_true (pf_engine_run (engine, NULL));
+  for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      if (pf_event_get_kind (event) == PF_EVENT_SEGMENT)
+        {
+          g_autofree char *flags = pf_packet_flags_to_string (pf_event_get_packet (event)->flags);
+
+          g_string_append_printf (outline, "%d segment %s\n", pf_event_get_step (event), flags);
+        }
+      else if (pf_event_get_kind (event) == PF_EVENT_STATE)
+        {
+          g_string_append_printf (outline, "%d %s %s\n", pf_event_get_step (event),
+                                  pf_event_get_host_id (event),
+                                  pf_tcp_state_to_string (pf_event_get_state (event)));
+        }
+    }
+  pf_engine_stop (engine);
+  return g_string_free (outline, FALSE);
+}
+
+/* The same scenario shows the same story every run: a segment and the
+ * state it moved, recorded in the same microsecond, come in one order,
+ * the segment first. */
+static void
+test_runs_repeat (void **state)
+{
+  guint fds = count_fds ();
+  guint children = count_children ();
+
+  for (PfNetspaceMode mode = PF_NETSPACE_MODE_EXACT; mode <= PF_NETSPACE_MODE_LOOPBACK; mode++)
+    {
+      g_autofree char *first = run_outline ("chat", mode);
+
+      for (guint i = 0; i < 3; i++)
+        {
+          g_autofree char *again = run_outline ("chat", mode);
+
+          assert_string_equal (again, first);
+        }
+      /* The phone closes: its FIN, then its FIN_WAIT1, then the server's
+       * CLOSE_WAIT. */
+      assert_non_null (strstr (first, "7 segment FIN,ACK\n7 phone FIN_WAIT1\n7 chat CLOSE_WAIT\n"));
+    }
+
+  /* The helpers of the exact runs are reaped a moment later. */
+  wait_for_counts (fds, children);
+}
+
 static void
 test_refused (void **state)
 {
@@ -637,6 +697,7 @@ main (void)
     cmocka_unit_test (test_time_wait_on_closer),
     cmocka_unit_test (test_refused),
     cmocka_unit_test (test_burst_whole),
+    cmocka_unit_test (test_runs_repeat),
     cmocka_unit_test (test_step_gated),
     cmocka_unit_test (test_nothing_left_behind),
   };
