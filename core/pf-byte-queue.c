@@ -106,33 +106,26 @@ pf_byte_queue_get_vectors (PfByteQueue   *queue,
   return n;
 }
 
-/* The first @n bytes in one piece: a slice of the first chunk when they
- * are all in it, else a copy. */
-GBytes *
-pf_byte_queue_head (PfByteQueue *queue,
-                    gsize        n)
+/* Copies the first @n bytes to @dest. */
+void
+pf_byte_queue_copy_head (PfByteQueue *queue,
+                         gsize        n,
+                         guint8      *dest)
 {
-  GBytes *first = g_queue_peek_head (&queue->chunks);
-  GByteArray *head;
+  gsize copied = 0;
 
-  g_return_val_if_fail (n <= queue->length, NULL);
+  g_return_if_fail (n <= queue->length);
 
-  if (n == 0)
-    return g_bytes_new (NULL, 0);
-  if (queue->offset + n <= g_bytes_get_size (first))
-    return g_bytes_new_from_bytes (first, queue->offset, n);
-
-  head = g_byte_array_sized_new (n);
-  for (GList *l = queue->chunks.head; head->len < n; l = l->next)
+  for (GList *l = queue->chunks.head; copied < n; l = l->next)
     {
       gsize size;
       const guint8 *data = g_bytes_get_data (l->data, &size);
       gsize skip = l == queue->chunks.head ? queue->offset : 0;
+      gsize take = MIN (size - skip, n - copied);
 
-      g_byte_array_append (head, data + skip, MIN (size - skip, n - head->len));
+      memcpy (dest + copied, data + skip, take);
+      copied += take;
     }
-
-  return g_byte_array_free_to_bytes (head);
 }
 
 /* Drops the first @n bytes. */

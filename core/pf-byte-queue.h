@@ -33,8 +33,9 @@ GBytes  *pf_byte_queue_peek      (PfByteQueue *queue);
 guint    pf_byte_queue_get_vectors (PfByteQueue   *queue,
                                   GOutputVector *vectors,
                                   guint          max_vectors);
-GBytes  *pf_byte_queue_head      (PfByteQueue *queue,
-                                  gsize        n);
+void     pf_byte_queue_copy_head (PfByteQueue *queue,
+                                  gsize        n,
+                                  guint8      *dest);
 void     pf_byte_queue_pop       (PfByteQueue *queue,
                                   gsize        n);
 GBytes  *pf_byte_queue_flatten   (PfByteQueue *queue);

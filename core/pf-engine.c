@@ -33,6 +33,7 @@
 #include "pf-byte-queue.h"
 #include "pf-dns.h"
 #include "pf-engine.h"
+#include "pf-record-arena.h"
 #include "pf-service-session.h"
 #include "pf-sock-diag.h"
 #include "pf-tcp-model.h"
@@ -111,7 +112,7 @@ struct _PfEngine
   GSocket        *capture;
   GSocket        *diag;           /* the kernel's socket table, like ss(8) */
   GSource        *capture_source;
-  guint8         *capture_buffer;
+  PfRecordArena  *arena;          /* the bytes read and captured */
   gboolean        capture_due;    /* we did I/O since the last drain */
 
   GPtrArray      *socks;          /* PfSock*, every socket of the run */
@@ -646,13 +647,24 @@ engine_models (PfEngine *self)
   return self->capture == NULL;
 }
 
+/* The segments that carry the first @len bytes of @sock's outbox, just
+ * sent. Their payload is a copy in the arena: a reference to what the
+ * program wrote would keep each of its buffers (a service's answer, say)
+ * alive as fresh memory, where a copy takes room already faulted in. */
 static void
 engine_model_data (PfEngine *self,
                    PfSock   *sock,
-                   GBytes   *bytes)
+                   gsize     len)
 {
-  if (!engine_models (self) || sock->conn == NULL || sock->conn->model == NULL)
+  g_autoptr(GBytes) bytes = NULL;
+  guint8 *room;
+
+  if (!engine_models (self) || sock->conn == NULL || sock->conn->model == NULL || len == 0)
     return;
+
+  room = pf_record_arena_reserve (self->arena, len);
+  pf_byte_queue_copy_head (&sock->outbox, len, room);
+  bytes = pf_record_arena_commit (self->arena, len);
 
   /* lo's MSS (65483 with timestamps) is more than PfPacket takes. */
   pf_tcp_model_data (sock->conn->model,
@@ -808,10 +820,11 @@ engine_drain_capture (PfEngine *self)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(PfPacket) packet = NULL;
+      g_autoptr(GBytes) frame = NULL;
+      guint8 *buffer = pf_record_arena_reserve (self->arena, CAPTURE_BUFFER_SIZE);
       gssize len;
 
-      len = pf_netspace_capture_receive (self->capture, self->capture_buffer,
-                                         CAPTURE_BUFFER_SIZE, &error);
+      len = pf_netspace_capture_receive (self->capture, buffer, CAPTURE_BUFFER_SIZE, &error);
       if (len < 0)
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -821,7 +834,8 @@ engine_drain_capture (PfEngine *self)
       if (len == 0)
         continue;
 
-      packet = pf_packet_decode_ipv4 (self->capture_buffer, len, &error);
+      frame = pf_record_arena_commit (self->arena, len);
+      packet = pf_packet_decode_ipv4_bytes (frame, &error);
       if (packet == NULL)
         {
           g_debug ("captured frame not decoded: %s", error->message);
@@ -1050,21 +1064,19 @@ sock_handle_error (PfSock       *sock,
 static void
 sock_read (PfSock *sock)
 {
-  /* One buffer for every read, and a copy of what came: a buffer of its
-   * own per read, shrunk to fit, had the allocator give back and fault in
-   * heap pages again on every read (perf: brk, page faults). */
-  guint8 buffer[READ_BUFFER_SIZE];
-
   while (sock->socket != NULL && !sock->eof)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(GBytes) bytes = NULL;
+      guint8 *buffer;
       gssize n;
 
       /* Segments first: they were on the wire before the bytes arrived. */
       engine_drain_capture_due (sock->engine);
 
-      n = g_socket_receive (sock->socket, (char *) buffer, sizeof buffer, NULL, &error);
+      /* Straight into what the timeline keeps (see pf-record-arena.c). */
+      buffer = pf_record_arena_reserve (sock->engine->arena, READ_BUFFER_SIZE);
+      n = g_socket_receive (sock->socket, (char *) buffer, READ_BUFFER_SIZE, NULL, &error);
       sock->engine->capture_due = TRUE;   /* a read may send a window update */
       if (n == 0)
         {
@@ -1078,13 +1090,13 @@ sock_read (PfSock *sock)
           return;
         }
 
-      bytes = g_bytes_new (buffer, n);
+      bytes = pf_record_arena_commit (sock->engine->arena, n);
       sock_deliver (sock, bytes);
 
       /* Less than asked for: the queue is empty, and a read to find that
        * out costs a call. The socket stays readable for anything that
        * came since, its end included. */
-      if ((gsize) n < sizeof buffer)
+      if (n < READ_BUFFER_SIZE)
         return;
     }
 }
@@ -1095,7 +1107,6 @@ static gssize
 sock_write (PfSock *sock)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) sent = NULL;
   GOutputVector vectors[WRITE_VECTORS];
   guint n_vectors;
   gssize n;
@@ -1112,8 +1123,7 @@ sock_write (PfSock *sock)
       return -1;
     }
 
-  sent = pf_byte_queue_head (&sock->outbox, n);
-  engine_model_data (sock->engine, sock, sent);
+  engine_model_data (sock->engine, sock, n);
   sock->bytes_sent += n;
   pf_byte_queue_pop (&sock->outbox, n);
   return n;
@@ -2154,7 +2164,7 @@ pf_engine_finalize (GObject *object)
   g_clear_pointer (&self->socks, g_ptr_array_unref);
   g_clear_pointer (&self->conns, g_hash_table_unref);
   g_clear_pointer (&self->scenario, pf_scenario_free);
-  g_free (self->capture_buffer);
+  g_clear_pointer (&self->arena, pf_record_arena_free);
   g_free (self->fallback_reason);
 
   G_OBJECT_CLASS (pf_engine_parent_class)->finalize (object);
@@ -2181,6 +2191,7 @@ pf_engine_init (PfEngine *self)
   self->conns = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) conn_free);
   self->pending = g_ptr_array_new_with_free_func (g_object_unref);
   self->modelled = g_ptr_array_new_with_free_func ((GDestroyNotify) pf_packet_unref);
+  self->arena = pf_record_arena_new ();
   self->step = -1;
 }
 
@@ -2275,7 +2286,6 @@ pf_engine_start (PfEngine  *self,
 
   if (self->capture != NULL)
     {
-      self->capture_buffer = g_malloc (CAPTURE_BUFFER_SIZE);
       self->capture_source = g_socket_create_source (self->capture, G_IO_IN, NULL);
       source_keep_polled (self->capture_source);
       g_source_set_callback (self->capture_source, G_SOURCE_FUNC (on_capture_readable), self, NULL);

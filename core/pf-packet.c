@@ -418,24 +418,25 @@ decode_fragment (PfPacket *packet,
  * Returns: (transfer full): a packet with origin CAPTURED and time_us 0,
  *   or %NULL with @error set in the %PF_PACKET_ERROR domain.
  */
-PfPacket *
-pf_packet_decode_ipv4 (const guint8  *data,
-                       gsize          len,
-                       GError       **error)
+/* @datagram, when given, holds @data: the packet keeps a slice of it,
+ * not a copy. */
+static PfPacket *
+decode_ipv4 (const guint8  *data,
+             gsize          len,
+             GBytes        *datagram,
+             GError       **error)
 {
   g_autoptr(PfPacket) packet = NULL;
   guint header_len;
   guint total_len;
-
-  g_return_val_if_fail (data != NULL || len == 0, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (!check_ipv4_header (data, len, &header_len, &total_len, error))
     return NULL;
 
   packet = pf_packet_alloc ();
   packet->origin = PF_PACKET_ORIGIN_CAPTURED;
-  packet->raw = g_bytes_new (data, total_len);
+  packet->raw = datagram != NULL ? g_bytes_new_from_bytes (datagram, 0, total_len)
+                                 : g_bytes_new (data, total_len);
   decode_ipv4_fields (packet, data, header_len);
 
   if (pf_packet_is_fragment (packet))
@@ -462,6 +463,38 @@ pf_packet_decode_ipv4 (const guint8  *data,
     }
 
   return g_steal_pointer (&packet);
+}
+
+PfPacket *
+pf_packet_decode_ipv4 (const guint8  *data,
+                       gsize          len,
+                       GError       **error)
+{
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return decode_ipv4 (data, len, NULL, error);
+}
+
+/**
+ * pf_packet_decode_ipv4_bytes:
+ * @datagram: an IPv4 datagram, as pf_packet_decode_ipv4 () takes it
+ *
+ * The same, but the packet's raw bytes and payload are slices of
+ * @datagram, not copies.
+ */
+PfPacket *
+pf_packet_decode_ipv4_bytes (GBytes  *datagram,
+                             GError **error)
+{
+  gsize len;
+  const guint8 *data;
+
+  g_return_val_if_fail (datagram != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  data = g_bytes_get_data (datagram, &len);
+  return decode_ipv4 (data, len, datagram, error);
 }
 
 /* Synthesizing */

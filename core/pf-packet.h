@@ -138,6 +138,8 @@ void         pf_packet_unref              (PfPacket       *packet);
 PfPacket    *pf_packet_decode_ipv4        (const guint8   *data,
                                            gsize           len,
                                            GError        **error);
+PfPacket    *pf_packet_decode_ipv4_bytes  (GBytes         *datagram,
+                                           GError        **error);
 
 PfPacket    *pf_packet_new_tcp            (PfIpv4          src,
                                            guint16         sport,
