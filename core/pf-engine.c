@@ -648,23 +648,32 @@ engine_models (PfEngine *self)
 }
 
 /* The segments that carry the first @len bytes of @sock's outbox, just
- * sent. Their payload is a copy in the arena: a reference to what the
- * program wrote would keep each of its buffers (a service's answer, say)
- * alive as fresh memory, where a copy takes room already faulted in. */
+ * sent. Their payload is what the program wrote, kept (the scenario's
+ * data, a service's answer, an echo of what was read); only a write that
+ * took several pieces at once is copied, into the arena. */
 static void
 engine_model_data (PfEngine *self,
                    PfSock   *sock,
                    gsize     len)
 {
+  g_autoptr(GBytes) first = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  guint8 *room;
 
   if (!engine_models (self) || sock->conn == NULL || sock->conn->model == NULL || len == 0)
     return;
 
-  room = pf_record_arena_reserve (self->arena, len);
-  pf_byte_queue_copy_head (&sock->outbox, len, room);
-  bytes = pf_record_arena_commit (self->arena, len);
+  first = pf_byte_queue_peek (&sock->outbox);
+  if (len <= g_bytes_get_size (first))
+    {
+      bytes = g_bytes_new_from_bytes (first, 0, len);
+    }
+  else
+    {
+      guint8 *room = pf_record_arena_reserve (self->arena, len);
+
+      pf_byte_queue_copy_head (&sock->outbox, len, room);
+      bytes = pf_record_arena_commit (self->arena, len);
+    }
 
   /* lo's MSS (65483 with timestamps) is more than PfPacket takes. */
   pf_tcp_model_data (sock->conn->model,
@@ -962,10 +971,8 @@ sock_deliver (PfSock *sock,
               GBytes *bytes)
 {
   PfEngine *self = sock->engine;
-  gsize len;
-  const guint8 *data = g_bytes_get_data (bytes, &len);
 
-  sock->bytes_read += len;
+  sock->bytes_read += g_bytes_get_size (bytes);
   engine_record (self, pf_event_new_deliver (engine_now (self), self->step, sock->host->id,
                                              "tcp", &sock->tuple, bytes));
 
@@ -973,7 +980,7 @@ sock_deliver (PfSock *sock,
     {
       g_auto(PfServiceReply) reply = { 0 };
 
-      pf_service_session_receive (sock->session, data, len, &reply);
+      pf_service_session_receive_bytes (sock->session, bytes, &reply);
       service_apply_reply (sock, &reply);
     }
   else

@@ -1258,6 +1258,32 @@ pf_service_session_receive (PfServiceSession *session,
   reply->close = session->closed;
 }
 
+/* The same, with what the socket read as @bytes: an echo answers with
+ * those very bytes, not a copy of them. */
+void
+pf_service_session_receive_bytes (PfServiceSession *session,
+                                  GBytes           *bytes,
+                                  PfServiceReply   *reply)
+{
+  gsize len;
+  const guint8 *data;
+
+  g_return_if_fail (session != NULL);
+  g_return_if_fail (bytes != NULL);
+  g_return_if_fail (reply != NULL);
+  g_return_if_fail (reply->to_sender == NULL && reply->to_others == NULL);
+
+  data = g_bytes_get_data (bytes, &len);
+  if (session->kind != PF_SERVICE_ECHO || session->closed || len == 0)
+    {
+      pf_service_session_receive (session, data, len, reply);
+      return;
+    }
+
+  reply->to_sender = g_bytes_ref (bytes);
+  reply->close = FALSE;
+}
+
 /* The client sent FIN. A partial request, line or message is dropped, as
  * real servers drop it, and the server closes its side too. */
 void

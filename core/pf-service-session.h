@@ -75,6 +75,9 @@ void              pf_service_session_receive        (PfServiceSession       *ses
                                                      const guint8           *data,
                                                      gsize                   len,
                                                      PfServiceReply         *reply);
+void              pf_service_session_receive_bytes  (PfServiceSession       *session,
+                                                     GBytes                 *bytes,
+                                                     PfServiceReply         *reply);
 void              pf_service_session_peer_closed    (PfServiceSession       *session,
                                                      PfServiceReply         *reply);
 gboolean          pf_service_session_is_closed      (PfServiceSession       *session);

@@ -249,6 +249,28 @@ new_http (void)
   "\r\n" \
   "<p>Hello</p>\n"
 
+/* Given what was read as GBytes, an echo answers with those very bytes,
+ * no copy; another service answers as from the bytes' data. */
+static void
+test_receive_bytes (void **state)
+{
+  g_autoptr (PfServiceSession) echo = pf_service_session_new_echo ();
+  g_autoptr (PfServiceSession) http = new_http ();
+  g_autoptr (GBytes) hello = g_bytes_new_static ("Hello, echo!\n", 13);
+  g_autoptr (GBytes) get = g_bytes_new_static ("GET / HTTP/1.1\r\nHost: knuth\r\n\r\n", 33);
+  g_auto (PfServiceReply) echoed = { 0 };
+  g_auto (PfServiceReply) served = { 0 };
+
+  pf_service_session_receive_bytes (echo, hello, &echoed);
+  assert_ptr_equal (echoed.to_sender, hello);
+  assert_false (echoed.close);
+
+  pf_service_session_receive_bytes (http, get, &served);
+  assert_non_null (served.to_sender);
+  assert_int_equal (g_bytes_get_size (served.to_sender), strlen (HTTP_200_INDEX));
+  assert_memory_equal (g_bytes_get_data (served.to_sender, NULL), HTTP_200_INDEX, strlen (HTTP_200_INDEX));
+}
+
 #define HTTP_200_CSS \
   "HTTP/1.1 200 OK\r\n" \
   "Server: Knuth/1.0\r\n" \
@@ -1051,6 +1073,7 @@ main (void)
     cmocka_unit_test (test_echo),
     cmocka_unit_test (test_echo_split),
     cmocka_unit_test (test_http_get),
+    cmocka_unit_test (test_receive_bytes),
     cmocka_unit_test (test_http_head_404_405),
     cmocka_unit_test (test_http_body_skipped),
     cmocka_unit_test (test_http_malformed),
