@@ -529,11 +529,12 @@ pf_netspace_capture_receive (GSocket  *capture,
 /**
  * pf_netspace_open_diag:
  *
- * A NETLINK_SOCK_DIAG socket for pf_sock_diag_dump_tcp (). Exact mode:
- * made in the private network, so the dump has the scenario's sockets
- * and nothing else. Loopback mode: made here, in this computer's own
- * network, so the dump has every program's sockets; keep those whose
- * addresses and ports are the scenario's, mapped.
+ * A NETLINK_SOCK_DIAG socket for pf_sock_diag_lookup_tcp () and
+ * pf_sock_diag_dump_tcp (). Exact mode: made in the private network, so
+ * it sees the scenario's sockets and nothing else. Loopback mode: made
+ * here, in this computer's own network, so a dump has every program's
+ * sockets; keep those whose addresses and ports are the scenario's,
+ * mapped (a lookup by them finds only those).
  *
  * Returns: (transfer full): the socket, or %NULL with @error set
  *   (PF_NETSPACE_ERROR_LOST when the private network's helper is gone)
