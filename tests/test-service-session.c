@@ -256,8 +256,10 @@ test_receive_bytes (void **state)
 {
   g_autoptr (PfServiceSession) echo = pf_service_session_new_echo ();
   g_autoptr (PfServiceSession) http = new_http ();
-  g_autoptr (GBytes) hello = g_bytes_new_static ("Hello, echo!\n", 13);
-  g_autoptr (GBytes) get = g_bytes_new_static ("GET / HTTP/1.1\r\nHost: knuth\r\n\r\n", 33);
+  static const char line[] = "Hello, echo!\n";
+  g_autoptr (GBytes) hello = g_bytes_new_static (line, sizeof line - 1);
+  static const char request[] = "GET / HTTP/1.1\r\nHost: knuth\r\n\r\n";
+  g_autoptr (GBytes) get = g_bytes_new_static (request, sizeof request - 1);
   g_auto (PfServiceReply) echoed = { 0 };
   g_auto (PfServiceReply) served = { 0 };
 
