@@ -150,6 +150,7 @@ G_DEFINE_QUARK (pf-engine-error-quark, pf_engine_error)
 static void sock_update_watch (PfSock *sock);
 static void engine_drain_capture (PfEngine *self);
 static void engine_drain_capture_due (PfEngine *self);
+static void engine_check_capture_drops (PfEngine *self);
 static void sock_flush        (PfSock *sock);
 static void sock_mark_stale   (PfSock *sock);
 static void engine_check      (PfEngine *self);
@@ -868,6 +869,33 @@ engine_drain_capture_due (PfEngine *self)
 {
   if (self->capture_due)
     engine_drain_capture (self);
+}
+
+/* A frame the kernel dropped is a segment the timeline does not show:
+ * the record of this step is not whole, and the run says so. */
+static void
+engine_check_capture_drops (PfEngine *self)
+{
+  g_autofree char *message = NULL;
+  guint drops;
+
+  if (self->capture == NULL)
+    return;
+
+  drops = pf_netspace_capture_take_drops (self->capture);
+  if (drops == 0)
+    return;
+
+  if (drops == 1)
+    message = g_strdup ("A segment was sent but not captured: the capture could not keep up "
+                        "with the burst, so this step shows one segment less than went over "
+                        "the network.");
+  else
+    message = g_strdup_printf ("%u segments were sent but not captured: the capture could not "
+                               "keep up with the burst, so this step shows fewer segments than "
+                               "went over the network.", drops);
+  self->n_failures++;
+  engine_record_error (self, NULL, NULL, "CAPTURE", message);
 }
 
 /* Between steps, what the kernel still sends (a delayed ACK) belongs to
@@ -2041,6 +2069,7 @@ engine_finish_step (PfEngine *self,
   engine_poll_states (self);
   if (engine_models (self))
     engine_reconcile_model (self);
+  engine_check_capture_drops (self);
 
   if (error == NULL && step->action == PF_STEP_EXPECT)
     action_expect_check (self, step);

@@ -11,7 +11,7 @@
 
 #include <errno.h>
 #include <string.h>
-#include <netpacket/packet.h>
+#include <linux/if_packet.h>
 #include <sys/socket.h>
 
 #include <glib/gi18n-lib.h>
@@ -524,6 +524,31 @@ pf_netspace_capture_receive (GSocket  *capture,
     return 0;
 
   return len;
+}
+
+/**
+ * pf_netspace_capture_take_drops:
+ * @capture: a socket from pf_netspace_open_capture ()
+ *
+ * How many frames the kernel dropped since the last call, because the
+ * capture's buffer was full (a burst faster than it was read). Without
+ * CAP_NET_ADMIN outside the namespace the buffer can be no larger than
+ * twice net.core.rmem_max, about 416 KiB by default.
+ *
+ * Returns: the frames dropped, 0 if none or if the kernel will not say
+ */
+guint
+pf_netspace_capture_take_drops (GSocket *capture)
+{
+  struct tpacket_stats stats = { 0 };
+  socklen_t len = sizeof stats;
+
+  g_return_val_if_fail (G_IS_SOCKET (capture), 0);
+
+  /* Reading the counters resets them. */
+  if (getsockopt (g_socket_get_fd (capture), SOL_PACKET, PACKET_STATISTICS, &stats, &len) != 0)
+    return 0;
+  return stats.tp_drops;
 }
 
 /**

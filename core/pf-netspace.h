@@ -113,6 +113,7 @@ gssize          pf_netspace_capture_receive    (GSocket         *capture,
                                                 guint8          *buf,
                                                 gsize            size,
                                                 GError         **error);
+guint           pf_netspace_capture_take_drops (GSocket         *capture);
 GSocket        *pf_netspace_open_diag          (PfNetspace      *self,
                                                 GError         **error);
 

@@ -609,6 +609,41 @@ test_exact_tcp_and_capture (void **state)
   connection_clear (&connection);
 }
 
+/* A burst the capture cannot hold: the kernel drops frames, and says how
+ * many, once. */
+static void
+test_exact_capture_drops (void **state)
+{
+  static const char * const hosts[] = { "192.203.196.71", "10.0.0.2", NULL };
+  g_autoptr(PfNetspace) netspace = new_exact (hosts);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) capture = NULL;
+  g_autoptr(GSocket) server = NULL;
+  g_autoptr(GSocket) client = NULL;
+  g_autoptr(GSocketAddress) target = socket_address (ip ("192.203.196.71"), 53);
+  char datagram[1000] = { 0 };
+  guint drops;
+
+  capture = pf_netspace_open_capture (netspace, &error);
+  assert_no_error (error);
+  server = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM, ip ("192.203.196.71"), 53, &error);
+  assert_no_error (error);
+  client = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM, ip ("10.0.0.2"), 0, &error);
+  assert_no_error (error);
+  assert_int_equal (pf_netspace_capture_take_drops (capture), 0);
+
+  /* Room for a few frames only, and 200 of them, none read. */
+  g_socket_set_option (capture, SOL_SOCKET, SO_RCVBUF, 4096, &error);
+  assert_no_error (error);
+  for (guint i = 0; i < 200; i++)
+    assert_int_equal (g_socket_send_to (client, target, datagram, sizeof datagram, NULL, NULL),
+                      sizeof datagram);
+
+  drops = pf_netspace_capture_take_drops (capture);
+  assert_true (drops > 100 && drops < 200);
+  assert_int_equal (pf_netspace_capture_take_drops (capture), 0);
+}
+
 static void
 test_exact_udp (void **state)
 {
@@ -1228,6 +1263,7 @@ main (void)
     cmocka_unit_test (test_invalid_addresses),
     cmocka_unit_test (test_loopback_sockets),
     cmocka_unit_test (test_exact_tcp_and_capture),
+    cmocka_unit_test (test_exact_capture_drops),
     cmocka_unit_test (test_exact_udp),
     cmocka_unit_test (test_exact_lost),
     cmocka_unit_test (test_exact_sockets_outlive_helper),
