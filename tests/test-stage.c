@@ -374,6 +374,34 @@ test_layout_columns (void **state)
   close_and_check_finalized (window, stage);
 }
 
+/* The window's stage is wide and low. Two hosts in a column on the left
+ * and one on the right (the chat room) are kept apart across, where
+ * there is room, not down, where there is not: the cards keep their
+ * size, as in a large window. */
+static void
+test_layout_wide (void **state)
+{
+  g_autoptr(PfPlayer) player = load_builtin ("chat", PF_NETSPACE_MODE_LOOPBACK);
+  graphene_rect_t large[3], wide[3];
+  PfStage *stage;
+  GtkWindow *window;
+
+  window = show_stage (player, 1400, 900, &stage);
+  for (guint i = 0; i < 3; i++)
+    assert_true (pf_stage_get_host_bounds (stage, i, &large[i]));
+  close_and_check_finalized (window, stage);
+
+  window = show_stage (player, 790, 280, &stage);
+  assert_no_overlap (stage);
+  for (guint i = 0; i < 3; i++)
+    {
+      assert_true (pf_stage_get_host_bounds (stage, i, &wide[i]));
+      assert_float_equal (graphene_rect_get_width (&wide[i]), graphene_rect_get_width (&large[i]), 1.0);
+      assert_float_equal (graphene_rect_get_height (&wide[i]), graphene_rect_get_height (&large[i]), 1.0);
+    }
+  close_and_check_finalized (window, stage);
+}
+
 static void
 test_layout_many (void **state)
 {
@@ -419,6 +447,7 @@ main (void)
     cmocka_unit_test (test_run_and_restart),
     cmocka_unit_test (test_layout_columns),
     cmocka_unit_test (test_layout_many),
+    cmocka_unit_test (test_layout_wide),
   };
 
   gtk_init ();

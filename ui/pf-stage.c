@@ -214,6 +214,13 @@ typedef enum
   DRAG_PAN,
 } DragMode;
 
+/* How wide or how tall the world must be to keep two hosts apart. */
+typedef struct
+{
+  double w;
+  double h;
+} PairWorld;
+
 struct _PfStage
 {
   GtkWidget      parent_instance;
@@ -272,6 +279,8 @@ struct _PfStage
   double         geometry_zoom;
   double         world_w, world_h;
   double         min_world_w, min_world_h;
+  double         base_world_w, base_world_h;  /* the largest card, with margins */
+  GArray        *pair_worlds;   /* PairWorld, each pair of hosts */
   double         scale;         /* the zoom times what makes the world fit */
   double         origin_x, origin_y;
 
@@ -797,9 +806,10 @@ estimate_label_width (PfStage *self)
 
 /* How large the world must be so that no two cards overlap where the
  * layout put them, and a connection's label fits between two side by
- * side: each pair apart along the axis where they are further apart.
- * Only when the model changes, not while a host is dragged, so the stage
- * does not jump under the pointer. */
+ * side. Each pair of hosts can be kept apart across (a world this wide)
+ * or down (this tall); which one, fit_world () chooses for the stage's
+ * shape. Only when the model changes, not while a host is dragged, so
+ * the stage does not jump under the pointer. */
 static void
 compute_min_world (PfStage *self)
 {
@@ -807,21 +817,22 @@ compute_min_world (PfStage *self)
   double max_w = 0, max_h = 0;
   double gap_x = n > 1 ? MAX (GAP_X, estimate_label_width (self) + 2 * LABEL_PAD_X + 16) : GAP_X;
 
+  g_array_set_size (self->pair_worlds, 0);
   for (guint i = 0; i < n; i++)
     {
       max_w = MAX (max_w, 2 * half_width (host_at (self, i)));
       max_h = MAX (max_h, host_at (self, i)->h);
     }
-  self->min_world_w = max_w + 2 * STAGE_MARGIN;
-  self->min_world_h = max_h + 2 * STAGE_MARGIN;
+  self->base_world_w = max_w + 2 * STAGE_MARGIN;
+  self->base_world_h = max_h + 2 * STAGE_MARGIN;
 
   if (n > PAIR_RULE_MAX)
     {
       guint cols = (guint) ceil (sqrt (n * 1.6));
       guint rows = (n + cols - 1) / cols;
 
-      self->min_world_w = MAX (self->min_world_w, cols * (max_w + gap_x) / 0.88);
-      self->min_world_h = MAX (self->min_world_h, rows * (max_h + GAP_Y) / 0.88);
+      self->base_world_w = MAX (self->base_world_w, cols * (max_w + gap_x) / 0.88);
+      self->base_world_h = MAX (self->base_world_h, rows * (max_h + GAP_Y) / 0.88);
       return;
     }
 
@@ -832,18 +843,41 @@ compute_min_world (PfStage *self)
         Host *b = host_at (self, j);
         double dfx = fabs (a->fx - b->fx);
         double dfy = fabs (a->fy - b->fy);
-        double need_x = half_width (a) + half_width (b) + gap_x;
-        double need_y = (a->h + b->h) / 2 + GAP_Y;
+        PairWorld pair = { G_MAXDOUBLE, G_MAXDOUBLE };
 
         if (dfx < 1e-6 && dfy < 1e-6)
           continue;
-        if (dfx / need_x >= dfy / need_y)
-          self->min_world_w = MAX (self->min_world_w,
-                                   pair_world (a->fx, half_width (a), b->fx, half_width (b), need_x));
-        else
-          self->min_world_h = MAX (self->min_world_h,
-                                   pair_world (a->fy, a->h / 2, b->fy, b->h / 2, need_y));
+        if (dfx >= 1e-6)
+          pair.w = pair_world (a->fx, half_width (a), b->fx, half_width (b),
+                               half_width (a) + half_width (b) + gap_x);
+        if (dfy >= 1e-6)
+          pair.h = pair_world (a->fy, a->h / 2, b->fy, b->h / 2, (a->h + b->h) / 2 + GAP_Y);
+        g_array_append_val (self->pair_worlds, pair);
       }
+}
+
+/* The world for a stage of @width × @height: each pair apart along the
+ * axis that shrinks the picture less there. (Chosen without the stage's
+ * shape, a pair side by side and a little apart in height was kept apart
+ * down, and a wide, low stage showed everything at half size.) */
+static void
+fit_world (PfStage *self,
+           int      width,
+           int      height)
+{
+  double w = MAX (width, 1), h = MAX (height, 1);
+
+  self->min_world_w = self->base_world_w;
+  self->min_world_h = self->base_world_h;
+  for (guint i = 0; i < self->pair_worlds->len; i++)
+    {
+      PairWorld *pair = &g_array_index (self->pair_worlds, PairWorld, i);
+
+      if (pair->w / w <= pair->h / h)
+        self->min_world_w = MAX (self->min_world_w, pair->w);
+      else
+        self->min_world_h = MAX (self->min_world_h, pair->h);
+    }
 }
 
 /* Connections */
@@ -2083,6 +2117,7 @@ ensure_geometry (PfStage *self)
   self->scene_dirty = TRUE;
 
   /* At zoom 1 the whole world fits; zoom scales from there. */
+  fit_world (self, width, height);
   fit = MIN (1.0, MIN (width / self->min_world_w, height / self->min_world_h));
   self->scale = self->zoom * MAX (fit, 0.05);
   self->world_w = MAX (width / self->scale, self->min_world_w);
@@ -2873,6 +2908,7 @@ pf_stage_finalize (GObject *object)
   PfStage *self = PF_STAGE (object);
 
   g_clear_pointer (&self->flights, g_array_unref);
+  g_clear_pointer (&self->pair_worlds, g_array_unref);
   g_clear_pointer (&self->arts, g_hash_table_unref);
   g_clear_pointer (&self->conn_by_key, g_hash_table_unref);
   g_clear_pointer (&self->lanes, g_hash_table_unref);
@@ -2964,6 +3000,7 @@ pf_stage_init (PfStage *self)
   self->zoom = 1.0;
   self->scale = 1.0;
   self->scale_factor = 1;
+  self->pair_worlds = g_array_new (FALSE, FALSE, sizeof (PairWorld));
   self->speed = 1.0;
   self->gap = STAGGER;
   self->flight_time = FLIGHT_TIME;
