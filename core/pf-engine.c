@@ -421,6 +421,10 @@ sock_poll_state (PfSock   *sock,
     return;
   sock->stale = FALSE;
 
+  /* The segments that moved the state come first in the record (on lo
+   * a connect () makes the whole handshake before it returns). */
+  engine_drain_capture_due (self);
+
   if (sock->socket != NULL)
     {
       struct tcp_info info;
