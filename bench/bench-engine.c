@@ -49,16 +49,6 @@
 /* The plain loop */
 
 static void
-wait_for (int   fd,
-          short events)
-{
-  struct pollfd pfd = { .fd = fd, .events = events };
-
-  while (poll (&pfd, 1, -1) < 0 && errno == EINTR)
-    ;
-}
-
-static void
 send_all (int           fd,
           const guint8 *data,
           gsize         len)
@@ -71,7 +61,7 @@ send_all (int           fd,
         {
           if (errno == EAGAIN || errno == EINTR)
             {
-              wait_for (fd, POLLOUT);
+              pf_bench_wait_for (fd, POLLOUT);
               continue;
             }
           g_error ("plain loop: send: %s", g_strerror (errno));
@@ -94,7 +84,7 @@ receive_all (int     fd,
         {
           if (errno == EAGAIN || errno == EINTR)
             {
-              wait_for (fd, POLLIN);
+              pf_bench_wait_for (fd, POLLIN);
               continue;
             }
           g_error ("plain loop: recv: %s", g_strerror (errno));
@@ -157,12 +147,12 @@ plain_run (PfNetspaceMode mode,
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
         g_error ("plain loop: connect: %s", error->message);
       g_clear_error (&error);
-      wait_for (g_socket_get_fd (client), POLLOUT);
+      pf_bench_wait_for (g_socket_get_fd (client), POLLOUT);
       if (!g_socket_check_connect_result (client, &error))
         g_error ("plain loop: connect: %s", error->message);
     }
 
-  wait_for (g_socket_get_fd (listener), POLLIN);
+  pf_bench_wait_for (g_socket_get_fd (listener), POLLIN);
   server = g_socket_accept (listener, NULL, &error);
   if (server == NULL)
     g_error ("plain loop: accept: %s", error->message);

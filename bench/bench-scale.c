@@ -45,7 +45,6 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <json-glib/json-glib.h>
 #include <poll.h>
 #include <stdio.h>
@@ -258,16 +257,6 @@ measure_load (GBytes *bytes,
 
 /* The plain loop */
 
-static void
-wait_for (int   fd,
-          short events)
-{
-  struct pollfd pfd = { .fd = fd, .events = events };
-
-  while (poll (&pfd, 1, -1) < 0 && errno == EINTR)
-    ;
-}
-
 static GSocketAddress *
 real_socket_address (PfNetspace *netspace,
                      PfIpv4      address,
@@ -344,7 +333,7 @@ plain_run (PfNetspaceMode  mode,
               exit (1);
             }
           g_clear_error (&error);
-          wait_for (g_socket_get_fd (client), POLLOUT);
+          pf_bench_wait_for (g_socket_get_fd (client), POLLOUT);
           if (!g_socket_check_connect_result (client, &error))
             {
               g_printerr ("scale: plain loop: connect: %s\n", error->message);
@@ -352,7 +341,7 @@ plain_run (PfNetspaceMode  mode,
             }
         }
 
-      wait_for (g_socket_get_fd (g_ptr_array_index (listeners, s)), POLLIN);
+      pf_bench_wait_for (g_socket_get_fd (g_ptr_array_index (listeners, s)), POLLIN);
       server = g_socket_accept (g_ptr_array_index (listeners, s), NULL, &error);
       if (server == NULL)
         {

@@ -11,6 +11,8 @@
 
 #include "pf-bench.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +67,18 @@ pf_bench_status_kib (const char *field)
     return 0;
   line = strstr (text, field);
   return line != NULL ? g_ascii_strtoull (line + strlen (field), NULL, 10) : 0;
+}
+
+/* Until @fd is ready for @events (POLLIN, POLLOUT): the plain loops'
+ * sockets are non-blocking, as the engine's are. */
+void
+pf_bench_wait_for (int   fd,
+                   short events)
+{
+  struct pollfd pfd = { .fd = fd, .events = events };
+
+  while (poll (&pfd, 1, -1) < 0 && errno == EINTR)
+    ;
 }
 
 void

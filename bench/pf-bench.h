@@ -20,6 +20,8 @@ typedef enum
 double  pf_bench_now            (void);
 double  pf_bench_median         (GArray         *seconds);
 gsize   pf_bench_status_kib     (const char     *field);
+void    pf_bench_wait_for       (int             fd,
+                                 short           events);
 
 void    pf_bench_section        (const char     *title);
 void    pf_bench_row            (const char     *what,
