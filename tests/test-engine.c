@@ -294,11 +294,27 @@ test_time_wait_on_closer (void **state)
     }
 }
 
+/* Part of a TCP stream, in bytes from its first. */
+typedef struct
+{
+  guint64 start;
+  guint64 end;
+} Range;
+
+static int
+compare_ranges (gconstpointer a,
+                gconstpointer b)
+{
+  const Range *x = a, *y = b;
+
+  return (x->start > y->start) - (x->start < y->start);
+}
+
 /* A burst: 16 MiB in one step, written as a program writing 1 KiB
  * 16,384 times. Every byte reaches the echo server, and every byte is in
- * the step's segments from the client: captured in exact mode (with the
- * socket's default buffer, 2 MiB of them were dropped), modelled in
- * loopback mode. */
+ * the step's segments from the client, with no hole: captured in exact
+ * mode (with the socket's default buffer, 2 MiB of them were dropped),
+ * modelled in loopback mode. */
 static void
 test_burst_whole (void **state)
 {
@@ -328,8 +344,10 @@ test_burst_whole (void **state)
       PfScenario *scenario = pf_scenario_load_bytes (bytes, "burst.pflow.json", &error);
       g_autoptr(PfEngine) engine = NULL;
       g_autoptr(GPtrArray) segments = NULL;
+      g_autoptr(GArray) ranges = g_array_new (FALSE, FALSE, sizeof (Range));
       PfTimeline *timeline;
       guint64 sent = 0, delivered = 0;
+      guint32 first_seq = 0;
 
       assert_null (error);
       engine = pf_engine_new (scenario, mode);
@@ -338,13 +356,32 @@ test_burst_whole (void **state)
       assert_null (error);
       assert_int_equal (pf_engine_get_n_failures (engine), 0);
 
+      /* What the client's segments carry, as ranges of the stream: a
+       * retransmission (the kernel may send a tail loss probe while the
+       * engine has not yet read) covers a range again, a drop leaves a
+       * hole. */
       segments = segments_of_step (engine, 1);
       for (guint i = 0; i < segments->len; i++)
         {
           PfPacket *p = g_ptr_array_index (segments, i);
+          guint len = pf_packet_get_payload_length (p);
+          Range range;
 
-          if (p->src == 0x0A000002 || pf_netspace_unmap_address (pf_engine_get_netspace (engine), p->src) == 0x0A000002)
-            sent += pf_packet_get_payload_length (p);
+          if (len == 0 || pf_netspace_unmap_address (pf_engine_get_netspace (engine), p->src) != 0x0A000002)
+            continue;
+          if (ranges->len == 0)
+            first_seq = p->seq;
+          range.start = (guint32) (p->seq - first_seq);
+          range.end = range.start + len;
+          g_array_append_val (ranges, range);
+        }
+      g_array_sort (ranges, compare_ranges);
+      for (guint i = 0; i < ranges->len; i++)
+        {
+          Range *range = &g_array_index (ranges, Range, i);
+
+          assert_true (range->start <= sent);   /* no hole before it */
+          sent = MAX (sent, range->end);
         }
 
       timeline = pf_engine_get_timeline (engine);
