@@ -97,7 +97,7 @@ pf_engine_check_capture_drops (PfEngine *self)
                                "keep up with the burst, so this step shows fewer segments than "
                                "went over the network.", drops);
   self->n_failures++;
-  pf_engine_record_error (self, NULL, NULL, "CAPTURE", message);
+  pf_engine_record_error (self, NULL, NULL, PF_EVENT_ERROR_CODE_CAPTURE, message);
 }
 
 /* Between steps, what the kernel still sends (a delayed ACK) belongs to

@@ -136,7 +136,7 @@ void        pf_engine_flush_pending        (PfEngine          *self);
 void        pf_engine_record_error         (PfEngine          *self,
                                             const PfHost      *host,
                                             const PfFourTuple *tuple,
-                                            const char        *code,
+                                            PfEventErrorCode   code,
                                             const char        *message);
 void        pf_engine_check                (PfEngine          *self);
 

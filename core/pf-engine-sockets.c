@@ -446,7 +446,7 @@ sock_handle_error (PfSock       *sock,
     .port = pf_netspace_unmap_port (self->netspace, sock->tuple.dst.port),
   };
   char remote_text[PF_ENDPOINT_STRLEN];
-  const char *code;
+  PfEventErrorCode code;
   g_autofree char *message = NULL;
 
   pf_endpoint_format (&remote, remote_text);
@@ -454,21 +454,21 @@ sock_handle_error (PfSock       *sock,
   /* G_IO_ERROR_CONNECTION_CLOSED is ECONNRESET, and EPIPE too. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
     {
-      code = "ECONNRESET";
+      code = PF_EVENT_ERROR_CODE_ECONNRESET;
       message = g_strdup_printf ("%s’s connection to %s was reset: a segment with the RST flag "
                                  "ended it at once, and the bytes still on their way were lost.",
                                  sock->host->name, remote_text);
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED))
     {
-      code = "ENOTCONN";
+      code = PF_EVENT_ERROR_CODE_ENOTCONN;
       message = g_strdup_printf ("%s’s connection to %s was cut off: its socket is no longer "
                                  "connected, so its kernel reset the connection.",
                                  sock->host->name, remote_text);
     }
   else
     {
-      code = "ERROR";
+      code = PF_EVENT_ERROR_CODE_OTHER;
       message = g_strdup_printf ("%s’s connection to %s failed: %s.",
                                  sock->host->name, remote_text, error->message);
     }
@@ -633,7 +633,8 @@ pf_engine_conn_failed (PfConn       *conn,
     }
 
   pf_engine_record_error (self, client->host, &client->tuple,
-                          refused ? "ECONNREFUSED" : "ERROR", message);
+                          refused ? PF_EVENT_ERROR_CODE_ECONNREFUSED : PF_EVENT_ERROR_CODE_OTHER,
+                          message);
   if (!conn->expect_refusal || !refused)
     self->n_failures++;
 

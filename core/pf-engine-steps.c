@@ -178,7 +178,8 @@ udp_server_receive (PfSock *sock)
                                              addresses->len, sock->service->ttl, &dns_error);
             }
           if (reply == NULL)
-            pf_engine_record_error (self, sock->host, &tuple, "EDNS", dns_error->message);
+            pf_engine_record_error (self, sock->host, &tuple, PF_EVENT_ERROR_CODE_EDNS,
+                                    dns_error->message);
         }
       else if (sock->service->type == PF_SERVICE_ECHO)
         {
@@ -343,7 +344,7 @@ engine_fail (PfEngine     *self,
              const char   *message)
 {
   self->n_failures++;
-  pf_engine_record_error (self, host, NULL, "EXPECT", message);
+  pf_engine_record_error (self, host, NULL, PF_EVENT_ERROR_CODE_EXPECT, message);
 }
 
 /* A step could not have the socket it needed. When the helper is gone
@@ -360,7 +361,7 @@ engine_socket_failed (PfEngine     *self,
       return;
     }
 
-  pf_engine_record_error (self, host, NULL, "ESOCKET", error->message);
+  pf_engine_record_error (self, host, NULL, PF_EVENT_ERROR_CODE_ESOCKET, error->message);
   self->n_failures++;
 }
 
@@ -594,7 +595,8 @@ engine_udp_send (PfEngine     *self,
   self->capture_due = TRUE;
   if (g_socket_send_to (sock->socket, address, (const char *) data, len, NULL, &error) < 0)
     {
-      pf_engine_record_error (self, sock->host, &sock->tuple, "ESEND", error->message);
+      pf_engine_record_error (self, sock->host, &sock->tuple, PF_EVENT_ERROR_CODE_ESEND,
+                              error->message);
       return;
     }
 

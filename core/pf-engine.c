@@ -32,6 +32,7 @@
 #include <linux/tcp.h>
 
 #include "pf-engine-private.h"
+#include "pf-enum.h"
 
 #define STEP_TIMEOUT_MS      5000
 #define SETTLE_POLL_MS       1
@@ -192,10 +193,11 @@ void
 pf_engine_record_error (PfEngine          *self,
                         const PfHost      *host,
                         const PfFourTuple *tuple,
-                        const char        *code,
+                        PfEventErrorCode   code,
                         const char        *message)
 {
-  g_debug ("step %d: %s: %s", self->step, code, message);
+  g_debug ("step %d: %s: %s", self->step,
+           pf_enum_to_nick (PF_TYPE_EVENT_ERROR_CODE, code), message);
   pf_engine_record (self, pf_event_new_error (pf_engine_now (self), self->step,
                                               host ? host->id : NULL, tuple, code, message));
 }
@@ -302,8 +304,9 @@ on_settle_tick (gpointer user_data)
       const PfStep *step = g_ptr_array_index (self->scenario->steps, self->step);
 
       self->n_failures++;
-      pf_engine_record_error (self, NULL, NULL, "ETIMEDOUT",
-                              "The step did not finish: the network was still busy when time ran out.");
+      pf_engine_record_error (self, NULL, NULL, PF_EVENT_ERROR_CODE_ETIMEDOUT,
+                              "The step did not finish: the network was still busy "
+                              "when time ran out.");
       engine_finish_step (self, g_error_new (PF_ENGINE_ERROR, PF_ENGINE_ERROR_TIMEOUT,
                                              "Step %d (line %u) did not finish in time.",
                                              self->step + 1, step->line));

@@ -9,23 +9,27 @@
 
 #include "pf-event.h"
 
+#include <glib/gi18n.h>
+
+#include "pf-enum.h"
+
 /* Events are immutable once made: constructors fill them, getters read. */
 struct _PfEvent
 {
-  GObject      parent_instance;
+  GObject           parent_instance;
 
-  PfEventKind  kind;
-  gint64       time_us;
-  int          step;
-  PfPacket    *packet;
-  char        *host_id;
-  const char  *protocol;   /* static string: "tcp" or "udp" */
-  PfFourTuple  tuple;
-  PfTcpState   old_state;
-  PfTcpState   state;
-  GBytes      *data;
-  char        *code;
-  char        *message;
+  PfEventKind       kind;
+  gint64            time_us;
+  int               step;
+  PfPacket         *packet;
+  char             *host_id;
+  const char       *protocol;   /* static string: "tcp" or "udp" */
+  PfFourTuple       tuple;
+  PfTcpState        old_state;
+  PfTcpState        state;
+  GBytes           *data;
+  PfEventErrorCode  code;
+  char             *message;
 };
 
 G_DEFINE_FINAL_TYPE (PfEvent, pf_event, G_TYPE_OBJECT)
@@ -38,7 +42,6 @@ pf_event_finalize (GObject *object)
   g_clear_pointer (&self->packet, pf_packet_unref);
   g_clear_pointer (&self->data, g_bytes_unref);
   g_free (self->host_id);
-  g_free (self->code);
   g_free (self->message);
 
   G_OBJECT_CLASS (pf_event_parent_class)->finalize (object);
@@ -97,6 +100,37 @@ pf_tcp_state_to_string (PfTcpState state)
   if ((guint) state >= G_N_ELEMENTS (names))
     return "UNKNOWN";
   return names[state];
+}
+
+/* For people: what went wrong, in the interface's language. */
+const char *
+pf_event_error_code_to_label (PfEventErrorCode code)
+{
+  switch (code)
+    {
+    case PF_EVENT_ERROR_CODE_ECONNREFUSED:
+      return _("Connection refused");
+    case PF_EVENT_ERROR_CODE_ECONNRESET:
+      return _("Connection reset");
+    case PF_EVENT_ERROR_CODE_ENOTCONN:
+      return _("Connection cut off");
+    case PF_EVENT_ERROR_CODE_ETIMEDOUT:
+      return _("Step timed out");
+    case PF_EVENT_ERROR_CODE_ESOCKET:
+      return _("No socket");
+    case PF_EVENT_ERROR_CODE_ESEND:
+      return _("Datagram not sent");
+    case PF_EVENT_ERROR_CODE_EDNS:
+      return _("DNS query not answered");
+    case PF_EVENT_ERROR_CODE_EXPECT:
+      return _("Expectation failed");
+    case PF_EVENT_ERROR_CODE_CAPTURE:
+      return _("Segments not captured");
+    case PF_EVENT_ERROR_CODE_OTHER:
+      return _("Error");
+    default:
+      g_return_val_if_reached (NULL);
+    }
 }
 
 PfEvent *
@@ -167,15 +201,18 @@ pf_event_new_error (gint64             time_us,
                     int                step,
                     const char        *host_id,
                     const PfFourTuple *tuple,
-                    const char        *code,
+                    PfEventErrorCode   code,
                     const char        *message)
 {
-  PfEvent *self = pf_event_new (PF_EVENT_ERROR, time_us, step);
+  PfEvent *self;
 
+  g_return_val_if_fail (pf_enum_to_nick (PF_TYPE_EVENT_ERROR_CODE, code) != NULL, NULL);
+
+  self = pf_event_new (PF_EVENT_ERROR, time_us, step);
   self->host_id = g_strdup (host_id);
   if (tuple != NULL)
     self->tuple = *tuple;
-  self->code = g_strdup (code);
+  self->code = code;
   self->message = g_strdup (message);
   return self;
 }
@@ -250,11 +287,27 @@ pf_event_get_data (PfEvent *self)
   return self->data;
 }
 
+/* Only for an error event. */
+PfEventErrorCode
+pf_event_get_error_code (PfEvent *self)
+{
+  g_return_val_if_fail (PF_IS_EVENT (self), PF_EVENT_ERROR_CODE_OTHER);
+  g_return_val_if_fail (self->kind == PF_EVENT_ERROR, PF_EVENT_ERROR_CODE_OTHER);
+  return self->code;
+}
+
+/* Returns: (nullable): the nick of pf_event_get_error_code (), as the
+ *   trace writes it ("ECONNREFUSED", ...); NULL for an event that is not
+ *   an error. For the views until they read PfEventErrorCode; new code
+ *   should use that. */
 const char *
 pf_event_get_code (PfEvent *self)
 {
   g_return_val_if_fail (PF_IS_EVENT (self), NULL);
-  return self->code;
+
+  if (self->kind != PF_EVENT_ERROR)
+    return NULL;
+  return pf_enum_to_nick (PF_TYPE_EVENT_ERROR_CODE, self->code);
 }
 
 const char *

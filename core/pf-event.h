@@ -8,11 +8,12 @@
 #include <gio/gio.h>
 
 #include "pf-address.h"
+#include "pf-core-enums.h"
 #include "pf-packet.h"
 
 G_BEGIN_DECLS
 
-typedef enum
+typedef enum /*< skip >*/
 {
   PF_EVENT_STEP,     /* a scenario step began */
   PF_EVENT_STATE,    /* a socket's TCP state changed, as the kernel says */
@@ -22,7 +23,7 @@ typedef enum
 } PfEventKind;
 
 /* The kernel's TCP states (include/net/tcp_states.h), same numbers. */
-typedef enum
+typedef enum /*< skip >*/
 {
   PF_TCP_STATE_NONE        = 0,
   PF_TCP_STATE_ESTABLISHED = 1,
@@ -38,12 +39,29 @@ typedef enum
   PF_TCP_STATE_CLOSING,
 } PfTcpState;
 
+/* What an error event says went wrong. The nicks are what the JSON trace
+ * writes ("code"); a person reads pf_event_error_code_to_label (). */
+typedef enum
+{
+  PF_EVENT_ERROR_CODE_ECONNREFUSED, /*< nick=ECONNREFUSED >*/ /* nothing listened there */
+  PF_EVENT_ERROR_CODE_ECONNRESET,   /*< nick=ECONNRESET >*/   /* the connection was reset */
+  PF_EVENT_ERROR_CODE_ENOTCONN,     /*< nick=ENOTCONN >*/     /* its socket was cut off */
+  PF_EVENT_ERROR_CODE_ETIMEDOUT,    /*< nick=ETIMEDOUT >*/    /* a step did not finish */
+  PF_EVENT_ERROR_CODE_ESOCKET,      /*< nick=ESOCKET >*/      /* a step had no socket */
+  PF_EVENT_ERROR_CODE_ESEND,        /*< nick=ESEND >*/        /* a datagram was not sent */
+  PF_EVENT_ERROR_CODE_EDNS,         /*< nick=EDNS >*/         /* a query had no answer */
+  PF_EVENT_ERROR_CODE_EXPECT,       /*< nick=EXPECT >*/       /* not what the scenario said */
+  PF_EVENT_ERROR_CODE_CAPTURE,      /*< nick=CAPTURE >*/      /* segments not captured */
+  PF_EVENT_ERROR_CODE_OTHER,        /*< nick=ERROR >*/        /* any other failure */
+} PfEventErrorCode;
+
 #define PF_TYPE_EVENT (pf_event_get_type ())
 
 G_DECLARE_FINAL_TYPE (PfEvent, pf_event, PF, EVENT, GObject)
 
-const char  *pf_event_kind_to_string    (PfEventKind     kind);
-const char  *pf_tcp_state_to_string     (PfTcpState      state);
+const char  *pf_event_kind_to_string      (PfEventKind       kind);
+const char  *pf_tcp_state_to_string       (PfTcpState        state);
+const char  *pf_event_error_code_to_label (PfEventErrorCode  code);
 
 PfEvent     *pf_event_new_step          (gint64          time_us,
                                          int             step,
@@ -68,7 +86,7 @@ PfEvent     *pf_event_new_error         (gint64          time_us,
                                          int             step,
                                          const char     *host_id,
                                          const PfFourTuple *tuple,
-                                         const char     *code,
+                                         PfEventErrorCode code,
                                          const char     *message);
 
 PfEventKind        pf_event_get_kind       (PfEvent *self);
@@ -81,6 +99,7 @@ const PfFourTuple *pf_event_get_tuple      (PfEvent *self);
 PfTcpState         pf_event_get_old_state  (PfEvent *self);
 PfTcpState         pf_event_get_state      (PfEvent *self);
 GBytes            *pf_event_get_data       (PfEvent *self);
+PfEventErrorCode   pf_event_get_error_code (PfEvent *self);
 const char        *pf_event_get_code       (PfEvent *self);
 const char        *pf_event_get_message    (PfEvent *self);
 

@@ -9,7 +9,10 @@
 
 #include "pf-packet.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
+
+#include "pf-enum.h"
 
 #define IPV4_HEADER_LEN 20
 #define TCP_HEADER_LEN  20
@@ -908,32 +911,74 @@ pf_packet_get_four_tuple (const PfPacket *packet)
 }
 
 /**
+ * pf_packet_get_kind:
+ *
+ * Returns: %PF_PACKET_KIND_HANDSHAKE (SYN or SYN-ACK), _DATA (a payload,
+ *   no FIN or RST), _ACK (a pure ACK), _TEARDOWN (FIN), _RESET (RST),
+ *   _UDP, _FRAGMENT (any IPv4 fragment) or _OTHER (ICMP and the rest).
+ */
+PfPacketKind
+pf_packet_get_kind (const PfPacket *packet)
+{
+  g_return_val_if_fail (packet != NULL, PF_PACKET_KIND_OTHER);
+
+  if (pf_packet_is_fragment (packet))
+    return PF_PACKET_KIND_FRAGMENT;
+  if (packet->protocol == PF_IP_PROTOCOL_UDP)
+    return PF_PACKET_KIND_UDP;
+  if (packet->protocol != PF_IP_PROTOCOL_TCP)
+    return PF_PACKET_KIND_OTHER;
+  if (packet->flags & PF_TCP_RST)
+    return PF_PACKET_KIND_RESET;
+  if (packet->flags & PF_TCP_SYN)
+    return PF_PACKET_KIND_HANDSHAKE;
+  if (packet->flags & PF_TCP_FIN)
+    return PF_PACKET_KIND_TEARDOWN;
+  if (pf_packet_get_payload_length (packet) > 0)
+    return PF_PACKET_KIND_DATA;
+  return PF_PACKET_KIND_ACK;
+}
+
+/**
  * pf_packet_kind:
  *
- * Returns: one of "handshake" (SYN or SYN-ACK), "data" (a payload, no FIN
- *   or RST), "ack" (a pure ACK), "teardown" (FIN), "reset" (RST), "udp",
- *   "fragment" (any IPv4 fragment) and "other" (ICMP and the rest).
+ * Returns: the nick of pf_packet_get_kind (): "handshake", "data", "ack",
+ *   "teardown", "reset", "udp", "fragment" or "other". For the views
+ *   until they read PfPacketKind; new code should use that.
  */
 const char *
 pf_packet_kind (const PfPacket *packet)
 {
   g_return_val_if_fail (packet != NULL, "other");
 
-  if (pf_packet_is_fragment (packet))
-    return "fragment";
-  if (packet->protocol == PF_IP_PROTOCOL_UDP)
-    return "udp";
-  if (packet->protocol != PF_IP_PROTOCOL_TCP)
-    return "other";
-  if (packet->flags & PF_TCP_RST)
-    return "reset";
-  if (packet->flags & PF_TCP_SYN)
-    return "handshake";
-  if (packet->flags & PF_TCP_FIN)
-    return "teardown";
-  if (pf_packet_get_payload_length (packet) > 0)
-    return "data";
-  return "ack";
+  return pf_enum_to_nick (PF_TYPE_PACKET_KIND, pf_packet_get_kind (packet));
+}
+
+/* For people: a name in the interface's language. */
+const char *
+pf_packet_kind_to_label (PfPacketKind kind)
+{
+  switch (kind)
+    {
+    case PF_PACKET_KIND_HANDSHAKE:
+      return _("Handshake");
+    case PF_PACKET_KIND_DATA:
+      return _("Data");
+    case PF_PACKET_KIND_ACK:
+      return _("Acknowledgement");
+    case PF_PACKET_KIND_TEARDOWN:
+      return _("Teardown");
+    case PF_PACKET_KIND_RESET:
+      return _("Reset");
+    case PF_PACKET_KIND_UDP:
+      return _("UDP datagram");
+    case PF_PACKET_KIND_FRAGMENT:
+      return _("Fragment");
+    case PF_PACKET_KIND_OTHER:
+      return _("Other");
+    default:
+      g_return_val_if_reached (NULL);
+    }
 }
 
 /* In the order a lesson reads them: "SYN,ACK", "FIN,PSH,ACK", "RST,ACK". */

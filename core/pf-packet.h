@@ -8,27 +8,28 @@
 #include <glib-object.h>
 
 #include "pf-address.h"
+#include "pf-core-enums.h"
 
 G_BEGIN_DECLS
 
 #define PF_TYPE_PACKET  (pf_packet_get_type ())
 #define PF_PACKET_ERROR (pf_packet_error_quark ())
 
-typedef enum
+typedef enum /*< skip >*/
 {
   PF_PACKET_ERROR_TRUNCATED,    /* fewer bytes than the headers announce */
   PF_PACKET_ERROR_MALFORMED,    /* a length field that cannot be right */
   PF_PACKET_ERROR_UNSUPPORTED,  /* not IPv4 */
 } PfPacketError;
 
-typedef enum
+typedef enum /*< skip >*/
 {
   PF_PACKET_ORIGIN_CAPTURED,    /* decoded from bytes the kernel sent */
   PF_PACKET_ORIGIN_MODELLED,    /* synthesized from socket events */
 } PfPacketOrigin;
 
 /* What a checksum field held when the packet was decoded. */
-typedef enum
+typedef enum /*< skip >*/
 {
   PF_CHECKSUM_UNCHECKED,  /* fragments, protocols other than TCP and UDP,
                            * a UDP checksum of 0 (none) */
@@ -38,6 +39,21 @@ typedef enum
                            * rest to the network device, as it always does
                            * on lo */
 } PfChecksumStatus;
+
+/* What a packet does in its connection, as the views colour it. The
+ * nicks are what the JSON trace writes ("kind_of_segment"); a person
+ * reads pf_packet_kind_to_label (). */
+typedef enum
+{
+  PF_PACKET_KIND_HANDSHAKE,  /*< nick=handshake >*/  /* SYN or SYN-ACK */
+  PF_PACKET_KIND_DATA,       /*< nick=data >*/       /* a payload, no FIN or RST */
+  PF_PACKET_KIND_ACK,        /*< nick=ack >*/        /* a pure ACK */
+  PF_PACKET_KIND_TEARDOWN,   /*< nick=teardown >*/   /* FIN */
+  PF_PACKET_KIND_RESET,      /*< nick=reset >*/      /* RST */
+  PF_PACKET_KIND_UDP,        /*< nick=udp >*/
+  PF_PACKET_KIND_FRAGMENT,   /*< nick=fragment >*/   /* any IPv4 fragment */
+  PF_PACKET_KIND_OTHER,      /*< nick=other >*/      /* ICMP and the rest */
+} PfPacketKind;
 
 enum
 {
@@ -183,7 +199,9 @@ GBytes      *pf_packet_get_bytes          (const PfPacket *packet);
 guint        pf_packet_get_payload_length (const PfPacket *packet);
 PfFourTuple  pf_packet_get_four_tuple     (const PfPacket *packet);
 gboolean     pf_packet_is_fragment        (const PfPacket *packet);
+PfPacketKind pf_packet_get_kind           (const PfPacket *packet);
 const char  *pf_packet_kind               (const PfPacket *packet);
+const char  *pf_packet_kind_to_label      (PfPacketKind    kind);
 
 char        *pf_packet_flags_to_string    (guint8          flags);
 char        *pf_packet_payload_excerpt    (const PfPacket *packet,

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pf-enum.h"
 #include "pf-trace-writer.h"
 
 #define PAYLOAD_EXCERPT_CHARS 64
@@ -77,7 +78,8 @@ add_segment (JsonBuilder *builder,
   json_builder_add_string_value (builder,
                                  packet->origin == PF_PACKET_ORIGIN_CAPTURED ? "captured" : "modelled");
   json_builder_set_member_name (builder, "kind_of_segment");
-  json_builder_add_string_value (builder, pf_packet_kind (packet));
+  json_builder_add_string_value (builder,
+                                 pf_enum_to_nick (PF_TYPE_PACKET_KIND, pf_packet_get_kind (packet)));
   json_builder_set_member_name (builder, "payload");
   json_builder_add_string_value (builder, excerpt);
 }
@@ -167,7 +169,8 @@ pf_trace_format_event (PfEvent *event)
     case PF_EVENT_ERROR:
       add_socket (builder, event);
       json_builder_set_member_name (builder, "code");
-      json_builder_add_string_value (builder, pf_event_get_code (event));
+      json_builder_add_string_value (builder, pf_enum_to_nick (PF_TYPE_EVENT_ERROR_CODE,
+                                                               pf_event_get_error_code (event)));
       json_builder_set_member_name (builder, "message");
       json_builder_add_string_value (builder, pf_event_get_message (event));
       break;

@@ -18,6 +18,7 @@
 
 #include "pf-builtin.h"
 #include "pf-engine.h"
+#include "pf-enum.h"
 #include "pf-tcp-model.h"
 #include "pf-trace-writer.h"
 
@@ -480,7 +481,7 @@ test_refused (void **state)
       PfEvent *event = pf_timeline_get_event (timeline, i);
 
       if (pf_event_get_kind (event) == PF_EVENT_ERROR)
-        refused |= g_strcmp0 (pf_event_get_code (event), "ECONNREFUSED") == 0;
+        refused |= pf_event_get_error_code (event) == PF_EVENT_ERROR_CODE_ECONNREFUSED;
     }
   assert_true (refused);
 
@@ -663,7 +664,72 @@ test_trace_line (void **state)
   assert_int_equal (json_object_get_int_member (object, "seq"), 1);
   assert_int_equal (json_object_get_int_member (object, "len"), 7);
   assert_string_equal (json_object_get_string_member (object, "origin"), "modelled");
+  assert_string_equal (json_object_get_string_member (object, "kind_of_segment"), "data");
   assert_string_equal (json_object_get_string_member (object, "payload"), "GET /\\r\\n");
+}
+
+/* Every error code: its nick is what the trace has always written, the
+ * old string getter returns it, it reads back as the code, and it has a
+ * label; nothing else is a nick. */
+static void
+test_error_codes (void **state)
+{
+  static const struct { PfEventErrorCode code; const char *nick; } codes[] = {
+    { PF_EVENT_ERROR_CODE_ECONNREFUSED, "ECONNREFUSED" },
+    { PF_EVENT_ERROR_CODE_ECONNRESET, "ECONNRESET" },
+    { PF_EVENT_ERROR_CODE_ENOTCONN, "ENOTCONN" },
+    { PF_EVENT_ERROR_CODE_ETIMEDOUT, "ETIMEDOUT" },
+    { PF_EVENT_ERROR_CODE_ESOCKET, "ESOCKET" },
+    { PF_EVENT_ERROR_CODE_ESEND, "ESEND" },
+    { PF_EVENT_ERROR_CODE_EDNS, "EDNS" },
+    { PF_EVENT_ERROR_CODE_EXPECT, "EXPECT" },
+    { PF_EVENT_ERROR_CODE_CAPTURE, "CAPTURE" },
+    { PF_EVENT_ERROR_CODE_OTHER, "ERROR" },
+  };
+  static const char *not_nicks[] = {
+    "", "econnrefused", "ECONNREFUSED ", "OTHER", "EFOO", "PF_EVENT_ERROR_CODE_EDNS",
+  };
+  g_autoptr(GEnumClass) klass = g_type_class_ref (PF_TYPE_EVENT_ERROR_CODE);
+  g_autoptr(PfEvent) step = pf_event_new_step (0, 0, "A step.");
+  PfFourTuple tuple = pf_four_tuple_init (LAPTOP, 40000, KNUTH, 80);
+  int value = -1;
+
+  (void) state;
+  assert_int_equal (klass->n_values, G_N_ELEMENTS (codes));
+  for (guint i = 0; i < G_N_ELEMENTS (codes); i++)
+    {
+      g_autoptr(PfEvent) event = pf_event_new_error (1234, 2, "laptop", &tuple,
+                                                     codes[i].code, "It went wrong.");
+      g_autofree char *line = pf_trace_format_event (event);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      const char *label = pf_event_error_code_to_label (codes[i].code);
+      JsonObject *object;
+
+      assert_string_equal (pf_enum_to_nick (PF_TYPE_EVENT_ERROR_CODE, codes[i].code),
+                           codes[i].nick);
+      assert_true (pf_enum_from_nick (PF_TYPE_EVENT_ERROR_CODE, codes[i].nick, &value));
+      assert_int_equal (value, codes[i].code);
+      assert_non_null (label);
+      assert_true (label[0] != '\0');
+      assert_string_not_equal (label, codes[i].nick);
+
+      assert_int_equal (pf_event_get_error_code (event), codes[i].code);
+      assert_string_equal (pf_event_get_code (event), codes[i].nick);
+      assert_true (json_parser_load_from_data (parser, line, -1, NULL));
+      object = json_node_get_object (json_parser_get_root (parser));
+      assert_string_equal (json_object_get_string_member (object, "kind"), "error");
+      assert_string_equal (json_object_get_string_member (object, "code"), codes[i].nick);
+      assert_string_equal (json_object_get_string_member (object, "message"), "It went wrong.");
+    }
+
+  assert_null (pf_event_get_code (step));
+  for (guint i = 0; i < G_N_ELEMENTS (not_nicks); i++)
+    {
+      value = -1;
+      assert_false (pf_enum_from_nick (PF_TYPE_EVENT_ERROR_CODE, not_nicks[i], &value));
+      assert_int_equal (value, -1);
+    }
+  assert_null (pf_enum_to_nick (PF_TYPE_EVENT_ERROR_CODE, G_N_ELEMENTS (codes)));
 }
 
 static void
@@ -730,6 +796,7 @@ main (void)
     cmocka_unit_test (test_timeline_model),
     cmocka_unit_test (test_tcp_model_rules),
     cmocka_unit_test (test_trace_line),
+    cmocka_unit_test (test_error_codes),
     cmocka_unit_test (test_trace_writer_leaves_nothing_on_failure),
     cmocka_unit_test (test_trace_writer_device),
     cmocka_unit_test (test_handshake_exact),

@@ -173,9 +173,9 @@ assert_sentence (const char *message)
 }
 
 static PfEvent *
-find_error (PfTimeline *timeline,
-            const char *host,
-            const char *code)
+find_error (PfTimeline       *timeline,
+            const char       *host,
+            PfEventErrorCode  code)
 {
   for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
     {
@@ -183,7 +183,7 @@ find_error (PfTimeline *timeline,
 
       if (pf_event_get_kind (event) == PF_EVENT_ERROR &&
           (host == NULL || g_strcmp0 (pf_event_get_host_id (event), host) == 0) &&
-          g_strcmp0 (pf_event_get_code (event), code) == 0)
+          pf_event_get_error_code (event) == code)
         return event;
     }
   return NULL;
@@ -516,7 +516,7 @@ test_helper_dies_before_connect (void **state)
   error = run_step (engine);
   assert_true (g_error_matches (error, PF_ENGINE_ERROR, PF_ENGINE_ERROR_LOST));
   assert_text (error->message, LOST_MESSAGE);
-  assert_null (find_error (timeline, NULL, "ESOCKET"));
+  assert_null (find_error (timeline, NULL, PF_EVENT_ERROR_CODE_ESOCKET));
   assert_int_equal (pf_engine_get_n_failures (engine), 0);
 
   g_clear_object (&engine);
@@ -723,7 +723,7 @@ assert_peer_reset (PfNetspaceMode mode)
   assert_true (delivered < SINK_BYTES);
 
   /* The client hears the reset as a sentence, and the run counts it. */
-  reset = find_error (timeline, "pc", "ECONNRESET");
+  reset = find_error (timeline, "pc", PF_EVENT_ERROR_CODE_ECONNRESET);
   assert_non_null (reset);
   assert_sentence (pf_event_get_message (reset));
   assert_non_null (strstr (pf_event_get_message (reset), "reset"));
@@ -740,8 +740,8 @@ assert_peer_reset (PfNetspaceMode mode)
   run_step_ok (engine);
   run_step_ok (engine);
   assert_true (pf_engine_is_finished (engine));
-  assert_null (find_error (timeline, "pc", "ETIMEDOUT"));
-  assert_null (find_error (timeline, NULL, "ERROR"));
+  assert_null (find_error (timeline, "pc", PF_EVENT_ERROR_CODE_ETIMEDOUT));
+  assert_null (find_error (timeline, NULL, PF_EVENT_ERROR_CODE_OTHER));
 }
 
 static void

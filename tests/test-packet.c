@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "pf-enum.h"
 #include "pf-packet.h"
 
 /* Fixtures: real bytes from Linux (kernel 6.18, on this Debian 12 machine).
@@ -364,7 +365,7 @@ test_decode_syn (void **state)
   /* lo leaves the TCP checksum to the device: 0xfe30 is the pseudo-header
    * sum 0x7f00 + 0x0001 + 0x7f00 + 0x0001 + 6 + 40. */
   assert_int_equal (p->l4_checksum, PF_CHECKSUM_OFFLOADED);
-  assert_string_equal (pf_packet_kind (p), "handshake");
+  assert_int_equal (pf_packet_get_kind (p), PF_PACKET_KIND_HANDSHAKE);
 }
 
 static void
@@ -389,7 +390,7 @@ test_decode_syn_ack (void **state)
   assert_int_equal (p->ts_val, 1213853026u);
   assert_int_equal (p->ts_ecr, 360534566u);
   assert_payload (p, NULL, 0);
-  assert_string_equal (pf_packet_kind (p), "handshake");
+  assert_int_equal (pf_packet_get_kind (p), PF_PACKET_KIND_HANDSHAKE);
 }
 
 static void
@@ -411,7 +412,7 @@ test_decode_ack (void **state)
   assert_int_equal (p->ts_val, 360534566u);
   assert_int_equal (p->ts_ecr, 1213853026u);
   assert_payload (p, NULL, 0);
-  assert_string_equal (pf_packet_kind (p), "ack");
+  assert_int_equal (pf_packet_get_kind (p), PF_PACKET_KIND_ACK);
 }
 
 static void
@@ -439,7 +440,7 @@ test_decode_data (void **state)
   assert_int_equal (p->ts_ecr, 1213853026u);
   assert_payload (p, GET_REQUEST, strlen (GET_REQUEST));
   assert_int_equal (p->l4_checksum, PF_CHECKSUM_OFFLOADED);
-  assert_string_equal (pf_packet_kind (p), "data");
+  assert_int_equal (pf_packet_get_kind (p), PF_PACKET_KIND_DATA);
   assert_string_equal (text, "127.0.0.1:57096 → 127.0.0.1:8080");
 }
 
@@ -458,7 +459,7 @@ test_decode_fin (void **state)
   assert_int_equal (p->ts_val, 360534566u);
   assert_int_equal (p->ts_ecr, 1213853026u);
   assert_payload (p, NULL, 0);
-  assert_string_equal (pf_packet_kind (p), "teardown");
+  assert_int_equal (pf_packet_get_kind (p), PF_PACKET_KIND_TEARDOWN);
 }
 
 static void
@@ -478,7 +479,7 @@ test_decode_rst (void **state)
   assert_false (p->has_timestamps);
   assert_int_equal (p->wscale, -1);
   assert_int_equal (p->l4_checksum, PF_CHECKSUM_GOOD);
-  assert_string_equal (pf_packet_kind (p), "reset");
+  assert_int_equal (pf_packet_get_kind (p), PF_PACKET_KIND_RESET);
 }
 
 static void
@@ -500,7 +501,7 @@ test_decode_udp (void **state)
   assert_int_equal (p->wscale, -1);
   assert_payload (p, "hello\n", 6);
   assert_int_equal (p->l4_checksum, PF_CHECKSUM_OFFLOADED);
-  assert_string_equal (pf_packet_kind (p), "udp");
+  assert_int_equal (pf_packet_get_kind (p), PF_PACKET_KIND_UDP);
 
   assert_payload (corked, "dns?\r\n", 6);
   assert_int_equal (corked->l4_checksum, PF_CHECKSUM_GOOD);
@@ -521,7 +522,7 @@ test_decode_icmp (void **state)
   /* The ICMP message whole: type 3 (unreachable), code 3 (port), then the
    * offending datagram's header. */
   assert_payload (p, lo_icmp_unreachable + 20, sizeof lo_icmp_unreachable - 20);
-  assert_string_equal (pf_packet_kind (p), "other");
+  assert_int_equal (pf_packet_get_kind (p), PF_PACKET_KIND_OTHER);
 }
 
 static void
@@ -765,7 +766,7 @@ test_decode_fragments (void **state)
     assert_int_equal (p->seq, 2580829118u);
     assert_int_equal (p->l4_checksum, PF_CHECKSUM_UNCHECKED);
     assert_payload (p, lo_data + 20, sizeof lo_data - 20);
-    assert_string_equal (pf_packet_kind (p), "fragment");
+    assert_int_equal (pf_packet_get_kind (p), PF_PACKET_KIND_FRAGMENT);
   }
 
   /* A later fragment, 1480 bytes in: no ports, no TCP, bytes as they are,
@@ -825,7 +826,7 @@ assert_consistent (const guint8 *data,
   assert_true (pf_packet_get_payload_length (p) + 20 <= p->total_length);
   assert_true (p->n_sack_blocks <= PF_PACKET_MAX_SACK_BLOCKS);
   assert_true (p->wscale >= -1 && p->wscale <= 14);
-  assert_non_null (pf_packet_kind (p));
+  assert_non_null (pf_enum_to_nick (PF_TYPE_PACKET_KIND, pf_packet_get_kind (p)));
   excerpt = pf_packet_payload_excerpt (p, 64);
   assert_true (g_utf8_validate (excerpt, -1, NULL));
   flags = pf_packet_flags_to_string (p->flags);
@@ -1041,7 +1042,7 @@ test_new_tcp_matches_kernel (void **state)
   assert_int_equal (data->total_length, sizeof veth_data);
   data_bytes = pf_packet_encode_ipv4 (data);
   assert_bytes_equal (data_bytes, veth_data, sizeof veth_data);
-  assert_string_equal (pf_packet_kind (data), "data");
+  assert_int_equal (pf_packet_get_kind (data), PF_PACKET_KIND_DATA);
 }
 
 static void
@@ -1055,7 +1056,7 @@ test_new_udp_matches_kernel (void **state)
   assert_int_equal (p->origin, PF_PACKET_ORIGIN_MODELLED);
   assert_int_equal (p->protocol, PF_IP_PROTOCOL_UDP);
   assert_int_equal (p->total_length, 34);
-  assert_string_equal (pf_packet_kind (p), "udp");
+  assert_int_equal (pf_packet_get_kind (p), PF_PACKET_KIND_UDP);
   p->ip_id = 0xba6d;
   bytes = pf_packet_encode_ipv4 (p);
   assert_bytes_equal (bytes, lo_udp_corked, sizeof lo_udp_corked);
@@ -1262,16 +1263,16 @@ test_payload_excerpt_all_bytes (void **state)
 static void
 test_kind (void **state)
 {
-  static const struct { guint8 flags; gsize payload; const char *kind; } cases[] = {
-    { PF_TCP_SYN, 0, "handshake" },
-    { PF_TCP_SYN | PF_TCP_ACK, 0, "handshake" },
-    { PF_TCP_ACK, 0, "ack" },
-    { PF_TCP_PSH | PF_TCP_ACK, 5, "data" },
-    { PF_TCP_ACK, 5, "data" },
-    { PF_TCP_FIN | PF_TCP_ACK, 0, "teardown" },
-    { PF_TCP_FIN | PF_TCP_PSH | PF_TCP_ACK, 5, "teardown" },
-    { PF_TCP_RST, 0, "reset" },
-    { PF_TCP_RST | PF_TCP_ACK, 0, "reset" },
+  static const struct { guint8 flags; gsize payload; PfPacketKind kind; } cases[] = {
+    { PF_TCP_SYN, 0, PF_PACKET_KIND_HANDSHAKE },
+    { PF_TCP_SYN | PF_TCP_ACK, 0, PF_PACKET_KIND_HANDSHAKE },
+    { PF_TCP_ACK, 0, PF_PACKET_KIND_ACK },
+    { PF_TCP_PSH | PF_TCP_ACK, 5, PF_PACKET_KIND_DATA },
+    { PF_TCP_ACK, 5, PF_PACKET_KIND_DATA },
+    { PF_TCP_FIN | PF_TCP_ACK, 0, PF_PACKET_KIND_TEARDOWN },
+    { PF_TCP_FIN | PF_TCP_PSH | PF_TCP_ACK, 5, PF_PACKET_KIND_TEARDOWN },
+    { PF_TCP_RST, 0, PF_PACKET_KIND_RESET },
+    { PF_TCP_RST | PF_TCP_ACK, 0, PF_PACKET_KIND_RESET },
   };
 
   (void) state;
@@ -1282,8 +1283,58 @@ test_kind (void **state)
                                                  (const guint8 *) "hello",
                                                  cases[i].payload);
 
-      assert_string_equal (pf_packet_kind (p), cases[i].kind);
+      assert_int_equal (pf_packet_get_kind (p), cases[i].kind);
     }
+}
+
+/* Each kind has the nick the trace has always written, which the old
+ * string getter still returns, and a label; nothing else is a nick. */
+static void
+test_kind_nicks_and_labels (void **state)
+{
+  static const struct { PfPacketKind kind; const char *nick; } kinds[] = {
+    { PF_PACKET_KIND_HANDSHAKE, "handshake" },
+    { PF_PACKET_KIND_DATA, "data" },
+    { PF_PACKET_KIND_ACK, "ack" },
+    { PF_PACKET_KIND_TEARDOWN, "teardown" },
+    { PF_PACKET_KIND_RESET, "reset" },
+    { PF_PACKET_KIND_UDP, "udp" },
+    { PF_PACKET_KIND_FRAGMENT, "fragment" },
+    { PF_PACKET_KIND_OTHER, "other" },
+  };
+  static const char *not_nicks[] = {
+    "", "Handshake", "HANDSHAKE", "handshake ", "syn", "PF_PACKET_KIND_DATA", "Data",
+  };
+  g_autoptr(GEnumClass) klass = g_type_class_ref (PF_TYPE_PACKET_KIND);
+  g_autoptr(PfPacket) syn = decode_ok (lo_syn, sizeof lo_syn);
+  g_autoptr(PfPacket) icmp = decode_ok (lo_icmp_unreachable, sizeof lo_icmp_unreachable);
+  int value = -1;
+
+  (void) state;
+  assert_int_equal (klass->n_values, G_N_ELEMENTS (kinds));
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      const char *label = pf_packet_kind_to_label (kinds[i].kind);
+
+      assert_string_equal (pf_enum_to_nick (PF_TYPE_PACKET_KIND, kinds[i].kind), kinds[i].nick);
+      assert_true (pf_enum_from_nick (PF_TYPE_PACKET_KIND, kinds[i].nick, &value));
+      assert_int_equal (value, kinds[i].kind);
+      assert_non_null (label);
+      assert_true (label[0] != '\0');
+      assert_string_not_equal (label, kinds[i].nick);
+    }
+
+  assert_string_equal (pf_packet_kind (syn), "handshake");
+  assert_string_equal (pf_packet_kind (icmp), "other");
+
+  for (guint i = 0; i < G_N_ELEMENTS (not_nicks); i++)
+    {
+      value = -1;
+      assert_false (pf_enum_from_nick (PF_TYPE_PACKET_KIND, not_nicks[i], &value));
+      assert_int_equal (value, -1);
+    }
+  assert_null (pf_enum_to_nick (PF_TYPE_PACKET_KIND, G_N_ELEMENTS (kinds)));
+  assert_null (pf_enum_to_nick (PF_TYPE_PACKET_KIND, -1));
 }
 
 static void
@@ -1369,6 +1420,7 @@ main (void)
     cmocka_unit_test (test_payload_excerpt),
     cmocka_unit_test (test_payload_excerpt_all_bytes),
     cmocka_unit_test (test_kind),
+    cmocka_unit_test (test_kind_nicks_and_labels),
     cmocka_unit_test (test_four_tuple),
     cmocka_unit_test (test_boxed),
     cmocka_unit_test (test_get_bytes_modelled),

@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "pf-enum.h"
 #include "pf-fuzz.h"
 #include "pf-packet.h"
 
@@ -33,7 +34,8 @@ check_readers (const PfPacket *packet)
   g_autoptr(GBytes) bytes = pf_packet_get_bytes (packet);
   PfFourTuple tuple = pf_packet_get_four_tuple (packet);
 
-  pf_fuzz_check (flags != NULL && pf_packet_kind (packet) != NULL);
+  pf_fuzz_check (flags != NULL &&
+                 pf_enum_to_nick (PF_TYPE_PACKET_KIND, pf_packet_get_kind (packet)) != NULL);
   pf_fuzz_check (g_utf8_validate (excerpt, -1, NULL));
   pf_fuzz_check (g_utf8_strlen (excerpt, -1) <= EXCERPT_CHARS + 1);
   pf_fuzz_check (tuple.src.address == packet->src && tuple.dst.port == packet->dport);
