@@ -126,6 +126,39 @@ on_listener_ready (GSocket      *socket,
   return G_SOURCE_CONTINUE;
 }
 
+/* Reads one datagram waiting on @sock into @buffer, NULL when none is:
+ * its bytes, delivered to the program there; @tuple gets its sender. */
+static GBytes *
+udp_receive (PfSock          *sock,
+             guint8          *buffer,
+             gsize            size,
+             GSocketAddress **from,
+             PfFourTuple     *tuple)
+{
+  PfEngine *self = sock->engine;
+  GBytes *bytes;
+  struct sockaddr_in sin;
+  gssize n;
+
+  *tuple = sock->tuple;
+  n = g_socket_receive_from (sock->socket, from, (char *) buffer, size, NULL, NULL);
+  if (n < 0)
+    return NULL;
+
+  if (g_socket_address_to_native (*from, &sin, sizeof sin, NULL))
+    {
+      tuple->dst.address = g_ntohl (sin.sin_addr.s_addr);
+      tuple->dst.port = g_ntohs (sin.sin_port);
+    }
+
+  bytes = g_bytes_new (buffer, n);
+  pf_engine_record (self, pf_event_new_deliver (pf_engine_now (self), self->step,
+                                                sock->host->id, "udp", tuple, bytes));
+  if (self->udp_outstanding > 0)
+    self->udp_outstanding--;
+  return bytes;
+}
+
 static void
 udp_server_receive (PfSock *sock)
 {
@@ -138,25 +171,13 @@ udp_server_receive (PfSock *sock)
       g_autoptr(GSocketAddress) from = NULL;
       g_autoptr(GBytes) reply = NULL;
       g_autoptr(GBytes) bytes = NULL;
-      struct sockaddr_in sin;
-      PfFourTuple tuple = sock->tuple;
-      gssize n;
+      PfFourTuple tuple;
+      gsize n;
 
-      n = g_socket_receive_from (sock->socket, &from, (char *) buffer, sizeof buffer, NULL, &error);
-      if (n < 0)
+      bytes = udp_receive (sock, buffer, sizeof buffer, &from, &tuple);
+      if (bytes == NULL)
         return;
-
-      if (g_socket_address_to_native (from, &sin, sizeof sin, NULL))
-        {
-          tuple.dst.address = g_ntohl (sin.sin_addr.s_addr);
-          tuple.dst.port = g_ntohs (sin.sin_port);
-        }
-
-      bytes = g_bytes_new (buffer, n);
-      pf_engine_record (self, pf_event_new_deliver (pf_engine_now (self), self->step,
-                                                    sock->host->id, "udp", &tuple, bytes));
-      if (self->udp_outstanding > 0)
-        self->udp_outstanding--;
+      n = g_bytes_get_size (bytes);
 
       if (sock->service->type == PF_SERVICE_DNS)
         {
@@ -204,33 +225,18 @@ udp_server_receive (PfSock *sock)
 static void
 udp_client_receive (PfSock *sock)
 {
-  PfEngine *self = sock->engine;
   guint8 buffer[PF_ENGINE_READ_BUFFER_SIZE];
 
   for (;;)
     {
       g_autoptr(GSocketAddress) from = NULL;
       g_autoptr(GBytes) bytes = NULL;
-      struct sockaddr_in sin;
-      PfFourTuple tuple = sock->tuple;
-      gssize n;
+      PfFourTuple tuple;
 
-      n = g_socket_receive_from (sock->socket, &from, (char *) buffer, sizeof buffer, NULL, NULL);
-      if (n < 0)
+      bytes = udp_receive (sock, buffer, sizeof buffer, &from, &tuple);
+      if (bytes == NULL)
         return;
-
-      if (g_socket_address_to_native (from, &sin, sizeof sin, NULL))
-        {
-          tuple.dst.address = g_ntohl (sin.sin_addr.s_addr);
-          tuple.dst.port = g_ntohs (sin.sin_port);
-        }
-
-      bytes = g_bytes_new (buffer, n);
-      pf_engine_record (self, pf_event_new_deliver (pf_engine_now (self), self->step,
-                                                    sock->host->id, "udp", &tuple, bytes));
       pf_byte_queue_push (&sock->inbox, bytes);
-      if (self->udp_outstanding > 0)
-        self->udp_outstanding--;
     }
 }
 
