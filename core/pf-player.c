@@ -16,9 +16,6 @@
 
 #include "pf-player.h"
 
-/* How long a step stays on screen when playing, at speed 1. */
-#define PLAY_STEP_MS 2000
-
 struct _PfPlayer
 {
   GObject         parent_instance;
@@ -210,7 +207,7 @@ static void
 pf_player_schedule_play (PfPlayer *self)
 {
   g_clear_handle_id (&self->play_id, g_source_remove);
-  self->play_id = g_timeout_add ((guint) (PLAY_STEP_MS / self->speed), on_play_tick, self);
+  self->play_id = g_timeout_add ((guint) (PF_PLAYER_STEP_TIME * 1000 / self->speed), on_play_tick, self);
 }
 
 static void

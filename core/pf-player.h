@@ -18,6 +18,10 @@ G_DECLARE_FINAL_TYPE (PfPlayer, pf_player, PF, PLAYER, GObject)
 #define PF_PLAYER_MIN_SPEED 0.25
 #define PF_PLAYER_MAX_SPEED 4.0
 
+/* How long a step stays on screen when playing, in seconds at speed 1;
+ * a step's animation fits in it (pf-flight-schedule.c). */
+#define PF_PLAYER_STEP_TIME 2.0
+
 PfPlayer         *pf_player_new               (void);
 
 gboolean          pf_player_load              (PfPlayer       *self,
