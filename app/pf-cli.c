@@ -320,7 +320,7 @@ pf_cli_headless (const char     *name,
           PfEvent *event = pf_timeline_get_event (timeline, i);
 
           if (pf_event_get_kind (event) == PF_EVENT_ERROR &&
-              g_strcmp0 (pf_event_get_code (event), "ECONNREFUSED") != 0)
+              pf_event_get_error_code (event) != PF_EVENT_ERROR_CODE_ECONNREFUSED)
             fprintf (stderr, "failed: %s\n", pf_event_get_message (event));
         }
       fprintf (stderr, "result: %u expectation(s) failed\n", pf_engine_get_n_failures (engine));
