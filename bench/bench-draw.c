@@ -39,7 +39,7 @@
 #include <gtk/gtk.h>
 
 #include "pf-bench.h"
-#include "pf-ladder.h"
+#include "pf-ladder-private.h"
 #include "pf-player.h"
 #include "pf-stage.h"
 

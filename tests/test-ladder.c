@@ -14,7 +14,7 @@
 #include <gtk/gtk.h>
 
 #include "pf-builtin.h"
-#include "pf-ladder.h"
+#include "pf-ladder-private.h"
 #include "pf-player.h"
 #include "pf-stage.h"
 

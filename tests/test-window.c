@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "pf-application.h"
-#include "pf-ladder.h"
+#include "pf-ladder-private.h"
 #include "pf-socket-table.h"
 #include "pf-stage.h"
 #include "pf-window.h"

@@ -27,22 +27,11 @@ double     pf_ladder_get_zoom          (PfLadder        *self);
 void       pf_ladder_set_zoom          (PfLadder        *self,
                                         double           zoom);
 
-guint      pf_ladder_get_n_arrows      (PfLadder        *self);
-int        pf_ladder_get_highlighted   (PfLadder        *self);
-gboolean   pf_ladder_get_animating     (PfLadder        *self);
 int        pf_ladder_hit_test          (PfLadder        *self,
                                         double           x,
                                         double           y);
-gboolean   pf_ladder_get_arrow_bounds  (PfLadder        *self,
-                                        guint            index,
-                                        graphene_rect_t *out_bounds);
 gboolean   pf_ladder_select_at         (PfLadder        *self,
                                         double           x,
                                         double           y);
-
-/* For tests and benchmarks. */
-guint      pf_ladder_get_n_moving      (PfLadder        *self);
-void       pf_ladder_hold_animation    (PfLadder        *self,
-                                        double           seconds);
 
 G_END_DECLS
