@@ -55,6 +55,8 @@ typedef enum
   PF_PACKET_KIND_OTHER,      /*< nick=other >*/      /* ICMP and the rest */
 } PfPacketKind;
 
+#define PF_N_PACKET_KINDS (PF_PACKET_KIND_OTHER + 1)
+
 enum
 {
   PF_TCP_FIN = 0x01,

@@ -22,31 +22,17 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "pf-enum.h"
 #include "pf-netspace.h"
 
 /* Kinds */
 
-/* pf_packet_kind () names, in Kind order. */
-static const char *kind_names[N_KINDS] = {
-  "handshake", "data", "ack", "teardown", "reset", "udp", "fragment", "other",
-};
-
-static const struct { const char *light; const char *dark; } kind_fallbacks[N_KINDS] = {
+/* In PfPacketKind order, where the theme has no pf_packet_KIND colour. */
+static const struct { const char *light; const char *dark; } kind_fallbacks[PF_N_PACKET_KINDS] = {
   { "#1c71d8", "#62a0ea" }, { "#26a269", "#57e389" }, { "#77767b", "#9a9996" },
   { "#c64600", "#ffa348" }, { "#c01c28", "#f66151" }, { "#813d9c", "#c061cb" },
   { "#865e3c", "#cdab8f" }, { "#865e3c", "#cdab8f" },
 };
-
-static Kind
-kind_from_packet (const PfPacket *packet)
-{
-  const char *name = pf_packet_kind (packet);
-
-  for (guint i = 0; i < N_KINDS; i++)
-    if (g_str_equal (name, kind_names[i]))
-      return i;
-  return KIND_OTHER;
-}
 
 /* Rows and lanes */
 
@@ -375,13 +361,14 @@ pf_ladder_ensure_style (PfLadder *self)
   lookup_color (self, "pf_ladder_selection", "accent_bg_color",
                 &(GdkRGBA) { 0.11, 0.44, 0.85, 1.0 }, &self->selection);
   /* The stage's colours, so a packet looks the same in both. */
-  for (guint i = 0; i < N_KINDS; i++)
+  for (guint i = 0; i < PF_N_PACKET_KINDS; i++)
     {
-      g_autofree char *name = g_strdup_printf ("pf_packet_%s", kind_names[i]);
+      g_autofree char *name = g_strdup_printf ("pf_packet_%s",
+                                               pf_enum_to_nick (PF_TYPE_PACKET_KIND, i));
       GdkRGBA fallback;
 
       gdk_rgba_parse (&fallback, dark ? kind_fallbacks[i].dark : kind_fallbacks[i].light);
-      lookup_color (self, name, i == KIND_FRAGMENT ? "pf_packet_other" : NULL,
+      lookup_color (self, name, i == PF_PACKET_KIND_FRAGMENT ? "pf_packet_other" : NULL,
                     &fallback, &self->kinds[i]);
     }
 
@@ -465,7 +452,7 @@ add_arrow_row (PfLadder *self,
   row->kind = ROW_ARROW;
   row->src_lane = lane_for_address (self, packet->src);
   row->dst_lane = lane_for_address (self, packet->dst);
-  row->color = kind_from_packet (packet);
+  row->color = pf_packet_get_kind (packet);
   row->modelled = packet->origin == PF_PACKET_ORIGIN_MODELLED;
   from = g_ptr_array_index (self->lanes, row->src_lane);
   to = g_ptr_array_index (self->lanes, row->dst_lane);

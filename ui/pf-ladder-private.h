@@ -10,6 +10,7 @@
 
 #pragma once
 
+#include "pf-flight-schedule.h"
 #include "pf-ladder.h"
 
 G_BEGIN_DECLS
@@ -36,19 +37,6 @@ G_BEGIN_DECLS
 #define LANE_NATURAL_WIDTH 200.0
 #define MIN_WIDTH_LANES    6      /* lanes that the width asked for covers */
 #define HEADER_MIN_TEXT    12.0   /* a lane's name needs this much room */
-
-typedef enum
-{
-  KIND_HANDSHAKE,
-  KIND_DATA,
-  KIND_ACK,
-  KIND_TEARDOWN,
-  KIND_RESET,
-  KIND_UDP,
-  KIND_FRAGMENT,
-  KIND_OTHER,
-  N_KINDS
-} Kind;
 
 typedef enum
 {
@@ -82,7 +70,7 @@ typedef struct
   /* ROW_ARROW */
   int          src_lane;
   int          dst_lane;
-  Kind         color;
+  PfPacketKind color;
   gboolean     modelled;
   char        *label;      /* also "Step 3" for a rule */
   char        *excerpt;    /* NULL without payload */
@@ -115,13 +103,6 @@ typedef struct
   PfFourTuple tuple;
   guint32     base;
 } SeqBase;
-
-/* When the last packet one way on a connection lands. */
-typedef struct
-{
-  PfFourTuple tuple;
-  double      at;
-} Landing;
 
 struct _PfLadder
 {
@@ -166,7 +147,7 @@ struct _PfLadder
   GdkRGBA               rule;
   GdkRGBA               error;
   GdkRGBA               selection;
-  GdkRGBA               kinds[N_KINDS];
+  GdkRGBA               kinds[PF_N_PACKET_KINDS];
   PangoLayout          *modelled_layout;
 
   /* animation: the schedule of the step on screen */
@@ -174,11 +155,7 @@ struct _PfLadder
   gint64                last_frame_time;
   double                clock;
   double                clock_end;
-  double                gap;
-  double                flight;
-  double                last_start;      /* of the last packet scheduled */
-  double                last_landing;
-  GHashTable           *landings;        /* Landing* */
+  PfFlightSchedule     *schedule;        /* its packets */
   guint                 anim_first_row;  /* rows with an offset: [first, end) */
   guint                 anim_end_row;
   guint                 shown_step_start;

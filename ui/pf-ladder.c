@@ -61,7 +61,8 @@ pf_ladder_row_progress (PfLadder *self,
   if (row->offset == NOT_ANIMATED)
     return 1.0;
   if (row->kind == ROW_ARROW)
-    return CLAMP ((self->clock - row->offset) / self->flight, 0.0, 1.0);
+    return CLAMP ((self->clock - row->offset) / pf_flight_schedule_get_flight_time (self->schedule),
+                  0.0, 1.0);
   return self->clock >= row->offset ? 1.0 : 0.0;
 }
 
@@ -148,16 +149,9 @@ ensure_tick (PfLadder *self)
 
 /* Scheduling */
 
-/* The stage's schedule (pf-stage.c), in seconds at speed 1: a packet
- * flies FLIGHT_S, the next leaves STAGGER_S later, a reply when what it
- * answers has landed; a step longer than STEP_BUDGET_S flies faster, down
- * to MIN_FACTOR of the time, and a step with many more packets starts
- * them all within STEP_WINDOW_S. */
-#define FLIGHT_S      1.0
-#define STAGGER_S     0.35
-#define STEP_BUDGET_S 1.9
-#define MIN_FACTOR    0.55
-#define STEP_WINDOW_S 3.0
+/* The packets fly on the step's PfFlightSchedule, as the stage's
+ * envelopes do (core/pf-flight-schedule.c): they leave and land together.
+ * The ladder adds its other rows around them. */
 
 /* Everything drawn whole at once: after a step back, or unmapped. */
 static void
@@ -167,10 +161,7 @@ pf_ladder_stop_animation (PfLadder *self)
     ((Row *) g_ptr_array_index (self->rows, i))->offset = NOT_ANIMATED;
   self->anim_first_row = self->anim_end_row = 0;
   self->clock = self->clock_end = 0;
-  self->gap = STAGGER_S;
-  self->flight = FLIGHT_S;
-  self->last_start = -G_MAXDOUBLE / 2;
-  g_hash_table_remove_all (self->landings);
+  pf_flight_schedule_clear (self->schedule);
 
   if (self->tick_id != 0)
     {
@@ -196,41 +187,21 @@ row_flies (PfLadder *self,
          ((Lane *) g_ptr_array_index (self->lanes, row->dst_lane))->id != NULL;
 }
 
-static Landing *
-landing_for (PfLadder          *self,
-             const PfFourTuple *tuple)
+/* Adds @row's packet to the schedule: with the step when @late is
+ * FALSE (timed by pf_flight_schedule_plan ()), else at @now at the
+ * earliest. Returns its index there. */
+static guint
+schedule_row (PfLadder *self,
+              Row      *row,
+              gboolean  late,
+              double    now)
 {
-  Landing key = { *tuple, 0 };
-  Landing *landing = g_hash_table_lookup (self->landings, &key);
+  PfPacket *packet = pf_event_get_packet (row->event);
+  PfFourTuple tuple = pf_packet_get_four_tuple (packet);
 
-  if (landing == NULL)
-    {
-      landing = g_new (Landing, 1);
-      *landing = (Landing) { *tuple, -G_MAXDOUBLE };
-      g_hash_table_add (self->landings, landing);
-    }
-  return landing;
-}
-
-/* When @row's packet leaves, at the earliest @earliest: @gap after the
- * one before, and after the last one the other way has landed. */
-static double
-schedule_packet (PfLadder *self,
-                 Row      *row,
-                 double    earliest,
-                 double    previous)
-{
-  PfFourTuple tuple = pf_packet_get_four_tuple (pf_event_get_packet (row->event));
-  PfFourTuple reverse = pf_four_tuple_reversed (&tuple);
-  double start = MAX (earliest, previous + self->gap);
-  Landing *mine;
-
-  start = MAX (start, landing_for (self, &reverse)->at);
-  mine = landing_for (self, &tuple);
-  mine->at = MAX (mine->at, start + self->flight);
-  row->offset = start;
-  self->clock_end = MAX (self->clock_end, start + self->flight);
-  return start;
+  if (late)
+    return pf_flight_schedule_add_late (self->schedule, &tuple, packet->protocol, now);
+  return pf_flight_schedule_add (self->schedule, &tuple, packet->protocol);
 }
 
 /* The other rows: an arrow the stage does not fly comes with the packet
@@ -244,6 +215,9 @@ schedule_others (PfLadder *self,
                  double    start,
                  double    landing)
 {
+  double flight = pf_flight_schedule_get_flight_time (self->schedule);
+
+  self->clock_end = MAX (self->clock_end, pf_flight_schedule_get_end (self->schedule));
   for (guint i = first; i < end; i++)
     {
       Row *row = g_ptr_array_index (self->rows, i);
@@ -251,76 +225,40 @@ schedule_others (PfLadder *self,
       if (row_flies (self, row))
         {
           start = row->offset;
-          landing = start + self->flight;
+          landing = start + flight;
         }
       else
         {
           row->offset = row->kind == ROW_ARROW ? start : landing;
           self->clock_end = MAX (self->clock_end,
-                                 row->offset + (row->kind == ROW_ARROW ? self->flight : 0));
+                                 row->offset + (row->kind == ROW_ARROW ? flight : 0));
         }
     }
 }
 
-/* The step's schedule, the stage's: at full time first, then faster or
- * closer together until it fits. */
+/* The step's schedule: the packets that fly, timed together, then the
+ * rows around them. */
 static void
 schedule_step (PfLadder *self,
                guint     first,
                guint     end)
 {
-  double factor, last = 0;
-  gboolean any = FALSE;
-  GHashTableIter iter;
-  Landing *landing;
+  guint n = 0;
 
-  self->gap = STAGGER_S;
-  self->flight = FLIGHT_S;
   self->clock = self->clock_end = 0;
-  g_hash_table_remove_all (self->landings);
+  pf_flight_schedule_clear (self->schedule);
+  for (guint i = first; i < end; i++)
+    if (row_flies (self, g_ptr_array_index (self->rows, i)))
+      schedule_row (self, g_ptr_array_index (self->rows, i), FALSE, 0);
+  pf_flight_schedule_plan (self->schedule);
 
   for (guint i = first; i < end; i++)
     {
       Row *row = g_ptr_array_index (self->rows, i);
 
       if (row_flies (self, row))
-        {
-          last = schedule_packet (self, row, 0, any ? last : -STAGGER_S);
-          any = TRUE;
-        }
+        row->offset = pf_flight_schedule_get_start (self->schedule, n++);
     }
-
-  if (self->clock_end > STEP_BUDGET_S)
-    {
-      factor = STEP_BUDGET_S / self->clock_end;
-      if (factor >= MIN_FACTOR)
-        {
-          self->flight = FLIGHT_S * factor;
-          self->gap = STAGGER_S * factor;
-        }
-      else
-        {
-          /* Too many to keep apart: they all leave within the window. */
-          self->flight = FLIGHT_S * MIN_FACTOR;
-          factor = last > 0 ? (STEP_WINDOW_S - self->flight) / last : 1;
-          self->gap = STAGGER_S * factor;
-        }
-
-      g_hash_table_iter_init (&iter, self->landings);
-      while (g_hash_table_iter_next (&iter, (gpointer *) &landing, NULL))
-        landing->at *= factor;
-      for (guint i = first; i < end; i++)
-        {
-          Row *row = g_ptr_array_index (self->rows, i);
-
-          if (row_flies (self, row))
-            row->offset *= factor;
-        }
-      last *= factor;
-      self->clock_end = last + self->flight;
-    }
-
-  self->last_start = any ? last : -G_MAXDOUBLE / 2;
   schedule_others (self, first, end, 0, 0);
 }
 
@@ -335,7 +273,6 @@ animate (PfLadder *self,
 {
   guint first = pf_ladder_rows_before (self, from);
   guint end = pf_ladder_n_shown_rows (self);
-  double start;
 
   if (restart)
     pf_ladder_stop_animation (self);
@@ -350,13 +287,13 @@ animate (PfLadder *self,
   else
     {
       /* Late ones: after those on screen, from now at the earliest. */
-      start = self->last_start;
       for (guint i = first; i < end; i++)
         {
           Row *row = g_ptr_array_index (self->rows, i);
 
           if (row_flies (self, row))
-            start = self->last_start = schedule_packet (self, row, self->clock, start);
+            row->offset = pf_flight_schedule_get_start (self->schedule,
+                                                        schedule_row (self, row, TRUE, self->clock));
         }
       schedule_others (self, first, end, self->clock, self->clock);
     }
@@ -755,7 +692,7 @@ pf_ladder_finalize (GObject *object)
   g_clear_pointer (&self->lanes_by_id, g_hash_table_unref);
   g_clear_pointer (&self->lanes_by_address, g_hash_table_unref);
   g_clear_pointer (&self->seq_bases, g_hash_table_unref);
-  g_clear_pointer (&self->landings, g_hash_table_unref);
+  g_clear_pointer (&self->schedule, pf_flight_schedule_free);
   g_clear_pointer (&self->label_font, pango_font_description_free);
   g_clear_pointer (&self->small_font, pango_font_description_free);
   g_clear_pointer (&self->mono_font, pango_font_description_free);
@@ -882,9 +819,7 @@ pf_ladder_init (PfLadder *self)
   GtkEventController *keys = gtk_event_controller_key_new ();
 
   self->zoom = 1.0;
-  self->gap = STAGGER_S;
-  self->flight = FLIGHT_S;
-  self->last_start = -G_MAXDOUBLE / 2;
+  self->schedule = pf_flight_schedule_new ();
   self->shown_step = -1;
   self->last_followed = -1;
   self->lanes = g_ptr_array_new_with_free_func (pf_ladder_lane_free);
@@ -892,7 +827,6 @@ pf_ladder_init (PfLadder *self)
   self->lanes_by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->lanes_by_address = g_hash_table_new (NULL, NULL);
   self->seq_bases = g_hash_table_new_full (tuple_key_hash, tuple_key_equal, g_free, NULL);
-  self->landings = g_hash_table_new_full (tuple_key_hash, tuple_key_equal, g_free, NULL);
 
   self->player_signals = g_signal_group_new (PF_TYPE_PLAYER);
   g_signal_group_connect_swapped (self->player_signals, "notify::engine",
