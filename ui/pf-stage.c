@@ -15,7 +15,7 @@
  * position changes; for GTK's cairo renderer, which would draw that node
  * anew every frame, as an image of its visible part too. A frame only
  * adds the envelopes in flight, each an image made once for all
- * envelopes that look alike (see Picture), so a frame costs little with
+ * envelopes that look alike (see PfStagePicture), so a frame costs little with
  * any renderer, the cairo one included. The tick callback runs only
  * while an envelope flies.
  *
@@ -89,7 +89,7 @@ typedef enum
   KIND_UDP,
   KIND_OTHER,
   N_KINDS
-} PacketKind;
+} PfStagePacketKind;
 
 static const char * const kind_names[N_KINDS] = {
   "handshake", "data", "ack", "teardown", "reset", "udp", "other",
@@ -103,7 +103,7 @@ typedef enum
   ICON_PHONE,
   ICON_ROUTER,
   N_ICONS
-} IconKind;
+} PfStageIconKind;
 
 typedef struct
 {
@@ -116,13 +116,13 @@ typedef struct
   GdkRGBA label_bg;
   GdkRGBA selection;
   GdkRGBA kinds[N_KINDS];
-} Colors;
+} PfStageColors;
 
 typedef struct
 {
   guint    index;      /* TCP: a timeline position; UDP: a step */
   gboolean listening;
-} PlugChange;
+} PfStagePlugChange;
 
 typedef struct
 {
@@ -132,33 +132,33 @@ typedef struct
   PangoLayout     *layout_off;  /* not listening */
   int              text_h;
   double           row_y;       /* the row's centre, from the card's top */
-  GArray          *changes;     /* PlugChange, in order */
+  GArray          *changes;     /* PfStagePlugChange, in order */
   gboolean         listening;   /* at the position on screen */
-} Plug;
+} PfStagePlug;
 
 typedef struct
 {
-  const PfHost *host;
-  IconKind      icon;
-  PfIpv4        real_address;
-  PangoLayout  *text;
-  GPtrArray    *plugs;         /* Plug* */
-  double        w, h;          /* the card */
-  double        header_h;
-  double        fx, fy;        /* where its centre is, fractions */
-  double        x, y;          /* its top-left, stage units */
-  gboolean      plugs_left;    /* plugs on the left edge */
-} Host;
+  const PfHost   *host;
+  PfStageIconKind icon;
+  PfIpv4          real_address;
+  PangoLayout    *text;
+  GPtrArray      *plugs;       /* PfStagePlug* */
+  double          w, h;        /* the card */
+  double          header_h;
+  double          fx, fy;      /* where its centre is, fractions */
+  double          x, y;        /* its top-left, stage units */
+  gboolean        plugs_left;  /* plugs on the left edge */
+} PfStageHost;
 
 typedef struct
 {
   PfFourTuple canon;           /* the lower endpoint first */
   guint       udp;
-} ConnKey;
+} PfStageConnKey;
 
 typedef struct
 {
-  ConnKey          key;
+  PfStageConnKey   key;
   PfFourTuple      tuple;      /* as the kernel has it, client → server */
   gboolean         udp;
   guint            first_index;
@@ -175,7 +175,7 @@ typedef struct
   graphene_point_t label_at;   /* the label's centre, on the curve */
   double           lands[2];   /* scheduling: when the last envelope lands,
                                 * [0] server to client, [1] client to server */
-} Conn;
+} PfStageConn;
 
 /* A drawing made once and shown often: an image of it at the scale on
  * screen is one cheap copy a frame, where its node would be drawn anew.
@@ -189,109 +189,109 @@ typedef struct
   cairo_surface_t *surface;
   double           image_scale;
   graphene_rect_t  image_pixels;  /* the node's units times image_scale */
-} Picture;
+} PfStagePicture;
 
 typedef struct
 {
-  Picture picture;
-  double  w, h;                /* the envelope, without its tag */
-} Art;
+  PfStagePicture picture;
+  double         w, h;         /* the envelope, without its tag */
+} PfStageArt;
 
 typedef struct
 {
-  PfEvent *event;
-  Conn    *conn;
-  gboolean forward;            /* client to server */
-  double   start;              /* animation seconds */
-  char    *art_key;
-  Art     *art;                /* owned by the stage's arts */
-} Flight;
+  PfEvent     *event;
+  PfStageConn *conn;
+  gboolean     forward;        /* client to server */
+  double       start;          /* animation seconds */
+  char        *art_key;
+  PfStageArt  *art;            /* owned by the stage's arts */
+} PfStageFlight;
 
 typedef enum
 {
   DRAG_NONE,
   DRAG_HOST,
   DRAG_PAN,
-} DragMode;
+} PfStageDragMode;
 
 /* How wide or how tall the world must be to keep two hosts apart. */
 typedef struct
 {
   double w;
   double h;
-} PairWorld;
+} PfStagePairWorld;
 
 struct _PfStage
 {
-  GtkWidget      parent_instance;
+  GtkWidget       parent_instance;
 
-  PfPlayer      *player;
-  GSignalGroup  *player_signals;
-  GSignalGroup  *timeline_signals;
-  double         zoom;
-  double         speed;
-  double         pan_x, pan_y;  /* from the centred place, in pixels */
+  PfPlayer       *player;
+  GSignalGroup   *player_signals;
+  GSignalGroup   *timeline_signals;
+  double          zoom;
+  double          speed;
+  double          pan_x, pan_y;  /* from the centred place, in pixels */
 
   /* The run on screen. */
-  PfEngine      *engine;        /* weak: a new one is a new run */
-  PfScenario    *scenario;      /* a reference, so host pointers hold */
-  GPtrArray     *hosts;         /* Host* */
-  GHashTable    *host_by_address;
-  GPtrArray     *conns;         /* Conn*, in order of first appearance */
-  GHashTable    *conn_by_key;
-  GHashTable    *lanes;         /* host pair → connections so far */
-  guint          scanned;       /* events [0, scanned) were read */
-  guint          position;
-  int            step;
-  guint          step_start;
-  guint          n_visible;     /* conns[0, n_visible) are in the history */
-  guint          n_connections; /* of those, the ones between two hosts */
+  PfEngine       *engine;        /* weak: a new one is a new run */
+  PfScenario     *scenario;      /* a reference, so host pointers hold */
+  GPtrArray      *hosts;         /* PfStageHost* */
+  GHashTable     *host_by_address;
+  GPtrArray      *conns;         /* PfStageConn*, in order of first appearance */
+  GHashTable     *conn_by_key;
+  GHashTable     *lanes;         /* host pair → connections so far */
+  guint           scanned;       /* events [0, scanned) were read */
+  guint           position;
+  int             step;
+  guint           step_start;
+  guint           n_visible;     /* conns[0, n_visible) are in the history */
+  guint           n_connections; /* of those, the ones between two hosts */
 
   /* The step's envelopes. */
-  GArray        *flights;       /* Flight */
-  guint          first_live;
-  double         gap;
-  double         flight_time;
-  double         anim_time;
-  double         anim_end;
-  gint64         last_frame;
-  guint          tick_id;
-  GHashTable    *arts;          /* key → Art* */
+  GArray         *flights;       /* PfStageFlight */
+  guint           first_live;
+  double          gap;
+  double          flight_time;
+  double          anim_time;
+  double          anim_end;
+  gint64          last_frame;
+  guint           tick_id;
+  GHashTable     *arts;          /* key → PfStageArt* */
 
   /* The selection. */
-  Conn          *selected_conn;
-  PfEvent       *parked;        /* selected, drawn waiting when not flying */
-  Conn          *parked_conn;
-  gboolean       parked_forward;
-  Art           *parked_art;
+  PfStageConn    *selected_conn;
+  PfEvent        *parked;        /* selected, drawn waiting when not flying */
+  PfStageConn    *parked_conn;
+  gboolean        parked_forward;
+  PfStageArt     *parked_art;
 
   /* Caches. */
-  Colors         colors;
-  gboolean       have_colors;
-  guint          pango_serial;
-  Picture        icons[N_ICONS];
-  int            scale_factor;
-  Picture        scene;         /* a picture only with the cairo renderer */
-  gboolean       scene_dirty;
-  gboolean       geometry_dirty;
-  int            geometry_w, geometry_h;
-  int            geometry_scale_factor;
-  double         geometry_zoom;
-  double         world_w, world_h;
-  double         min_world_w, min_world_h;
-  double         base_world_w, base_world_h;  /* the largest card, with margins */
-  GArray        *pair_worlds;   /* PairWorld, each pair of hosts */
-  double         scale;         /* the zoom times what makes the world fit */
-  double         origin_x, origin_y;
+  PfStageColors   colors;
+  gboolean        have_colors;
+  guint           pango_serial;
+  PfStagePicture  icons[N_ICONS];
+  int             scale_factor;
+  PfStagePicture  scene;         /* a picture only with the cairo renderer */
+  gboolean        scene_dirty;
+  gboolean        geometry_dirty;
+  int             geometry_w, geometry_h;
+  int             geometry_scale_factor;
+  double          geometry_zoom;
+  double          world_w, world_h;
+  double          min_world_w, min_world_h;
+  double          base_world_w, base_world_h;  /* the largest card, with margins */
+  GArray         *pair_worlds;   /* PfStagePairWorld, each pair of hosts */
+  double          scale;         /* the zoom times what makes the world fit */
+  double          origin_x, origin_y;
 
   /* Input. */
-  DragMode       drag_mode;
-  int            drag_host;
-  double         drag_dx, drag_dy;  /* pointer to host centre */
-  double         drag_pan_x, drag_pan_y;
-  gboolean       drag_claimed;
-  PfEvent       *pressed;
-  const char    *cursor;
+  PfStageDragMode drag_mode;
+  int             drag_host;
+  double          drag_dx, drag_dy;  /* pointer to host centre */
+  double          drag_pan_x, drag_pan_y;
+  gboolean        drag_claimed;
+  PfEvent        *pressed;
+  const char     *cursor;
 };
 
 G_DEFINE_FINAL_TYPE (PfStage, pf_stage, GTK_TYPE_WIDGET)
@@ -309,7 +309,7 @@ static void pf_stage_sync (PfStage *self);
 
 /* Small helpers */
 
-static PacketKind
+static PfStagePacketKind
 packet_kind (const PfPacket *packet)
 {
   const char *name = pf_packet_kind (packet);
@@ -320,7 +320,7 @@ packet_kind (const PfPacket *packet)
   return KIND_OTHER;
 }
 
-static IconKind
+static PfStageIconKind
 icon_kind (const char *kind)
 {
   if (g_strcmp0 (kind, "laptop") == 0)
@@ -405,7 +405,7 @@ host_for_address (PfStage *self,
   return -1;
 }
 
-static Host *
+static PfStageHost *
 host_at (PfStage *self,
          guint    index)
 {
@@ -413,13 +413,13 @@ host_at (PfStage *self,
 }
 
 static int
-find_plug (Host     *host,
-           gboolean  udp,
-           guint16   port)
+find_plug (PfStageHost *host,
+           gboolean     udp,
+           guint16      port)
 {
   for (guint i = 0; i < host->plugs->len; i++)
     {
-      Plug *plug = g_ptr_array_index (host->plugs, i);
+      PfStagePlug *plug = g_ptr_array_index (host->plugs, i);
 
       if (plug->service->port == port &&
           (plug->service->protocol == PF_PROTOCOL_UDP) == !!udp)
@@ -441,7 +441,7 @@ layout_new (PfStage    *self,
 /* Hosts */
 
 static void
-plug_free (Plug *plug)
+plug_free (PfStagePlug *plug)
 {
   g_clear_object (&plug->layout_on);
   g_clear_object (&plug->layout_off);
@@ -450,7 +450,7 @@ plug_free (Plug *plug)
 }
 
 static void
-host_free (Host *host)
+host_free (PfStageHost *host)
 {
   g_clear_object (&host->text);
   g_clear_pointer (&host->plugs, g_ptr_array_unref);
@@ -458,9 +458,9 @@ host_free (Host *host)
 }
 
 static char *
-plug_markup (PfStage *self,
-             Plug    *plug,
-             gboolean listening)
+plug_markup (PfStage     *self,
+             PfStagePlug *plug,
+             gboolean     listening)
 {
   const PfService *service = plug->service;
   g_autoptr(GString) str = g_string_new (NULL);
@@ -491,8 +491,8 @@ plug_markup (PfStage *self,
 }
 
 static void
-build_host_layouts (PfStage *self,
-                    Host    *host)
+build_host_layouts (PfStage     *self,
+                    PfStageHost *host)
 {
   const PfHost *h = host->host;
   g_autoptr(GString) markup = g_string_new (NULL);
@@ -552,7 +552,7 @@ build_host_layouts (PfStage *self,
 
   for (guint i = 0; i < host->plugs->len; i++)
     {
-      Plug *plug = g_ptr_array_index (host->plugs, i);
+      PfStagePlug *plug = g_ptr_array_index (host->plugs, i);
       g_autofree char *on = plug_markup (self, plug, TRUE);
       g_autofree char *off = plug_markup (self, plug, FALSE);
       PangoRectangle r_on, r_off;
@@ -577,11 +577,11 @@ build_host_layouts (PfStage *self,
                       2 * CARD_PAD + PLUG_WIDTH / 2 + 4 + plugs_w));
 }
 
-static Host *
+static PfStageHost *
 host_new (PfStage      *self,
           const PfHost *h)
 {
-  Host *host = g_new0 (Host, 1);
+  PfStageHost *host = g_new0 (PfStageHost, 1);
   PfNetspace *netspace = stage_netspace (self);
 
   host->host = h;
@@ -592,13 +592,13 @@ host_new (PfStage      *self,
   for (guint i = 0; i < h->services->len; i++)
     {
       const PfService *service = g_ptr_array_index (h->services, i);
-      Plug *plug = g_new0 (Plug, 1);
-      PlugChange start = { 0, !service->stopped };
+      PfStagePlug *plug = g_new0 (PfStagePlug, 1);
+      PfStagePlugChange start = { 0, !service->stopped };
 
       plug->service = service;
       /* The engine maps every service's port when it starts the run. */
       plug->real_port = netspace ? pf_netspace_map_port (netspace, service->port) : service->port;
-      plug->changes = g_array_new (FALSE, FALSE, sizeof (PlugChange));
+      plug->changes = g_array_new (FALSE, FALSE, sizeof (PfStagePlugChange));
       /* UDP: running from the start unless stopped, and the steps that
        * start and stop it. TCP: what the kernel's LISTEN states say. */
       if (service->protocol == PF_PROTOCOL_UDP)
@@ -623,12 +623,12 @@ note_service_steps (PfStage *self)
 
       for (guint i = 0; i < self->hosts->len; i++)
         {
-          Host *host = host_at (self, i);
+          PfStageHost *host = host_at (self, i);
 
           for (guint j = 0; j < host->plugs->len; j++)
             {
-              Plug *plug = g_ptr_array_index (host->plugs, j);
-              PlugChange change = { s + 1, step->action == PF_STEP_START };
+              PfStagePlug *plug = g_ptr_array_index (host->plugs, j);
+              PfStagePlugChange change = { s + 1, step->action == PF_STEP_START };
 
               if (plug->service == step->service)
                 g_array_append_val (plug->changes, change);
@@ -648,7 +648,7 @@ layout_hosts (PfStage *self)
 
   for (guint i = 0; i < self->hosts->len; i++)
     {
-      Host *host = host_at (self, i);
+      PfStageHost *host = host_at (self, i);
 
       if (host->host->has_position)
         {
@@ -672,7 +672,7 @@ layout_hosts (PfStage *self)
         columns[i] = g_ptr_array_new ();
       for (guint i = 0; i < n; i++)
         {
-          Host *host = g_ptr_array_index (free_hosts, i);
+          PfStageHost *host = g_ptr_array_index (free_hosts, i);
           guint column = host->icon == ICON_ROUTER ? 1 : host->plugs->len > 0 ? 2 : 0;
 
           g_ptr_array_add (columns[column], host);
@@ -688,7 +688,7 @@ layout_hosts (PfStage *self)
             continue;
           for (guint j = 0; j < column->len; j++)
             {
-              Host *host = g_ptr_array_index (column, j);
+              PfStageHost *host = g_ptr_array_index (column, j);
 
               host->fx = n_columns == 1 ? 0.5 : 0.15 + 0.7 * c / (n_columns - 1);
               host->fy = column->len == 1 ? 0.5 : 0.12 + 0.76 * j / (column->len - 1);
@@ -702,7 +702,7 @@ layout_hosts (PfStage *self)
     {
       for (guint i = 0; i < n; i++)
         {
-          Host *host = g_ptr_array_index (free_hosts, i);
+          PfStageHost *host = g_ptr_array_index (free_hosts, i);
           double angle = G_PI + 2 * G_PI * i / n;
 
           host->fx = 0.5 + 0.4 * cos (angle);
@@ -716,7 +716,7 @@ layout_hosts (PfStage *self)
 
       for (guint i = 0; i < n; i++)
         {
-          Host *host = g_ptr_array_index (free_hosts, i);
+          PfStageHost *host = g_ptr_array_index (free_hosts, i);
 
           host->fx = cols == 1 ? 0.5 : 0.06 + 0.88 * (i % cols) / (cols - 1);
           host->fy = rows == 1 ? 0.5 : 0.06 + 0.88 * (i / cols) / (rows - 1);
@@ -740,7 +740,7 @@ place (double fraction,
 }
 
 static double
-half_width (const Host *host)
+half_width (const PfStageHost *host)
 {
   return host->w / 2 + PLUG_WIDTH / 2;
 }
@@ -779,7 +779,7 @@ estimate_label_width (PfStage *self)
 
   for (guint i = 0; i < self->hosts->len; i++)
     {
-      Host *host = host_at (self, i);
+      PfStageHost *host = host_at (self, i);
       char address[PF_IPV4_STRLEN], real[PF_IPV4_STRLEN];
 
       pf_ipv4_format (host->host->address, address);
@@ -839,11 +839,11 @@ compute_min_world (PfStage *self)
   for (guint i = 0; i < n; i++)
     for (guint j = i + 1; j < n; j++)
       {
-        Host *a = host_at (self, i);
-        Host *b = host_at (self, j);
+        PfStageHost *a = host_at (self, i);
+        PfStageHost *b = host_at (self, j);
         double dfx = fabs (a->fx - b->fx);
         double dfy = fabs (a->fy - b->fy);
-        PairWorld pair = { G_MAXDOUBLE, G_MAXDOUBLE };
+        PfStagePairWorld pair = { G_MAXDOUBLE, G_MAXDOUBLE };
 
         if (dfx < 1e-6 && dfy < 1e-6)
           continue;
@@ -871,7 +871,7 @@ fit_world (PfStage *self,
   self->min_world_h = self->base_world_h;
   for (guint i = 0; i < self->pair_worlds->len; i++)
     {
-      PairWorld *pair = &g_array_index (self->pair_worlds, PairWorld, i);
+      PfStagePairWorld *pair = &g_array_index (self->pair_worlds, PfStagePairWorld, i);
 
       if (pair->w / w <= pair->h / h)
         self->min_world_w = MAX (self->min_world_w, pair->w);
@@ -883,7 +883,7 @@ fit_world (PfStage *self,
 /* Connections */
 
 static void
-conn_free (Conn *conn)
+conn_free (PfStageConn *conn)
 {
   g_clear_object (&conn->wide);
   g_clear_object (&conn->narrow);
@@ -893,7 +893,7 @@ conn_free (Conn *conn)
 static guint
 conn_key_hash (gconstpointer key)
 {
-  const ConnKey *k = key;
+  const PfStageConnKey *k = key;
 
   return pf_four_tuple_hash (&k->canon) ^ k->udp;
 }
@@ -902,14 +902,14 @@ static gboolean
 conn_key_equal (gconstpointer a,
                 gconstpointer b)
 {
-  const ConnKey *ka = a;
-  const ConnKey *kb = b;
+  const PfStageConnKey *ka = a;
+  const PfStageConnKey *kb = b;
 
   return ka->udp == kb->udp && pf_four_tuple_equal (&ka->canon, &kb->canon);
 }
 
 static void
-conn_key_init (ConnKey           *key,
+conn_key_init (PfStageConnKey    *key,
                const PfFourTuple *tuple,
                gboolean           udp)
 {
@@ -924,12 +924,12 @@ conn_key_init (ConnKey           *key,
     key->canon = *tuple;
 }
 
-static Conn *
+static PfStageConn *
 lookup_conn (PfStage           *self,
              const PfFourTuple *tuple,
              gboolean           udp)
 {
-  ConnKey key;
+  PfStageConnKey key;
 
   conn_key_init (&key, tuple, udp);
   return g_hash_table_lookup (self->conn_by_key, &key);
@@ -948,11 +948,11 @@ format_endpoint (PfStage          *self,
 }
 
 static PangoLayout *
-conn_label_new (PfStage    *self,
-                Conn       *conn,
-                const char *separator,
-                int        *out_w,
-                int        *out_h)
+conn_label_new (PfStage     *self,
+                PfStageConn *conn,
+                const char  *separator,
+                int         *out_w,
+                int         *out_h)
 {
   char src[PF_ENDPOINT_STRLEN], dst[PF_ENDPOINT_STRLEN];
   char real_src[PF_ENDPOINT_STRLEN], real_dst[PF_ENDPOINT_STRLEN];
@@ -980,8 +980,8 @@ conn_label_new (PfStage    *self,
 }
 
 static void
-build_conn_label (PfStage *self,
-                  Conn    *conn)
+build_conn_label (PfStage     *self,
+                  PfStageConn *conn)
 {
   g_clear_object (&conn->wide);
   g_clear_object (&conn->narrow);
@@ -1008,14 +1008,14 @@ endpoint_is_service (PfStage          *self,
 /* The connection @tuple belongs to, made when first seen. The client is
  * the side whose peer is a service of the scenario; when that does not
  * tell, @src_is_client does (the sender of a SYN, the first sender). */
-static Conn *
+static PfStageConn *
 find_or_add_conn (PfStage           *self,
                   guint              index,
                   const PfFourTuple *tuple,
                   gboolean           udp,
                   gboolean           src_is_client)
 {
-  Conn *conn = lookup_conn (self, tuple, udp);
+  PfStageConn *conn = lookup_conn (self, tuple, udp);
   gboolean src_service, dst_service;
   gint64 pair;
   gpointer count;
@@ -1030,7 +1030,7 @@ find_or_add_conn (PfStage           *self,
   else if (src_service && !dst_service)
     src_is_client = FALSE;
 
-  conn = g_new0 (Conn, 1);
+  conn = g_new0 (PfStageConn, 1);
   conn_key_init (&conn->key, tuple, udp);
   conn->tuple = src_is_client ? *tuple : pf_four_tuple_reversed (tuple);
   conn->udp = !!udp;
@@ -1058,7 +1058,7 @@ find_or_add_conn (PfStage           *self,
 }
 
 static gboolean
-conn_drawable (const Conn *conn)
+conn_drawable (const PfStageConn *conn)
 {
   return conn->client >= 0 && conn->server >= 0;
 }
@@ -1071,8 +1071,8 @@ note_listener (PfStage           *self,
 {
   int h = host_for_address (self, tuple->src.address);
   int p;
-  Plug *plug;
-  PlugChange change = { index, state == PF_TCP_STATE_LISTEN };
+  PfStagePlug *plug;
+  PfStagePlugChange change = { index, state == PF_TCP_STATE_LISTEN };
 
   if (h < 0 || (p = find_plug (host_at (self, h), FALSE, unmap_port (self, tuple->src.port))) < 0)
     return;
@@ -1139,14 +1139,14 @@ scan_events (PfStage *self,
 /* Envelopes */
 
 static void
-flight_clear (Flight *flight)
+flight_clear (PfStageFlight *flight)
 {
   g_clear_object (&flight->event);
   g_clear_pointer (&flight->art_key, g_free);
 }
 
 static void
-picture_clear (Picture *picture)
+picture_clear (PfStagePicture *picture)
 {
   g_clear_pointer (&picture->node, gsk_render_node_unref);
   g_clear_object (&picture->texture);
@@ -1178,7 +1178,7 @@ to_pixels (const graphene_rect_t *bounds,
 /* The image of @picture's node within @pixels (at @scale). */
 static void
 render_picture (PfStage               *self,
-                Picture               *picture,
+                PfStagePicture        *picture,
                 double                 scale,
                 const graphene_rect_t *pixels)
 {
@@ -1230,7 +1230,7 @@ render_picture (PfStage               *self,
 static void
 append_picture (PfStage               *self,
                 GtkSnapshot           *snapshot,
-                Picture               *picture,
+                PfStagePicture        *picture,
                 double                 x,
                 double                 y,
                 double                 unit,
@@ -1289,7 +1289,7 @@ append_picture (PfStage               *self,
 }
 
 static void
-art_free (Art *art)
+art_free (PfStageArt *art)
 {
   picture_clear (&art->picture);
   g_free (art);
@@ -1340,12 +1340,12 @@ draw_envelope_icon (cairo_t       *cr,
 /* One envelope's picture, at its own origin: a pill in the kind's colour
  * with an envelope and the label; a modelled one has a dashed outline and
  * a "modelled" tag under it. Shared by every envelope that looks alike. */
-static Art *
+static PfStageArt *
 art_new (PfStage        *self,
          const PfPacket *packet)
 {
-  const Colors *colors = &self->colors;
-  PacketKind kind = packet_kind (packet);
+  const PfStageColors *colors = &self->colors;
+  PfStagePacketKind kind = packet_kind (packet);
   gboolean modelled = packet->origin == PF_PACKET_ORIGIN_MODELLED;
   g_autofree char *label = packet_label (packet);
   g_autofree char *markup = g_markup_printf_escaped ("<span size=\"small\" weight=\"bold\">%s</span>", label);
@@ -1355,7 +1355,7 @@ art_new (PfStage        *self,
   GtkSnapshot *snapshot;
   PangoRectangle logical;
   cairo_t *cr;
-  Art *art = g_new0 (Art, 1);
+  PfStageArt *art = g_new0 (PfStageArt, 1);
   double text_x;
 
   if (luminance (&fill) > 0.5)
@@ -1417,12 +1417,12 @@ art_new (PfStage        *self,
   return art;
 }
 
-static Art *
+static PfStageArt *
 get_art (PfStage        *self,
          const char     *key,
          const PfPacket *packet)
 {
-  Art *art = g_hash_table_lookup (self->arts, key);
+  PfStageArt *art = g_hash_table_lookup (self->arts, key);
 
   if (art == NULL)
     {
@@ -1436,7 +1436,7 @@ static void
 clear_arts (PfStage *self)
 {
   for (guint i = 0; i < self->flights->len; i++)
-    g_array_index (self->flights, Flight, i).art = NULL;
+    g_array_index (self->flights, PfStageFlight, i).art = NULL;
   self->parked_art = NULL;
   g_hash_table_remove_all (self->arts);
 }
@@ -1483,10 +1483,10 @@ ensure_tick (PfStage *self)
 /* When flight @f can leave, at the earliest @earliest: after the one
  * before it, and after what it could answer has landed. */
 static double
-flight_schedule (PfStage *self,
-                 Flight  *f,
-                 double   earliest,
-                 double   previous)
+flight_schedule (PfStage       *self,
+                 PfStageFlight *f,
+                 double         earliest,
+                 double         previous)
 {
   double start = MAX (earliest, previous + self->gap);
 
@@ -1507,7 +1507,7 @@ schedule_flights (PfStage *self)
 
   for (guint i = 0; i < self->conns->len; i++)
     {
-      Conn *conn = g_ptr_array_index (self->conns, i);
+      PfStageConn *conn = g_ptr_array_index (self->conns, i);
 
       conn->lands[0] = conn->lands[1] = -G_MAXDOUBLE;
     }
@@ -1516,7 +1516,7 @@ schedule_flights (PfStage *self)
   self->flight_time = FLIGHT_TIME;
   self->anim_end = 0;
   for (guint i = 0; i < self->flights->len; i++)
-    last = flight_schedule (self, &g_array_index (self->flights, Flight, i), 0,
+    last = flight_schedule (self, &g_array_index (self->flights, PfStageFlight, i), 0,
                             i == 0 ? -STAGGER : last);
 
   if (self->anim_end <= STEP_BUDGET)
@@ -1538,13 +1538,13 @@ schedule_flights (PfStage *self)
 
   for (guint i = 0; i < self->conns->len; i++)
     {
-      Conn *conn = g_ptr_array_index (self->conns, i);
+      PfStageConn *conn = g_ptr_array_index (self->conns, i);
 
       conn->lands[0] *= factor;
       conn->lands[1] *= factor;
     }
   for (guint i = 0; i < self->flights->len; i++)
-    g_array_index (self->flights, Flight, i).start *= factor;
+    g_array_index (self->flights, PfStageFlight, i).start *= factor;
   self->anim_end = last * factor + self->flight_time;
 }
 
@@ -1578,8 +1578,8 @@ add_flights (PfStage  *self,
       PfEvent *event = pf_timeline_get_event (timeline, i);
       PfPacket *packet;
       PfFourTuple tuple;
-      Flight flight = { NULL };
-      Conn *conn;
+      PfStageFlight flight = { NULL };
+      PfStageConn *conn;
 
       if (pf_event_get_kind (event) != PF_EVENT_SEGMENT)
         continue;
@@ -1599,7 +1599,7 @@ add_flights (PfStage  *self,
         {
           /* A late one: after those on screen, from now at the earliest. */
           double previous = self->flights->len > 0
-                            ? g_array_index (self->flights, Flight, self->flights->len - 1).start
+                            ? g_array_index (self->flights, PfStageFlight, self->flights->len - 1).start
                             : -G_MAXDOUBLE / 2;
 
           flight_schedule (self, &flight, self->anim_time, previous);
@@ -1618,17 +1618,17 @@ update_plug_states (PfStage *self)
 {
   for (guint i = 0; i < self->hosts->len; i++)
     {
-      Host *host = host_at (self, i);
+      PfStageHost *host = host_at (self, i);
 
       for (guint j = 0; j < host->plugs->len; j++)
         {
-          Plug *plug = g_ptr_array_index (host->plugs, j);
+          PfStagePlug *plug = g_ptr_array_index (host->plugs, j);
           gboolean udp = plug->service->protocol == PF_PROTOCOL_UDP;
           gboolean listening = FALSE;
 
           for (guint k = plug->changes->len; k-- > 0;)
             {
-              PlugChange *change = &g_array_index (plug->changes, PlugChange, k);
+              PfStagePlugChange *change = &g_array_index (plug->changes, PfStagePlugChange, k);
 
               /* UDP changes count steps from 1: 0 is the start. */
               if (udp ? (int) change->index <= self->step + 1 : change->index < self->position)
@@ -1646,7 +1646,7 @@ static void
 update_selection (PfStage *self)
 {
   PfEvent *selected = self->player ? pf_player_get_selected (self->player) : NULL;
-  Conn *conn = NULL;
+  PfStageConn *conn = NULL;
 
   self->selected_conn = NULL;
   self->parked_conn = NULL;
@@ -1805,10 +1805,10 @@ pf_stage_sync (PfStage *self)
   self->step_start = step_start;
 
   while (self->n_visible < self->conns->len &&
-         ((Conn *) g_ptr_array_index (self->conns, self->n_visible))->first_index < position)
+         ((PfStageConn *) g_ptr_array_index (self->conns, self->n_visible))->first_index < position)
     self->n_visible++;
   while (self->n_visible > 0 &&
-         ((Conn *) g_ptr_array_index (self->conns, self->n_visible - 1))->first_index >= position)
+         ((PfStageConn *) g_ptr_array_index (self->conns, self->n_visible - 1))->first_index >= position)
     self->n_visible--;
   self->n_connections = 0;
   for (guint i = 0; i < self->n_visible; i++)
@@ -1872,8 +1872,8 @@ lookup_color (GtkStyleContext *context,
 }
 
 static void
-read_colors (PfStage *self,
-             Colors  *colors)
+read_colors (PfStage       *self,
+             PfStageColors *colors)
 {
   GtkStyleContext *context = gtk_widget_get_style_context (GTK_WIDGET (self));
   static const GdkRGBA light_kinds[N_KINDS] = {
@@ -1944,7 +1944,7 @@ static void
 refresh_style (PfStage *self)
 {
   guint serial = pango_context_get_serial (gtk_widget_get_pango_context (GTK_WIDGET (self)));
-  Colors colors;
+  PfStageColors colors;
 
   if (serial != self->pango_serial)
     {
@@ -1967,7 +1967,7 @@ refresh_style (PfStage *self)
 /* Geometry */
 
 static void
-border_point (const Host             *host,
+border_point (const PfStageHost      *host,
               const graphene_point_t *toward,
               graphene_point_t       *out)
 {
@@ -1986,24 +1986,24 @@ border_point (const Host             *host,
 }
 
 static void
-plug_anchor (const Host       *host,
-             const Plug       *plug,
-             graphene_point_t *out)
+plug_anchor (const PfStageHost *host,
+             const PfStagePlug *plug,
+             graphene_point_t  *out)
 {
   out->x = host->plugs_left ? host->x - PLUG_WIDTH / 2 : host->x + host->w + PLUG_WIDTH / 2;
   out->y = host->y + plug->row_y;
 }
 
-static void curve_point (const Conn       *conn,
-                         double            s,
-                         graphene_point_t *out);
+static void curve_point (const PfStageConn *conn,
+                         double             s,
+                         graphene_point_t  *out);
 
 static void
-conn_geometry (PfStage *self,
-               Conn    *conn)
+conn_geometry (PfStage     *self,
+               PfStageConn *conn)
 {
-  Host *client = host_at (self, conn->client);
-  Host *server = host_at (self, conn->server);
+  PfStageHost *client = host_at (self, conn->client);
+  PfStageHost *server = host_at (self, conn->server);
   graphene_point_t from = { client->x + client->w / 2, client->y + client->h / 2 };
   graphene_point_t to = { server->x + server->w / 2, server->y + server->h / 2 };
   graphene_point_t a, b;
@@ -2069,9 +2069,9 @@ conn_geometry (PfStage *self,
 }
 
 static void
-curve_point (const Conn       *conn,
-             double            s,
-             graphene_point_t *out)
+curve_point (const PfStageConn *conn,
+             double             s,
+             graphene_point_t  *out)
 {
   double u = 1 - s;
 
@@ -2125,7 +2125,7 @@ ensure_geometry (PfStage *self)
 
   for (guint i = 0; i < self->hosts->len; i++)
     {
-      Host *host = host_at (self, i);
+      PfStageHost *host = host_at (self, i);
 
       host->x = place (host->fx, self->world_w, half_width (host)) - host->w / 2;
       host->y = place (host->fy, self->world_h, host->h / 2) - host->h / 2;
@@ -2135,7 +2135,7 @@ ensure_geometry (PfStage *self)
   /* Plugs face the other hosts. */
   for (guint i = 0; i < self->hosts->len; i++)
     {
-      Host *host = host_at (self, i);
+      PfStageHost *host = host_at (self, i);
       double cx = host->x + host->w / 2;
       double others = self->hosts->len > 1 ? (sum_x - cx) / (self->hosts->len - 1) : self->world_w / 2;
 
@@ -2144,7 +2144,7 @@ ensure_geometry (PfStage *self)
 
   for (guint i = 0; i < self->conns->len; i++)
     {
-      Conn *conn = g_ptr_array_index (self->conns, i);
+      PfStageConn *conn = g_ptr_array_index (self->conns, i);
 
       if (conn_drawable (conn))
         conn_geometry (self, conn);
@@ -2156,9 +2156,9 @@ ensure_geometry (PfStage *self)
 /* Drawing */
 
 static void
-draw_icon (cairo_t       *cr,
-           IconKind       kind,
-           const GdkRGBA *color)
+draw_icon (cairo_t         *cr,
+           PfStageIconKind  kind,
+           const GdkRGBA   *color)
 {
   gdk_cairo_set_source_rgba (cr, color);
   cairo_set_line_width (cr, 2);
@@ -2226,9 +2226,9 @@ draw_icon (cairo_t       *cr,
     }
 }
 
-static Picture *
-get_icon (PfStage  *self,
-          IconKind  kind)
+static PfStagePicture *
+get_icon (PfStage         *self,
+          PfStageIconKind  kind)
 {
   if (self->icons[kind].node == NULL)
     {
@@ -2257,7 +2257,7 @@ draw_lines (PfStage     *self,
   /* A curve lies within the triangle of its points. */
   for (guint i = 0; i < self->n_visible; i++)
     {
-      Conn *conn = g_ptr_array_index (self->conns, i);
+      PfStageConn *conn = g_ptr_array_index (self->conns, i);
 
       if (!conn_drawable (conn))
         continue;
@@ -2274,7 +2274,7 @@ draw_lines (PfStage     *self,
   for (guint i = 0; i <= self->n_visible; i++)
     {
       /* The selected one last, on top. */
-      Conn *conn = i < self->n_visible ? g_ptr_array_index (self->conns, i) : self->selected_conn;
+      PfStageConn *conn = i < self->n_visible ? g_ptr_array_index (self->conns, i) : self->selected_conn;
       double ax, ay, bx, by;
 
       if (conn == NULL || !conn_drawable (conn) || (i < self->n_visible && conn == self->selected_conn))
@@ -2315,7 +2315,7 @@ draw_conn_labels (PfStage     *self,
 {
   for (guint i = 0; i < self->n_visible; i++)
     {
-      Conn *conn = g_ptr_array_index (self->conns, i);
+      PfStageConn *conn = g_ptr_array_index (self->conns, i);
       graphene_point_t mid = conn->label_at;
       graphene_rect_t bg;
       GskRoundedRect rounded;
@@ -2351,9 +2351,9 @@ draw_conn_labels (PfStage     *self,
 static void
 draw_card (PfStage     *self,
            GtkSnapshot *snapshot,
-           Host        *host)
+           PfStageHost *host)
 {
-  const Colors *colors = &self->colors;
+  const PfStageColors *colors = &self->colors;
   graphene_rect_t r = GRAPHENE_RECT_INIT (host->x, host->y, host->w, host->h);
   GskRoundedRect rounded;
   float widths[4] = { 1, 1, 1, 1 };
@@ -2394,7 +2394,7 @@ draw_card (PfStage     *self,
 
   for (guint i = 0; i < host->plugs->len; i++)
     {
-      Plug *plug = g_ptr_array_index (host->plugs, i);
+      PfStagePlug *plug = g_ptr_array_index (host->plugs, i);
       PangoLayout *layout = plug->listening ? plug->layout_on : plug->layout_off;
       double edge = host->plugs_left ? host->x : host->x + host->w;
       graphene_rect_t p = GRAPHENE_RECT_INIT (edge - PLUG_WIDTH / 2, host->y + plug->row_y - PLUG_HEIGHT / 2,
@@ -2435,7 +2435,7 @@ static void
 ensure_scene (PfStage *self)
 {
   GtkSnapshot *snapshot;
-  Host *dragged = NULL;
+  PfStageHost *dragged = NULL;
 
   if (!self->scene_dirty && self->scene.node != NULL)
     return;
@@ -2458,9 +2458,9 @@ ensure_scene (PfStage *self)
 
 /* Where flight @f is at the animation time, or FALSE when it is not in the air. */
 static gboolean
-flight_point (PfStage          *self,
-              const Flight     *f,
-              graphene_point_t *out)
+flight_point (PfStage             *self,
+              const PfStageFlight *f,
+              graphene_point_t    *out)
 {
   double t = (self->anim_time - f->start) / self->flight_time;
   double s;
@@ -2473,16 +2473,16 @@ flight_point (PfStage          *self,
   return TRUE;
 }
 
-static Art *
-flight_art (PfStage *self,
-            Flight  *f)
+static PfStageArt *
+flight_art (PfStage       *self,
+            PfStageFlight *f)
 {
   if (f->art == NULL)
     f->art = get_art (self, f->art_key, pf_event_get_packet (f->event));
   return f->art;
 }
 
-static Art *
+static PfStageArt *
 parked_art (PfStage *self)
 {
   if (self->parked_art == NULL)
@@ -2501,8 +2501,8 @@ static void
 parked_point (PfStage          *self,
               graphene_point_t *out)
 {
-  Conn *conn = self->parked_conn;
-  Art *art = parked_art (self);
+  PfStageConn *conn = self->parked_conn;
+  PfStageArt *art = parked_art (self);
   double dx = conn->p2.x - conn->p0.x, dy = conn->p2.y - conn->p0.y;
   double len = MAX (hypot (dx, dy), 1);
   double label = fabs (dx) / len * (conn->label_w / 2.0 + LABEL_PAD_X) +
@@ -2516,7 +2516,7 @@ parked_point (PfStage          *self,
 static void
 draw_art (PfStage                *self,
           GtkSnapshot            *snapshot,
-          Art                    *art,
+          PfStageArt             *art,
           const graphene_point_t *at,
           gboolean                selected)
 {
@@ -2548,12 +2548,12 @@ draw_flights (PfStage     *self,
 
   /* Those that landed stay landed: the live ones are a window. */
   while (self->first_live < self->flights->len &&
-         g_array_index (self->flights, Flight, self->first_live).start + self->flight_time <= self->anim_time)
+         g_array_index (self->flights, PfStageFlight, self->first_live).start + self->flight_time <= self->anim_time)
     self->first_live++;
 
   for (guint i = self->first_live; i < self->flights->len; i++)
     {
-      Flight *f = &g_array_index (self->flights, Flight, i);
+      PfStageFlight *f = &g_array_index (self->flights, PfStageFlight, i);
       graphene_point_t at;
 
       if (f->start > self->anim_time)
@@ -2652,14 +2652,14 @@ host_at_point (PfStage *self,
 
   if (self->drag_mode == DRAG_HOST && self->drag_host >= 0)
     {
-      Host *host = host_at (self, self->drag_host);
+      PfStageHost *host = host_at (self, self->drag_host);
 
       if (graphene_rect_contains_point (&GRAPHENE_RECT_INIT (host->x, host->y, host->w, host->h), &p))
         return self->drag_host;
     }
   for (guint i = self->hosts->len; i-- > 0;)
     {
-      Host *host = host_at (self, i);
+      PfStageHost *host = host_at (self, i);
 
       if (graphene_rect_contains_point (&GRAPHENE_RECT_INIT (host->x - PLUG_WIDTH / 2, host->y,
                                                              host->w + PLUG_WIDTH, host->h), &p))
@@ -2669,7 +2669,7 @@ host_at_point (PfStage *self,
 }
 
 static gboolean
-art_contains (const Art              *art,
+art_contains (const PfStageArt       *art,
               const graphene_point_t *at,
               const graphene_point_t *p)
 {
@@ -2693,8 +2693,8 @@ envelope_at_point (PfStage *self,
   to_stage (self, x, y, &p);
 
   for (guint i = self->first_live; i < self->flights->len; i++)
-    selected_flying |= g_array_index (self->flights, Flight, i).event == self->parked &&
-                       flight_point (self, &g_array_index (self->flights, Flight, i), &at);
+    selected_flying |= g_array_index (self->flights, PfStageFlight, i).event == self->parked &&
+                       flight_point (self, &g_array_index (self->flights, PfStageFlight, i), &at);
 
   if (self->parked != NULL && !selected_flying)
     {
@@ -2705,7 +2705,7 @@ envelope_at_point (PfStage *self,
 
   for (guint i = self->flights->len; i-- > self->first_live;)
     {
-      Flight *f = &g_array_index (self->flights, Flight, i);
+      PfStageFlight *f = &g_array_index (self->flights, PfStageFlight, i);
 
       if (flight_point (self, f, &at) && art_contains (flight_art (self, f), &at, &p))
         return f->event;
@@ -2789,7 +2789,7 @@ on_drag_begin (GtkGestureDrag *gesture,
 
   if (host >= 0)
     {
-      Host *h = host_at (self, host);
+      PfStageHost *h = host_at (self, host);
       graphene_point_t p;
 
       to_stage (self, x, y, &p);
@@ -2832,7 +2832,7 @@ on_drag_update (GtkGestureDrag *gesture,
 
   if (self->drag_mode == DRAG_HOST)
     {
-      Host *host = host_at (self, self->drag_host);
+      PfStageHost *host = host_at (self, self->drag_host);
       graphene_point_t p;
 
       to_stage (self, start_x + offset_x, start_y + offset_y, &p);
@@ -3000,7 +3000,7 @@ pf_stage_init (PfStage *self)
   self->zoom = 1.0;
   self->scale = 1.0;
   self->scale_factor = 1;
-  self->pair_worlds = g_array_new (FALSE, FALSE, sizeof (PairWorld));
+  self->pair_worlds = g_array_new (FALSE, FALSE, sizeof (PfStagePairWorld));
   self->speed = 1.0;
   self->gap = STAGGER;
   self->flight_time = FLIGHT_TIME;
@@ -3011,7 +3011,7 @@ pf_stage_init (PfStage *self)
   self->conns = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_free);
   self->conn_by_key = g_hash_table_new (conn_key_hash, conn_key_equal);
   self->lanes = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  self->flights = g_array_new (FALSE, TRUE, sizeof (Flight));
+  self->flights = g_array_new (FALSE, TRUE, sizeof (PfStageFlight));
   g_array_set_clear_func (self->flights, (GDestroyNotify) flight_clear);
   self->arts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) art_free);
 
@@ -3158,7 +3158,7 @@ pf_stage_get_host_bounds (PfStage         *self,
                           guint            index,
                           graphene_rect_t *out_bounds)
 {
-  Host *host;
+  PfStageHost *host;
 
   g_return_val_if_fail (PF_IS_STAGE (self), FALSE);
   g_return_val_if_fail (out_bounds != NULL, FALSE);
@@ -3181,8 +3181,8 @@ pf_stage_get_packet_bounds (PfStage         *self,
                             guint            index,
                             graphene_rect_t *out_bounds)
 {
-  Flight *f;
-  Art *art;
+  PfStageFlight *f;
+  PfStageArt *art;
   graphene_point_t at;
 
   g_return_val_if_fail (PF_IS_STAGE (self), FALSE);
@@ -3193,7 +3193,7 @@ pf_stage_get_packet_bounds (PfStage         *self,
 
   refresh_style (self);
   ensure_geometry (self);
-  f = &g_array_index (self->flights, Flight, index);
+  f = &g_array_index (self->flights, PfStageFlight, index);
   if (!flight_point (self, f, &at))
     return FALSE;
   art = flight_art (self, f);
@@ -3233,7 +3233,7 @@ pf_stage_get_n_flying (PfStage *self)
   g_return_val_if_fail (PF_IS_STAGE (self), 0);
 
   for (guint i = 0; i < self->flights->len; i++)
-    n += flight_point (self, &g_array_index (self->flights, Flight, i), &at);
+    n += flight_point (self, &g_array_index (self->flights, PfStageFlight, i), &at);
   return n;
 }
 
