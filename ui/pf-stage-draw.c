@@ -140,10 +140,13 @@ read_colors (PfStage       *self,
     }
 }
 
-/* Colours and fonts can change under us (dark style, high contrast, text
- * scale); a few look-ups a frame tell, and only a change costs. */
+/* Colours change with the style only (dark, high contrast, a theme):
+ * css_changed says so, and they are read again once, before they are
+ * next used. Fonts can change without it: gtk-xft-antialias reaches the
+ * Pango context and restyles nothing (seen with GTK 4.8.3), so the
+ * context's serial, one look-up a frame, tells. Only a change costs. */
 void
-pf_stage_refresh_style (PfStage *self)
+pf_stage_ensure_style (PfStage *self)
 {
   guint serial = pango_context_get_serial (gtk_widget_get_pango_context (GTK_WIDGET (self)));
   PfStageColors colors;
@@ -153,6 +156,10 @@ pf_stage_refresh_style (PfStage *self)
       self->pango_serial = serial;
       pf_stage_refresh_layouts (self);
     }
+
+  if (self->style_valid)
+    return;
+  self->style_valid = TRUE;
 
   read_colors (self, &colors);
   if (!self->have_colors || memcmp (&colors, &self->colors, sizeof colors) != 0)

@@ -239,6 +239,7 @@ struct _PfStage
   /* Caches. */
   PfStageColors   colors;
   gboolean        have_colors;
+  gboolean        style_valid;   /* the colours read since css_changed */
   guint           pango_serial;
   PfStagePicture  icons[N_ICONS];
   int             scale_factor;
@@ -320,7 +321,7 @@ gboolean pf_stage_flight_point (PfStage             *self,
                                 graphene_point_t    *out);
 
 /* pf-stage-draw.c */
-void        pf_stage_refresh_style (PfStage          *self);
+void        pf_stage_ensure_style  (PfStage          *self);
 void        pf_stage_ensure_scene  (PfStage          *self);
 char       *pf_stage_art_key_for   (const PfPacket   *packet);
 PfStageArt *pf_stage_art_new       (PfStage          *self,

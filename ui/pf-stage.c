@@ -141,7 +141,7 @@ pf_stage_snapshot (GtkWidget   *widget,
   if (self->hosts->len == 0)
     return;
 
-  pf_stage_refresh_style (self);
+  pf_stage_ensure_style (self);
   pf_stage_ensure_geometry (self);
   pf_stage_ensure_scene (self);
 
@@ -170,6 +170,23 @@ pf_stage_snapshot (GtkWidget   *widget,
     }
   pf_stage_draw_flights (self, snapshot);
   gtk_snapshot_restore (snapshot);
+}
+
+static void
+pf_stage_css_changed (GtkWidget         *widget,
+                      GtkCssStyleChange *change)
+{
+  PfStage *self = PF_STAGE (widget);
+
+  GTK_WIDGET_CLASS (pf_stage_parent_class)->css_changed (widget, change);
+
+  /* Dark, high contrast and a new theme come this way, as libadwaita's
+   * style manager swaps the stylesheets. GTK redraws a widget only where
+   * its own style changed, and the stage's colours are named colours:
+   * without this, switching high contrast left the stage as it was until
+   * something else redrew it (GTK 4.8.3). */
+  self->style_valid = FALSE;
+  gtk_widget_queue_draw (widget);
 }
 
 static void
@@ -538,6 +555,7 @@ pf_stage_class_init (PfStageClass *klass)
   object_class->set_property = pf_stage_set_property;
 
   widget_class->snapshot = pf_stage_snapshot;
+  widget_class->css_changed = pf_stage_css_changed;
   widget_class->measure = pf_stage_measure;
 
   properties[PROP_PLAYER] =
@@ -754,7 +772,7 @@ pf_stage_get_packet_bounds (PfStage         *self,
   if (index >= self->flights->len || self->hosts->len == 0)
     return FALSE;
 
-  pf_stage_refresh_style (self);
+  pf_stage_ensure_style (self);
   pf_stage_ensure_geometry (self);
   f = &g_array_index (self->flights, PfStageFlight, index);
   if (!pf_stage_flight_point (self, f, &at))
@@ -778,7 +796,7 @@ pf_stage_select_at (PfStage *self,
   g_return_val_if_fail (PF_IS_STAGE (self), FALSE);
 
   if (self->hosts->len > 0)
-    pf_stage_refresh_style (self);
+    pf_stage_ensure_style (self);
   event = envelope_at_point (self, x, y);
   if (event == NULL || self->player == NULL)
     return FALSE;
