@@ -41,7 +41,7 @@
 #include "pf-bench.h"
 #include "pf-ladder-private.h"
 #include "pf-player.h"
-#include "pf-stage.h"
+#include "pf-stage-private.h"
 
 #define WINDOW_WIDTH   1280
 #define WINDOW_HEIGHT  800

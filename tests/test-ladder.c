@@ -16,7 +16,7 @@
 #include "pf-builtin.h"
 #include "pf-ladder-private.h"
 #include "pf-player.h"
-#include "pf-stage.h"
+#include "pf-stage-private.h"
 
 static PfNetspaceMode exact = PF_NETSPACE_MODE_EXACT;
 static PfNetspaceMode loopback = PF_NETSPACE_MODE_LOOPBACK;

@@ -17,7 +17,7 @@
 
 #include "pf-builtin.h"
 #include "pf-player.h"
-#include "pf-stage.h"
+#include "pf-stage-private.h"
 
 #define DEADLINE (10 * G_USEC_PER_SEC)
 

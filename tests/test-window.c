@@ -17,7 +17,7 @@
 #include "pf-application.h"
 #include "pf-ladder-private.h"
 #include "pf-socket-table.h"
-#include "pf-stage.h"
+#include "pf-stage-private.h"
 #include "pf-window.h"
 
 static void

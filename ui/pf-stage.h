@@ -27,22 +27,4 @@ double     pf_stage_get_zoom           (PfStage         *self);
 void       pf_stage_set_zoom           (PfStage         *self,
                                         double           zoom);
 
-/* For tests and benchmarks. */
-guint      pf_stage_get_n_hosts        (PfStage         *self);
-guint      pf_stage_get_n_connections  (PfStage         *self);
-guint      pf_stage_get_n_packets      (PfStage         *self);
-gboolean   pf_stage_is_animating       (PfStage         *self);
-gboolean   pf_stage_get_host_bounds    (PfStage         *self,
-                                        guint            index,
-                                        graphene_rect_t *out_bounds);
-gboolean   pf_stage_get_packet_bounds  (PfStage         *self,
-                                        guint            index,
-                                        graphene_rect_t *out_bounds);
-gboolean   pf_stage_select_at          (PfStage         *self,
-                                        double           x,
-                                        double           y);
-guint      pf_stage_get_n_flying       (PfStage         *self);
-void       pf_stage_hold_animation     (PfStage         *self,
-                                        double           seconds);
-
 G_END_DECLS

@@ -1,0 +1,208 @@
+/* pf-stage-flights.c: the step's envelopes in the air
+ *
+ * When each segment of the step on screen takes off along its
+ * connection (the times are in pf-stage-private.h), where it is at the
+ * animation's time, and the tick that moves that time on while one flies.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "pf-stage"
+
+#include "config.h"
+
+#include "pf-stage-private.h"
+
+void
+pf_stage_flight_clear (PfStageFlight *flight)
+{
+  g_clear_object (&flight->event);
+  g_clear_pointer (&flight->art_key, g_free);
+}
+
+static gboolean
+on_tick (GtkWidget     *widget,
+         GdkFrameClock *clock,
+         gpointer       user_data)
+{
+  PfStage *self = PF_STAGE (widget);
+  gint64 now = gdk_frame_clock_get_frame_time (clock);
+
+  if (self->last_frame != 0)
+    self->anim_time += (now - self->last_frame) / (double) G_USEC_PER_SEC * self->speed;
+  self->last_frame = now;
+
+  gtk_widget_queue_draw (widget);
+
+  if (self->anim_time >= self->anim_end)
+    {
+      self->tick_id = 0;
+      self->last_frame = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+pf_stage_stop_tick (PfStage *self)
+{
+  if (self->tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+  self->tick_id = 0;
+  self->last_frame = 0;
+}
+
+void
+pf_stage_ensure_tick (PfStage *self)
+{
+  if (self->tick_id == 0 && self->anim_time < self->anim_end)
+    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
+}
+
+/* When flight @f can leave, at the earliest @earliest: after the one
+ * before it, and after what it could answer has landed. */
+static double
+flight_schedule (PfStage       *self,
+                 PfStageFlight *f,
+                 double         earliest,
+                 double         previous)
+{
+  double start = MAX (earliest, previous + self->gap);
+
+  start = MAX (start, f->conn->lands[f->forward ? 0 : 1]);
+  f->start = start;
+  f->conn->lands[f->forward ? 1 : 0] = MAX (f->conn->lands[f->forward ? 1 : 0],
+                                            start + self->flight_time);
+  self->anim_end = MAX (self->anim_end, start + self->flight_time);
+  return start;
+}
+
+/* The step's whole schedule: at full time first, then faster or closer
+ * together until it fits. */
+static void
+schedule_flights (PfStage *self)
+{
+  double factor, last = 0;
+
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      PfStageConn *conn = g_ptr_array_index (self->conns, i);
+
+      conn->lands[0] = conn->lands[1] = -G_MAXDOUBLE;
+    }
+
+  self->gap = STAGGER;
+  self->flight_time = FLIGHT_TIME;
+  self->anim_end = 0;
+  for (guint i = 0; i < self->flights->len; i++)
+    last = flight_schedule (self, &g_array_index (self->flights, PfStageFlight, i), 0,
+                            i == 0 ? -STAGGER : last);
+
+  if (self->anim_end <= STEP_BUDGET)
+    return;
+
+  factor = STEP_BUDGET / self->anim_end;
+  if (factor >= MIN_FACTOR)
+    {
+      self->flight_time = FLIGHT_TIME * factor;
+      self->gap = STAGGER * factor;
+    }
+  else
+    {
+      /* Too many to keep them apart: they start within the window. */
+      self->flight_time = FLIGHT_TIME * MIN_FACTOR;
+      factor = last > 0 ? (STEP_WINDOW - self->flight_time) / last : 1;
+      self->gap = STAGGER * factor;
+    }
+
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      PfStageConn *conn = g_ptr_array_index (self->conns, i);
+
+      conn->lands[0] *= factor;
+      conn->lands[1] *= factor;
+    }
+  for (guint i = 0; i < self->flights->len; i++)
+    g_array_index (self->flights, PfStageFlight, i).start *= factor;
+  self->anim_end = last * factor + self->flight_time;
+}
+
+/* The segments [from, to) take off: all of them again when @restart (a
+ * step shown anew, back or forward), else after those already flying
+ * (late events of the step on screen). */
+void
+pf_stage_add_flights (PfStage  *self,
+                      guint     from,
+                      guint     to,
+                      gboolean  restart)
+{
+  PfTimeline *timeline = pf_player_get_timeline (self->player);
+
+  to = MIN (to, pf_timeline_get_n_events (timeline));
+
+  if (restart)
+    {
+      pf_stage_stop_tick (self);
+      g_array_set_size (self->flights, 0);
+      /* Every payload looks different: keep the pictures few. */
+      if (g_hash_table_size (self->arts) > MAX_ARTS)
+        pf_stage_clear_arts (self);
+      self->first_live = 0;
+      self->anim_time = 0;
+      self->anim_end = 0;
+    }
+
+  for (guint i = from; i < to; i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+      PfPacket *packet;
+      PfFourTuple tuple;
+      PfStageFlight flight = { NULL };
+      PfStageConn *conn;
+
+      if (pf_event_get_kind (event) != PF_EVENT_SEGMENT)
+        continue;
+      packet = pf_event_get_packet (event);
+      if (packet->protocol != PF_IP_PROTOCOL_TCP && packet->protocol != PF_IP_PROTOCOL_UDP)
+        continue;
+      tuple = pf_packet_get_four_tuple (packet);
+      conn = pf_stage_lookup_conn (self, &tuple, packet->protocol == PF_IP_PROTOCOL_UDP);
+      if (conn == NULL || !pf_stage_conn_drawable (conn))
+        continue;
+
+      flight.event = g_object_ref (event);
+      flight.conn = conn;
+      flight.forward = pf_endpoint_equal (&tuple.src, &conn->tuple.src);
+      flight.art_key = pf_stage_art_key_for (packet);
+      if (!restart)
+        {
+          /* A late one: after those on screen, from now at the earliest. */
+          double previous = self->flights->len > 0
+                            ? g_array_index (self->flights, PfStageFlight, self->flights->len - 1).start
+                            : -G_MAXDOUBLE / 2;
+
+          flight_schedule (self, &flight, self->anim_time, previous);
+        }
+      g_array_append_val (self->flights, flight);
+    }
+
+  if (restart)
+    schedule_flights (self);
+}
+
+/* Where flight @f is at the animation time, or FALSE when it is not in the air. */
+gboolean
+pf_stage_flight_point (PfStage             *self,
+                       const PfStageFlight *f,
+                       graphene_point_t    *out)
+{
+  double t = (self->anim_time - f->start) / self->flight_time;
+  double s;
+
+  if (t < 0 || t >= 1)
+    return FALSE;
+
+  s = t * t * (3 - 2 * t);
+  pf_stage_curve_point (f->conn, f->forward ? s : 1 - s, out);
+  return TRUE;
+}

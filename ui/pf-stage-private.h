@@ -1,0 +1,368 @@
+/* pf-stage-private.h: what the stage's files share
+ *
+ * One widget over several files, each one concern: pf-stage.c the
+ * widget (its properties, the player's signals, input, the public API),
+ * pf-stage-scene.c what is on the stage and where, pf-stage-flights.c
+ * the step's envelopes in the air, pf-stage-draw.c what it draws, and
+ * pf-stage-cache.c the pictures it keeps.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "pf-stage.h"
+
+G_BEGIN_DECLS
+
+/* Sizes in stage units (pixels at zoom 1). */
+#define CARD_PAD        10.0
+#define CARD_RADIUS     10.0
+#define CARD_MIN_WIDTH  150.0
+#define CARD_TEXT_WIDTH 240    /* where a long name wraps */
+#define ICON_SIZE       32.0
+#define ICON_GAP        10.0
+#define PLUG_WIDTH      12.0
+#define PLUG_HEIGHT     14.0
+#define PLUG_ROW_PAD    6.0
+#define STAGE_MARGIN    16.0
+#define GAP_X           72.0   /* room between two cards side by side, */
+                               /* or a connection label's width */
+#define GAP_Y           36.0   /* and one above the other */
+#define LINE_WIDTH      2.0
+#define SELECTED_WIDTH  4.0
+#define LABEL_PAD_X     6.0
+#define LABEL_PAD_Y     3.0
+#define ENVELOPE_HEIGHT 22.0
+#define ENVELOPE_ICON_W 14.0
+#define ENVELOPE_ICON_H 10.0
+#define PAIR_RULE_MAX   400    /* above, spacing by grid estimate only */
+#define MAX_ARTS        512    /* envelope pictures kept */
+
+/* Times in seconds at speed 1. An envelope flies FLIGHT_TIME; the next
+ * one the same way leaves STAGGER later; one the other way leaves when
+ * the last one it could answer has landed (on lo, a reply is sent after
+ * what it answers arrived). A step's envelopes all land within
+ * STEP_BUDGET, the player's pause between steps when it plays, by flying
+ * faster (down to MIN_FACTOR of the time); a step with many more start
+ * within STEP_WINDOW, and then several fly at once. */
+#define FLIGHT_TIME     1.0
+#define STAGGER         0.35
+#define STEP_BUDGET     1.9
+#define MIN_FACTOR      0.55
+#define STEP_WINDOW     3.0
+#define PARKED_AT       0.72   /* where a selected envelope waits, */
+#define PARKED_MAX      0.9    /* at the furthest */
+
+typedef enum
+{
+  KIND_HANDSHAKE,
+  KIND_DATA,
+  KIND_ACK,
+  KIND_TEARDOWN,
+  KIND_RESET,
+  KIND_UDP,
+  KIND_OTHER,
+  N_KINDS
+} PfStagePacketKind;
+
+typedef enum
+{
+  ICON_LAPTOP,
+  ICON_DESKTOP,
+  ICON_SERVER,
+  ICON_PHONE,
+  ICON_ROUTER,
+  N_ICONS
+} PfStageIconKind;
+
+typedef struct
+{
+  GdkRGBA fg;
+  GdkRGBA card_base;
+  GdkRGBA card_bg;
+  GdkRGBA card_border;
+  GdkRGBA plug;
+  GdkRGBA line;
+  GdkRGBA label_bg;
+  GdkRGBA selection;
+  GdkRGBA kinds[N_KINDS];
+} PfStageColors;
+
+typedef struct
+{
+  guint    index;      /* TCP: a timeline position; UDP: a step */
+  gboolean listening;
+} PfStagePlugChange;
+
+typedef struct
+{
+  const PfService *service;
+  guint16          real_port;
+  PangoLayout     *layout_on;   /* listening */
+  PangoLayout     *layout_off;  /* not listening */
+  int              text_h;
+  double           row_y;       /* the row's centre, from the card's top */
+  GArray          *changes;     /* PfStagePlugChange, in order */
+  gboolean         listening;   /* at the position on screen */
+} PfStagePlug;
+
+typedef struct
+{
+  const PfHost   *host;
+  PfStageIconKind icon;
+  PfIpv4          real_address;
+  PangoLayout    *text;
+  GPtrArray      *plugs;       /* PfStagePlug* */
+  double          w, h;        /* the card */
+  double          header_h;
+  double          fx, fy;      /* where its centre is, fractions */
+  double          x, y;        /* its top-left, stage units */
+  gboolean        plugs_left;  /* plugs on the left edge */
+} PfStageHost;
+
+typedef struct
+{
+  PfFourTuple canon;           /* the lower endpoint first */
+  guint       udp;
+} PfStageConnKey;
+
+typedef struct
+{
+  PfStageConnKey   key;
+  PfFourTuple      tuple;      /* as the kernel has it, client → server */
+  gboolean         udp;
+  guint            first_index;
+  int              client;     /* host index, -1: no host of the scenario */
+  int              server;
+  int              plug;       /* in the server's plugs, -1: none */
+  guint            lane;       /* among the connections of the same hosts */
+  PangoLayout     *wide;       /* the 4-tuple on one line */
+  PangoLayout     *narrow;     /* on two, where one does not fit */
+  PangoLayout     *label;      /* the one shown */
+  int              label_w, label_h;
+  int              wide_w, wide_h, narrow_w, narrow_h;
+  graphene_point_t p0, c, p2;  /* a quadratic curve, client to server */
+  graphene_point_t label_at;   /* the label's centre, on the curve */
+  double           lands[2];   /* scheduling: when the last envelope lands,
+                                * [0] server to client, [1] client to server */
+} PfStageConn;
+
+/* A drawing made once and shown often: an image of it at the scale on
+ * screen is one cheap copy a frame, where its node would be drawn anew.
+ * The image is a texture, or a cairo surface for GTK's cairo renderer:
+ * GTK 4.8's cairo renderer converts every pixel of a texture through
+ * floats each time it draws one, and copies a surface as it is. */
+typedef struct
+{
+  GskRenderNode   *node;
+  GdkTexture      *texture;
+  cairo_surface_t *surface;
+  double           image_scale;
+  graphene_rect_t  image_pixels;  /* the node's units times image_scale */
+} PfStagePicture;
+
+typedef struct
+{
+  PfStagePicture picture;
+  double         w, h;         /* the envelope, without its tag */
+} PfStageArt;
+
+typedef struct
+{
+  PfEvent     *event;
+  PfStageConn *conn;
+  gboolean     forward;        /* client to server */
+  double       start;          /* animation seconds */
+  char        *art_key;
+  PfStageArt  *art;            /* owned by the stage's arts */
+} PfStageFlight;
+
+typedef enum
+{
+  DRAG_NONE,
+  DRAG_HOST,
+  DRAG_PAN,
+} PfStageDragMode;
+
+/* How wide or how tall the world must be to keep two hosts apart. */
+typedef struct
+{
+  double w;
+  double h;
+} PfStagePairWorld;
+
+struct _PfStage
+{
+  GtkWidget       parent_instance;
+
+  PfPlayer       *player;
+  GSignalGroup   *player_signals;
+  GSignalGroup   *timeline_signals;
+  double          zoom;
+  double          speed;
+  double          pan_x, pan_y;  /* from the centred pf_stage_place, in pixels */
+
+  /* The run on screen. */
+  PfEngine       *engine;        /* weak: a new one is a new run */
+  PfScenario     *scenario;      /* a reference, so host pointers hold */
+  GPtrArray      *hosts;         /* PfStageHost* */
+  GHashTable     *host_by_address;
+  GPtrArray      *conns;         /* PfStageConn*, in order of first appearance */
+  GHashTable     *conn_by_key;
+  GHashTable     *lanes;         /* host pair → connections so far */
+  guint           scanned;       /* events [0, scanned) were read */
+  guint           position;
+  int             step;
+  guint           step_start;
+  guint           n_visible;     /* conns[0, n_visible) are in the history */
+  guint           n_connections; /* of those, the ones between two hosts */
+
+  /* The step's envelopes. */
+  GArray         *flights;       /* PfStageFlight */
+  guint           first_live;
+  double          gap;
+  double          flight_time;
+  double          anim_time;
+  double          anim_end;
+  gint64          last_frame;
+  guint           tick_id;
+  GHashTable     *arts;          /* key → PfStageArt* */
+
+  /* The selection. */
+  PfStageConn    *selected_conn;
+  PfEvent        *parked;        /* selected, drawn waiting when not flying */
+  PfStageConn    *parked_conn;
+  gboolean        parked_forward;
+  PfStageArt     *parked_art;
+
+  /* Caches. */
+  PfStageColors   colors;
+  gboolean        have_colors;
+  gboolean        style_valid;   /* the colours read since css_changed */
+  guint           pango_serial;
+  PfStagePicture  icons[N_ICONS];
+  int             scale_factor;
+  PfStagePicture  scene;         /* a picture only with the cairo renderer */
+  gboolean        scene_dirty;
+  gboolean        geometry_dirty;
+  int             geometry_w, geometry_h;
+  int             geometry_scale_factor;
+  double          geometry_zoom;
+  double          world_w, world_h;
+  double          min_world_w, min_world_h;
+  double          base_world_w, base_world_h;  /* the largest card, with margins */
+  GArray         *pair_worlds;   /* PfStagePairWorld, each pair of hosts */
+  double          scale;         /* the zoom times what makes the world fit */
+  double          origin_x, origin_y;
+
+  /* Input. */
+  PfStageDragMode drag_mode;
+  int             drag_host;
+  double          drag_dx, drag_dy;  /* pointer to host centre */
+  double          drag_pan_x, drag_pan_y;
+  gboolean        drag_claimed;
+  PfEvent        *pressed;
+  const char     *cursor;
+};
+
+static inline PfStageHost *
+pf_stage_host_at (PfStage *self,
+                  guint    index)
+{
+  return g_ptr_array_index (self->hosts, index);
+}
+
+static inline gboolean
+pf_stage_conn_drawable (const PfStageConn *conn)
+{
+  return conn->client >= 0 && conn->server >= 0;
+}
+
+/* pf-stage.c */
+void pf_stage_update_accessible (PfStage *self);
+
+/* pf-stage-scene.c */
+PangoLayout *pf_stage_layout_new       (PfStage           *self,
+                                        const char        *markup);
+void         pf_stage_host_free        (PfStageHost       *host);
+double       pf_stage_place            (double             fraction,
+                                        double             world,
+                                        double             half);
+double       pf_stage_half_width       (const PfStageHost *host);
+void         pf_stage_conn_free        (PfStageConn       *conn);
+guint        pf_stage_conn_key_hash    (gconstpointer      key);
+gboolean     pf_stage_conn_key_equal   (gconstpointer      a,
+                                        gconstpointer      b);
+PfStageConn *pf_stage_lookup_conn      (PfStage           *self,
+                                        const PfFourTuple *tuple,
+                                        gboolean           udp);
+void         pf_stage_update_selection (PfStage           *self);
+void         pf_stage_reset_run        (PfStage           *self,
+                                        PfEngine          *engine);
+void         pf_stage_sync             (PfStage           *self);
+void         pf_stage_refresh_layouts  (PfStage           *self);
+void         pf_stage_curve_point      (const PfStageConn *conn,
+                                        double             s,
+                                        graphene_point_t  *out);
+void         pf_stage_update_origin    (PfStage           *self);
+void         pf_stage_ensure_geometry  (PfStage           *self);
+
+/* pf-stage-flights.c */
+void     pf_stage_flight_clear (PfStageFlight       *flight);
+void     pf_stage_stop_tick    (PfStage             *self);
+void     pf_stage_ensure_tick  (PfStage             *self);
+void     pf_stage_add_flights  (PfStage             *self,
+                                guint                from,
+                                guint                to,
+                                gboolean             restart);
+gboolean pf_stage_flight_point (PfStage             *self,
+                                const PfStageFlight *f,
+                                graphene_point_t    *out);
+
+/* pf-stage-draw.c */
+void        pf_stage_ensure_style  (PfStage          *self);
+void        pf_stage_ensure_scene  (PfStage          *self);
+char       *pf_stage_art_key_for   (const PfPacket   *packet);
+PfStageArt *pf_stage_art_new       (PfStage          *self,
+                                    const PfPacket   *packet);
+void        pf_stage_parked_point  (PfStage          *self,
+                                    graphene_point_t *out);
+void        pf_stage_draw_flights  (PfStage          *self,
+                                    GtkSnapshot      *snapshot);
+
+/* pf-stage-cache.c */
+void         pf_stage_picture_clear  (PfStagePicture        *picture);
+GskRenderer *pf_stage_renderer       (PfStage               *self);
+void         pf_stage_append_picture (PfStage               *self,
+                                      GtkSnapshot           *snapshot,
+                                      PfStagePicture        *picture,
+                                      double                 x,
+                                      double                 y,
+                                      double                 unit,
+                                      const graphene_rect_t *visible);
+void         pf_stage_art_free       (PfStageArt            *art);
+void         pf_stage_clear_arts     (PfStage               *self);
+PfStageArt  *pf_stage_flight_art     (PfStage               *self,
+                                      PfStageFlight         *f);
+PfStageArt  *pf_stage_parked_art     (PfStage               *self);
+
+/* pf-stage.c, for tests and benchmarks */
+guint    pf_stage_get_n_hosts       (PfStage         *self);
+guint    pf_stage_get_n_connections (PfStage         *self);
+guint    pf_stage_get_n_packets     (PfStage         *self);
+gboolean pf_stage_is_animating      (PfStage         *self);
+gboolean pf_stage_get_host_bounds   (PfStage         *self,
+                                     guint            index,
+                                     graphene_rect_t *out_bounds);
+gboolean pf_stage_get_packet_bounds (PfStage         *self,
+                                     guint            index,
+                                     graphene_rect_t *out_bounds);
+gboolean pf_stage_select_at         (PfStage         *self,
+                                     double           x,
+                                     double           y);
+guint    pf_stage_get_n_flying      (PfStage         *self);
+void     pf_stage_hold_animation    (PfStage         *self,
+                                     double           seconds);
+
+G_END_DECLS

@@ -1,0 +1,1167 @@
+/* pf-stage-scene.c: what is on the stage, and where
+ *
+ * The hosts of the scenario with their plugs, the connections the
+ * timeline's events make, the state at the position on screen; and
+ * where each is: the world the hosts need, their places in it, the
+ * curves between them.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "pf-stage"
+
+#include "config.h"
+
+#include "pf-stage-private.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+/* Small helpers */
+
+static PfStageIconKind
+icon_kind (const char *kind)
+{
+  if (g_strcmp0 (kind, "laptop") == 0)
+    return ICON_LAPTOP;
+  if (g_strcmp0 (kind, "server") == 0)
+    return ICON_SERVER;
+  if (g_strcmp0 (kind, "phone") == 0)
+    return ICON_PHONE;
+  if (g_strcmp0 (kind, "router") == 0)
+    return ICON_ROUTER;
+  return ICON_DESKTOP;
+}
+
+static PfNetspace *
+stage_netspace (PfStage *self)
+{
+  return self->engine ? pf_engine_get_netspace (self->engine) : NULL;
+}
+
+static PfIpv4
+unmap_address (PfStage *self,
+               PfIpv4   real)
+{
+  PfNetspace *netspace = stage_netspace (self);
+
+  return netspace ? pf_netspace_unmap_address (netspace, real) : real;
+}
+
+static guint16
+unmap_port (PfStage *self,
+            guint16  real)
+{
+  PfNetspace *netspace = stage_netspace (self);
+
+  return netspace ? pf_netspace_unmap_port (netspace, real) : real;
+}
+
+/* The host that has @real (as the kernel used it), or -1. */
+static int
+host_for_address (PfStage *self,
+                  PfIpv4   real)
+{
+  gpointer value;
+
+  if (g_hash_table_lookup_extended (self->host_by_address,
+                                    GUINT_TO_POINTER (unmap_address (self, real)),
+                                    NULL, &value))
+    return GPOINTER_TO_INT (value);
+  return -1;
+}
+
+static int
+find_plug (PfStageHost *host,
+           gboolean     udp,
+           guint16      port)
+{
+  for (guint i = 0; i < host->plugs->len; i++)
+    {
+      PfStagePlug *plug = g_ptr_array_index (host->plugs, i);
+
+      if (plug->service->port == port &&
+          (plug->service->protocol == PF_PROTOCOL_UDP) == !!udp)
+        return i;
+    }
+  return -1;
+}
+
+PangoLayout *
+pf_stage_layout_new (PfStage    *self,
+                     const char *markup)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+
+  pango_layout_set_markup (layout, markup, -1);
+  return layout;
+}
+
+/* Hosts */
+
+static void
+plug_free (PfStagePlug *plug)
+{
+  g_clear_object (&plug->layout_on);
+  g_clear_object (&plug->layout_off);
+  g_clear_pointer (&plug->changes, g_array_unref);
+  g_free (plug);
+}
+
+void
+pf_stage_host_free (PfStageHost *host)
+{
+  g_clear_object (&host->text);
+  g_clear_pointer (&host->plugs, g_ptr_array_unref);
+  g_free (host);
+}
+
+static char *
+plug_markup (PfStage     *self,
+             PfStagePlug *plug,
+             gboolean     listening)
+{
+  const PfService *service = plug->service;
+  g_autoptr(GString) str = g_string_new (NULL);
+  g_autofree char *port = NULL;
+
+  if (service->protocol == PF_PROTOCOL_UDP)
+    port = g_strdup_printf (":%u/udp", service->port);
+  else
+    port = g_strdup_printf (":%u", service->port);
+
+  g_string_append_printf (str, "<span font_family=\"monospace\" weight=\"bold\">%s</span>", port);
+  if (service->name != NULL)
+    {
+      g_autofree char *name = g_markup_escape_text (service->name, -1);
+      g_string_append_printf (str, " %s", name);
+    }
+  if (plug->real_port != service->port)
+    {
+      /* Translators: the port the kernel really uses in loopback mode */
+      g_autofree char *here = g_strdup_printf (_("(here %u)"), plug->real_port);
+      g_string_append_printf (str, " <span size=\"small\" alpha=\"70%%\">%s</span>", here);
+    }
+  if (!listening)
+    g_string_append_printf (str, " <span size=\"small\" style=\"italic\" alpha=\"70%%\">%s</span>",
+                            _("not listening"));
+
+  return g_string_free (g_steal_pointer (&str), FALSE);
+}
+
+static void
+build_host_layouts (PfStage     *self,
+                    PfStageHost *host)
+{
+  const PfHost *h = host->host;
+  g_autoptr(GString) markup = g_string_new (NULL);
+  g_autofree char *name = g_markup_escape_text (h->name ? h->name : h->id, -1);
+  char address[PF_IPV4_STRLEN];
+  PangoRectangle logical;
+  double text_w, plugs_w = 0, y;
+  guint n_names = h->names ? g_strv_length (h->names) : 0;
+
+  pf_ipv4_format (h->address, address);
+  g_string_append_printf (markup, "<b>%s</b>\n<span font_family=\"monospace\">%s</span>",
+                          name, address);
+  if (host->real_address != h->address)
+    {
+      char real[PF_IPV4_STRLEN];
+
+      pf_ipv4_format (host->real_address, real);
+      g_string_append_printf (markup,
+                              "\n<span size=\"small\" alpha=\"70%%\">%s <span font_family=\"monospace\">%s</span></span>",
+                              /* Translators: "here 127.0.0.2": where the address really is */
+                              _("here"), real);
+    }
+  for (guint i = 0; i < n_names && i < 3; i++)
+    {
+      g_autofree char *dns = g_markup_escape_text (h->names[i], -1);
+      g_string_append_printf (markup, "\n<span size=\"small\" style=\"italic\" alpha=\"75%%\">%s</span>", dns);
+    }
+  if (n_names > 3)
+    {
+      g_autofree char *more = g_strdup_printf (_("and %u more names"), n_names - 3);
+      g_string_append_printf (markup, "\n<span size=\"small\" style=\"italic\" alpha=\"75%%\">%s</span>", more);
+    }
+
+  g_clear_object (&host->text);
+  host->text = pf_stage_layout_new (self, markup->str);
+  pango_layout_set_width (host->text, CARD_TEXT_WIDTH * PANGO_SCALE);
+  pango_layout_set_wrap (host->text, PANGO_WRAP_WORD_CHAR);
+  pango_layout_get_pixel_extents (host->text, NULL, &logical);
+  {
+    /* With a width set, the logical width is the width: measure the lines. */
+    PangoLayoutIter *iter = pango_layout_get_iter (host->text);
+
+    text_w = 0;
+    do
+      {
+        PangoRectangle line;
+
+        pango_layout_iter_get_line_extents (iter, NULL, &line);
+        text_w = MAX (text_w, (line.x + line.width) / (double) PANGO_SCALE);
+      }
+    while (pango_layout_iter_next_line (iter));
+    pango_layout_iter_free (iter);
+  }
+
+  host->header_h = 2 * CARD_PAD + MAX (ICON_SIZE, logical.height);
+  y = host->header_h + PLUG_ROW_PAD / 2;
+
+  for (guint i = 0; i < host->plugs->len; i++)
+    {
+      PfStagePlug *plug = g_ptr_array_index (host->plugs, i);
+      g_autofree char *on = plug_markup (self, plug, TRUE);
+      g_autofree char *off = plug_markup (self, plug, FALSE);
+      PangoRectangle r_on, r_off;
+
+      g_clear_object (&plug->layout_on);
+      g_clear_object (&plug->layout_off);
+      plug->layout_on = pf_stage_layout_new (self, on);
+      plug->layout_off = pf_stage_layout_new (self, off);
+      pango_layout_get_pixel_extents (plug->layout_on, NULL, &r_on);
+      pango_layout_get_pixel_extents (plug->layout_off, NULL, &r_off);
+      plugs_w = MAX (plugs_w, MAX (r_on.width, r_off.width));
+      plug->text_h = MAX (r_on.height, r_off.height);
+      plug->row_y = y + (plug->text_h + PLUG_ROW_PAD) / 2;
+      y += plug->text_h + PLUG_ROW_PAD;
+    }
+
+  host->h = host->plugs->len > 0 ? y + CARD_PAD / 2 : host->header_h;
+  /* A few pixels of slack: text measured at zoom 1 may come out a
+   * little wider at another scale. */
+  host->w = MAX (CARD_MIN_WIDTH,
+                 MAX (2 * CARD_PAD + ICON_SIZE + ICON_GAP + ceil (text_w) + 4,
+                      2 * CARD_PAD + PLUG_WIDTH / 2 + 4 + plugs_w));
+}
+
+static PfStageHost *
+host_new (PfStage      *self,
+          const PfHost *h)
+{
+  PfStageHost *host = g_new0 (PfStageHost, 1);
+  PfNetspace *netspace = stage_netspace (self);
+
+  host->host = h;
+  host->icon = icon_kind (h->kind);
+  host->real_address = netspace ? pf_netspace_map_address (netspace, h->address) : h->address;
+  host->plugs = g_ptr_array_new_with_free_func ((GDestroyNotify) plug_free);
+
+  for (guint i = 0; i < h->services->len; i++)
+    {
+      const PfService *service = g_ptr_array_index (h->services, i);
+      PfStagePlug *plug = g_new0 (PfStagePlug, 1);
+      PfStagePlugChange start = { 0, !service->stopped };
+
+      plug->service = service;
+      /* The engine maps every service's port when it starts the run. */
+      plug->real_port = netspace ? pf_netspace_map_port (netspace, service->port) : service->port;
+      plug->changes = g_array_new (FALSE, FALSE, sizeof (PfStagePlugChange));
+      /* UDP: running from the start unless stopped, and the steps that
+       * start and stop it. TCP: what the kernel's LISTEN states say. */
+      if (service->protocol == PF_PROTOCOL_UDP)
+        g_array_append_val (plug->changes, start);
+      g_ptr_array_add (host->plugs, plug);
+    }
+
+  build_host_layouts (self, host);
+  return host;
+}
+
+static void
+note_service_steps (PfStage *self)
+{
+  for (guint s = 0; s < self->scenario->steps->len; s++)
+    {
+      PfStep *step = g_ptr_array_index (self->scenario->steps, s);
+
+      if ((step->action != PF_STEP_START && step->action != PF_STEP_STOP) ||
+          step->service == NULL || step->service->protocol != PF_PROTOCOL_UDP)
+        continue;
+
+      for (guint i = 0; i < self->hosts->len; i++)
+        {
+          PfStageHost *host = pf_stage_host_at (self, i);
+
+          for (guint j = 0; j < host->plugs->len; j++)
+            {
+              PfStagePlug *plug = g_ptr_array_index (host->plugs, j);
+              PfStagePlugChange change = { s + 1, step->action == PF_STEP_START };
+
+              if (plug->service == step->service)
+                g_array_append_val (plug->changes, change);
+            }
+        }
+    }
+}
+
+/* Places hosts the scenario did not place: clients on the left, routers
+ * in the middle, servers on the right, each column evenly spaced; a
+ * circle for many hosts, a grid for very many. */
+static void
+layout_hosts (PfStage *self)
+{
+  g_autoptr(GPtrArray) free_hosts = g_ptr_array_new ();
+  guint n;
+
+  for (guint i = 0; i < self->hosts->len; i++)
+    {
+      PfStageHost *host = pf_stage_host_at (self, i);
+
+      if (host->host->has_position)
+        {
+          host->fx = CLAMP (host->host->x, 0.0, 1.0);
+          host->fy = CLAMP (host->host->y, 0.0, 1.0);
+        }
+      else
+        g_ptr_array_add (free_hosts, host);
+    }
+
+  n = free_hosts->len;
+  if (n == 0)
+    return;
+
+  if (n <= 8)
+    {
+      GPtrArray *columns[3];
+      guint n_columns = 0, c = 0;
+
+      for (guint i = 0; i < 3; i++)
+        columns[i] = g_ptr_array_new ();
+      for (guint i = 0; i < n; i++)
+        {
+          PfStageHost *host = g_ptr_array_index (free_hosts, i);
+          guint column = host->icon == ICON_ROUTER ? 1 : host->plugs->len > 0 ? 2 : 0;
+
+          g_ptr_array_add (columns[column], host);
+        }
+      for (guint i = 0; i < 3; i++)
+        n_columns += columns[i]->len > 0;
+
+      for (guint i = 0; i < 3; i++)
+        {
+          GPtrArray *column = columns[i];
+
+          if (column->len == 0)
+            continue;
+          for (guint j = 0; j < column->len; j++)
+            {
+              PfStageHost *host = g_ptr_array_index (column, j);
+
+              host->fx = n_columns == 1 ? 0.5 : 0.15 + 0.7 * c / (n_columns - 1);
+              host->fy = column->len == 1 ? 0.5 : 0.12 + 0.76 * j / (column->len - 1);
+            }
+          c++;
+        }
+      for (guint i = 0; i < 3; i++)
+        g_ptr_array_unref (columns[i]);
+    }
+  else if (n <= 16)
+    {
+      for (guint i = 0; i < n; i++)
+        {
+          PfStageHost *host = g_ptr_array_index (free_hosts, i);
+          double angle = G_PI + 2 * G_PI * i / n;
+
+          host->fx = 0.5 + 0.4 * cos (angle);
+          host->fy = 0.5 + 0.4 * sin (angle);
+        }
+    }
+  else
+    {
+      guint cols = (guint) ceil (sqrt (n * 1.6));
+      guint rows = (n + cols - 1) / cols;
+
+      for (guint i = 0; i < n; i++)
+        {
+          PfStageHost *host = g_ptr_array_index (free_hosts, i);
+
+          host->fx = cols == 1 ? 0.5 : 0.06 + 0.88 * (i % cols) / (cols - 1);
+          host->fy = rows == 1 ? 0.5 : 0.06 + 0.88 * (i / cols) / (rows - 1);
+        }
+    }
+}
+
+/* Where a card's centre is along one axis: the fraction of the world,
+ * moved in so that the card stays inside. */
+double
+pf_stage_place (double fraction,
+                double world,
+                double half)
+{
+  double lo = half + STAGE_MARGIN;
+  double hi = world - half - STAGE_MARGIN;
+
+  if (hi < lo)
+    return world / 2;
+  return CLAMP (fraction * world, lo, hi);
+}
+
+double
+pf_stage_half_width (const PfStageHost *host)
+{
+  return host->w / 2 + PLUG_WIDTH / 2;
+}
+
+/* The smallest world in which cards @a and @b, @need apart along one
+ * axis, are: from the plain fractions, then a little more where the edge
+ * moved one of them in. */
+static double
+pair_world (double fa,
+            double ha,
+            double fb,
+            double hb,
+            double need)
+{
+  double world = need / MAX (fabs (fa - fb), 1e-6);
+
+  for (int i = 0; i < 100; i++)
+    {
+      if (fabs (pf_stage_place (fa, world, ha) - pf_stage_place (fb, world, hb)) >= need - 1e-6)
+        break;
+      world *= 1.05;
+    }
+  return world;
+}
+
+/* How wide a connection's label on two lines can be, from the longest
+ * addresses of the scenario and of the run. */
+static double
+estimate_label_width (PfStage *self)
+{
+  char longest[PF_IPV4_STRLEN] = "", real_longest[PF_IPV4_STRLEN] = "";
+  gboolean mapped = FALSE;
+  g_autofree char *markup = NULL;
+  g_autoptr(PangoLayout) layout = NULL;
+  PangoRectangle logical;
+
+  for (guint i = 0; i < self->hosts->len; i++)
+    {
+      PfStageHost *host = pf_stage_host_at (self, i);
+      char address[PF_IPV4_STRLEN], real[PF_IPV4_STRLEN];
+
+      pf_ipv4_format (host->host->address, address);
+      pf_ipv4_format (host->real_address, real);
+      if (strlen (address) > strlen (longest))
+        strcpy (longest, address);
+      if (strlen (real) > strlen (real_longest))
+        strcpy (real_longest, real);
+      mapped |= host->real_address != host->host->address;
+    }
+
+  /* The longest lines of build_conn_label ()'s narrow label. */
+  if (mapped)
+    markup = g_markup_printf_escaped ("<span font_family=\"monospace\" size=\"small\">"
+                                      "→ %s:65535\n%s %s:65535\n→ %s:65535</span>",
+                                      longest, _("here"), real_longest, real_longest);
+  else
+    markup = g_markup_printf_escaped ("<span font_family=\"monospace\" size=\"small\">"
+                                      "→ %s:65535</span>", longest);
+  layout = pf_stage_layout_new (self, markup);
+  pango_layout_get_pixel_extents (layout, NULL, &logical);
+  return logical.width;
+}
+
+/* How large the world must be so that no two cards overlap where the
+ * layout put them, and a connection's label fits between two side by
+ * side. Each pair of hosts can be kept apart across (a world this wide)
+ * or down (this tall); which one, fit_world () chooses for the stage's
+ * shape. Only when the model changes, not while a host is dragged, so
+ * the stage does not jump under the pointer. */
+static void
+compute_min_world (PfStage *self)
+{
+  guint n = self->hosts->len;
+  double max_w = 0, max_h = 0;
+  double gap_x = n > 1 ? MAX (GAP_X, estimate_label_width (self) + 2 * LABEL_PAD_X + 16) : GAP_X;
+
+  g_array_set_size (self->pair_worlds, 0);
+  for (guint i = 0; i < n; i++)
+    {
+      max_w = MAX (max_w, 2 * pf_stage_half_width (pf_stage_host_at (self, i)));
+      max_h = MAX (max_h, pf_stage_host_at (self, i)->h);
+    }
+  self->base_world_w = max_w + 2 * STAGE_MARGIN;
+  self->base_world_h = max_h + 2 * STAGE_MARGIN;
+
+  if (n > PAIR_RULE_MAX)
+    {
+      guint cols = (guint) ceil (sqrt (n * 1.6));
+      guint rows = (n + cols - 1) / cols;
+
+      self->base_world_w = MAX (self->base_world_w, cols * (max_w + gap_x) / 0.88);
+      self->base_world_h = MAX (self->base_world_h, rows * (max_h + GAP_Y) / 0.88);
+      return;
+    }
+
+  for (guint i = 0; i < n; i++)
+    for (guint j = i + 1; j < n; j++)
+      {
+        PfStageHost *a = pf_stage_host_at (self, i);
+        PfStageHost *b = pf_stage_host_at (self, j);
+        double dfx = fabs (a->fx - b->fx);
+        double dfy = fabs (a->fy - b->fy);
+        PfStagePairWorld pair = { G_MAXDOUBLE, G_MAXDOUBLE };
+
+        if (dfx < 1e-6 && dfy < 1e-6)
+          continue;
+        if (dfx >= 1e-6)
+          pair.w = pair_world (a->fx, pf_stage_half_width (a), b->fx, pf_stage_half_width (b),
+                               pf_stage_half_width (a) + pf_stage_half_width (b) + gap_x);
+        if (dfy >= 1e-6)
+          pair.h = pair_world (a->fy, a->h / 2, b->fy, b->h / 2, (a->h + b->h) / 2 + GAP_Y);
+        g_array_append_val (self->pair_worlds, pair);
+      }
+}
+
+/* The world for a stage of @width × @height: each pair apart along the
+ * axis that shrinks the picture less there. (Chosen without the stage's
+ * shape, a pair side by side and a little apart in height was kept apart
+ * down, and a wide, low stage showed everything at half size.) */
+static void
+fit_world (PfStage *self,
+           int      width,
+           int      height)
+{
+  double w = MAX (width, 1), h = MAX (height, 1);
+
+  self->min_world_w = self->base_world_w;
+  self->min_world_h = self->base_world_h;
+  for (guint i = 0; i < self->pair_worlds->len; i++)
+    {
+      PfStagePairWorld *pair = &g_array_index (self->pair_worlds, PfStagePairWorld, i);
+
+      if (pair->w / w <= pair->h / h)
+        self->min_world_w = MAX (self->min_world_w, pair->w);
+      else
+        self->min_world_h = MAX (self->min_world_h, pair->h);
+    }
+}
+
+/* Connections */
+
+void
+pf_stage_conn_free (PfStageConn *conn)
+{
+  g_clear_object (&conn->wide);
+  g_clear_object (&conn->narrow);
+  g_free (conn);
+}
+
+guint
+pf_stage_conn_key_hash (gconstpointer key)
+{
+  const PfStageConnKey *k = key;
+
+  return pf_four_tuple_hash (&k->canon) ^ k->udp;
+}
+
+gboolean
+pf_stage_conn_key_equal (gconstpointer a,
+                         gconstpointer b)
+{
+  const PfStageConnKey *ka = a;
+  const PfStageConnKey *kb = b;
+
+  return ka->udp == kb->udp && pf_four_tuple_equal (&ka->canon, &kb->canon);
+}
+
+static void
+conn_key_init (PfStageConnKey    *key,
+               const PfFourTuple *tuple,
+               gboolean           udp)
+{
+  const PfEndpoint *a = &tuple->src;
+  const PfEndpoint *b = &tuple->dst;
+
+  memset (key, 0, sizeof *key);
+  key->udp = !!udp;
+  if (a->address > b->address || (a->address == b->address && a->port > b->port))
+    key->canon = pf_four_tuple_reversed (tuple);
+  else
+    key->canon = *tuple;
+}
+
+PfStageConn *
+pf_stage_lookup_conn (PfStage           *self,
+                      const PfFourTuple *tuple,
+                      gboolean           udp)
+{
+  PfStageConnKey key;
+
+  conn_key_init (&key, tuple, udp);
+  return g_hash_table_lookup (self->conn_by_key, &key);
+}
+
+static void
+format_endpoint (PfStage          *self,
+                 const PfEndpoint *real,
+                 char             *scenario,
+                 char             *here)
+{
+  PfEndpoint mapped = { unmap_address (self, real->address), unmap_port (self, real->port) };
+
+  pf_endpoint_format (&mapped, scenario);
+  pf_endpoint_format (real, here);
+}
+
+static PangoLayout *
+conn_label_new (PfStage     *self,
+                PfStageConn *conn,
+                const char  *separator,
+                int         *out_w,
+                int         *out_h)
+{
+  char src[PF_ENDPOINT_STRLEN], dst[PF_ENDPOINT_STRLEN];
+  char real_src[PF_ENDPOINT_STRLEN], real_dst[PF_ENDPOINT_STRLEN];
+  g_autoptr(GString) markup = g_string_new ("<span font_family=\"monospace\" size=\"small\">");
+  PangoLayout *layout;
+  PangoRectangle logical;
+
+  format_endpoint (self, &conn->tuple.src, src, real_src);
+  format_endpoint (self, &conn->tuple.dst, dst, real_dst);
+
+  if (conn->udp)
+    g_string_append (markup, "UDP ");
+  g_string_append_printf (markup, "%s%s→ %s", src, separator, dst);
+  if (strcmp (src, real_src) != 0 || strcmp (dst, real_dst) != 0)
+    g_string_append_printf (markup, "\n<span alpha=\"70%%\">%s %s%s→ %s</span>",
+                            _("here"), real_src, separator, real_dst);
+  g_string_append (markup, "</span>");
+
+  layout = pf_stage_layout_new (self, markup->str);
+  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+  pango_layout_get_pixel_extents (layout, NULL, &logical);
+  *out_w = logical.width;
+  *out_h = logical.height;
+  return layout;
+}
+
+static void
+build_conn_label (PfStage     *self,
+                  PfStageConn *conn)
+{
+  g_clear_object (&conn->wide);
+  g_clear_object (&conn->narrow);
+  conn->wide = conn_label_new (self, conn, " ", &conn->wide_w, &conn->wide_h);
+  conn->narrow = conn_label_new (self, conn, "\n", &conn->narrow_w, &conn->narrow_h);
+  conn->label = conn->wide;
+  conn->label_w = conn->wide_w;
+  conn->label_h = conn->wide_h;
+}
+
+static gboolean
+endpoint_is_service (PfStage          *self,
+                     const PfEndpoint *endpoint,
+                     gboolean          udp)
+{
+  int h = host_for_address (self, endpoint->address);
+
+  return h >= 0 &&
+         pf_host_find_service (pf_stage_host_at (self, h)->host,
+                               udp ? PF_PROTOCOL_UDP : PF_PROTOCOL_TCP,
+                               unmap_port (self, endpoint->port)) != NULL;
+}
+
+/* The connection @tuple belongs to, made when first seen. The client is
+ * the side whose peer is a service of the scenario; when that does not
+ * tell, @src_is_client does (the sender of a SYN, the first sender). */
+static PfStageConn *
+find_or_add_conn (PfStage           *self,
+                  guint              index,
+                  const PfFourTuple *tuple,
+                  gboolean           udp,
+                  gboolean           src_is_client)
+{
+  PfStageConn *conn = pf_stage_lookup_conn (self, tuple, udp);
+  gboolean src_service, dst_service;
+  gint64 pair;
+  gpointer count;
+
+  if (conn != NULL)
+    return conn;
+
+  src_service = endpoint_is_service (self, &tuple->src, udp);
+  dst_service = endpoint_is_service (self, &tuple->dst, udp);
+  if (dst_service && !src_service)
+    src_is_client = TRUE;
+  else if (src_service && !dst_service)
+    src_is_client = FALSE;
+
+  conn = g_new0 (PfStageConn, 1);
+  conn_key_init (&conn->key, tuple, udp);
+  conn->tuple = src_is_client ? *tuple : pf_four_tuple_reversed (tuple);
+  conn->udp = !!udp;
+  conn->first_index = index;
+  conn->client = host_for_address (self, conn->tuple.src.address);
+  conn->server = host_for_address (self, conn->tuple.dst.address);
+  conn->plug = conn->server >= 0
+               ? find_plug (pf_stage_host_at (self, conn->server), udp,
+                            unmap_port (self, conn->tuple.dst.port))
+               : -1;
+
+  if (conn->client >= 0 && conn->server >= 0)
+    {
+      pair = (gint64) MIN (conn->client, conn->server) << 32 | MAX (conn->client, conn->server);
+      count = g_hash_table_lookup (self->lanes, &pair);
+      conn->lane = GPOINTER_TO_UINT (count);
+      g_hash_table_replace (self->lanes, g_memdup2 (&pair, sizeof pair),
+                            GUINT_TO_POINTER (conn->lane + 1));
+    }
+
+  build_conn_label (self, conn);
+  g_ptr_array_add (self->conns, conn);
+  g_hash_table_add (self->conn_by_key, conn);
+  self->geometry_dirty = TRUE;
+  return conn;
+}
+
+static void
+note_listener (PfStage           *self,
+               guint              index,
+               const PfFourTuple *tuple,
+               PfTcpState         state)
+{
+  int h = host_for_address (self, tuple->src.address);
+  int p;
+  PfStagePlug *plug;
+  PfStagePlugChange change = { index, state == PF_TCP_STATE_LISTEN };
+
+  if (h < 0 || (p = find_plug (pf_stage_host_at (self, h), FALSE, unmap_port (self, tuple->src.port))) < 0)
+    return;
+
+  plug = g_ptr_array_index (pf_stage_host_at (self, h)->plugs, p);
+  g_array_append_val (plug->changes, change);
+}
+
+/* Reads the events [scanned, @upto): connections and listeners. */
+static void
+scan_events (PfStage *self,
+             guint    upto)
+{
+  PfTimeline *timeline = pf_player_get_timeline (self->player);
+
+  upto = MIN (upto, pf_timeline_get_n_events (timeline));
+
+  for (guint i = self->scanned; i < upto; i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      switch (pf_event_get_kind (event))
+        {
+        case PF_EVENT_STATE:
+          {
+            const PfFourTuple *tuple = pf_event_get_tuple (event);
+            gboolean udp = g_strcmp0 (pf_event_get_protocol (event), "udp") == 0;
+
+            if (tuple->dst.address == 0 && tuple->dst.port == 0)
+              {
+                if (!udp)
+                  note_listener (self, i, tuple, pf_event_get_state (event));
+              }
+            else
+              find_or_add_conn (self, i, tuple, udp,
+                                pf_event_get_state (event) != PF_TCP_STATE_SYN_RECV);
+          }
+          break;
+
+        case PF_EVENT_SEGMENT:
+          {
+            PfPacket *packet = pf_event_get_packet (event);
+            PfFourTuple tuple;
+
+            if (packet->protocol != PF_IP_PROTOCOL_TCP && packet->protocol != PF_IP_PROTOCOL_UDP)
+              break;
+            tuple = pf_packet_get_four_tuple (packet);
+            find_or_add_conn (self, i, &tuple, packet->protocol == PF_IP_PROTOCOL_UDP,
+                              (packet->flags & (PF_TCP_SYN | PF_TCP_ACK)) != (PF_TCP_SYN | PF_TCP_ACK));
+          }
+          break;
+
+        case PF_EVENT_STEP:
+        case PF_EVENT_DELIVER:
+        case PF_EVENT_ERROR:
+        default:
+          break;
+        }
+    }
+
+  self->scanned = MAX (self->scanned, upto);
+}
+
+/* The history on screen */
+
+static void
+update_plug_states (PfStage *self)
+{
+  for (guint i = 0; i < self->hosts->len; i++)
+    {
+      PfStageHost *host = pf_stage_host_at (self, i);
+
+      for (guint j = 0; j < host->plugs->len; j++)
+        {
+          PfStagePlug *plug = g_ptr_array_index (host->plugs, j);
+          gboolean udp = plug->service->protocol == PF_PROTOCOL_UDP;
+          gboolean listening = FALSE;
+
+          for (guint k = plug->changes->len; k-- > 0;)
+            {
+              PfStagePlugChange *change = &g_array_index (plug->changes, PfStagePlugChange, k);
+
+              /* UDP changes count steps from 1: 0 is the start. */
+              if (udp ? (int) change->index <= self->step + 1 : change->index < self->position)
+                {
+                  listening = change->listening;
+                  break;
+                }
+            }
+          plug->listening = listening;
+        }
+    }
+}
+
+void
+pf_stage_update_selection (PfStage *self)
+{
+  PfEvent *selected = self->player ? pf_player_get_selected (self->player) : NULL;
+  PfStageConn *conn = NULL;
+
+  self->selected_conn = NULL;
+  self->parked_conn = NULL;
+  g_clear_object (&self->parked);
+  self->parked_art = NULL;
+
+  if (selected == NULL || self->hosts->len == 0)
+    return;
+
+  if (pf_event_get_kind (selected) == PF_EVENT_SEGMENT)
+    {
+      PfPacket *packet = pf_event_get_packet (selected);
+      PfFourTuple tuple = pf_packet_get_four_tuple (packet);
+
+      conn = pf_stage_lookup_conn (self, &tuple, packet->protocol == PF_IP_PROTOCOL_UDP);
+      if (conn != NULL && pf_stage_conn_drawable (conn) && conn->first_index < self->position)
+        {
+          self->parked = g_object_ref (selected);
+          self->parked_conn = conn;
+          self->parked_forward = pf_endpoint_equal (&tuple.src, &conn->tuple.src);
+        }
+    }
+  else if (pf_event_get_tuple (selected)->dst.address != 0)
+    conn = pf_stage_lookup_conn (self, pf_event_get_tuple (selected),
+                                 g_strcmp0 (pf_event_get_protocol (selected), "udp") == 0);
+
+  if (conn != NULL && pf_stage_conn_drawable (conn) && conn->first_index < self->position)
+    self->selected_conn = conn;
+}
+
+/* A new run, or none: everything goes, the hosts are read anew. */
+void
+pf_stage_reset_run (PfStage  *self,
+                    PfEngine *engine)
+{
+  pf_stage_stop_tick (self);
+  g_array_set_size (self->flights, 0);
+  self->first_live = 0;
+  self->anim_time = 0;
+  self->anim_end = 0;
+  g_clear_object (&self->parked);
+  g_clear_object (&self->pressed);
+  self->parked_conn = NULL;
+  self->parked_art = NULL;
+  self->selected_conn = NULL;
+  self->drag_mode = DRAG_NONE;
+
+  g_hash_table_remove_all (self->conn_by_key);
+  g_hash_table_remove_all (self->lanes);
+  g_ptr_array_set_size (self->conns, 0);
+  g_hash_table_remove_all (self->host_by_address);
+  g_ptr_array_set_size (self->hosts, 0);
+  g_clear_pointer (&self->scenario, pf_scenario_free);
+  pf_stage_picture_clear (&self->scene);
+
+  self->scanned = 0;
+  self->position = 0;
+  self->step = G_MININT;
+  self->step_start = 0;
+  self->n_visible = 0;
+  self->n_connections = 0;
+  self->pan_x = 0;
+  self->pan_y = 0;
+  self->geometry_dirty = TRUE;
+  self->scene_dirty = TRUE;
+
+  g_set_weak_pointer (&self->engine, engine);
+  g_signal_group_set_target (self->timeline_signals,
+                             engine ? pf_engine_get_timeline (engine) : NULL);
+  if (engine == NULL || pf_player_get_scenario (self->player) == NULL)
+    return;
+
+  self->scenario = pf_scenario_ref ((PfScenario *) pf_player_get_scenario (self->player));
+  for (guint i = 0; i < self->scenario->hosts->len; i++)
+    {
+      const PfHost *h = g_ptr_array_index (self->scenario->hosts, i);
+
+      g_ptr_array_add (self->hosts, host_new (self, h));
+      if (!g_hash_table_contains (self->host_by_address, GUINT_TO_POINTER (h->address)))
+        g_hash_table_insert (self->host_by_address, GUINT_TO_POINTER (h->address), GINT_TO_POINTER (i));
+    }
+  note_service_steps (self);
+  layout_hosts (self);
+  compute_min_world (self);
+  self->pango_serial = pango_context_get_serial (gtk_widget_get_pango_context (GTK_WIDGET (self)));
+}
+
+void
+pf_stage_sync (PfStage *self)
+{
+  PfEngine *engine = self->player ? pf_player_get_engine (self->player) : NULL;
+  guint position, step_start;
+  int step;
+  gboolean restart;
+
+  if (engine != self->engine || (engine == NULL && self->hosts->len > 0))
+    {
+      pf_stage_reset_run (self, engine);
+      pf_stage_update_accessible (self);
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+  if (engine == NULL || self->hosts->len == 0)
+    return;
+
+  position = pf_player_get_position (self->player);
+  step = pf_player_get_step (self->player);
+  step_start = pf_player_get_step_start (self->player);
+  if (position == self->position && step == self->step && step_start == self->step_start)
+    return;
+
+  if (position > self->scanned)
+    scan_events (self, position);
+
+  restart = step != self->step || step_start != self->step_start || position < self->position;
+  pf_stage_add_flights (self, restart ? step_start : self->position, position, restart);
+
+  self->position = position;
+  self->step = step;
+  self->step_start = step_start;
+
+  while (self->n_visible < self->conns->len &&
+         ((PfStageConn *) g_ptr_array_index (self->conns, self->n_visible))->first_index < position)
+    self->n_visible++;
+  while (self->n_visible > 0 &&
+         ((PfStageConn *) g_ptr_array_index (self->conns, self->n_visible - 1))->first_index >= position)
+    self->n_visible--;
+  self->n_connections = 0;
+  for (guint i = 0; i < self->n_visible; i++)
+    self->n_connections += pf_stage_conn_drawable (g_ptr_array_index (self->conns, i));
+
+  update_plug_states (self);
+  pf_stage_update_selection (self);
+  pf_stage_update_accessible (self);
+  self->scene_dirty = TRUE;
+  pf_stage_ensure_tick (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* Style */
+
+void
+pf_stage_refresh_layouts (PfStage *self)
+{
+  for (guint i = 0; i < self->hosts->len; i++)
+    build_host_layouts (self, pf_stage_host_at (self, i));
+  for (guint i = 0; i < self->conns->len; i++)
+    build_conn_label (self, g_ptr_array_index (self->conns, i));
+  compute_min_world (self);
+  pf_stage_clear_arts (self);
+  self->geometry_dirty = TRUE;
+  self->scene_dirty = TRUE;
+}
+
+/* Geometry */
+
+static void
+border_point (const PfStageHost      *host,
+              const graphene_point_t *toward,
+              graphene_point_t       *out)
+{
+  double cx = host->x + host->w / 2, cy = host->y + host->h / 2;
+  double dx = toward->x - cx, dy = toward->y - cy;
+  double t = G_MAXDOUBLE;
+
+  if (fabs (dx) > 1e-6)
+    t = MIN (t, host->w / 2 / fabs (dx));
+  if (fabs (dy) > 1e-6)
+    t = MIN (t, host->h / 2 / fabs (dy));
+  if (t == G_MAXDOUBLE)
+    t = 0;
+  out->x = cx + dx * t;
+  out->y = cy + dy * t;
+}
+
+static void
+plug_anchor (const PfStageHost *host,
+             const PfStagePlug *plug,
+             graphene_point_t  *out)
+{
+  out->x = host->plugs_left ? host->x - PLUG_WIDTH / 2 : host->x + host->w + PLUG_WIDTH / 2;
+  out->y = host->y + plug->row_y;
+}
+
+static void
+conn_geometry (PfStage     *self,
+               PfStageConn *conn)
+{
+  PfStageHost *client = pf_stage_host_at (self, conn->client);
+  PfStageHost *server = pf_stage_host_at (self, conn->server);
+  graphene_point_t from = { client->x + client->w / 2, client->y + client->h / 2 };
+  graphene_point_t to = { server->x + server->w / 2, server->y + server->h / 2 };
+  graphene_point_t a, b;
+  double dx, dy, len, offset, spacing;
+  graphene_point_t mid;
+  guint lane = conn->lane;
+
+  /* Room for a lane's label and an envelope beside it on the next lane. */
+  spacing = MAX (conn->wide_h, conn->narrow_h) / 2.0 + LABEL_PAD_Y + ENVELOPE_HEIGHT / 2 + 14;
+
+  if (conn->plug >= 0)
+    plug_anchor (server, g_ptr_array_index (server->plugs, conn->plug), &to);
+
+  if (conn->client == conn->server)
+    {
+      /* A host talking to itself: a loop above its card. */
+      conn->p0 = GRAPHENE_POINT_INIT (client->x + client->w * 0.3, client->y);
+      if (conn->plug < 0)
+        to = GRAPHENE_POINT_INIT (client->x + client->w * 0.7, client->y);
+      conn->p2 = to;
+      conn->c = GRAPHENE_POINT_INIT ((conn->p0.x + to.x) / 2,
+                                     client->y - 80 - lane * spacing);
+      conn->label = conn->narrow;
+      conn->label_w = conn->narrow_w;
+      conn->label_h = conn->narrow_h;
+      pf_stage_curve_point (conn, 0.5, &mid);
+      conn->label_at = GRAPHENE_POINT_INIT (mid.x, mid.y - ENVELOPE_HEIGHT / 2 - conn->label_h / 2.0 - LABEL_PAD_Y - 2);
+      return;
+    }
+
+  /* The normal points the same way for every connection of a pair. */
+  a = conn->client < conn->server ? from : to;
+  b = conn->client < conn->server ? to : from;
+  dx = b.x - a.x;
+  dy = b.y - a.y;
+  len = MAX (hypot (dx, dy), 1e-6);
+  offset = lane == 0 ? 0 : ((lane + 1) / 2) * spacing * (lane % 2 ? -1 : 1);
+
+  conn->c.x = (from.x + to.x) / 2 - dy / len * 2 * offset;
+  conn->c.y = (from.y + to.y) / 2 + dx / len * 2 * offset;
+  border_point (client, &conn->c, &conn->p0);
+  if (conn->plug >= 0)
+    conn->p2 = to;
+  else
+    border_point (server, &conn->c, &conn->p2);
+
+  /* One line where it fits between the cards, else two. */
+  if (conn->wide_w + 2 * LABEL_PAD_X + 24 <= hypot (conn->p2.x - conn->p0.x, conn->p2.y - conn->p0.y))
+    {
+      conn->label = conn->wide;
+      conn->label_w = conn->wide_w;
+      conn->label_h = conn->wide_h;
+    }
+  else
+    {
+      conn->label = conn->narrow;
+      conn->label_w = conn->narrow_w;
+      conn->label_h = conn->narrow_h;
+    }
+
+  /* On its own curve, halfway: which label is whose stays plain. */
+  pf_stage_curve_point (conn, 0.5, &conn->label_at);
+}
+
+void
+pf_stage_curve_point (const PfStageConn *conn,
+                      double             s,
+                      graphene_point_t  *out)
+{
+  double u = 1 - s;
+
+  out->x = u * u * conn->p0.x + 2 * u * s * conn->c.x + s * s * conn->p2.x;
+  out->y = u * u * conn->p0.y + 2 * u * s * conn->c.y + s * s * conn->p2.y;
+}
+
+/* Centred; panning only where the world is larger than the widget. */
+void
+pf_stage_update_origin (PfStage *self)
+{
+  int width = self->geometry_w, height = self->geometry_h;
+  double max_pan_x = MAX (0, (self->world_w * self->scale - width) / 2);
+  double max_pan_y = MAX (0, (self->world_h * self->scale - height) / 2);
+
+  self->pan_x = CLAMP (self->pan_x, -max_pan_x, max_pan_x);
+  self->pan_y = CLAMP (self->pan_y, -max_pan_y, max_pan_y);
+  /* On a device pixel, so pictures placed on whole pixels stay there. */
+  self->origin_x = round (((width - self->world_w * self->scale) / 2 + self->pan_x) * self->scale_factor) /
+                   self->scale_factor;
+  self->origin_y = round (((height - self->world_h * self->scale) / 2 + self->pan_y) * self->scale_factor) /
+                   self->scale_factor;
+}
+
+void
+pf_stage_ensure_geometry (PfStage *self)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  int scale_factor = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  double sum_x = 0, fit;
+
+  if (!self->geometry_dirty && width == self->geometry_w && height == self->geometry_h &&
+      self->zoom == self->geometry_zoom && scale_factor == self->geometry_scale_factor)
+    return;
+
+  self->geometry_dirty = FALSE;
+  self->geometry_w = width;
+  self->geometry_h = height;
+  self->geometry_zoom = self->zoom;
+  self->geometry_scale_factor = scale_factor;
+  self->scale_factor = MAX (scale_factor, 1);
+  self->scene_dirty = TRUE;
+
+  /* At zoom 1 the whole world fits; zoom scales from there. */
+  fit_world (self, width, height);
+  fit = MIN (1.0, MIN (width / self->min_world_w, height / self->min_world_h));
+  self->scale = self->zoom * MAX (fit, 0.05);
+  self->world_w = MAX (width / self->scale, self->min_world_w);
+  self->world_h = MAX (height / self->scale, self->min_world_h);
+
+  for (guint i = 0; i < self->hosts->len; i++)
+    {
+      PfStageHost *host = pf_stage_host_at (self, i);
+
+      host->x = pf_stage_place (host->fx, self->world_w, pf_stage_half_width (host)) - host->w / 2;
+      host->y = pf_stage_place (host->fy, self->world_h, host->h / 2) - host->h / 2;
+      sum_x += host->x + host->w / 2;
+    }
+
+  /* Plugs face the other hosts. */
+  for (guint i = 0; i < self->hosts->len; i++)
+    {
+      PfStageHost *host = pf_stage_host_at (self, i);
+      double cx = host->x + host->w / 2;
+      double others = self->hosts->len > 1 ? (sum_x - cx) / (self->hosts->len - 1) : self->world_w / 2;
+
+      host->plugs_left = cx > others + 1e-6;
+    }
+
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      PfStageConn *conn = g_ptr_array_index (self->conns, i);
+
+      if (pf_stage_conn_drawable (conn))
+        conn_geometry (self, conn);
+    }
+
+  pf_stage_update_origin (self);
+}
