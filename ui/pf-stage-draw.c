@@ -19,23 +19,9 @@
 
 #include <glib/gi18n.h>
 
+#include "pf-enum.h"
+
 /* Small helpers */
-
-/* The names of PfStagePacketKind, as pf_packet_kind () gives them. */
-static const char * const kind_names[N_KINDS] = {
-  "handshake", "data", "ack", "teardown", "reset", "udp", "other",
-};
-
-static PfStagePacketKind
-packet_kind (const PfPacket *packet)
-{
-  const char *name = pf_packet_kind (packet);
-
-  for (guint i = 0; i < N_KINDS; i++)
-    if (g_str_equal (name, kind_names[i]))
-      return i;
-  return KIND_OTHER;
-}
 
 static double
 luminance (const GdkRGBA *c)
@@ -91,22 +77,25 @@ read_colors (PfStage       *self,
              PfStageColors *colors)
 {
   GtkStyleContext *context = gtk_widget_get_style_context (GTK_WIDGET (self));
-  static const GdkRGBA light_kinds[N_KINDS] = {
+  /* In PfPacketKind order; a fragment looks like any other packet. */
+  static const GdkRGBA light_kinds[PF_N_PACKET_KINDS] = {
     { 0.110, 0.443, 0.847, 1 },  /* handshake: blue 4 */
     { 0.149, 0.635, 0.412, 1 },  /* data: green 5 */
     { 0.467, 0.463, 0.482, 1 },  /* ack: light 5 */
     { 0.776, 0.275, 0.000, 1 },  /* teardown: orange 5 */
     { 0.753, 0.110, 0.157, 1 },  /* reset: red 4 */
     { 0.506, 0.239, 0.612, 1 },  /* udp: purple 4 */
+    { 0.525, 0.369, 0.235, 1 },  /* fragment: brown 4 */
     { 0.525, 0.369, 0.235, 1 },  /* other: brown 4 */
   };
-  static const GdkRGBA dark_kinds[N_KINDS] = {
+  static const GdkRGBA dark_kinds[PF_N_PACKET_KINDS] = {
     { 0.384, 0.627, 0.918, 1 },  /* blue 2 */
     { 0.341, 0.890, 0.537, 1 },  /* green 2 */
     { 0.604, 0.600, 0.588, 1 },  /* light 4 */
     { 1.000, 0.639, 0.282, 1 },  /* orange 2 */
     { 0.965, 0.380, 0.318, 1 },  /* red 1 */
     { 0.753, 0.380, 0.796, 1 },  /* purple 2 */
+    { 0.804, 0.671, 0.561, 1 },  /* brown 1 */
     { 0.804, 0.671, 0.561, 1 },  /* brown 1 */
   };
   GdkRGBA fallback;
@@ -132,11 +121,13 @@ read_colors (PfStage       *self,
   fallback = (GdkRGBA) { 0.208, 0.518, 0.894, 1 };
   lookup_color (context, "pf_stage_selection", "accent_bg_color", &fallback, &colors->selection);
 
-  for (guint i = 0; i < N_KINDS; i++)
+  for (guint i = 0; i < PF_N_PACKET_KINDS; i++)
     {
-      g_autofree char *name = g_strdup_printf ("pf_packet_%s", kind_names[i]);
+      g_autofree char *name = g_strdup_printf ("pf_packet_%s",
+                                               pf_enum_to_nick (PF_TYPE_PACKET_KIND, i));
 
-      lookup_color (context, name, NULL, dark ? &dark_kinds[i] : &light_kinds[i], &colors->kinds[i]);
+      lookup_color (context, name, i == PF_PACKET_KIND_FRAGMENT ? "pf_packet_other" : NULL,
+                    dark ? &dark_kinds[i] : &light_kinds[i], &colors->kinds[i]);
     }
 }
 
@@ -499,7 +490,7 @@ pf_stage_art_key_for (const PfPacket *packet)
 {
   g_autofree char *label = packet_label (packet);
 
-  return g_strdup_printf ("%d\x1f%d\x1f%s", packet_kind (packet),
+  return g_strdup_printf ("%d\x1f%d\x1f%s", pf_packet_get_kind (packet),
                           packet->origin == PF_PACKET_ORIGIN_MODELLED, label);
 }
 
@@ -528,7 +519,7 @@ pf_stage_art_new (PfStage        *self,
                   const PfPacket *packet)
 {
   const PfStageColors *colors = &self->colors;
-  PfStagePacketKind kind = packet_kind (packet);
+  PfPacketKind kind = pf_packet_get_kind (packet);
   gboolean modelled = packet->origin == PF_PACKET_ORIGIN_MODELLED;
   g_autofree char *label = packet_label (packet);
   g_autofree char *markup = g_markup_printf_escaped ("<span size=\"small\" weight=\"bold\">%s</span>", label);
@@ -653,7 +644,8 @@ pf_stage_draw_flights (PfStage     *self,
 
   /* Those that landed stay landed: the live ones are a window. */
   while (self->first_live < self->flights->len &&
-         g_array_index (self->flights, PfStageFlight, self->first_live).start + self->flight_time <= self->anim_time)
+         g_array_index (self->flights, PfStageFlight, self->first_live).start +
+         pf_flight_schedule_get_flight_time (self->schedule) <= self->anim_time)
     self->first_live++;
 
   for (guint i = self->first_live; i < self->flights->len; i++)

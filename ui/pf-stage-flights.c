@@ -1,8 +1,9 @@
 /* pf-stage-flights.c: the step's envelopes in the air
  *
- * When each segment of the step on screen takes off along its
- * connection (the times are in pf-stage-private.h), where it is at the
- * animation's time, and the tick that moves that time on while one flies.
+ * Which segments of the step on screen take off along their connection
+ * (when, the step's PfFlightSchedule says: core/pf-flight-schedule.c,
+ * the ladder's too), where each is at the animation's time, and the tick
+ * that moves that time on while one flies.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -59,74 +60,6 @@ pf_stage_ensure_tick (PfStage *self)
     self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
 }
 
-/* When flight @f can leave, at the earliest @earliest: after the one
- * before it, and after what it could answer has landed. */
-static double
-flight_schedule (PfStage       *self,
-                 PfStageFlight *f,
-                 double         earliest,
-                 double         previous)
-{
-  double start = MAX (earliest, previous + self->gap);
-
-  start = MAX (start, f->conn->lands[f->forward ? 0 : 1]);
-  f->start = start;
-  f->conn->lands[f->forward ? 1 : 0] = MAX (f->conn->lands[f->forward ? 1 : 0],
-                                            start + self->flight_time);
-  self->anim_end = MAX (self->anim_end, start + self->flight_time);
-  return start;
-}
-
-/* The step's whole schedule: at full time first, then faster or closer
- * together until it fits. */
-static void
-schedule_flights (PfStage *self)
-{
-  double factor, last = 0;
-
-  for (guint i = 0; i < self->conns->len; i++)
-    {
-      PfStageConn *conn = g_ptr_array_index (self->conns, i);
-
-      conn->lands[0] = conn->lands[1] = -G_MAXDOUBLE;
-    }
-
-  self->gap = STAGGER;
-  self->flight_time = FLIGHT_TIME;
-  self->anim_end = 0;
-  for (guint i = 0; i < self->flights->len; i++)
-    last = flight_schedule (self, &g_array_index (self->flights, PfStageFlight, i), 0,
-                            i == 0 ? -STAGGER : last);
-
-  if (self->anim_end <= STEP_BUDGET)
-    return;
-
-  factor = STEP_BUDGET / self->anim_end;
-  if (factor >= MIN_FACTOR)
-    {
-      self->flight_time = FLIGHT_TIME * factor;
-      self->gap = STAGGER * factor;
-    }
-  else
-    {
-      /* Too many to keep them apart: they start within the window. */
-      self->flight_time = FLIGHT_TIME * MIN_FACTOR;
-      factor = last > 0 ? (STEP_WINDOW - self->flight_time) / last : 1;
-      self->gap = STAGGER * factor;
-    }
-
-  for (guint i = 0; i < self->conns->len; i++)
-    {
-      PfStageConn *conn = g_ptr_array_index (self->conns, i);
-
-      conn->lands[0] *= factor;
-      conn->lands[1] *= factor;
-    }
-  for (guint i = 0; i < self->flights->len; i++)
-    g_array_index (self->flights, PfStageFlight, i).start *= factor;
-  self->anim_end = last * factor + self->flight_time;
-}
-
 /* The segments [from, to) take off: all of them again when @restart (a
  * step shown anew, back or forward), else after those already flying
  * (late events of the step on screen). */
@@ -144,6 +77,7 @@ pf_stage_add_flights (PfStage  *self,
     {
       pf_stage_stop_tick (self);
       g_array_set_size (self->flights, 0);
+      pf_flight_schedule_clear (self->schedule);
       /* Every payload looks different: keep the pictures few. */
       if (g_hash_table_size (self->arts) > MAX_ARTS)
         pf_stage_clear_arts (self);
@@ -174,20 +108,20 @@ pf_stage_add_flights (PfStage  *self,
       flight.conn = conn;
       flight.forward = pf_endpoint_equal (&tuple.src, &conn->tuple.src);
       flight.art_key = pf_stage_art_key_for (packet);
-      if (!restart)
-        {
-          /* A late one: after those on screen, from now at the earliest. */
-          double previous = self->flights->len > 0
-                            ? g_array_index (self->flights, PfStageFlight, self->flights->len - 1).start
-                            : -G_MAXDOUBLE / 2;
-
-          flight_schedule (self, &flight, self->anim_time, previous);
-        }
+      /* A late one: after those on screen, from now at the earliest. */
+      if (restart)
+        pf_flight_schedule_add (self->schedule, &tuple, packet->protocol);
+      else
+        pf_flight_schedule_add_late (self->schedule, &tuple, packet->protocol, self->anim_time);
       g_array_append_val (self->flights, flight);
     }
 
   if (restart)
-    schedule_flights (self);
+    pf_flight_schedule_plan (self->schedule);
+  for (guint i = 0; i < self->flights->len; i++)
+    g_array_index (self->flights, PfStageFlight, i).start =
+      pf_flight_schedule_get_start (self->schedule, i);
+  self->anim_end = pf_flight_schedule_get_end (self->schedule);
 }
 
 /* Where flight @f is at the animation time, or FALSE when it is not in the air. */
@@ -196,7 +130,7 @@ pf_stage_flight_point (PfStage             *self,
                        const PfStageFlight *f,
                        graphene_point_t    *out)
 {
-  double t = (self->anim_time - f->start) / self->flight_time;
+  double t = (self->anim_time - f->start) / pf_flight_schedule_get_flight_time (self->schedule);
   double s;
 
   if (t < 0 || t >= 1)

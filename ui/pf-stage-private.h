@@ -11,6 +11,7 @@
 
 #pragma once
 
+#include "pf-flight-schedule.h"
 #include "pf-stage.h"
 
 G_BEGIN_DECLS
@@ -39,32 +40,8 @@ G_BEGIN_DECLS
 #define PAIR_RULE_MAX   400    /* above, spacing by grid estimate only */
 #define MAX_ARTS        512    /* envelope pictures kept */
 
-/* Times in seconds at speed 1. An envelope flies FLIGHT_TIME; the next
- * one the same way leaves STAGGER later; one the other way leaves when
- * the last one it could answer has landed (on lo, a reply is sent after
- * what it answers arrived). A step's envelopes all land within
- * STEP_BUDGET, the player's pause between steps when it plays, by flying
- * faster (down to MIN_FACTOR of the time); a step with many more start
- * within STEP_WINDOW, and then several fly at once. */
-#define FLIGHT_TIME     1.0
-#define STAGGER         0.35
-#define STEP_BUDGET     1.9
-#define MIN_FACTOR      0.55
-#define STEP_WINDOW     3.0
 #define PARKED_AT       0.72   /* where a selected envelope waits, */
 #define PARKED_MAX      0.9    /* at the furthest */
-
-typedef enum
-{
-  KIND_HANDSHAKE,
-  KIND_DATA,
-  KIND_ACK,
-  KIND_TEARDOWN,
-  KIND_RESET,
-  KIND_UDP,
-  KIND_OTHER,
-  N_KINDS
-} PfStagePacketKind;
 
 typedef enum
 {
@@ -86,7 +63,7 @@ typedef struct
   GdkRGBA line;
   GdkRGBA label_bg;
   GdkRGBA selection;
-  GdkRGBA kinds[N_KINDS];
+  GdkRGBA kinds[PF_N_PACKET_KINDS];
 } PfStageColors;
 
 typedef struct
@@ -144,8 +121,6 @@ typedef struct
   int              wide_w, wide_h, narrow_w, narrow_h;
   graphene_point_t p0, c, p2;  /* a quadratic curve, client to server */
   graphene_point_t label_at;   /* the label's centre, on the curve */
-  double           lands[2];   /* scheduling: when the last envelope lands,
-                                * [0] server to client, [1] client to server */
 } PfStageConn;
 
 /* A drawing made once and shown often: an image of it at the scale on
@@ -220,9 +195,8 @@ struct _PfStage
 
   /* The step's envelopes. */
   GArray         *flights;       /* PfStageFlight */
+  PfFlightSchedule *schedule;    /* their times: flights[i] is its i */
   guint           first_live;
-  double          gap;
-  double          flight_time;
   double          anim_time;
   double          anim_end;
   gint64          last_frame;

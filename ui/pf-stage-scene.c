@@ -865,6 +865,7 @@ pf_stage_reset_run (PfStage  *self,
 {
   pf_stage_stop_tick (self);
   g_array_set_size (self->flights, 0);
+  pf_flight_schedule_clear (self->schedule);
   self->first_live = 0;
   self->anim_time = 0;
   self->anim_end = 0;

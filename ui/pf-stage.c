@@ -486,6 +486,7 @@ pf_stage_finalize (GObject *object)
   PfStage *self = PF_STAGE (object);
 
   g_clear_pointer (&self->flights, g_array_unref);
+  g_clear_pointer (&self->schedule, pf_flight_schedule_free);
   g_clear_pointer (&self->pair_worlds, g_array_unref);
   g_clear_pointer (&self->arts, g_hash_table_unref);
   g_clear_pointer (&self->conn_by_key, g_hash_table_unref);
@@ -581,8 +582,7 @@ pf_stage_init (PfStage *self)
   self->scale_factor = 1;
   self->pair_worlds = g_array_new (FALSE, FALSE, sizeof (PfStagePairWorld));
   self->speed = 1.0;
-  self->gap = STAGGER;
-  self->flight_time = FLIGHT_TIME;
+  self->schedule = pf_flight_schedule_new ();
   self->step = G_MININT;
   self->drag_host = -1;
   self->hosts = g_ptr_array_new_with_free_func ((GDestroyNotify) pf_stage_host_free);
