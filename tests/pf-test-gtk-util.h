@@ -20,9 +20,14 @@ GtkWidget *pf_test_find_descendant    (GtkWidget  *widget,
 
 #define pf_test_destroy_window(window, watched) \
   pf_test_destroy_window_at ((window), (watched), __FILE__, __LINE__)
+#define pf_test_assert_renderer(widget) \
+  pf_test_assert_renderer_at ((widget), __FILE__, __LINE__)
 
 void       pf_test_destroy_window_at  (GtkWindow  *window,
                                        gpointer    watched,
+                                       const char *file,
+                                       int         line);
+void       pf_test_assert_renderer_at (GtkWidget  *widget,
                                        const char *file,
                                        int         line);
 

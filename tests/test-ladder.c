@@ -100,6 +100,7 @@ setup (void **state)
   g_object_add_weak_pointer (G_OBJECT (f->ladder), &f->weak_ladder);
   gtk_window_present (GTK_WINDOW (f->window));
   pf_test_iterate_until_timeout (pf_test_widget_is_mapped, f->ladder, TIMEOUT_S);
+  pf_test_assert_renderer (GTK_WIDGET (f->ladder));
 
   *state = f;
   return 0;

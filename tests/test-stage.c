@@ -67,6 +67,7 @@ show_stage (PfPlayer  *player,
   pf_stage_set_player (PF_STAGE (stage), player);
   gtk_window_present (window);
   pf_test_iterate_until (is_shown, stage);
+  pf_test_assert_renderer (stage);
   *out_stage = PF_STAGE (stage);
   return window;
 }
