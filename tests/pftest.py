@@ -1,12 +1,15 @@
-# Packet Flow: what the command-line test scripts share (test-cli.py,
-# test-scenarios.py): failing a case, running packetflow and checking no
-# namespace helper outlives it, reading a JSON Lines trace.
+# Packet Flow: what the Python test scripts share (test-*.py): the TAP
+# main() that runs their cases, their command line, failing a case,
+# running packetflow and checking that no namespace helper outlives it,
+# reading a JSON Lines trace.
 
 import ctypes
 import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
 
 HELPER_NAME = "packetflow-netns-helper"
@@ -36,18 +39,92 @@ def find_tool(name, *fallbacks):
     return None
 
 
-# Become a child subreaper: a helper that outlives its packetflow is then
-# re-parented to this test, so it is told apart from the helpers of other
-# tests running at the same time, and can be cleaned up.
-SUBREAPER = False
-try:
-    _libc = ctypes.CDLL(None, use_errno=True)
-    SUBREAPER = _libc.prctl(36, 1, 0, 0, 0) == 0   # PR_SET_CHILD_SUBREAPER
-except (OSError, AttributeError):
-    SUBREAPER = False
+# ---------------------------------------------------------------- TAP
+
+def arguments(*names):
+    """The script's arguments, one for each of @names (PACKETFLOW,
+    SOURCE_DIR...), as absolute paths; without them, a usage line and
+    exit status 99, which meson counts as an error, not a failure."""
+    if len(sys.argv) != 1 + len(names):
+        sys.stderr.write("usage: %s %s\n" % (os.path.basename(sys.argv[0]), " ".join(names)))
+        sys.exit(99)
+    paths = [os.path.abspath(argument) for argument in sys.argv[1:]]
+    return paths[0] if len(paths) == 1 else paths
+
+
+def check_build_tree(binary, env):
+    """What every run of packetflow from the build tree needs."""
+    check(os.access(binary, os.X_OK), "%s is not an executable file" % binary)
+    for var in ("GSETTINGS_SCHEMA_DIR", "PACKETFLOW_NETNS_HELPER"):
+        check(var in env, "%s is not set in the environment" % var)
+
+
+def main(cases, scratch=None, before_each=None):
+    """Runs @cases, (description, function) pairs, one TAP test point
+    each, and returns the exit status: 1 if any failed.
+
+    A function fails its case by raising Fail (its message and details
+    are printed as TAP comments); any other exception is a bug in the
+    test, and fails the case too. What it returns, a list of lines, is
+    printed as notes. @before_each, if given, runs first in every case.
+
+    With a list of cases the plan comes first; with an iterator (a
+    generator that yields later cases only when earlier ones have made
+    them possible) it comes last. @scratch, a directory, is removed when
+    every case passed, and kept and named when one failed."""
+    if isinstance(cases, (list, tuple)):
+        print("1..%d" % len(cases), flush=True)
+    number = failures = 0
+    start_all = time.monotonic()
+    for number, (description, function) in enumerate(cases, 1):
+        start = time.monotonic()
+        notes = []
+        try:
+            if before_each is not None:
+                before_each()
+            notes = function() or []
+            print("ok %d - %s" % (number, description))
+        except Fail as e:
+            failures += 1
+            print("not ok %d - %s" % (number, description))
+            print("# %s" % e)
+            for line in e.details:
+                print("#   %s" % line)
+        except Exception as e:   # a crash of the test is a failure too
+            failures += 1
+            print("not ok %d - %s" % (number, description))
+            print("# the test itself raised %s: %s" % (type(e).__name__, e))
+        for line in notes:
+            print("# %s" % line)
+        print("# (%.2f s)" % (time.monotonic() - start), flush=True)
+    if not isinstance(cases, (list, tuple)):
+        print("1..%d" % number)
+    print("# all: %.1f s" % (time.monotonic() - start_all))
+    if failures and scratch is not None:
+        print("# %d of %d failed; files kept in %s" % (failures, number, scratch))
+    elif scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
+    sys.stdout.flush()
+    return 1 if failures else 0
 
 
 # ---------------------------------------------------------------- processes
+
+SUBREAPER = False
+
+
+def become_subreaper():
+    """Makes this test a child subreaper: a helper that outlives its
+    packetflow is then re-parented to it, so it is told apart from the
+    helpers of other tests running at the same time, and can be cleaned
+    up (check_no_leftover)."""
+    global SUBREAPER
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        SUBREAPER = libc.prctl(36, 1, 0, 0, 0) == 0   # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        SUBREAPER = False
+
 
 def helper_pids():
     """Pids of live processes whose command line names the helper
@@ -111,19 +188,49 @@ def check_no_leftover(before, what):
 
 
 class Result:
-    def __init__(self, args, returncode, stdout, stderr, seconds):
-        self.args = args
+    """A finished command: @command as it is shown (its argv, or
+    "packetflow" and the arguments), its exit status and output."""
+
+    def __init__(self, command, returncode, stdout, stderr, seconds=None):
+        self.command = command
         self.returncode = returncode
         self.stdout = stdout
         self.stderr = stderr
         self.seconds = seconds
 
     def describe(self):
-        lines = ["command: packetflow %s" % " ".join(self.args),
-                 "exit status: %d (%.2f s)" % (self.returncode, self.seconds)]
-        for line in self.stderr.splitlines()[:15]:
-            lines.append("stderr: " + line)
+        status = "exit status: %d" % self.returncode
+        if self.seconds is not None:
+            status += " (%.2f s)" % self.seconds
+        lines = ["command: %s" % " ".join(self.command), status]
+        lines += ["stderr: " + line for line in self.stderr.splitlines()[:20]]
+        lines += ["stdout: " + line for line in self.stdout.splitlines()[:5]]
         return lines
+
+
+def run_packetflow(command, args, env, timeout):
+    """Runs @command (packetflow and @args, or a wrapper that runs
+    them), for at most @timeout seconds, and checks that no namespace
+    helper outlives it. A Result named by @args."""
+    before = helper_pids()
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(command, env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        seconds = time.monotonic() - start
+        try:
+            check_no_leftover(before, "packetflow (killed after the time limit)")
+        except Fail:
+            pass
+        raise Fail("packetflow %s did not finish within %d s (killed after %.1f s)"
+                   % (" ".join(args), timeout, seconds))
+    seconds = time.monotonic() - start
+    result = Result(["packetflow"] + args, proc.returncode,
+                    proc.stdout.decode("utf-8", "replace"),
+                    proc.stderr.decode("utf-8", "replace"), seconds)
+    check_no_leftover(before, "packetflow %s" % " ".join(args))
+    return result
 
 
 def expect_exit(result, code):

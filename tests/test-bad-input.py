@@ -25,33 +25,20 @@ import subprocess
 import sys
 import tempfile
 
+import pftest
+from pftest import Fail, check
+
 RUN_TIMEOUT = 60
 EXIT_BAD_INPUT = 2
 MiB = 1024 * 1024
 
-if len(sys.argv) != 3:
-    sys.stderr.write("usage: test-bad-input.py PACKETFLOW SOURCE_DIR\n")
-    sys.exit(99)
-
-BINARY = os.path.abspath(sys.argv[1])
-SRCDIR = os.path.abspath(sys.argv[2])
+BINARY, SRCDIR = pftest.arguments("PACKETFLOW", "SOURCE_DIR")
 CASES_DIR = os.path.join(SRCDIR, "tests", "bad-scenarios")
 GOOD_FILE = os.path.join(SRCDIR, "data", "scenarios", "web.pflow.json")
 ENV = dict(os.environ)
 # The messages quote strerror(): English, whatever the machine's locale.
 ENV["LC_ALL"] = "C.UTF-8"
 ENV.pop("LANGUAGE", None)
-
-
-class Fail(Exception):
-    def __init__(self, message, details=None):
-        super().__init__(message)
-        self.details = details or []
-
-
-def check(condition, message, details=None):
-    if not condition:
-        raise Fail(message, details)
 
 
 # ---------------------------------------------------------------- the cases
@@ -140,25 +127,10 @@ def main():
     names = [name for name, _ in cases]
     for name in committed:
         shutil.copyfile(os.path.join(CASES_DIR, name), os.path.join(work, name))
-
-    print("1..%d" % (1 + 2 * len(cases)))
-    number = 0
-    failed = 0
-
-    def report(ok, what, error=None):
-        nonlocal number, failed
-        number += 1
-        if ok:
-            print("ok %d - %s" % (number, what))
-        else:
-            failed += 1
-            print("not ok %d - %s: %s" % (number, what, error))
-            for line in getattr(error, "details", []):
-                print("# " + line)
-        sys.stdout.flush()
+    corpus_ok = []
 
     # The corpus is whole, and the harness can tell a good file from a bad one.
-    try:
+    def case_corpus():
         unlisted = [n for n in committed if n not in names]
         check(not unlisted, "files in tests/bad-scenarios/ without an expected line: %s"
               % ", ".join(unlisted))
@@ -171,35 +143,31 @@ def main():
         for name in names:
             if name in GENERATED:
                 GENERATED[name](os.path.join(work, name))
-        report(True, "bad-scenarios: %d cases, each with its expected line; web.pflow.json passes --check"
-               % len(cases))
-    except Fail as e:
-        report(False, "bad-scenarios corpus", e)
-        for _ in range(2 * len(cases)):
-            report(False, "not run", Fail("the corpus is broken"))
-        return 1
+        corpus_ok.append(True)
 
-    for name, line in cases:
-        try:
-            expect_refused(["--check", name], work, line)
-            report(True, "--check %s" % name)
-        except Fail as e:
-            report(False, "--check %s" % name, e)
+    def case_check(name, line):
+        check(corpus_ok, "not run: the corpus is broken")
+        expect_refused(["--check", name], work, line)
 
+    def case_headless(name, line):
+        check(corpus_ok, "not run: the corpus is broken")
         trace = os.path.join(out, name + ".jsonl")
         pcap = os.path.join(out, name + ".pcap")
         try:
             expect_refused(["--headless", name, "--trace=" + trace, "--pcap=" + pcap], work, line)
             left = sorted(os.listdir(out))
             check(not left, "files left behind in the output directory: %s" % ", ".join(left))
-            report(True, "--headless %s --trace --pcap" % name)
-        except Fail as e:
-            report(False, "--headless %s --trace --pcap" % name, e)
-        for left in os.listdir(out):
-            os.unlink(os.path.join(out, left))
+        finally:
+            for left in os.listdir(out):
+                os.unlink(os.path.join(out, left))
 
-    shutil.rmtree(work, ignore_errors=True)
-    return 1 if failed else 0
+    tap = [("bad-scenarios: %d cases, each with its expected line; web.pflow.json passes --check"
+            % len(cases), case_corpus)]
+    for name, line in cases:
+        tap.append(("--check %s" % name, lambda name=name, line=line: case_check(name, line)))
+        tap.append(("--headless %s --trace --pcap" % name,
+                    lambda name=name, line=line: case_headless(name, line)))
+    return pftest.main(tap, scratch=work)
 
 
 if __name__ == "__main__":

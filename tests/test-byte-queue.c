@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pf-test-util.h"
+
 #include <string.h>
 
 #include "pf-byte-queue.h"
@@ -19,14 +21,6 @@ static GBytes *
 text (const char *s)
 {
   return g_bytes_new (s, strlen (s));
-}
-
-static void
-assert_bytes (GBytes     *bytes,
-              const char *want)
-{
-  assert_int_equal (g_bytes_get_size (bytes), strlen (want));
-  assert_memory_equal (g_bytes_get_data (bytes, NULL), want, strlen (want));
 }
 
 static void
@@ -57,7 +51,7 @@ test_push_pop (void **state)
   assert_int_equal (queue.chunks.length, 3);
 
   all = pf_byte_queue_flatten (&queue);
-  assert_bytes (all, "Hello, echo!\n");
+  pf_test_assert_bytes_text (all, "Hello, echo!\n");
 
   /* Copied and taken part way into the second piece. */
   pf_byte_queue_copy_head (&queue, 9, head);
@@ -65,7 +59,7 @@ test_push_pop (void **state)
   pf_byte_queue_pop (&queue, 9);
   assert_int_equal (pf_byte_queue_get_length (&queue), 4);
   next = pf_byte_queue_peek (&queue);
-  assert_bytes (next, "ho");
+  pf_test_assert_bytes_text (next, "ho");
 
   pf_byte_queue_pop (&queue, 4);
   assert_int_equal (pf_byte_queue_get_length (&queue), 0);
@@ -87,7 +81,7 @@ test_no_copy (void **state)
   pf_byte_queue_pop (&queue, 2);
   rest = pf_byte_queue_peek (&queue);
   assert_ptr_equal (g_bytes_get_data (rest, NULL), (const guint8 *) g_bytes_get_data (bytes, NULL) + 2);
-  assert_bytes (rest, "23456789");
+  pf_test_assert_bytes_text (rest, "23456789");
   pf_byte_queue_clear (&queue);
 }
 
@@ -111,7 +105,7 @@ test_move_and_vectors (void **state)
   assert_int_equal (pf_byte_queue_get_length (&held), 0);
   assert_int_equal (pf_byte_queue_get_length (&outbox), 16);
   all = pf_byte_queue_flatten (&outbox);
-  assert_bytes (all, "GET / HTTP/1.1\r\n");
+  pf_test_assert_bytes_text (all, "GET / HTTP/1.1\r\n");
 
   pf_byte_queue_pop (&outbox, 4);
   assert_int_equal (pf_byte_queue_get_vectors (&outbox, vectors, G_N_ELEMENTS (vectors)), 2);

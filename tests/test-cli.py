@@ -20,11 +20,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
-from pftest import (Fail, Result, check, check_no_leftover, expect_exit, find_tool,
-                    helper_pids, norm_flags, parse_trace_text, read_trace, seg_key,
-                    split_endpoint)
+import pftest
+from pftest import (Fail, check, check_no_leftover, expect_exit, find_tool, helper_pids,
+                    norm_flags, parse_trace_text, read_trace, seg_key, split_endpoint)
 
 RUN_TIMEOUT = 60          # seconds for one run of packetflow
 MANY_MESSAGES = 10000     # case 11
@@ -32,12 +31,7 @@ MANY_MESSAGES = 10000     # case 11
 
 # ---------------------------------------------------------------- setup
 
-if len(sys.argv) != 3:
-    sys.stderr.write("usage: test-cli.py PACKETFLOW SOURCE_DIR\n")
-    sys.exit(99)
-
-BINARY = os.path.abspath(sys.argv[1])
-SRCDIR = os.path.abspath(sys.argv[2])
+BINARY, SRCDIR = pftest.arguments("PACKETFLOW", "SOURCE_DIR")
 ENV = dict(os.environ)
 ENV.setdefault("LC_ALL", "C.UTF-8")
 TMP = tempfile.mkdtemp(prefix="pf-test-cli-")
@@ -54,25 +48,7 @@ IP = find_tool("ip", "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip")
 
 def run(args, env=None, timeout=RUN_TIMEOUT):
     """Run packetflow; check that no helper is left over afterwards."""
-    before = helper_pids()
-    start = time.monotonic()
-    try:
-        proc = subprocess.run([BINARY] + args, env=env or ENV, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        seconds = time.monotonic() - start
-        try:
-            check_no_leftover(before, "packetflow (killed after the time limit)")
-        except Fail:
-            pass
-        raise Fail("packetflow %s did not finish within %d s (killed after %.1f s)"
-                   % (" ".join(args), timeout, seconds))
-    seconds = time.monotonic() - start
-    result = Result(args, proc.returncode,
-                    proc.stdout.decode("utf-8", "replace"),
-                    proc.stderr.decode("utf-8", "replace"), seconds)
-    check_no_leftover(before, "packetflow %s" % " ".join(args))
-    return result
+    return pftest.run_packetflow([BINARY] + args, args, env or ENV, timeout)
 
 
 # ---------------------------------------------------------------- traces
@@ -606,37 +582,8 @@ CASES = [
 
 
 def main():
-    print("1..%d" % len(CASES), flush=True)
-    failures = 0
-    for number, (description, function) in enumerate(CASES, 1):
-        start = time.monotonic()
-        notes = []
-        try:
-            if not os.access(BINARY, os.X_OK):
-                raise Fail("%s is not an executable file" % BINARY)
-            for var in ("GSETTINGS_SCHEMA_DIR", "PACKETFLOW_NETNS_HELPER"):
-                if var not in ENV:
-                    raise Fail("%s is not set in the environment" % var)
-            notes = function() or []
-            print("ok %d - %s" % (number, description))
-        except Fail as e:
-            failures += 1
-            print("not ok %d - %s" % (number, description))
-            print("# %s" % e)
-            for line in e.details:
-                print("#   %s" % line)
-        except Exception as e:   # a crash of the test is a failure too
-            failures += 1
-            print("not ok %d - %s" % (number, description))
-            print("# the test itself raised %s: %s" % (type(e).__name__, e))
-        for line in notes:
-            print("# %s" % line)
-        print("# (%.2f s)" % (time.monotonic() - start), flush=True)
-    if failures:
-        print("# %d of %d failed; files kept in %s" % (failures, len(CASES), TMP))
-    else:
-        shutil.rmtree(TMP, ignore_errors=True)
-    return 1 if failures else 0
+    pftest.become_subreaper()
+    return pftest.main(CASES, scratch=TMP, before_each=lambda: pftest.check_build_tree(BINARY, ENV))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pf-test-util.h"
+
 #include <string.h>
 
 #include "pf-dns.h"
@@ -34,16 +36,6 @@ static const guint8 www_response[] = {
 static const PfIpv4 www_addresses[] = { 0xC0CBC447, 0x0A000002 };
 
 static void
-assert_bytes (GBytes       *bytes,
-              const guint8 *expected,
-              gsize         len)
-{
-  assert_non_null (bytes);
-  assert_int_equal (g_bytes_get_size (bytes), len);
-  assert_memory_equal (g_bytes_get_data (bytes, NULL), expected, len);
-}
-
-static void
 test_build_query (void **state)
 {
   g_autoptr (GBytes) query = pf_dns_build_query (0x1234, "www.example.com");
@@ -53,9 +45,9 @@ test_build_query (void **state)
     0, 7, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x01, 0x00, 0x01,
   };
 
-  assert_bytes (query, www_query, sizeof www_query);
-  assert_bytes (dotted, www_query, sizeof www_query);
-  assert_bytes (root, root_query, sizeof root_query);
+  pf_test_assert_bytes (query, www_query, sizeof www_query);
+  pf_test_assert_bytes (dotted, www_query, sizeof www_query);
+  pf_test_assert_bytes (root, root_query, sizeof root_query);
 }
 
 static void
@@ -150,7 +142,7 @@ test_parse_query_edns (void **state)
 
   /* The answer carries no OPT record back: we do not speak EDNS. */
   response = pf_dns_build_response (dig_query, sizeof dig_query, &address, 1, 60, NULL);
-  assert_bytes (response, expected, sizeof expected);
+  pf_test_assert_bytes (response, expected, sizeof expected);
 }
 
 static void
@@ -162,7 +154,7 @@ test_build_response (void **state)
   response = pf_dns_build_response (www_query, sizeof www_query,
                                     www_addresses, 2, PF_DNS_DEFAULT_TTL, &error);
   assert_null (error);
-  assert_bytes (response, www_response, sizeof www_response);
+  pf_test_assert_bytes (response, www_response, sizeof www_response);
 }
 
 static void
@@ -178,7 +170,7 @@ test_build_response_nxdomain (void **state)
   g_autoptr (GArray) addresses = NULL;
   guint rcode = 99;
 
-  assert_bytes (response, expected, sizeof expected);
+  pf_test_assert_bytes (response, expected, sizeof expected);
   assert_true (pf_dns_parse_response (expected, sizeof expected, NULL, NULL,
                                       &addresses, &rcode, NULL));
   assert_int_equal (rcode, PF_DNS_RCODE_NXDOMAIN);

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pf-test-util.h"
+
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -25,59 +27,10 @@
 #define LAPTOP 0x0A000002   /* 10.0.0.2 */
 #define KNUTH  0xC0CBC447   /* 192.203.196.71 */
 
-static guint
-count_fds (void)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  guint n = 0;
-
-  assert_non_null (dir);
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
-}
-
-static guint
-count_children (void)
-{
-  g_autoptr(GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
-  const char *task;
-  guint n = 0;
-
-  assert_non_null (tasks);
-  while ((task = g_dir_read_name (tasks)) != NULL)
-    {
-      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/children", task);
-      g_autofree char *children = NULL;
-
-      if (g_file_get_contents (path, &children, NULL, NULL))
-        {
-          g_auto(GStrv) pids = g_strsplit (g_strstrip (children), " ", -1);
-
-          for (guint i = 0; pids[i] != NULL; i++)
-            n += *pids[i] != '\0';
-        }
-    }
-  return n;
-}
-
 /* fd and child counts settle a moment after a run: GLib's worker thread
  * closes its pidfd late. */
-static void
-wait_for_counts (guint fds,
-                 guint children)
-{
-  gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
-
-  while ((count_fds () != fds || count_children () != children) &&
-         g_get_monotonic_time () < deadline)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  assert_int_equal (count_fds (), fds);
-  assert_int_equal (count_children (), children);
-}
+#define COUNTS_SETTLE_S 2
+#define STEP_TIMEOUT_S  15
 
 static PfEngine *
 start_engine (const char     *name,
@@ -98,26 +51,14 @@ start_engine (const char     *name,
 }
 
 static void
-on_step_done (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  gboolean *done = user_data;
-  g_autoptr(GError) error = NULL;
-
-  assert_true (pf_engine_step_finish (PF_ENGINE (object), result, &error));
-  assert_null (error);
-  *done = TRUE;
-}
-
-static void
 run_one_step (PfEngine *engine)
 {
-  gboolean done = FALSE;
+  PfTestStep step;
 
-  pf_engine_step_async (engine, NULL, on_step_done, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
+  pf_test_step_start (&step, engine);
+  pf_test_iterate_until_timeout (pf_test_step_is_done, &step, STEP_TIMEOUT_S);
+  assert_true (step.ok);
+  assert_null (step.error);
 }
 
 static GPtrArray *
@@ -438,8 +379,8 @@ run_outline (const char     *name,
 static void
 test_runs_repeat (void **state)
 {
-  guint fds = count_fds ();
-  guint children = count_children ();
+  guint fds = pf_test_count_fds ();
+  guint children = pf_test_count_children ();
 
   for (PfNetspaceMode mode = PF_NETSPACE_MODE_EXACT; mode <= PF_NETSPACE_MODE_LOOPBACK; mode++)
     {
@@ -461,7 +402,7 @@ test_runs_repeat (void **state)
     }
 
   /* The helpers of the exact runs are reaped a moment later. */
-  wait_for_counts (fds, children);
+  pf_test_wait_for_counts (fds, children, COUNTS_SETTLE_S);
 }
 
 static void
@@ -495,8 +436,8 @@ test_refused (void **state)
 static void
 test_nothing_left_behind (void **state)
 {
-  guint fds = count_fds ();
-  guint children = count_children ();
+  guint fds = pf_test_count_fds ();
+  guint children = pf_test_count_children ();
 
   for (guint i = 0; i < 3; i++)
     {
@@ -504,10 +445,10 @@ test_nothing_left_behind (void **state)
                                                               : PF_NETSPACE_MODE_EXACT);
 
       assert_true (pf_engine_run (engine, NULL));
-      assert_true (count_fds () > fds || i % 2 == 1);
+      assert_true (pf_test_count_fds () > fds || i % 2 == 1);
     }
 
-  wait_for_counts (fds, children);
+  pf_test_wait_for_counts (fds, children, COUNTS_SETTLE_S);
 }
 
 static void

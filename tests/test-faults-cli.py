@@ -29,14 +29,13 @@ import sys
 import tempfile
 import time
 
+import pftest
+from pftest import Fail, Result, check, expect_exit
+
 RUN_TIMEOUT = 60
 HELPER_NAME = "packetflow-netns-helper"
 
-if len(sys.argv) != 2:
-    sys.stderr.write("usage: test-faults-cli.py PACKETFLOW\n")
-    sys.exit(99)
-
-BINARY = os.path.abspath(sys.argv[1])
+BINARY = pftest.arguments("PACKETFLOW")
 ENV = dict(os.environ)
 ENV.setdefault("LC_ALL", "C.UTF-8")
 TMP = tempfile.mkdtemp(prefix="pf-test-faults-")
@@ -48,17 +47,6 @@ SERVER = "192.0.2.80"
 SERVER_HERE = "127.0.2.80"
 CLIENT = "10.80.0.2"
 CLIENT_HERE = "127.80.0.2"
-
-
-class Fail(Exception):
-    def __init__(self, message, details=None):
-        super().__init__(message)
-        self.details = details or []
-
-
-def check(condition, message, details=None):
-    if not condition:
-        raise Fail(message, details)
 
 
 def scenario(wait_ms=None):
@@ -96,20 +84,6 @@ SCENARIO = None      # written in main ()
 WAIT_SCENARIO = None
 
 
-class Result:
-    def __init__(self, args, returncode, stdout, stderr):
-        self.args = args
-        self.returncode = returncode
-        self.stdout = stdout
-        self.stderr = stderr
-
-    def describe(self):
-        lines = ["command: %s" % " ".join(self.args), "exit status: %d" % self.returncode]
-        lines += ["stderr: " + l for l in self.stderr.splitlines()[:15]]
-        lines += ["stdout: " + l for l in self.stdout.splitlines()[:5]]
-        return lines
-
-
 def run(argv, env=None, preexec_fn=None, timeout=RUN_TIMEOUT):
     try:
         proc = subprocess.run(argv, env=env or ENV, stdin=subprocess.DEVNULL,
@@ -123,11 +97,6 @@ def run(argv, env=None, preexec_fn=None, timeout=RUN_TIMEOUT):
 
 def packetflow(args, **kwargs):
     return run([BINARY] + args, **kwargs)
-
-
-def expect_exit(result, code):
-    check(result.returncode == code,
-          "expected exit status %d, got %d" % (code, result.returncode), result.describe())
 
 
 STRERRORS = {os.strerror(n) for n in range(1, 134)}
@@ -423,26 +392,7 @@ def main():
     global SCENARIO, WAIT_SCENARIO
     SCENARIO = write_scenario("faults.pflow.json")
     WAIT_SCENARIO = write_scenario("faults-wait.pflow.json", wait_ms=5000)
-
-    print("1..%d" % len(CASES), flush=True)
-    failed = 0
-    for number, (name, case) in enumerate(CASES, 1):
-        start = time.monotonic()
-        try:
-            case()
-            print("ok %d - %s (%.1f s)" % (number, name, time.monotonic() - start), flush=True)
-        except Fail as e:
-            failed += 1
-            print("not ok %d - %s" % (number, name), flush=True)
-            print("# %s" % e, flush=True)
-            for line in e.details:
-                print("#   %s" % line, flush=True)
-        except Exception as e:   # a bug in the test itself is a failure too
-            failed += 1
-            print("not ok %d - %s" % (number, name), flush=True)
-            print("# %s: %s" % (type(e).__name__, e), flush=True)
-    shutil.rmtree(TMP, ignore_errors=True)
-    return 1 if failed else 0
+    return pftest.main(CASES, scratch=TMP)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pf-test-util.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -44,6 +46,8 @@
 #include "pf-player.h"
 
 #define STEP_LIMIT_S 15
+/* A helper is reaped by GLib's worker thread a moment after it ends. */
+#define REAPED_S     3
 
 /* A client on 10.66.0.2 and a server on 192.0.2.66 whose "sink" takes
  * whatever it is sent and says nothing, and an echo; a pause in the
@@ -106,43 +110,6 @@ load_scenario (void)
   return scenario;
 }
 
-static guint
-count_children (void)
-{
-  g_autoptr(GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
-  const char *task;
-  guint n = 0;
-
-  assert_non_null (tasks);
-  while ((task = g_dir_read_name (tasks)) != NULL)
-    {
-      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/children", task);
-      g_autofree char *children = NULL;
-
-      if (g_file_get_contents (path, &children, NULL, NULL))
-        {
-          g_auto(GStrv) pids = g_strsplit (g_strstrip (children), " ", -1);
-
-          for (guint i = 0; pids[i] != NULL; i++)
-            n += *pids[i] != '\0';
-        }
-    }
-  return n;
-}
-
-static void
-wait_for_children (guint expected)
-{
-  gint64 deadline = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
-
-  while (count_children () != expected && g_get_monotonic_time () < deadline)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  assert_int_equal (count_children (), expected);
-}
-
 /* cmocka's assert_string_equal () crashes on NULL, and a crash would
  * take the next tests' clean-up with it. */
 #define assert_text(actual, expected) \
@@ -191,32 +158,15 @@ find_error (PfTimeline       *timeline,
 
 /* Engine, one step at a time */
 
-typedef struct
-{
-  gboolean  done;
-  GError   *error;
-} StepResult;
-
-static void
-on_step_done (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  StepResult *step = user_data;
-
-  pf_engine_step_finish (PF_ENGINE (object), result, &step->error);
-  step->done = TRUE;
-}
-
 /* Runs the next step; returns its error, if any. Fails when the step
  * does not end within STEP_LIMIT_S. */
 static GError *
 run_step (PfEngine *engine)
 {
-  StepResult step = { 0 };
+  PfTestStep step;
   gint64 deadline = g_get_monotonic_time () + STEP_LIMIT_S * G_USEC_PER_SEC;
 
-  pf_engine_step_async (engine, NULL, on_step_done, &step);
+  pf_test_step_start (&step, engine);
   while (!step.done)
     {
       if (g_get_monotonic_time () > deadline)
@@ -264,25 +214,11 @@ helper_pid (PfEngine *engine)
 /* Player */
 
 static void
-wait_idle (PfPlayer *player)
-{
-  gint64 deadline = g_get_monotonic_time () + STEP_LIMIT_S * G_USEC_PER_SEC;
-
-  while (pf_player_get_busy (player))
-    {
-      if (g_get_monotonic_time () > deadline)
-        fail_msg ("the player stayed busy for %d s", STEP_LIMIT_S);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (200);
-    }
-}
-
-static void
 step_player (PfPlayer *player)
 {
   assert_true (pf_player_can_step_forward (player));
   pf_player_step_forward (player);
-  wait_idle (player);
+  pf_test_wait_idle (player, STEP_LIMIT_S);
 }
 
 static void
@@ -433,17 +369,11 @@ static void
 kill_helper (PfEngine *engine)
 {
   PfNetspace *netspace = pf_engine_get_netspace (engine);
-  gint64 deadline = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
   gboolean lost = FALSE;
   gulong id = g_signal_connect (netspace, "lost", G_CALLBACK (on_lost), &lost);
 
   assert_int_equal (kill (helper_pid (engine), SIGKILL), 0);
-  while (!lost && g_get_monotonic_time () < deadline)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  assert_true (lost);
+  pf_test_iterate_until_timeout (pf_test_is_true, &lost, 3);
   g_signal_handler_disconnect (netspace, id);
 }
 
@@ -452,15 +382,15 @@ kill_helper (PfEngine *engine)
 static void
 test_helper_dies_between_steps (void **state)
 {
-  guint children = count_children ();
+  guint children = pf_test_count_children ();
   g_autoptr(PfEngine) engine = start_engine (PF_NETSPACE_MODE_EXACT);
   g_autoptr(GError) error = NULL;
   guint n_events;
 
   run_step_ok (engine);
-  assert_int_equal (count_children (), children + 1);
+  assert_int_equal (pf_test_count_children (), children + 1);
   kill_helper (engine);
-  wait_for_children (children);
+  pf_test_wait_for_counts (PF_TEST_ANY, children, REAPED_S);
 
   n_events = pf_timeline_get_n_events (pf_engine_get_timeline (engine));
   error = run_step (engine);
@@ -482,14 +412,14 @@ test_helper_dies_between_steps (void **state)
 
   pf_engine_stop (engine);
   g_clear_object (&engine);
-  wait_for_children (children);
+  pf_test_wait_for_counts (PF_TEST_ANY, children, REAPED_S);
 
   engine = start_engine (PF_NETSPACE_MODE_EXACT);
   assert_true (pf_engine_run (engine, &error));
   assert_null (error);
   assert_int_equal (pf_engine_get_n_failures (engine), 0);
   g_clear_object (&engine);
-  wait_for_children (children);
+  pf_test_wait_for_counts (PF_TEST_ANY, children, REAPED_S);
 }
 
 /* Killed just before a step that needs a new socket, too soon for
@@ -498,7 +428,7 @@ test_helper_dies_between_steps (void **state)
 static void
 test_helper_dies_before_connect (void **state)
 {
-  guint children = count_children ();
+  guint children = pf_test_count_children ();
   g_autoptr(PfEngine) engine = start_engine (PF_NETSPACE_MODE_EXACT);
   g_autoptr(GError) error = NULL;
   PfTimeline *timeline = pf_engine_get_timeline (engine);
@@ -520,7 +450,7 @@ test_helper_dies_before_connect (void **state)
   assert_int_equal (pf_engine_get_n_failures (engine), 0);
 
   g_clear_object (&engine);
-  wait_for_children (children);
+  pf_test_wait_for_counts (PF_TEST_ANY, children, REAPED_S);
   assert_int_equal (waitpid (pid, &status, WNOHANG), -1);
 }
 
@@ -538,7 +468,7 @@ kill_helper_cb (gpointer user_data)
 static void
 test_helper_dies_during_step (void **state)
 {
-  guint children = count_children ();
+  guint children = pf_test_count_children ();
   g_autoptr(PfEngine) engine = start_engine (PF_NETSPACE_MODE_EXACT);
   g_autoptr(GError) error = NULL;
   GPid pid = helper_pid (engine);
@@ -558,14 +488,13 @@ test_helper_dies_during_step (void **state)
 
   /* After the pause would have ended, nothing stirs. */
   g_usleep (1600 * 1000);
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
+  pf_test_settle ();
   error = run_step (engine);
   assert_true (g_error_matches (error, PF_ENGINE_ERROR, PF_ENGINE_ERROR_LOST));
   assert_int_equal (pf_engine_get_next_step (engine), STEP_WAIT + 1);
 
   g_clear_object (&engine);
-  wait_for_children (children);
+  pf_test_wait_for_counts (PF_TEST_ANY, children, REAPED_S);
 }
 
 /* The window's view of it: the player shows the sentence, stays usable,
@@ -573,7 +502,7 @@ test_helper_dies_during_step (void **state)
 static void
 test_helper_dies_player (void **state)
 {
-  guint children = count_children ();
+  guint children = pf_test_count_children ();
   g_autoptr(PfScenario) scenario = load_scenario ();
   g_autoptr(PfPlayer) player = pf_player_new ();
   g_autoptr(GError) error = NULL;
@@ -597,10 +526,10 @@ test_helper_dies_player (void **state)
   assert_true (pf_player_restart (player, &error));
   assert_null (error);
   assert_null (pf_player_get_error (player));
-  assert_int_equal (count_children (), children + 1);
+  assert_int_equal (pf_test_count_children (), children + 1);
   play_to_the_end (player);
   g_clear_object (&player);
-  wait_for_children (children);
+  pf_test_wait_for_counts (PF_TEST_ANY, children, REAPED_S);
 }
 
 /* A peer resets mid-transfer */

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pf-test-gtk-util.h"
+
 #include <gtk/gtk.h>
 
 #include "pf-builtin.h"
@@ -31,42 +33,8 @@ typedef struct
   gpointer   weak_ladder;
 } Fixture;
 
-static gboolean
-wake_up (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Runs the main loop until @done; the wake-up lets a wait that nothing
- * ends fail instead of blocking. */
-static void
-iterate_until (gboolean (*done) (gpointer),
-               gpointer data)
-{
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  guint wake = g_timeout_add (100, wake_up, NULL);
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () >= deadline)
-        g_source_remove (wake);
-      assert_true (g_get_monotonic_time () < deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (wake);
-}
-
-static gboolean
-is_mapped (gpointer widget)
-{
-  return gtk_widget_get_mapped (widget);
-}
-
-static gboolean
-is_idle (gpointer player)
-{
-  return !pf_player_get_busy (player);
-}
+/* As long as these tests have always waited: twice PF_TEST_TIMEOUT_S. */
+#define TIMEOUT_S 20
 
 static gboolean
 animation_done (gpointer ladder)
@@ -74,18 +42,12 @@ animation_done (gpointer ladder)
   return !pf_ladder_get_animating (ladder);
 }
 
-static gboolean
-is_null (gpointer pointer_to_pointer)
-{
-  return *(gpointer *) pointer_to_pointer == NULL;
-}
-
 static void
 step_forward (Fixture *f)
 {
   assert_true (pf_player_can_step_forward (f->player));
   pf_player_step_forward (f->player);
-  iterate_until (is_idle, f->player);
+  pf_test_wait_idle (f->player, TIMEOUT_S);
 }
 
 /* The newest segment in [0, position), as the ladder should highlight it. */
@@ -115,14 +77,9 @@ static int
 setup (void **state)
 {
   PfNetspaceMode mode = *(PfNetspaceMode *) *state;
-  g_autoptr(PfScenario) scenario = pf_builtin_load ("web", NULL);
-  g_autoptr(GError) error = NULL;
   Fixture *f = g_new0 (Fixture, 1);
 
-  assert_non_null (scenario);
-  f->player = pf_player_new ();
-  assert_true (pf_player_load (f->player, scenario, mode, &error));
-  assert_null (error);
+  f->player = pf_test_player_new_builtin ("web", mode);
   /* The animation follows the speed: quicker tests. */
   pf_player_set_speed (f->player, PF_PLAYER_MAX_SPEED);
 
@@ -142,7 +99,8 @@ setup (void **state)
   f->weak_ladder = f->ladder;
   g_object_add_weak_pointer (G_OBJECT (f->ladder), &f->weak_ladder);
   gtk_window_present (GTK_WINDOW (f->window));
-  iterate_until (is_mapped, f->ladder);
+  pf_test_iterate_until_timeout (pf_test_widget_is_mapped, f->ladder, TIMEOUT_S);
+  pf_test_assert_renderer (GTK_WIDGET (f->ladder));
 
   *state = f;
   return 0;
@@ -156,7 +114,7 @@ teardown (void **state)
   Fixture *f = *state;
 
   gtk_window_destroy (GTK_WINDOW (f->window));
-  iterate_until (is_null, &f->weak_ladder);
+  pf_test_iterate_until_timeout (pf_test_is_null, &f->weak_ladder, TIMEOUT_S);
 
   if (pf_player_can_step_back (f->player))
     pf_player_step_back (f->player);
@@ -180,7 +138,7 @@ test_handshake_back_and_forward (void **state)
   step_forward (f);
   assert_int_equal (pf_ladder_get_n_arrows (f->ladder), 3);
   assert_int_equal (pf_timeline_count (timeline, PF_EVENT_SEGMENT, 0), 3);
-  iterate_until (animation_done, f->ladder);
+  pf_test_iterate_until_timeout (animation_done, f->ladder, TIMEOUT_S);
   last = last_segment (f->player);
   assert_true (last > 0);
   assert_int_equal (pf_ladder_get_highlighted (f->ladder), last);
@@ -198,7 +156,7 @@ test_handshake_back_and_forward (void **state)
   assert_int_equal (pf_ladder_get_n_arrows (f->ladder), 3);
   assert_true (pf_ladder_get_animating (f->ladder));
   assert_int_not_equal (pf_ladder_get_highlighted (f->ladder), last);
-  iterate_until (animation_done, f->ladder);
+  pf_test_iterate_until_timeout (animation_done, f->ladder, TIMEOUT_S);
   assert_int_equal (pf_ladder_get_highlighted (f->ladder), last);
 }
 
@@ -216,7 +174,7 @@ test_full_run (void **state)
       assert_int_equal (pf_ladder_get_n_arrows (f->ladder), segments_shown (f->player));
       previous = pf_ladder_get_n_arrows (f->ladder);
     }
-  iterate_until (animation_done, f->ladder);
+  pf_test_iterate_until_timeout (animation_done, f->ladder, TIMEOUT_S);
 
   /* Late segments (a delayed ACK) join the last step's history. */
   assert_int_equal (pf_player_get_position (f->player), pf_timeline_get_n_events (timeline));
@@ -238,7 +196,7 @@ test_follows_newest (void **state)
 
   while (pf_player_can_step_forward (f->player))
     step_forward (f);
-  iterate_until (animation_done, f->ladder);
+  pf_test_iterate_until_timeout (animation_done, f->ladder, TIMEOUT_S);
   g_main_context_iteration (NULL, FALSE);
 
   vadjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (f->ladder));
@@ -277,7 +235,7 @@ test_click_selects (void **state)
   double x, y;
 
   step_forward (f);
-  iterate_until (animation_done, f->ladder);
+  pf_test_iterate_until_timeout (animation_done, f->ladder, TIMEOUT_S);
   while (pf_event_get_kind (pf_timeline_get_event (timeline, first_syn)) != PF_EVENT_SEGMENT)
     first_syn++;
 
@@ -307,7 +265,7 @@ test_click_selects (void **state)
   assert_true (pf_ladder_get_arrow_bounds (f->ladder, last, &bounds));
   assert_int_equal (pf_ladder_hit_test (f->ladder, bounds.origin.x + bounds.size.width / 2,
                                         bounds.origin.y + bounds.size.height / 2), -1);
-  iterate_until (animation_done, f->ladder);
+  pf_test_iterate_until_timeout (animation_done, f->ladder, TIMEOUT_S);
   assert_int_equal (pf_ladder_hit_test (f->ladder, bounds.origin.x + bounds.size.width / 2,
                                         bounds.origin.y + bounds.size.height / 2), last);
 }
@@ -320,7 +278,7 @@ test_zoom (void **state)
   int first;
 
   step_forward (f);
-  iterate_until (animation_done, f->ladder);
+  pf_test_iterate_until_timeout (animation_done, f->ladder, TIMEOUT_S);
   first = pf_timeline_get_step_start (pf_player_get_timeline (f->player), 0);
   while (pf_event_get_kind (pf_timeline_get_event (pf_player_get_timeline (f->player), first)) !=
          PF_EVENT_SEGMENT)
@@ -350,7 +308,7 @@ test_in_step_with_stage (void **state)
   gtk_widget_set_size_request (stage, 360, 260);
   pf_stage_set_player (PF_STAGE (stage), f->player);
   gtk_box_prepend (GTK_BOX (f->box), stage);
-  iterate_until (is_mapped, stage);
+  pf_test_iterate_until_timeout (pf_test_widget_is_mapped, stage, TIMEOUT_S);
 
   for (guint i = 0; i < 3; i++)
     {

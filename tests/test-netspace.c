@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pf-test-util.h"
+
 #include <errno.h>
 #include <linux/netlink.h>
 #include <poll.h>
@@ -35,45 +37,8 @@
 
 #define FALLBACK_TAIL ", so Packet Flow uses loopback addresses and models the segments."
 
-#define assert_no_error(e) \
-  do { if ((e) != NULL) fail_msg ("unexpected error: %s", (e)->message); } while (0)
-
 /* The helper under test: PACKETFLOW_NETNS_HELPER as the test started. */
 static char *real_helper;
-
-static PfIpv4
-ip (const char *text)
-{
-  PfIpv4 address = 0;
-
-  assert_true (pf_ipv4_parse (text, &address));
-  return address;
-}
-
-static GSocketAddress *
-socket_address (PfIpv4  address,
-                guint16 port)
-{
-  guint8 bytes[4] = { address >> 24, address >> 16, address >> 8, address };
-  g_autoptr(GInetAddress) inet = g_inet_address_new_from_bytes (bytes, G_SOCKET_FAMILY_IPV4);
-
-  return g_inet_socket_address_new (inet, port);
-}
-
-static PfEndpoint
-endpoint_of (GSocketAddress *address)
-{
-  GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (address);
-  GInetAddress *host = g_inet_socket_address_get_address (inet);
-  const guint8 *bytes;
-
-  assert_int_equal (g_inet_address_get_family (host), G_SOCKET_FAMILY_IPV4);
-  bytes = g_inet_address_to_bytes (host);
-  return (PfEndpoint) {
-    .address = ((PfIpv4) bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3],
-    .port = g_inet_socket_address_get_port (inet),
-  };
-}
 
 static PfEndpoint
 local_endpoint (GSocket *socket)
@@ -81,8 +46,8 @@ local_endpoint (GSocket *socket)
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketAddress) address = g_socket_get_local_address (socket, &error);
 
-  assert_no_error (error);
-  return endpoint_of (address);
+  pf_test_assert_no_error (error);
+  return pf_test_endpoint_of (address);
 }
 
 static PfEndpoint
@@ -91,8 +56,8 @@ remote_endpoint (GSocket *socket)
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketAddress) address = g_socket_get_remote_address (socket, &error);
 
-  assert_no_error (error);
-  return endpoint_of (address);
+  pf_test_assert_no_error (error);
+  return pf_test_endpoint_of (address);
 }
 
 /* What the kernel reports, in the scenario's terms. */
@@ -106,32 +71,13 @@ unmapped (PfNetspace *netspace,
   };
 }
 
-static guint
-count_fds (void)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  guint n = 0;
-
-  assert_non_null (dir);
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
-}
-
-static void
-drain_main_context (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
 /* GLib's worker thread lets go of a few descriptors of its own (the
  * pidfd that watched a child, a finished wait's main context) a moment
  * after the fact; count once the number holds still. */
 static guint
 count_settled_fds (void)
 {
-  guint last = count_fds ();
+  guint last = pf_test_count_fds ();
   guint same = 0;
 
   for (guint i = 0; i < 200 && same < 5; i++)
@@ -139,58 +85,13 @@ count_settled_fds (void)
       guint now;
 
       g_usleep (10 * 1000);
-      drain_main_context ();
-      now = count_fds ();
+      pf_test_settle ();
+      now = pf_test_count_fds ();
       same = now == last ? same + 1 : 0;
       last = now;
     }
 
   return last;
-}
-
-/* Every thread's children, from /proc; empty when nothing is left. */
-static char *
-list_children (void)
-{
-  g_autoptr(GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
-  GString *children = g_string_new (NULL);
-  const char *tid;
-
-  assert_non_null (tasks);
-  while ((tid = g_dir_read_name (tasks)) != NULL)
-    {
-      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/children", tid);
-      g_autofree char *contents = NULL;
-
-      if (g_file_get_contents (path, &contents, NULL, NULL))
-        g_string_append (children, g_strstrip (contents));
-    }
-
-  return g_string_free (children, FALSE);
-}
-
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  gboolean *timed_out = user_data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main context until *@pointer is set or 5 seconds pass. */
-static void
-run_until_set (gpointer *pointer)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (5, timeout_cb, &timed_out);
-
-  while (*pointer == NULL && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (!timed_out)
-    g_source_remove (id);
-  assert_false (timed_out);
 }
 
 static void
@@ -202,13 +103,6 @@ lost_cb (PfNetspace   *netspace,
 
   assert_null (*out_error);
   *out_error = g_error_copy (error);
-}
-
-static void
-make_blocking (GSocket *socket)
-{
-  g_socket_set_blocking (socket, TRUE);
-  g_socket_set_timeout (socket, 5);
 }
 
 typedef struct
@@ -246,31 +140,31 @@ exchange_hello (PfNetspace *netspace,
 
   connection->listener = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM,
                                                     server_address, port, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_false (g_socket_get_blocking (connection->listener));
   assert_true (g_socket_listen (connection->listener, &error));
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
 
   connection->client = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM,
                                                   client_address, 0, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_false (g_socket_get_blocking (connection->client));
-  make_blocking (connection->client);
-  make_blocking (connection->listener);
+  pf_test_make_blocking (connection->client);
+  pf_test_make_blocking (connection->listener);
 
-  target = socket_address (pf_netspace_map_address (netspace, server_address),
-                           pf_netspace_map_port (netspace, port));
+  target = pf_test_socket_address (pf_netspace_map_address (netspace, server_address),
+                                   pf_netspace_map_port (netspace, port));
   assert_true (g_socket_connect (connection->client, target, NULL, &error));
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
 
   connection->accepted = g_socket_accept (connection->listener, NULL, &error);
-  assert_no_error (error);
-  make_blocking (connection->accepted);
+  pf_test_assert_no_error (error);
+  pf_test_make_blocking (connection->accepted);
 
   assert_int_equal (g_socket_send (connection->client, "hello", 5, NULL, &error), 5);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   len = g_socket_receive (connection->accepted, buf, sizeof buf, NULL, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_int_equal (len, 5);
   assert_string_equal (buf, "hello");
 
@@ -298,10 +192,10 @@ new_exact (const char * const *addresses)
 
   list = g_new (PfIpv4, n);
   for (guint i = 0; i < n; i++)
-    list[i] = ip (addresses[i]);
+    list[i] = pf_test_ip (addresses[i]);
 
   netspace = pf_netspace_new (PF_NETSPACE_MODE_EXACT, list, n, NULL, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_non_null (netspace);
   assert_true (PF_IS_NETSPACE_NAMESPACE (netspace));
   return netspace;
@@ -317,7 +211,7 @@ new_loopback (const PfIpv4 *addresses,
 
   netspace = pf_netspace_new (PF_NETSPACE_MODE_LOOPBACK, addresses, n_addresses,
                               &reason, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_non_null (netspace);
   assert_null (reason);
   return netspace;
@@ -395,9 +289,9 @@ test_loopback_address_map (void **state)
   g_autoptr(PfNetspace) again = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    addresses[i] = ip (cases[i].scenario);
+    addresses[i] = pf_test_ip (cases[i].scenario);
   /* A duplicate counts once. */
-  addresses[G_N_ELEMENTS (cases)] = ip ("10.0.0.2");
+  addresses[G_N_ELEMENTS (cases)] = pf_test_ip ("10.0.0.2");
 
   netspace = new_loopback (addresses, G_N_ELEMENTS (addresses));
   again = new_loopback (addresses, G_N_ELEMENTS (addresses));
@@ -408,20 +302,23 @@ test_loopback_address_map (void **state)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      PfIpv4 real = pf_netspace_map_address (netspace, ip (cases[i].scenario));
+      PfIpv4 real = pf_netspace_map_address (netspace, pf_test_ip (cases[i].scenario));
       g_autofree char *text = pf_ipv4_to_string (real);
 
       assert_string_equal (text, cases[i].real);
-      assert_int_equal (pf_netspace_unmap_address (netspace, real), ip (cases[i].scenario));
+      assert_int_equal (pf_netspace_unmap_address (netspace, real), pf_test_ip (cases[i].scenario));
       /* Same list, same order: same map. */
-      assert_int_equal (pf_netspace_map_address (again, ip (cases[i].scenario)), real);
+      assert_int_equal (pf_netspace_map_address (again, pf_test_ip (cases[i].scenario)), real);
     }
 
   /* An address that is no host's is mapped by the rule, but never onto a
    * host's address, and comes back unchanged. */
-  assert_int_equal (pf_netspace_map_address (netspace, ip ("203.0.113.9")), ip ("127.0.113.9"));
-  assert_int_equal (pf_netspace_map_address (netspace, ip ("99.0.0.2")), ip ("127.0.0.8"));
-  assert_int_equal (pf_netspace_unmap_address (netspace, ip ("127.0.113.9")), ip ("127.0.113.9"));
+  assert_int_equal (pf_netspace_map_address (netspace, pf_test_ip ("203.0.113.9")),
+                    pf_test_ip ("127.0.113.9"));
+  assert_int_equal (pf_netspace_map_address (netspace, pf_test_ip ("99.0.0.2")),
+                    pf_test_ip ("127.0.0.8"));
+  assert_int_equal (pf_netspace_unmap_address (netspace, pf_test_ip ("127.0.113.9")),
+                    pf_test_ip ("127.0.113.9"));
 }
 
 static void
@@ -432,7 +329,7 @@ test_invalid_addresses (void **state)
   for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
     {
       PfNetspaceMode modes[] = { PF_NETSPACE_MODE_LOOPBACK, PF_NETSPACE_MODE_AUTO };
-      PfIpv4 addresses[] = { ip ("10.0.0.2"), ip (invalid[i]) };
+      PfIpv4 addresses[] = { pf_test_ip ("10.0.0.2"), pf_test_ip (invalid[i]) };
 
       for (guint m = 0; m < G_N_ELEMENTS (modes); m++)
         {
@@ -457,7 +354,7 @@ test_invalid_addresses (void **state)
 static void
 test_loopback_sockets (void **state)
 {
-  PfIpv4 addresses[] = { ip ("198.51.100.77"), ip ("203.0.113.78") };
+  PfIpv4 addresses[] = { pf_test_ip ("198.51.100.77"), pf_test_ip ("203.0.113.78") };
   g_autoptr(PfNetspace) netspace = new_loopback (addresses, G_N_ELEMENTS (addresses));
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocket) busy = NULL;
@@ -469,10 +366,10 @@ test_loopback_sockets (void **state)
 
   /* The kernel itself says 127.51.100.77:8080 and 127.0.113.78. */
   real = local_endpoint (connection.listener);
-  assert_int_equal (real.address, ip ("127.51.100.77"));
+  assert_int_equal (real.address, pf_test_ip ("127.51.100.77"));
   assert_int_equal (real.port, 8080);
   real = local_endpoint (connection.client);
-  assert_int_equal (real.address, ip ("127.0.113.78"));
+  assert_int_equal (real.address, pf_test_ip ("127.0.113.78"));
 
   /* A second listener on the same port is refused, in words. */
   busy = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM, addresses[0], 80, &error);
@@ -484,7 +381,8 @@ test_loopback_sockets (void **state)
   g_clear_error (&error);
 
   /* Only the scenario's hosts have addresses. */
-  busy = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM, ip ("192.0.2.1"), 80, &error);
+  busy = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM,
+                                    pf_test_ip ("192.0.2.1"), 80, &error);
   assert_null (busy);
   assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT));
   assert_string_equal (error->message, "192.0.2.1 is not the address of any host in this scenario.");
@@ -493,7 +391,7 @@ test_loopback_sockets (void **state)
   /* No capture in loopback mode, and that is not an error. */
   capture = pf_netspace_open_capture (netspace, &error);
   assert_null (capture);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
 
   connection_clear (&connection);
 }
@@ -565,7 +463,7 @@ test_exact_tcp_and_capture (void **state)
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocket) capture = NULL;
   g_autoptr(GSocket) busy = NULL;
-  PfEndpoint server = { ip ("192.203.196.71"), 80 };
+  PfEndpoint server = { pf_test_ip ("192.203.196.71"), 80 };
   Connection connection = { 0 };
   Segments segments = { 0 };
 
@@ -575,17 +473,17 @@ test_exact_tcp_and_capture (void **state)
   assert_int_equal (pf_netspace_map_port (netspace, 80), 80);
 
   capture = pf_netspace_open_capture (netspace, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_non_null (capture);
 
-  exchange_hello (netspace, server.address, 80, ip ("10.0.0.2"), &connection);
+  exchange_hello (netspace, server.address, 80, pf_test_ip ("10.0.0.2"), &connection);
 
   /* The kernel's own names are the scenario's: no mapping at all. */
   {
     PfEndpoint real = local_endpoint (connection.listener);
     assert_true (pf_endpoint_equal (&real, &server));
     real = local_endpoint (connection.client);
-    assert_int_equal (real.address, ip ("10.0.0.2"));
+    assert_int_equal (real.address, pf_test_ip ("10.0.0.2"));
   }
 
   /* Each segment once: lo shows it leaving and arriving, only the
@@ -601,7 +499,8 @@ test_exact_tcp_and_capture (void **state)
   assert_string_equal (error->message, "Port 80 on 192.203.196.71 is already in use.");
   g_clear_error (&error);
 
-  busy = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM, ip ("203.0.113.9"), 0, &error);
+  busy = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM,
+                                     pf_test_ip ("203.0.113.9"), 0, &error);
   assert_null (busy);
   assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT));
   g_clear_error (&error);
@@ -620,21 +519,23 @@ test_exact_capture_drops (void **state)
   g_autoptr(GSocket) capture = NULL;
   g_autoptr(GSocket) server = NULL;
   g_autoptr(GSocket) client = NULL;
-  g_autoptr(GSocketAddress) target = socket_address (ip ("192.203.196.71"), 53);
+  g_autoptr(GSocketAddress) target = pf_test_socket_address (pf_test_ip ("192.203.196.71"), 53);
   char datagram[1000] = { 0 };
   guint drops;
 
   capture = pf_netspace_open_capture (netspace, &error);
-  assert_no_error (error);
-  server = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM, ip ("192.203.196.71"), 53, &error);
-  assert_no_error (error);
-  client = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM, ip ("10.0.0.2"), 0, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
+  server = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM,
+                                      pf_test_ip ("192.203.196.71"), 53, &error);
+  pf_test_assert_no_error (error);
+  client = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM,
+                                      pf_test_ip ("10.0.0.2"), 0, &error);
+  pf_test_assert_no_error (error);
   assert_int_equal (pf_netspace_capture_take_drops (capture), 0);
 
   /* Room for a few frames only, and 200 of them, none read. */
   g_socket_set_option (capture, SOL_SOCKET, SO_RCVBUF, 4096, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   for (guint i = 0; i < 200; i++)
     assert_int_equal (g_socket_send_to (client, target, datagram, sizeof datagram, NULL, NULL),
                       sizeof datagram);
@@ -653,30 +554,33 @@ test_exact_udp (void **state)
   g_autoptr(GSocket) server = NULL;
   g_autoptr(GSocket) client = NULL;
   g_autoptr(GSocket) busy = NULL;
-  g_autoptr(GSocketAddress) target = socket_address (ip ("192.203.196.71"), 53);
+  g_autoptr(GSocketAddress) target = pf_test_socket_address (pf_test_ip ("192.203.196.71"), 53);
   g_autoptr(GSocketAddress) from = NULL;
   PfEndpoint sender;
   PfEndpoint client_endpoint;
   char buf[16] = { 0 };
 
-  server = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM, ip ("192.203.196.71"), 53, &error);
-  assert_no_error (error);
-  client = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM, ip ("10.0.0.2"), 0, &error);
-  assert_no_error (error);
-  make_blocking (server);
+  server = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM,
+                                      pf_test_ip ("192.203.196.71"), 53, &error);
+  pf_test_assert_no_error (error);
+  client = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM,
+                                      pf_test_ip ("10.0.0.2"), 0, &error);
+  pf_test_assert_no_error (error);
+  pf_test_make_blocking (server);
 
   assert_int_equal (g_socket_send_to (client, target, "query", 5, NULL, &error), 5);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_int_equal (g_socket_receive_from (server, &from, buf, sizeof buf, NULL, &error), 5);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_string_equal (buf, "query");
 
-  sender = endpoint_of (from);
+  sender = pf_test_endpoint_of (from);
   client_endpoint = local_endpoint (client);
   assert_true (pf_endpoint_equal (&sender, &client_endpoint));
-  assert_int_equal (sender.address, ip ("10.0.0.2"));
+  assert_int_equal (sender.address, pf_test_ip ("10.0.0.2"));
 
-  busy = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM, ip ("192.203.196.71"), 53, &error);
+  busy = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM,
+                                    pf_test_ip ("192.203.196.71"), 53, &error);
   assert_null (busy);
   assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE));
   assert_string_equal (error->message, "Port 53 on 192.203.196.71 is already in use.");
@@ -698,14 +602,15 @@ test_exact_lost (void **state)
   assert_true (pid > 0);
   assert_int_equal (kill (pid, SIGKILL), 0);
 
-  run_until_set ((gpointer *) &lost_error);
+  pf_test_iterate_until_timeout (pf_test_is_set, &lost_error, 5);
   assert_true (g_error_matches (lost_error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_LOST));
   assert_non_null (strstr (lost_error->message, "signal 9"));
 
   /* Reaped, and no new sockets. */
   assert_int_equal (kill (pid, 0), -1);
   assert_int_equal (errno, ESRCH);
-  late = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM, ip ("10.0.0.2"), 0, &error);
+  late = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM,
+                                    pf_test_ip ("10.0.0.2"), 0, &error);
   assert_null (late);
   assert_true (g_error_matches (error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_LOST));
 }
@@ -722,25 +627,27 @@ test_exact_sockets_outlive_helper (void **state)
   g_autoptr(GSocket) listener = NULL;
   g_autoptr(GSocket) client = NULL;
   g_autoptr(GSocket) accepted = NULL;
-  g_autoptr(GSocketAddress) target = socket_address (ip ("192.203.196.71"), 25);
+  g_autoptr(GSocketAddress) target = pf_test_socket_address (pf_test_ip ("192.203.196.71"), 25);
 
   g_signal_connect (netspace, "lost", G_CALLBACK (lost_cb), &lost_error);
 
-  listener = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM, ip ("192.203.196.71"), 25, &error);
-  assert_no_error (error);
+  listener = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM,
+                                        pf_test_ip ("192.203.196.71"), 25, &error);
+  pf_test_assert_no_error (error);
   assert_true (g_socket_listen (listener, &error));
-  client = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM, ip ("10.0.0.2"), 0, &error);
-  assert_no_error (error);
+  client = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM,
+                                      pf_test_ip ("10.0.0.2"), 0, &error);
+  pf_test_assert_no_error (error);
 
   assert_int_equal (kill (pf_netspace_namespace_get_helper_pid (PF_NETSPACE_NAMESPACE (netspace)), SIGKILL), 0);
-  run_until_set ((gpointer *) &lost_error);
+  pf_test_iterate_until_timeout (pf_test_is_set, &lost_error, 5);
 
-  make_blocking (client);
-  make_blocking (listener);
+  pf_test_make_blocking (client);
+  pf_test_make_blocking (listener);
   assert_true (g_socket_connect (client, target, NULL, &error));
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   accepted = g_socket_accept (listener, NULL, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_non_null (accepted);
 }
 
@@ -770,15 +677,17 @@ test_exact_cleanup (void **state)
   pid = pf_netspace_namespace_get_helper_pid (PF_NETSPACE_NAMESPACE (netspace));
   assert_true (pid > 0);
 
-  sockets[0] = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM, ip ("192.203.196.71"), 80, &error);
-  assert_no_error (error);
-  sockets[1] = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM, ip ("10.0.0.2"), 0, &error);
-  assert_no_error (error);
+  sockets[0] = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM,
+                                          pf_test_ip ("192.203.196.71"), 80, &error);
+  pf_test_assert_no_error (error);
+  sockets[1] = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM,
+                                          pf_test_ip ("10.0.0.2"), 0, &error);
+  pf_test_assert_no_error (error);
   sockets[2] = pf_netspace_open_capture (netspace, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   /* The control socket and three sockets (GLib may add a pidfd of its
    * own to watch the helper). */
-  assert_true (count_fds () >= before + 1 + 3);
+  assert_true (pf_test_count_fds () >= before + 1 + 3);
 
   for (guint i = 0; i < G_N_ELEMENTS (sockets); i++)
     g_object_unref (sockets[i]);
@@ -792,7 +701,7 @@ test_exact_cleanup (void **state)
   assert_int_equal (errno, ESRCH);
   proc = g_strdup_printf ("/proc/%d", (int) pid);
   assert_false (g_file_test (proc, G_FILE_TEST_EXISTS));
-  children = list_children ();
+  children = pf_test_list_children ();
   assert_string_equal (children, "");
 }
 
@@ -822,7 +731,7 @@ helper_start (HelperRun          *run,
   g_ptr_array_add (argv, NULL);
 
   run->helper = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   g_subprocess_launcher_close (launcher);
   run->fd = fds[0];
 }
@@ -888,7 +797,7 @@ helper_finish (HelperRun *run)
 
   close (run->fd);
   assert_true (g_subprocess_wait (run->helper, NULL, &error));
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_true (g_subprocess_get_if_exited (run->helper));
   status = g_subprocess_get_exit_status (run->helper);
   g_clear_object (&run->helper);
@@ -951,7 +860,7 @@ test_helper_checks_requests (void **state)
   /* A descriptor sent to the helper is closed there: the pipe's only
    * other writer is gone once ours is closed, so the read end sees EOF. */
   assert_int_equal (pipe (pipe_fds), 0);
-  request = socket_request (1, PF_NETNS_SOCKET_STREAM, ip ("192.203.196.71"), 80);
+  request = socket_request (1, PF_NETNS_SOCKET_STREAM, pf_test_ip ("192.203.196.71"), 80);
   helper_send (&run, &request, sizeof request, pipe_fds[1]);
   close (pipe_fds[1]);
   reply = helper_receive (&run, &fd);
@@ -965,7 +874,7 @@ test_helper_checks_requests (void **state)
   /* And that good request gave a socket bound where it was asked. */
   {
     g_autoptr(GSocket) socket = g_socket_new_from_fd (fd, NULL);
-    PfEndpoint expected = { ip ("192.203.196.71"), 80 };
+    PfEndpoint expected = { pf_test_ip ("192.203.196.71"), 80 };
 
     assert_non_null (socket);
     bound = local_endpoint (socket);
@@ -975,7 +884,7 @@ test_helper_checks_requests (void **state)
 
   /* Short, long, wrong magic, wrong version, reserved bits, unknown op.
    * Each reply also means the helper is done with the request before. */
-  request = socket_request (2, PF_NETNS_SOCKET_STREAM, ip ("192.203.196.71"), 80);
+  request = socket_request (2, PF_NETNS_SOCKET_STREAM, pf_test_ip ("192.203.196.71"), 80);
   assert_refused (&run, &request, 10, EPROTO);
   {
     char longer[sizeof request + 4] = { 0 };
@@ -984,26 +893,26 @@ test_helper_checks_requests (void **state)
   }
   request.magic ^= 1;
   assert_refused (&run, &request, sizeof request, EPROTO);
-  request = socket_request (3, PF_NETNS_SOCKET_STREAM, ip ("192.203.196.71"), 80);
+  request = socket_request (3, PF_NETNS_SOCKET_STREAM, pf_test_ip ("192.203.196.71"), 80);
   request.version = PF_NETNS_VERSION + 1;
   assert_refused (&run, &request, sizeof request, EPROTO);
-  request = socket_request (4, PF_NETNS_SOCKET_STREAM, ip ("192.203.196.71"), 80);
+  request = socket_request (4, PF_NETNS_SOCKET_STREAM, pf_test_ip ("192.203.196.71"), 80);
   request.reserved = 1;
   assert_refused (&run, &request, sizeof request, EPROTO);
-  request = socket_request (5, PF_NETNS_SOCKET_STREAM, ip ("192.203.196.71"), 80);
+  request = socket_request (5, PF_NETNS_SOCKET_STREAM, pf_test_ip ("192.203.196.71"), 80);
   request.op = 99;
   assert_refused (&run, &request, sizeof request, EPROTO);
 
   /* Only its own addresses, only TCP and UDP, capture and the table of
    * sockets take no fields. */
-  request = socket_request (6, PF_NETNS_SOCKET_STREAM, ip ("10.9.9.9"), 80);
+  request = socket_request (6, PF_NETNS_SOCKET_STREAM, pf_test_ip ("10.9.9.9"), 80);
   assert_refused (&run, &request, sizeof request, EADDRNOTAVAIL);
-  request = socket_request (7, 3, ip ("192.203.196.71"), 80);
+  request = socket_request (7, 3, pf_test_ip ("192.203.196.71"), 80);
   assert_refused (&run, &request, sizeof request, EINVAL);
-  request = socket_request (8, PF_NETNS_SOCKET_STREAM, ip ("192.203.196.71"), 0);
+  request = socket_request (8, PF_NETNS_SOCKET_STREAM, pf_test_ip ("192.203.196.71"), 0);
   request.op = PF_NETNS_OP_CAPTURE;
   assert_refused (&run, &request, sizeof request, EPROTO);
-  request = socket_request (9, 0, ip ("192.203.196.71"), 0);
+  request = socket_request (9, 0, pf_test_ip ("192.203.196.71"), 0);
   request.op = PF_NETNS_OP_SOCK_DIAG;
   assert_refused (&run, &request, sizeof request, EPROTO);
 
@@ -1097,9 +1006,9 @@ test_helper_needs_control_socket (void **state)
   g_autofree char *err_text = NULL;
 
   helper = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_PIPE, &error, real_helper, "10.0.0.2", NULL);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_true (g_subprocess_communicate_utf8 (helper, NULL, NULL, NULL, &err_text, &error));
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_int_equal (g_subprocess_get_exit_status (helper), 2);
   assert_non_null (strstr (err_text, "not meant to be run by hand"));
 }
@@ -1160,7 +1069,7 @@ assert_falls_back (const char *helper,
                    const char *expected_reason,
                    int         code)
 {
-  PfIpv4 addresses[] = { ip ("192.203.196.71"), ip ("10.0.0.2") };
+  PfIpv4 addresses[] = { pf_test_ip ("192.203.196.71"), pf_test_ip ("10.0.0.2") };
   g_autoptr(PfNetspace) netspace = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *reason = NULL;
@@ -1169,7 +1078,7 @@ assert_falls_back (const char *helper,
   g_setenv ("PACKETFLOW_NETNS_HELPER", helper, TRUE);
 
   netspace = pf_netspace_new (PF_NETSPACE_MODE_AUTO, addresses, 2, &reason, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_non_null (netspace);
   assert_true (PF_IS_NETSPACE_LOOPBACK (netspace));
   assert_int_equal (pf_netspace_get_mode (netspace), PF_NETSPACE_MODE_LOOPBACK);
@@ -1229,7 +1138,7 @@ static void
 test_loopback_never_tries_exact (void **state)
 {
   Scratch *scratch = *state;
-  PfIpv4 addresses[] = { ip ("10.0.0.2") };
+  PfIpv4 addresses[] = { pf_test_ip ("10.0.0.2") };
   g_autofree char *marker = g_build_filename (scratch->dir, "started", NULL);
   g_autofree char *text = g_strdup_printf ("#!/bin/sh\ntouch '%s'\nexit 1\n", marker);
   g_autofree char *helper = write_script (scratch, "marking-helper", text);
@@ -1240,14 +1149,14 @@ test_loopback_never_tries_exact (void **state)
   g_setenv ("PACKETFLOW_NETNS_HELPER", helper, TRUE);
 
   netspace = pf_netspace_new (PF_NETSPACE_MODE_LOOPBACK, addresses, 1, &reason, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_int_equal (pf_netspace_get_mode (netspace), PF_NETSPACE_MODE_LOOPBACK);
   assert_null (reason);
   assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
   g_clear_object (&netspace);
 
   netspace = pf_netspace_new (PF_NETSPACE_MODE_AUTO, addresses, 1, &reason, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_int_equal (pf_netspace_get_mode (netspace), PF_NETSPACE_MODE_LOOPBACK);
   assert_non_null (reason);
   assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));

@@ -28,6 +28,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pf-test-util.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/sockios.h>
@@ -254,33 +256,16 @@ inspect (Inspector *self)
     }
 }
 
-typedef struct
-{
-  gboolean  done;
-  GError   *error;
-} StepResult;
-
-static void
-on_step_done (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  StepResult *step = user_data;
-
-  pf_engine_step_finish (PF_ENGINE (object), result, &step->error);
-  step->done = TRUE;
-}
-
 static void
 run_step (Inspector *self)
 {
-  StepResult step = { 0 };
+  PfTestStep step;
   gint64 deadline = g_get_monotonic_time () + STEP_LIMIT_S * G_USEC_PER_SEC;
 
   /* Sockets are made only in the engine's calls and callbacks: looking
    * after each of them sees every one. (A timer for it could starve the
    * engine's own sources whenever a look took longer than its period.) */
-  pf_engine_step_async (self->engine, NULL, on_step_done, &step);
+  pf_test_step_start (&step, self->engine);
   inspect (self);
   while (!step.done)
     {
@@ -289,8 +274,7 @@ run_step (Inspector *self)
       g_main_context_iteration (NULL, TRUE);
       inspect (self);
     }
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
+  pf_test_settle ();
 
   if (step.error != NULL)
     fail_msg ("%s, %s mode: %s", self->scenario, pf_netspace_mode_to_string (self->mode),

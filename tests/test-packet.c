@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pf-test-util.h"
+
 #include <string.h>
 
 #include "pf-enum.h"
@@ -233,18 +235,6 @@ assert_payload (const PfPacket *packet,
     assert_memory_equal (data, expected, len);
 }
 
-static void
-assert_bytes_equal (GBytes       *bytes,
-                    const guint8 *expected,
-                    gsize         len)
-{
-  gsize size;
-  const guint8 *data = g_bytes_get_data (bytes, &size);
-
-  assert_int_equal (size, len);
-  assert_memory_equal (data, expected, len);
-}
-
 /* Every field but the ones that tell how the packet came to be. */
 static void
 assert_same_fields (const PfPacket *a,
@@ -361,7 +351,7 @@ test_decode_syn (void **state)
   assert_int_equal (p->n_sack_blocks, 0);
   assert_payload (p, NULL, 0);
   assert_non_null (p->raw);
-  assert_bytes_equal (p->raw, lo_syn, sizeof lo_syn);
+  pf_test_assert_bytes (p->raw, lo_syn, sizeof lo_syn);
   /* lo leaves the TCP checksum to the device: 0xfe30 is the pseudo-header
    * sum 0x7f00 + 0x0001 + 0x7f00 + 0x0001 + 6 + 40. */
   assert_int_equal (p->l4_checksum, PF_CHECKSUM_OFFLOADED);
@@ -624,7 +614,7 @@ test_decode_trims_padding (void **state)
   p = decode_ok (buf, sizeof buf);
   assert_int_equal (p->total_length, sizeof lo_fin);
   assert_payload (p, NULL, 0);
-  assert_bytes_equal (p->raw, lo_fin, sizeof lo_fin);
+  pf_test_assert_bytes (p->raw, lo_fin, sizeof lo_fin);
 }
 
 /* IP options are skipped: the TCP header is found behind them. */
@@ -950,7 +940,7 @@ test_encode_reproduces_kernel_bytes (void **state)
       assert_true (p->ip_checksum == PF_CHECKSUM_GOOD);
       assert_true (p->l4_checksum != PF_CHECKSUM_BAD);
       assert_checksums_valid (fx->data, fx->len);
-      assert_bytes_equal (encoded, fx->data, fx->len);
+      pf_test_assert_bytes (encoded, fx->data, fx->len);
     }
 }
 
@@ -1031,7 +1021,7 @@ test_new_tcp_matches_kernel (void **state)
   assert_int_equal (syn->data_offset, 10);
   assert_int_equal (syn->total_length, 60);
   syn_bytes = pf_packet_encode_ipv4 (syn);
-  assert_bytes_equal (syn_bytes, veth_syn, sizeof veth_syn);
+  pf_test_assert_bytes (syn_bytes, veth_syn, sizeof veth_syn);
 
   data = pf_packet_new_tcp (VETH_CLIENT, 34670, VETH_SERVER, 80,
                             694368851u, 483012289u, PF_TCP_PSH | PF_TCP_ACK, 63,
@@ -1041,7 +1031,7 @@ test_new_tcp_matches_kernel (void **state)
   assert_int_equal (data->data_offset, 8);
   assert_int_equal (data->total_length, sizeof veth_data);
   data_bytes = pf_packet_encode_ipv4 (data);
-  assert_bytes_equal (data_bytes, veth_data, sizeof veth_data);
+  pf_test_assert_bytes (data_bytes, veth_data, sizeof veth_data);
   assert_int_equal (pf_packet_get_kind (data), PF_PACKET_KIND_DATA);
 }
 
@@ -1059,7 +1049,7 @@ test_new_udp_matches_kernel (void **state)
   assert_int_equal (pf_packet_get_kind (p), PF_PACKET_KIND_UDP);
   p->ip_id = 0xba6d;
   bytes = pf_packet_encode_ipv4 (p);
-  assert_bytes_equal (bytes, lo_udp_corked, sizeof lo_udp_corked);
+  pf_test_assert_bytes (bytes, lo_udp_corked, sizeof lo_udp_corked);
 }
 
 /* A UDP checksum that computes to 0 is sent as 0xffff: 0 means "none". */
@@ -1383,7 +1373,7 @@ test_get_bytes_modelled (void **state)
   (void) state;
   p->ip_id = 0xba6d;
   bytes = pf_packet_get_bytes (p);
-  assert_bytes_equal (bytes, lo_udp_corked, sizeof lo_udp_corked);
+  pf_test_assert_bytes (bytes, lo_udp_corked, sizeof lo_udp_corked);
 }
 
 int

@@ -11,38 +11,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pf-test-util.h"
+
 #include "pf-builtin.h"
 #include "pf-player.h"
 
 static void
-wait_idle (PfPlayer *player)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (pf_player_get_busy (player))
-    {
-      assert_true (g_get_monotonic_time () < deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
-static PfPlayer *
-load (const char *name)
-{
-  g_autoptr(PfScenario) scenario = pf_builtin_load (name, NULL);
-  g_autoptr(GError) error = NULL;
-  PfPlayer *player = pf_player_new ();
-
-  assert_non_null (scenario);
-  assert_true (pf_player_load (player, scenario, PF_NETSPACE_MODE_LOOPBACK, &error));
-  assert_null (error);
-  return player;
-}
-
-static void
 test_step_back_replays (void **state)
 {
-  g_autoptr(PfPlayer) player = load ("web");
+  g_autoptr(PfPlayer) player = pf_test_player_new_builtin ("web", PF_NETSPACE_MODE_LOOPBACK);
   PfTimeline *timeline = pf_player_get_timeline (player);
   guint after_two, recorded;
   g_autoptr(GPtrArray) history = g_ptr_array_new ();
@@ -55,13 +32,13 @@ test_step_back_replays (void **state)
   pf_player_step_forward (player);
   assert_true (pf_player_get_busy (player));
   assert_false (pf_player_can_step_forward (player));
-  wait_idle (player);
+  pf_test_wait_idle (player, PF_TEST_TIMEOUT_S);
   assert_int_equal (pf_player_get_step (player), 0);
   assert_string_equal (pf_player_get_narration (player),
                        ((PfStep *) g_ptr_array_index (pf_player_get_scenario (player)->steps, 0))->narration);
 
   pf_player_step_forward (player);
-  wait_idle (player);
+  pf_test_wait_idle (player, PF_TEST_TIMEOUT_S);
   assert_int_equal (pf_player_get_step (player), 1);
   after_two = pf_player_get_position (player);
   recorded = pf_timeline_get_n_events (timeline);
@@ -97,12 +74,12 @@ test_step_back_replays (void **state)
 static void
 test_restart_is_a_fresh_run (void **state)
 {
-  g_autoptr(PfPlayer) player = load ("web");
+  g_autoptr(PfPlayer) player = pf_test_player_new_builtin ("web", PF_NETSPACE_MODE_LOOPBACK);
   PfEngine *first;
   g_autoptr(GError) error = NULL;
 
   pf_player_step_forward (player);
-  wait_idle (player);
+  pf_test_wait_idle (player, PF_TEST_TIMEOUT_S);
   first = pf_player_get_engine (player);
   g_object_add_weak_pointer (G_OBJECT (first), (gpointer *) &first);
 
@@ -117,7 +94,7 @@ test_restart_is_a_fresh_run (void **state)
 static void
 test_play_runs_to_the_end (void **state)
 {
-  g_autoptr(PfPlayer) player = load ("web");
+  g_autoptr(PfPlayer) player = pf_test_player_new_builtin ("web", PF_NETSPACE_MODE_LOOPBACK);
   gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
 
   pf_player_set_speed (player, 100.0);
@@ -140,14 +117,14 @@ test_play_runs_to_the_end (void **state)
 static void
 test_selection_follows_history (void **state)
 {
-  g_autoptr(PfPlayer) player = load ("web");
+  g_autoptr(PfPlayer) player = pf_test_player_new_builtin ("web", PF_NETSPACE_MODE_LOOPBACK);
   PfTimeline *timeline = pf_player_get_timeline (player);
   PfEvent *last;
 
   pf_player_step_forward (player);
-  wait_idle (player);
+  pf_test_wait_idle (player, PF_TEST_TIMEOUT_S);
   pf_player_step_forward (player);
-  wait_idle (player);
+  pf_test_wait_idle (player, PF_TEST_TIMEOUT_S);
 
   last = pf_timeline_get_event (timeline, pf_player_get_position (player) - 1);
   pf_player_set_selected (player, last);

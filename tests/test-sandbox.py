@@ -25,30 +25,17 @@ import re
 import shutil
 import subprocess
 import sys
-import time
+
+import pftest
+from pftest import Fail, Result, check
 
 RUN_TIMEOUT = 60
 
-if len(sys.argv) != 2:
-    sys.stderr.write("usage: test-sandbox.py PACKETFLOW\n")
-    sys.exit(99)
-
-BINARY = os.path.abspath(sys.argv[1])
+BINARY = pftest.arguments("PACKETFLOW")
 BWRAP = shutil.which("bwrap")
 PYTHON = os.path.realpath(sys.executable)
 WHY = ("why: User namespaces are not allowed here (the limit on user namespaces is reached "
        "or set to zero), so Packet Flow uses loopback addresses and models the segments.")
-
-
-class Fail(Exception):
-    def __init__(self, message, details=None):
-        super().__init__(message)
-        self.details = details or []
-
-
-def check(condition, message, details=None):
-    if not condition:
-        raise Fail(message, details)
 
 
 def sandbox_argv(command):
@@ -72,19 +59,6 @@ def sandbox_argv(command):
         if name in os.environ:
             argv += ["--setenv", name, os.environ[name]]
     return argv + ["--"] + command
-
-
-class Result:
-    def __init__(self, args, returncode, stdout, stderr):
-        self.args = args
-        self.returncode = returncode
-        self.stdout = stdout
-        self.stderr = stderr
-
-    def describe(self):
-        lines = ["command: %s" % " ".join(self.args), "exit status: %d" % self.returncode]
-        lines += ["stderr: " + l for l in self.stderr.splitlines()[:20]]
-        return lines
 
 
 def in_sandbox(command, timeout=RUN_TIMEOUT):
@@ -148,20 +122,22 @@ def case_sandbox_is_flatpaks():
     check(int(probe["caps"], 16) == 0, "the sandbox has capabilities", details)
 
 
-NAMES = []
+NAMES = []   # what --list named in the sandbox, once case_list has passed
 
 
 def case_list():
     r = in_sandbox([BINARY, "--list"])
+    names = []
     check(r.returncode == 0, "--list failed in the sandbox", r.describe())
     for line in r.stdout.splitlines():
         check(re.fullmatch(r"[A-Za-z0-9_-]+\t\S.*", line) is not None,
               "--list printed a line that is not NAME<TAB>TITLE: %r" % line)
-        NAMES.append(line.split("\t", 1)[0])
-    check(NAMES, "--list named no scenario")
+        names.append(line.split("\t", 1)[0])
+    check(names, "--list named no scenario")
     outside = subprocess.run([BINARY, "--list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              timeout=RUN_TIMEOUT)
     check(outside.stdout.decode() == r.stdout, "--list differs inside and outside the sandbox")
+    NAMES.extend(names)
 
 
 def case_exact_refused():
@@ -199,50 +175,29 @@ def case_scenario(name):
           r.describe())
 
 
-def main():
-    cases = [("the sandbox is Flatpak's: lo up, nothing else, no user namespaces, / read-only",
-              case_sandbox_is_flatpaks),
-             ("packetflow --list in the sandbox", case_list)]
-    results = []
+def need_bwrap():
+    check(BWRAP is not None,
+          "bubblewrap is not installed (apt install bubblewrap): the sandbox test cannot run")
 
+
+def cases():
+    """The sandbox and --list first; the scenarios once --list has named them."""
     if BWRAP is None:
-        print("1..1")
-        print("not ok 1 - bubblewrap is not installed (apt install bubblewrap): the sandbox "
-              "test cannot run")
-        return 1
+        yield ("bubblewrap is installed", need_bwrap)
+        return
+    yield ("the sandbox is Flatpak's: lo up, nothing else, no user namespaces, / read-only",
+           case_sandbox_is_flatpaks)
+    yield ("packetflow --list in the sandbox", case_list)
+    if not NAMES:
+        return
+    yield ("--mode=exact in the sandbox: exit 3 and why", case_exact_refused)
+    for scenario in NAMES:
+        yield ("%s in the sandbox: loopback mode, why, modelled segments, exit 0" % scenario,
+               lambda scenario=scenario: case_scenario(scenario))
 
-    failed = 0
-    number = 0
 
-    def report(name, case):
-        nonlocal failed, number
-        number += 1
-        start = time.monotonic()
-        try:
-            case()
-            print("ok %d - %s (%.1f s)" % (number, name, time.monotonic() - start), flush=True)
-            return True
-        except Fail as e:
-            failed += 1
-            print("not ok %d - %s" % (number, name), flush=True)
-            print("# %s" % e, flush=True)
-            for line in e.details:
-                print("#   %s" % line, flush=True)
-        except Exception as e:   # a bug in the test itself is a failure too
-            failed += 1
-            print("not ok %d - %s" % (number, name), flush=True)
-            print("# %s: %s" % (type(e).__name__, e), flush=True)
-        return False
-
-    for name, case in cases:
-        results.append(report(name, case))
-    if results[1]:
-        report("--mode=exact in the sandbox: exit 3 and why", case_exact_refused)
-        for scenario in NAMES:
-            report("%s in the sandbox: loopback mode, why, modelled segments, exit 0" % scenario,
-                   lambda scenario=scenario: case_scenario(scenario))
-    print("1..%d" % number, flush=True)
-    return 1 if failed else 0
+def main():
+    return pftest.main(cases())
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pf-test-util.h"
+
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -483,19 +485,6 @@ load_source_file (const char *relative)
 }
 
 static void
-assert_bytes_equal (GBytes     *bytes,
-                    const char *text)
-{
-  gsize size;
-  const char *data;
-
-  assert_non_null (bytes);
-  data = g_bytes_get_data (bytes, &size);
-  assert_int_equal (size, strlen (text));
-  assert_memory_equal (data, text, size);
-}
-
-static void
 test_web (void **state)
 {
   g_autoptr(PfScenario) scenario = load_source_file ("data/scenarios/web.pflow.json");
@@ -574,13 +563,13 @@ test_web (void **state)
   assert_string_equal (step->connection, "web");
   assert_int_equal (step->side, PF_SIDE_CLIENT);
   assert_int_equal (step->repeat, 1);
-  assert_bytes_equal (step->data, "GET / HTTP/1.1\r\nHost: knuth.luther.edu\r\n\r\n");
+  pf_test_assert_bytes_text (step->data, "GET / HTTP/1.1\r\nHost: knuth.luther.edu\r\n\r\n");
 
   step = g_ptr_array_index (scenario->steps, 2);
   assert_int_equal (step->action, PF_STEP_EXPECT);
   assert_int_equal (step->side, PF_SIDE_CLIENT);
   assert_int_equal (step->match, PF_MATCH_CONTAINS);
-  assert_bytes_equal (step->data, "HTTP/1.1 200 OK");
+  pf_test_assert_bytes_text (step->data, "HTTP/1.1 200 OK");
 
   step = g_ptr_array_index (scenario->steps, 3);
   assert_int_equal (step->action, PF_STEP_CLOSE);
@@ -718,7 +707,7 @@ test_every_field (void **state)
   assert_int_equal (step->repeat, 3);
 
   step = g_ptr_array_index (scenario->steps, 5);
-  assert_bytes_equal (step->data, "GET\r\n");
+  pf_test_assert_bytes_text (step->data, "GET\r\n");
 
   step = g_ptr_array_index (scenario->steps, 6);
   assert_int_equal (step->match, PF_MATCH_EXACT);

@@ -30,11 +30,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import xml.etree.ElementTree as ElementTree
 
-from pftest import (Fail, Result, check, check_no_leftover, expect_exit, find_tool,
-                    helper_pids, norm_flags, read_trace, seg_key, split_endpoint)
+import pftest
+from pftest import (Fail, check, expect_exit, find_tool, norm_flags, read_trace, seg_key,
+                    split_endpoint)
 
 RUN_TIMEOUT = 60          # seconds for one run of packetflow
 LESSON_ORDER = ["echo", "web", "dns", "ports", "mail", "ssh", "tabs", "chat",
@@ -46,12 +46,7 @@ EXCERPT_CHARS = 64        # core/pf-trace-writer.c: PAYLOAD_EXCERPT_CHARS
 
 # ---------------------------------------------------------------- setup
 
-if len(sys.argv) != 3:
-    sys.stderr.write("usage: test-scenarios.py PACKETFLOW SOURCE_DIR\n")
-    sys.exit(99)
-
-BINARY = os.path.abspath(sys.argv[1])
-SRCDIR = os.path.abspath(sys.argv[2])
+BINARY, SRCDIR = pftest.arguments("PACKETFLOW", "SOURCE_DIR")
 SCENARIO_DIR = os.path.join(SRCDIR, "data", "scenarios")
 SCHEMA = os.path.join(SRCDIR, "data", "scenario.schema.json")
 VALIDATOR = os.path.join(SRCDIR, "tests", "validate-schema.py")
@@ -87,25 +82,7 @@ def run(args, isolated=False, timeout=RUN_TIMEOUT):
     if isolated:
         need_tools()
         command = [UNSHARE, "-rn", "sh", "-c", ISOLATE_SCRIPT, IP] + command
-    before = helper_pids()
-    start = time.monotonic()
-    try:
-        proc = subprocess.run(command, env=ENV, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        seconds = time.monotonic() - start
-        try:
-            check_no_leftover(before, "packetflow (killed after the time limit)")
-        except Fail:
-            pass
-        raise Fail("packetflow %s did not finish within %d s (killed after %.1f s)"
-                   % (" ".join(args), timeout, seconds))
-    seconds = time.monotonic() - start
-    result = Result(args, proc.returncode,
-                    proc.stdout.decode("utf-8", "replace"),
-                    proc.stderr.decode("utf-8", "replace"), seconds)
-    check_no_leftover(before, "packetflow %s" % " ".join(args))
-    return result
+    return pftest.run_packetflow(command, args, ENV, timeout)
 
 
 # ---------------------------------------------------------------- traces
@@ -848,40 +825,8 @@ def cases():
 
 
 def main():
-    all_cases = cases()
-    print("1..%d" % len(all_cases), flush=True)
-    failures = 0
-    start_all = time.monotonic()
-    for number, (description, function) in enumerate(all_cases, 1):
-        start = time.monotonic()
-        notes = []
-        try:
-            if not os.access(BINARY, os.X_OK):
-                raise Fail("%s is not an executable file" % BINARY)
-            for var in ("GSETTINGS_SCHEMA_DIR", "PACKETFLOW_NETNS_HELPER"):
-                if var not in ENV:
-                    raise Fail("%s is not set in the environment" % var)
-            notes = function() or []
-            print("ok %d - %s" % (number, description))
-        except Fail as e:
-            failures += 1
-            print("not ok %d - %s" % (number, description))
-            print("# %s" % e)
-            for line in e.details:
-                print("#   %s" % line)
-        except Exception as e:   # a crash of the test is a failure too
-            failures += 1
-            print("not ok %d - %s" % (number, description))
-            print("# the test itself raised %s: %s" % (type(e).__name__, e))
-        for line in notes:
-            print("# %s" % line)
-        print("# (%.2f s)" % (time.monotonic() - start), flush=True)
-    print("# all: %.1f s" % (time.monotonic() - start_all))
-    if failures:
-        print("# %d of %d failed; files kept in %s" % (failures, len(all_cases), TMP))
-    else:
-        shutil.rmtree(TMP, ignore_errors=True)
-    return 1 if failures else 0
+    pftest.become_subreaper()
+    return pftest.main(cases(), scratch=TMP, before_each=lambda: pftest.check_build_tree(BINARY, ENV))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pf-test-util.h"
+
 #include <malloc.h>
 #include <string.h>
 #include <unistd.h>
@@ -86,55 +88,6 @@ typedef struct
   gsize heap;
 } Usage;
 
-static guint
-count_fds (void)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  guint n = 0;
-
-  assert_non_null (dir);
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
-}
-
-static guint
-count_threads (void)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
-  guint n = 0;
-
-  assert_non_null (dir);
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
-}
-
-/* Child processes, zombies included: a helper not reaped counts. */
-static guint
-count_children (void)
-{
-  g_autoptr(GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
-  const char *task;
-  guint n = 0;
-
-  assert_non_null (tasks);
-  while ((task = g_dir_read_name (tasks)) != NULL)
-    {
-      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/children", task);
-      g_autofree char *children = NULL;
-
-      if (g_file_get_contents (path, &children, NULL, NULL))
-        {
-          g_auto(GStrv) pids = g_strsplit (g_strstrip (children), " ", -1);
-
-          for (guint i = 0; pids[i] != NULL; i++)
-            n += *pids[i] != '\0';
-        }
-    }
-  return n;
-}
-
 static gsize
 resident_bytes (void)
 {
@@ -158,11 +111,10 @@ heap_in_use (void)
 static void
 count_now (Usage *usage)
 {
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
-  usage->fds = count_fds ();
-  usage->threads = count_threads ();
-  usage->children = count_children ();
+  pf_test_settle ();
+  usage->fds = pf_test_count_fds ();
+  usage->threads = pf_test_count_threads ();
+  usage->children = pf_test_count_children ();
 }
 
 static gboolean
@@ -199,19 +151,6 @@ measure (const Usage *expected)
   return usage;
 }
 
-static void
-wait_idle (PfPlayer *player)
-{
-  gint64 deadline = g_get_monotonic_time () + STEP_LIMIT_S * G_USEC_PER_SEC;
-
-  while (pf_player_get_busy (player))
-    {
-      if (g_get_monotonic_time () > deadline)
-        fail_msg ("a step did not end within %d s", STEP_LIMIT_S);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
 /* One lecture's worth: restart, then every step on the sockets. */
 static void
 play_once (PfPlayer *player)
@@ -223,7 +162,7 @@ play_once (PfPlayer *player)
   while (pf_player_can_step_forward (player))
     {
       pf_player_step_forward (player);
-      wait_idle (player);
+      pf_test_wait_idle (player, STEP_LIMIT_S);
     }
   if (pf_player_get_error (player) != NULL)
     fail_msg ("%s", pf_player_get_error (player));

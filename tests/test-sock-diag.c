@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pf-test-util.h"
+
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -32,46 +34,12 @@
 #include "pf-netspace.h"
 #include "pf-sock-diag.h"
 
-#define assert_no_error(e) \
-  do { if ((e) != NULL) fail_msg ("unexpected error: %s", (e)->message); } while (0)
-
 /* An inet_diag dump request, as pf_sock_diag_dump_tcp () sends it. */
 typedef struct
 {
   struct nlmsghdr         header;
   struct inet_diag_req_v2 body;
 } Request;
-
-static PfIpv4
-ip (const char *text)
-{
-  PfIpv4 address = 0;
-
-  assert_true (pf_ipv4_parse (text, &address));
-  return address;
-}
-
-static GSocketAddress *
-socket_address (PfIpv4  address,
-                guint16 port)
-{
-  guint8 bytes[4] = { address >> 24, address >> 16, address >> 8, address };
-  g_autoptr(GInetAddress) inet = g_inet_address_new_from_bytes (bytes, G_SOCKET_FAMILY_IPV4);
-
-  return g_inet_socket_address_new (inet, port);
-}
-
-static PfEndpoint
-endpoint_of (GSocketAddress *address)
-{
-  GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (address);
-  const guint8 *bytes = g_inet_address_to_bytes (g_inet_socket_address_get_address (inet));
-
-  return (PfEndpoint) {
-    .address = ((PfIpv4) bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3],
-    .port = g_inet_socket_address_get_port (inet),
-  };
-}
 
 /* local → remote, as the kernel names them; remote 0.0.0.0:0 if none. */
 static PfFourTuple
@@ -82,11 +50,11 @@ tuple_of (GSocket *socket)
   g_autoptr(GSocketAddress) remote = NULL;
   PfFourTuple tuple = { 0 };
 
-  assert_no_error (error);
-  tuple.src = endpoint_of (local);
+  pf_test_assert_no_error (error);
+  tuple.src = pf_test_endpoint_of (local);
   remote = g_socket_get_remote_address (socket, NULL);
   if (remote != NULL)
-    tuple.dst = endpoint_of (remote);
+    tuple.dst = pf_test_endpoint_of (remote);
   return tuple;
 }
 
@@ -99,20 +67,13 @@ inode_of (GSocket *socket)
   return (guint32) st.st_ino;
 }
 
-static void
-make_blocking (GSocket *socket)
-{
-  g_socket_set_blocking (socket, TRUE);
-  g_socket_set_timeout (socket, 5);
-}
-
 static GArray *
 dump (GSocket *diag)
 {
   g_autoptr(GError) error = NULL;
   GArray *entries = pf_sock_diag_dump_tcp (diag, &error);
 
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_non_null (entries);
   return entries;
 }
@@ -189,15 +150,15 @@ static GSocket *
 host_listener (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketAddress) any = socket_address (ip ("127.0.0.1"), 0);
+  g_autoptr(GSocketAddress) any = pf_test_socket_address (pf_test_ip ("127.0.0.1"), 0);
   g_autoptr(GSocket) socket = NULL;
 
   socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
                          G_SOCKET_PROTOCOL_TCP, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_true (g_socket_bind (socket, any, FALSE, &error));
   assert_true (g_socket_listen (socket, &error));
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   return g_steal_pointer (&socket);
 }
 
@@ -225,7 +186,7 @@ receive_eof (GSocket *socket)
   char byte;
 
   assert_int_equal (g_socket_receive (socket, &byte, 1, NULL, &error), 0);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
 }
 
 /* Dumps until the accepted end has left the table, or is CLOSE there (a
@@ -269,10 +230,10 @@ check_connection (PfNetspace *netspace,
 
   connection->listener = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM,
                                                     server, port, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_true (g_socket_listen (connection->listener, &error));
-  assert_no_error (error);
-  make_blocking (connection->listener);
+  pf_test_assert_no_error (error);
+  pf_test_make_blocking (connection->listener);
   connection->listening = tuple_of (connection->listener);
   assert_int_equal (connection->listening.src.address, pf_netspace_map_address (netspace, server));
   assert_int_equal (connection->listening.src.port, pf_netspace_map_port (netspace, port));
@@ -283,14 +244,15 @@ check_connection (PfNetspace *netspace,
 
   connection->client = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM,
                                                   client, 0, &error);
-  assert_no_error (error);
-  make_blocking (connection->client);
-  target = socket_address (connection->listening.src.address, connection->listening.src.port);
+  pf_test_assert_no_error (error);
+  pf_test_make_blocking (connection->client);
+  target = pf_test_socket_address (connection->listening.src.address,
+                                   connection->listening.src.port);
   assert_true (g_socket_connect (connection->client, target, NULL, &error));
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   connection->accepted = g_socket_accept (connection->listener, NULL, &error);
-  assert_no_error (error);
-  make_blocking (connection->accepted);
+  pf_test_assert_no_error (error);
+  pf_test_make_blocking (connection->accepted);
   client_inode = inode_of (connection->client);
   accepted_inode = inode_of (connection->accepted);
 
@@ -309,7 +271,7 @@ check_connection (PfNetspace *netspace,
   /* The client closes first: its FIN reaches the server, which reads
    * end of file and is left in CLOSE_WAIT. */
   assert_true (g_socket_shutdown (connection->client, FALSE, TRUE, &error));
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   receive_eof (connection->accepted);
 
   entries = dump (diag);
@@ -324,7 +286,7 @@ check_connection (PfNetspace *netspace,
   /* Then the server: the client, first to close, waits in TIME_WAIT, a
    * socket of the kernel's own that no descriptor has (inode 0). */
   assert_true (g_socket_shutdown (connection->accepted, FALSE, TRUE, &error));
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   receive_eof (connection->client);
 
   entries = dump (diag);
@@ -333,7 +295,7 @@ check_connection (PfNetspace *netspace,
 
   /* It stays there after the client's descriptor is closed. */
   assert_true (g_socket_close (connection->client, &error));
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   g_clear_object (&connection->client);
 
   entries = dump (diag);
@@ -349,7 +311,7 @@ check_connection (PfNetspace *netspace,
 static void
 test_exact_states (void **state)
 {
-  PfIpv4 addresses[] = { ip ("192.203.196.71"), ip ("10.0.0.2") };
+  PfIpv4 addresses[] = { pf_test_ip ("192.203.196.71"), pf_test_ip ("10.0.0.2") };
   g_autoptr(PfNetspace) netspace = NULL;
   g_autoptr(GSocket) diag = NULL;
   g_autoptr(GSocket) host = host_listener ();
@@ -359,9 +321,9 @@ test_exact_states (void **state)
   Connection connection = { 0 };
 
   netspace = pf_netspace_new (PF_NETSPACE_MODE_EXACT, addresses, 2, NULL, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   diag = pf_netspace_open_diag (netspace, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_non_null (diag);
 
   /* A fresh namespace has no TCP socket at all. */
@@ -392,33 +354,33 @@ test_exact_states (void **state)
 static void
 test_exact_only_namespace (void **state)
 {
-  PfIpv4 addresses[] = { ip ("192.203.196.71"), ip ("10.0.0.2") };
+  PfIpv4 addresses[] = { pf_test_ip ("192.203.196.71"), pf_test_ip ("10.0.0.2") };
   g_autoptr(PfNetspace) netspace = NULL;
   g_autoptr(GSocket) host = host_listener ();
   g_autoptr(GSocket) diag = NULL;
   g_autoptr(GSocket) listener = NULL;
   g_autoptr(GSocket) client = NULL;
   g_autoptr(GSocket) accepted = NULL;
-  g_autoptr(GSocketAddress) target = socket_address (addresses[0], 25);
+  g_autoptr(GSocketAddress) target = pf_test_socket_address (addresses[0], 25);
   g_autoptr(GArray) entries = NULL;
   g_autoptr(GError) error = NULL;
 
   netspace = pf_netspace_new (PF_NETSPACE_MODE_EXACT, addresses, 2, NULL, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   diag = pf_netspace_open_diag (netspace, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
 
   listener = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM, addresses[0], 25, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_true (g_socket_listen (listener, &error));
   client = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM, addresses[1], 0, &error);
-  assert_no_error (error);
-  make_blocking (client);
-  make_blocking (listener);
+  pf_test_assert_no_error (error);
+  pf_test_make_blocking (client);
+  pf_test_make_blocking (listener);
   assert_true (g_socket_connect (client, target, NULL, &error));
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   accepted = g_socket_accept (listener, NULL, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
 
   entries = dump (diag);
   assert_int_equal (entries->len, 3);
@@ -436,7 +398,7 @@ test_exact_only_namespace (void **state)
 static void
 test_exact_many_parts (void **state)
 {
-  PfIpv4 addresses[] = { ip ("192.203.196.71") };
+  PfIpv4 addresses[] = { pf_test_ip ("192.203.196.71") };
   g_autoptr(PfNetspace) netspace = NULL;
   g_autoptr(GPtrArray) listeners = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GSocket) diag = NULL;
@@ -445,15 +407,15 @@ test_exact_many_parts (void **state)
   guint n = 300;  /* 88 bytes each: 26 KB, several parts of 8 KB */
 
   netspace = pf_netspace_new (PF_NETSPACE_MODE_EXACT, addresses, 1, NULL, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   diag = pf_netspace_open_diag (netspace, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
 
   for (guint i = 0; i < n; i++)
     {
       GSocket *listener = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM,
                                                      addresses[0], 2000 + i, &error);
-      assert_no_error (error);
+      pf_test_assert_no_error (error);
       assert_true (g_socket_listen (listener, &error));
       g_ptr_array_add (listeners, listener);
     }
@@ -497,7 +459,7 @@ test_exact_many_parts (void **state)
 static void
 test_loopback_states (void **state)
 {
-  PfIpv4 addresses[] = { ip ("198.18.7.10"), ip ("198.18.7.20") };
+  PfIpv4 addresses[] = { pf_test_ip ("198.18.7.10"), pf_test_ip ("198.18.7.20") };
   g_autoptr(PfNetspace) netspace = NULL;
   g_autoptr(GSocket) diag = NULL;
   g_autoptr(GSocket) own = NULL;
@@ -508,17 +470,17 @@ test_loopback_states (void **state)
   Connection connection = { 0 };
 
   netspace = pf_netspace_new (PF_NETSPACE_MODE_LOOPBACK, addresses, 2, NULL, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   diag = pf_netspace_open_diag (netspace, &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_non_null (diag);
 
   check_connection (netspace, diag, addresses[0], 80, addresses[1], &connection);
 
   /* The kernel's names are the mapped ones. */
-  assert_int_equal (connection.listening.src.address, ip ("127.18.7.10"));
+  assert_int_equal (connection.listening.src.address, pf_test_ip ("127.18.7.10"));
   assert_int_equal (connection.listening.src.port, 8080);
-  assert_int_equal (connection.outbound.src.address, ip ("127.18.7.20"));
+  assert_int_equal (connection.outbound.src.address, pf_test_ip ("127.18.7.20"));
 
   /* The same table as this process's own: the listener out here is in
    * it, as is everything else on this computer. */
@@ -527,7 +489,7 @@ test_loopback_states (void **state)
   g_clear_pointer (&entries, g_array_unref);
 
   own = pf_sock_diag_open (&error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   entries = dump (own);
   assert_state (entries, &host_listening, TCP_LISTEN, inode_of (host));
   assert_state (entries, &connection.outbound, TCP_TIME_WAIT, 0);
@@ -543,7 +505,7 @@ lookup (GSocket           *diag,
   guint8 state = 0xff;
 
   assert_true (pf_sock_diag_lookup_tcp (diag, tuple, &state, &error));
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   return state;
 }
 
@@ -563,14 +525,14 @@ test_lookup (void **state)
   PfFourTuple listening = tuple_of (listener);
   PfFourTuple outbound, inbound, stranger;
 
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   client = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  assert_no_error (error);
-  make_blocking (client);
+  pf_test_assert_no_error (error);
+  pf_test_make_blocking (client);
   assert_true (g_socket_connect (client, target, NULL, &error));
   accepted = g_socket_accept (listener, NULL, &error);
-  assert_no_error (error);
-  make_blocking (accepted);
+  pf_test_assert_no_error (error);
+  pf_test_make_blocking (accepted);
   outbound = tuple_of (client);
   inbound = tuple_of (accepted);
 
@@ -589,7 +551,7 @@ test_lookup (void **state)
   assert_true (g_socket_close (accepted, &error));
   receive_eof (client);
   assert_true (g_socket_close (client, &error));
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
   assert_int_equal (lookup (diag, &outbound), TCP_TIME_WAIT);
   entries = dump (diag);
   assert_int_equal (state_of (entries, &outbound), TCP_TIME_WAIT);
@@ -635,7 +597,7 @@ test_dump_times_out (void **state)
 
   assert_int_equal (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds), 0);
   diag = g_socket_new_from_fd (fds[0], &error);
-  assert_no_error (error);
+  pf_test_assert_no_error (error);
 
   start = g_get_monotonic_time ();
   entries = pf_sock_diag_dump_tcp (diag, &error);

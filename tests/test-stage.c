@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pf-test-gtk-util.h"
+
 #include <string.h>
 
 #include <gtk/gtk.h>
@@ -19,37 +21,10 @@
 #include "pf-player.h"
 #include "pf-stage-private.h"
 
-#define DEADLINE (10 * G_USEC_PER_SEC)
-
-static void
-iterate_until (gboolean (*done) (gpointer),
-               gpointer   data)
-{
-  gint64 deadline = g_get_monotonic_time () + DEADLINE;
-
-  while (!done (data))
-    {
-      assert_true (g_get_monotonic_time () < deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
 static gboolean
 is_shown (gpointer widget)
 {
   return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
-}
-
-static gboolean
-is_null (gpointer pointer_to_pointer)
-{
-  return *(gpointer *) pointer_to_pointer == NULL;
-}
-
-static gboolean
-is_idle (gpointer player)
-{
-  return !pf_player_get_busy (player);
 }
 
 static gboolean
@@ -66,36 +41,6 @@ first_packet_flies (gpointer stage)
   return pf_stage_get_packet_bounds (stage, 0, &bounds);
 }
 
-static void
-count_notify (GObject    *object,
-              GParamSpec *pspec,
-              int        *count)
-{
-  (*count)++;
-}
-
-static PfPlayer *
-load_player (PfScenario     *scenario,
-             PfNetspaceMode  mode)
-{
-  g_autoptr(GError) error = NULL;
-  PfPlayer *player = pf_player_new ();
-
-  assert_non_null (scenario);
-  assert_true (pf_player_load (player, scenario, mode, &error));
-  assert_null (error);
-  return player;
-}
-
-static PfPlayer *
-load_builtin (const char     *name,
-              PfNetspaceMode  mode)
-{
-  g_autoptr(PfScenario) scenario = pf_builtin_load (name, NULL);
-
-  return load_player (scenario, mode);
-}
-
 static PfPlayer *
 load_json (const char *json)
 {
@@ -104,7 +49,7 @@ load_json (const char *json)
   g_autoptr(PfScenario) scenario = pf_scenario_load_bytes (bytes, "test.pflow.json", &error);
 
   assert_null (error);
-  return load_player (scenario, PF_NETSPACE_MODE_LOOPBACK);
+  return pf_test_player_new (scenario, PF_NETSPACE_MODE_LOOPBACK);
 }
 
 /* A window with a stage on @player, shown. */
@@ -121,35 +66,24 @@ show_stage (PfPlayer  *player,
   gtk_window_set_child (window, stage);
   pf_stage_set_player (PF_STAGE (stage), player);
   gtk_window_present (window);
-  iterate_until (is_shown, stage);
+  pf_test_iterate_until (is_shown, stage);
+  pf_test_assert_renderer (stage);
   *out_stage = PF_STAGE (stage);
   return window;
-}
-
-/* Closes @window and checks that the stage in it went with it. */
-static void
-close_and_check_finalized (GtkWindow *window,
-                           PfStage   *stage)
-{
-  gpointer weak = stage;
-
-  g_object_add_weak_pointer (G_OBJECT (stage), &weak);
-  gtk_window_destroy (window);
-  iterate_until (is_null, &weak);
 }
 
 static void
 step_forward (PfPlayer *player)
 {
   pf_player_step_forward (player);
-  iterate_until (is_idle, player);
+  pf_test_wait_idle (player, PF_TEST_TIMEOUT_S);
   assert_null (pf_player_get_error (player));
 }
 
 static void
 check_handshake (PfNetspaceMode mode)
 {
-  g_autoptr(PfPlayer) player = load_builtin ("web", mode);
+  g_autoptr(PfPlayer) player = pf_test_player_new_builtin ("web", mode);
   PfTimeline *timeline = pf_player_get_timeline (player);
   graphene_rect_t bounds, stage_bounds;
   PfStage *stage;
@@ -182,7 +116,7 @@ check_handshake (PfNetspaceMode mode)
   assert_true (pf_stage_is_animating (stage));
 
   /* Clicking the SYN's envelope selects its event. */
-  iterate_until (first_packet_flies, stage);
+  pf_test_iterate_until (first_packet_flies, stage);
   assert_true (pf_stage_get_packet_bounds (stage, 0, &bounds));
   assert_true (graphene_rect_contains_rect (&stage_bounds, &bounds));
   assert_true (pf_stage_select_at (stage,
@@ -197,7 +131,7 @@ check_handshake (PfNetspaceMode mode)
 
   /* The animation ends and the tick goes; the lines stay, the packets do
    * not fly any more but still count for the step. */
-  iterate_until (is_still, stage);
+  pf_test_iterate_until (is_still, stage);
   assert_int_equal (pf_stage_get_n_packets (stage), 3);
   assert_int_equal (pf_stage_get_n_connections (stage), 1);
   for (guint i = 0; i < 3; i++)
@@ -217,11 +151,11 @@ check_handshake (PfNetspaceMode mode)
   assert_int_equal (pf_stage_get_n_connections (stage), 1);
   assert_int_equal (pf_stage_get_n_packets (stage), 3);
   assert_true (pf_stage_is_animating (stage));
-  iterate_until (is_still, stage);
+  pf_test_iterate_until (is_still, stage);
   assert_int_equal (pf_stage_get_n_packets (stage), 3);
   assert_int_equal (pf_timeline_count (timeline, PF_EVENT_SEGMENT, 0), 3);
 
-  close_and_check_finalized (window, stage);
+  pf_test_destroy_window (window, stage);
 }
 
 static void
@@ -240,7 +174,7 @@ test_handshake_exact (void **state)
 static void
 test_run_and_restart (void **state)
 {
-  g_autoptr(PfPlayer) player = load_builtin ("web", PF_NETSPACE_MODE_LOOPBACK);
+  g_autoptr(PfPlayer) player = pf_test_player_new_builtin ("web", PF_NETSPACE_MODE_LOOPBACK);
   g_autoptr(GError) error = NULL;
   PfStage *stage;
   GtkWindow *window;
@@ -256,7 +190,7 @@ test_run_and_restart (void **state)
       assert_int_equal (pf_stage_get_n_connections (stage), 1);
       assert_true (pf_stage_get_n_packets (stage) > 0);
     }
-  iterate_until (is_still, stage);
+  pf_test_iterate_until (is_still, stage);
 
   assert_true (pf_player_restart (player, &error));
   assert_null (error);
@@ -276,7 +210,7 @@ test_run_and_restart (void **state)
   assert_int_equal (pf_stage_get_n_packets (stage), 0);
   assert_false (pf_stage_is_animating (stage));
 
-  close_and_check_finalized (window, stage);
+  pf_test_destroy_window (window, stage);
 }
 
 static const char one_client_three_servers[] =
@@ -356,10 +290,10 @@ test_layout_columns (void **state)
   /* A larger zoom draws larger cards; the zoom stays within its range. */
   {
     graphene_rect_t before, after;
-    int notified = 0;
+    g_auto(PfTestNotify) zoom = { 0 };
 
     assert_true (pf_stage_get_host_bounds (stage, 0, &before));
-    g_signal_connect (stage, "notify::zoom", G_CALLBACK (count_notify), &notified);
+    pf_test_notify_watch (&zoom, stage, "zoom");
     pf_stage_set_zoom (stage, 2.0);
     assert_true (pf_stage_get_host_bounds (stage, 0, &after));
     assert_true (graphene_rect_get_width (&after) > 1.5 * graphene_rect_get_width (&before));
@@ -368,10 +302,10 @@ test_layout_columns (void **state)
     pf_stage_set_zoom (stage, 0.1);
     assert_float_equal (pf_stage_get_zoom (stage), PF_STAGE_MIN_ZOOM, 1e-9);
     pf_stage_set_zoom (stage, PF_STAGE_MIN_ZOOM);
-    assert_int_equal (notified, 3);
+    assert_int_equal (zoom.count, 3);
   }
 
-  close_and_check_finalized (window, stage);
+  pf_test_destroy_window (window, stage);
 }
 
 /* The window's stage is wide and low. Two hosts in a column on the left
@@ -381,7 +315,7 @@ test_layout_columns (void **state)
 static void
 test_layout_wide (void **state)
 {
-  g_autoptr(PfPlayer) player = load_builtin ("chat", PF_NETSPACE_MODE_LOOPBACK);
+  g_autoptr(PfPlayer) player = pf_test_player_new_builtin ("chat", PF_NETSPACE_MODE_LOOPBACK);
   graphene_rect_t large[3], wide[3];
   PfStage *stage;
   GtkWindow *window;
@@ -389,7 +323,7 @@ test_layout_wide (void **state)
   window = show_stage (player, 1400, 900, &stage);
   for (guint i = 0; i < 3; i++)
     assert_true (pf_stage_get_host_bounds (stage, i, &large[i]));
-  close_and_check_finalized (window, stage);
+  pf_test_destroy_window (window, stage);
 
   window = show_stage (player, 790, 280, &stage);
   assert_no_overlap (stage);
@@ -399,7 +333,7 @@ test_layout_wide (void **state)
       assert_float_equal (graphene_rect_get_width (&wide[i]), graphene_rect_get_width (&large[i]), 1.0);
       assert_float_equal (graphene_rect_get_height (&wide[i]), graphene_rect_get_height (&large[i]), 1.0);
     }
-  close_and_check_finalized (window, stage);
+  pf_test_destroy_window (window, stage);
 }
 
 static void
@@ -434,7 +368,7 @@ test_layout_many (void **state)
       window = show_stage (player, i == 0 ? 1000 : 560, i == 0 ? 640 : 360, &stage);
       assert_int_equal (pf_stage_get_n_hosts (stage), 10);
       assert_no_overlap (stage);
-      close_and_check_finalized (window, stage);
+      pf_test_destroy_window (window, stage);
     }
 }
 

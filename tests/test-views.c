@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pf-test-gtk-util.h"
+
 #include <string.h>
 
 #include <adwaita.h>
@@ -32,70 +34,11 @@ typedef struct
 } Fixture;
 
 static void
-iterate_until (gboolean (*done) (gpointer),
-               gpointer   data)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (!done (data))
-    {
-      assert_true (g_get_monotonic_time () < deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
-static gboolean
-is_idle (gpointer player)
-{
-  return !pf_player_get_busy (player);
-}
-
-static gboolean
-is_mapped (gpointer widget)
-{
-  return gtk_widget_get_mapped (widget);
-}
-
-static gboolean
-is_null (gpointer pointer_to_pointer)
-{
-  return *(gpointer *) pointer_to_pointer == NULL;
-}
-
-/* Lets the widgets lay out and draw what changed. */
-static void
-settle (void)
-{
-  for (int i = 0; i < 20 && g_main_context_pending (NULL); i++)
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static void
 step_forward (Fixture *f)
 {
   pf_player_step_forward (f->player);
-  iterate_until (is_idle, f->player);
-  settle ();
-}
-
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
+  pf_test_wait_idle (f->player, PF_TEST_TIMEOUT_S);
+  pf_test_settle ();
 }
 
 static guint
@@ -115,7 +58,8 @@ count_css_class (GtkWidget  *widget,
 static GtkSelectionModel *
 packet_selection (Fixture *f)
 {
-  GtkWidget *column_view = find_descendant (GTK_WIDGET (f->packet_list), GTK_TYPE_COLUMN_VIEW);
+  GtkWidget *column_view = pf_test_find_descendant (GTK_WIDGET (f->packet_list),
+                                                    GTK_TYPE_COLUMN_VIEW);
 
   assert_non_null (column_view);
   return gtk_column_view_get_model (GTK_COLUMN_VIEW (column_view));
@@ -173,15 +117,10 @@ static int
 setup (void       **state,
        PfNetspaceMode mode)
 {
-  g_autoptr(PfScenario) scenario = pf_builtin_load ("web", NULL);
-  g_autoptr(GError) error = NULL;
   Fixture *f = g_new0 (Fixture, 1);
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
 
-  assert_non_null (scenario);
-  f->player = pf_player_new ();
-  if (!pf_player_load (f->player, scenario, mode, &error))
-    fail_msg ("%s", error->message);
+  f->player = pf_test_player_new_builtin ("web", mode);
 
   f->packet_list = PF_PACKET_LIST (pf_packet_list_new ());
   f->inspector = PF_INSPECTOR (pf_inspector_new ());
@@ -201,7 +140,7 @@ setup (void       **state,
   gtk_window_set_default_size (f->window, 1000, 900);
   gtk_window_set_child (f->window, box);
   gtk_window_present (f->window);
-  iterate_until (is_mapped, f->window);
+  pf_test_iterate_until (pf_test_widget_is_mapped, f->window);
 
   *state = f;
   return 0;
@@ -237,10 +176,10 @@ teardown (void **state)
   g_object_add_weak_pointer (G_OBJECT (player), &player);
 
   gtk_window_destroy (f->window);
-  iterate_until (is_null, &window);
-  iterate_until (is_null, &packet_list);
-  iterate_until (is_null, &inspector);
-  iterate_until (is_null, &socket_table);
+  pf_test_iterate_until (pf_test_is_null, &window);
+  pf_test_iterate_until (pf_test_is_null, &packet_list);
+  pf_test_iterate_until (pf_test_is_null, &inspector);
+  pf_test_iterate_until (pf_test_is_null, &socket_table);
 
   /* The views held no reference of their own on the player. */
   g_object_unref (f->player);
@@ -344,7 +283,7 @@ check_syn_ack_selected (Fixture *f)
   expected = g_strdup_printf ("TCP 192.203.196.71:80 → 10.0.0.2:%u SYN,ACK", port);
   assert_null (pf_player_get_selected (f->player));
   assert_true (gtk_selection_model_select_item (selection, 1, TRUE));
-  settle ();
+  pf_test_settle ();
 
   assert_ptr_equal (pf_player_get_selected (f->player), nth_segment (f->player, 1));
   summary = pf_inspector_dup_summary (f->inspector);
@@ -378,7 +317,7 @@ run_web (Fixture *f)
 
   /* Selecting elsewhere (the player) selects the row. */
   pf_player_set_selected (f->player, nth_segment (f->player, 2));
-  settle ();
+  pf_test_settle ();
   assert_int_equal (gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (selection)), 2);
   g_free (again);
   again = pf_inspector_dup_summary (f->inspector);
@@ -387,7 +326,7 @@ run_web (Fixture *f)
 
   /* Back: no segment, nothing selected, only the listeners. */
   pf_player_step_back (f->player);
-  settle ();
+  pf_test_settle ();
   assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), 0);
   assert_null (pf_player_get_selected (f->player));
   assert_null (pf_inspector_dup_summary (f->inspector));
@@ -484,7 +423,7 @@ test_incremental (void **state)
 
   change.n_calls = 0;
   pf_player_step_back (f->player);
-  settle ();
+  pf_test_settle ();
   assert_int_equal (change.n_calls, 1);
   assert_int_equal (change.position, after_first);
   assert_int_equal (change.added, 0);
@@ -507,7 +446,7 @@ test_restart (void **state)
 
   assert_true (pf_player_restart (f->player, &error));
   assert_null (error);
-  settle ();
+  pf_test_settle ();
   assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), 0);
   assert_int_equal (pf_socket_table_get_n_rows (f->socket_table), 3);
   assert_null (pf_inspector_dup_summary (f->inspector));
@@ -546,7 +485,7 @@ test_udp (void **state)
     fail_msg ("%s", error->message);
   if (!pf_player_load (f->player, scenario, PF_NETSPACE_MODE_LOOPBACK, &error))
     fail_msg ("%s", error->message);
-  settle ();
+  pf_test_settle ();
   assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), 0);
   assert_int_equal (pf_socket_table_get_n_rows (f->socket_table), 0);
 
@@ -576,7 +515,7 @@ test_zoom (void **state)
   g_object_set (f->packet_list, "zoom", 2.0, NULL);
   pf_inspector_set_zoom (f->inspector, 10.0);
   pf_socket_table_set_zoom (f->socket_table, 0.1);
-  settle ();
+  pf_test_settle ();
 
   g_object_get (f->packet_list, "zoom", &zoom, NULL);
   assert_true (G_APPROX_VALUE (zoom, 2.0, 1e-9));

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pf-test-gtk-util.h"
+
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -19,30 +21,6 @@
 #include "pf-socket-table.h"
 #include "pf-stage-private.h"
 #include "pf-window.h"
-
-static void
-iterate_until (gboolean (*done) (gpointer), gpointer data)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (!done (data))
-    {
-      assert_true (g_get_monotonic_time () < deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
-static gboolean
-is_mapped (gpointer widget)
-{
-  return gtk_widget_get_mapped (widget);
-}
-
-static gboolean
-is_null (gpointer pointer_to_pointer)
-{
-  return *(gpointer *) pointer_to_pointer == NULL;
-}
 
 static PfApplication *
 start_application (void)
@@ -63,14 +41,13 @@ test_window_shown_and_finalized (void **state)
 {
   g_autoptr(PfApplication) app = start_application ();
   GtkWindow *window;
-  gpointer weak = NULL;
 
   g_application_activate (G_APPLICATION (app));
 
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   assert_non_null (window);
   assert_true (PF_IS_WINDOW (window));
-  iterate_until (is_mapped, window);
+  pf_test_iterate_until (pf_test_widget_is_mapped, window);
 
   assert_string_equal (gtk_window_get_title (window), "Packet Flow");
   assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
@@ -80,10 +57,7 @@ test_window_shown_and_finalized (void **state)
   assert_ptr_equal (gtk_application_get_active_window (GTK_APPLICATION (app)), window);
   assert_int_equal (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), 1);
 
-  weak = window;
-  g_object_add_weak_pointer (G_OBJECT (window), &weak);
-  gtk_window_destroy (window);
-  iterate_until (is_null, &weak);
+  pf_test_destroy_window (window, window);
   assert_null (gtk_application_get_windows (GTK_APPLICATION (app)));
 }
 
@@ -108,7 +82,7 @@ test_actions_and_accels (void **state)
 
   g_application_activate (G_APPLICATION (app));
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
-  iterate_until (is_mapped, window);
+  pf_test_iterate_until (pf_test_widget_is_mapped, window);
 
   /* The shortcuts window comes from the resource, through the window. */
   assert_true (g_action_group_has_action (G_ACTION_GROUP (window), "show-help-overlay"));
@@ -118,33 +92,7 @@ test_actions_and_accels (void **state)
   weak = window;
   g_object_add_weak_pointer (G_OBJECT (window), &weak);
   g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
-  iterate_until (is_null, &weak);
-}
-
-static gboolean
-is_idle (gpointer player)
-{
-  return !pf_player_get_busy (player);
-}
-
-static GtkWidget *
-find_child (GtkWidget *widget,
-            GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_child (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
+  pf_test_iterate_until (pf_test_is_null, &weak);
 }
 
 static void
@@ -185,9 +133,9 @@ take_picture (GtkWidget *window,
               PfPlayer  *player,
               Picture   *picture)
 {
-  PfStage *stage = PF_STAGE (find_child (window, PF_TYPE_STAGE));
-  PfLadder *ladder = PF_LADDER (find_child (window, PF_TYPE_LADDER));
-  PfSocketTable *table = PF_SOCKET_TABLE (find_child (window, PF_TYPE_SOCKET_TABLE));
+  PfStage *stage = PF_STAGE (pf_test_find_descendant (window, PF_TYPE_STAGE));
+  PfLadder *ladder = PF_LADDER (pf_test_find_descendant (window, PF_TYPE_LADDER));
+  PfSocketTable *table = PF_SOCKET_TABLE (pf_test_find_descendant (window, PF_TYPE_SOCKET_TABLE));
   const PfFourTuple *laptop = engine_tuple (player, "laptop");
   const PfFourTuple *knuth = engine_tuple (player, "knuth");
 
@@ -224,7 +172,7 @@ test_handshake_through_actions (void **state)
 
   g_application_activate (G_APPLICATION (app));
   window = GTK_WIDGET (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  iterate_until (is_mapped, window);
+  pf_test_iterate_until (pf_test_widget_is_mapped, window);
   player = pf_window_get_player (PF_WINDOW (window));
   pf_window_set_mode (PF_WINDOW (window), PF_NETSPACE_MODE_EXACT);
 
@@ -234,7 +182,7 @@ test_handshake_through_actions (void **state)
   assert_true (pf_window_is_running (PF_WINDOW (window)));
 
   activate (window, "win.step-forward");
-  iterate_until (is_idle, player);
+  pf_test_wait_idle (player, PF_TEST_TIMEOUT_S);
   assert_int_equal (pf_player_get_step (player), 0);
 
   take_picture (window, player, &first);
@@ -273,17 +221,14 @@ test_handshake_through_actions (void **state)
   activate (window, "win.restart");
   assert_null (weak);
   assert_int_equal (pf_player_get_step (player), -1);
-  assert_int_equal (pf_ladder_get_n_arrows (PF_LADDER (find_child (window, PF_TYPE_LADDER))), 0);
-  assert_int_equal (pf_stage_get_n_connections (PF_STAGE (find_child (window, PF_TYPE_STAGE))), 0);
+  assert_int_equal (pf_ladder_get_n_arrows (PF_LADDER (pf_test_find_descendant (window, PF_TYPE_LADDER))), 0);
+  assert_int_equal (pf_stage_get_n_connections (PF_STAGE (pf_test_find_descendant (window, PF_TYPE_STAGE))), 0);
 
   clear_picture (&first);
   clear_picture (&back);
   clear_picture (&again);
 
-  weak = window;
-  g_object_add_weak_pointer (G_OBJECT (window), &weak);
-  gtk_window_destroy (GTK_WINDOW (window));
-  iterate_until (is_null, &weak);
+  pf_test_destroy_window (GTK_WINDOW (window), window);
 }
 
 /* Every command is reachable from the keyboard: each action has a key. */
@@ -292,12 +237,11 @@ test_keyboard_reaches_every_action (void **state)
 {
   g_autoptr(PfApplication) app = start_application ();
   GtkWidget *window;
-  gpointer weak;
   double zoom;
 
   g_application_activate (G_APPLICATION (app));
   window = GTK_WIDGET (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  iterate_until (is_mapped, window);
+  pf_test_iterate_until (pf_test_widget_is_mapped, window);
 
   zoom = pf_window_get_zoom (PF_WINDOW (window));
   activate (window, "win.zoom-in");
@@ -308,10 +252,7 @@ test_keyboard_reaches_every_action (void **state)
   assert_true (pf_window_get_zoom (PF_WINDOW (window)) < 1.0);
   activate (window, "win.zoom-reset");
 
-  weak = window;
-  g_object_add_weak_pointer (G_OBJECT (window), &weak);
-  gtk_window_destroy (GTK_WINDOW (window));
-  iterate_until (is_null, &weak);
+  pf_test_destroy_window (GTK_WINDOW (window), window);
 }
 
 /* A bad file shows the loader's FILE:LINE:COLUMN line; the app goes on. */
@@ -323,13 +264,12 @@ test_bad_file_shows_message (void **state)
   g_autofree char *path = g_build_filename (dir, "bad.pflow.json", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   GtkWindow *window;
-  gpointer weak;
 
   assert_true (g_file_set_contents (path, "{\n  \"format\": 7\n}\n", -1, NULL));
   g_application_open (G_APPLICATION (app), &file, 1, "");
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   assert_non_null (window);
-  iterate_until (is_mapped, window);
+  pf_test_iterate_until (pf_test_widget_is_mapped, window);
 
   assert_false (pf_window_is_running (PF_WINDOW (window)));
   {
@@ -355,10 +295,7 @@ test_bad_file_shows_message (void **state)
     assert_true (found);
   }
 
-  weak = window;
-  g_object_add_weak_pointer (G_OBJECT (window), &weak);
-  gtk_window_destroy (window);
-  iterate_until (is_null, &weak);
+  pf_test_destroy_window (window, window);
   g_unlink (path);
   g_rmdir (dir);
 }
