@@ -11,9 +11,6 @@
 
 G_BEGIN_DECLS
 
-#define PF_VIEW_MIN_ZOOM 0.5
-#define PF_VIEW_MAX_ZOOM 3.0
-
 const PfHost *pf_view_find_host          (PfPlayer          *player,
                                           PfIpv4             real_address);
 guint16       pf_view_unmap_port         (PfPlayer          *player,
