@@ -240,7 +240,7 @@ pf_window_update_actions (PfWindow *self)
   gtk_widget_action_set_enabled (widget, "win.restart", running && pf_player_get_scenario (self->player) != NULL);
   gtk_widget_action_set_enabled (widget, "win.faster", speed < PF_PLAYER_MAX_SPEED);
   gtk_widget_action_set_enabled (widget, "win.slower", speed > PF_PLAYER_MIN_SPEED);
-  gtk_widget_action_set_enabled (widget, "win.zoom-in", self->zoom < PF_WINDOW_MAX_ZOOM);
-  gtk_widget_action_set_enabled (widget, "win.zoom-out", self->zoom > PF_WINDOW_MIN_ZOOM);
+  gtk_widget_action_set_enabled (widget, "win.zoom-in", self->zoom < PF_VIEW_MAX_ZOOM);
+  gtk_widget_action_set_enabled (widget, "win.zoom-out", self->zoom > PF_VIEW_MIN_ZOOM);
   gtk_widget_action_set_enabled (widget, "win.show-start", running);
 }

@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "pf-view.h"
 #include "pf-window.h"
 
 G_BEGIN_DECLS
@@ -20,7 +21,6 @@ struct _PfWindow
   PfNetspaceMode        mode;
   double                zoom;
   int                   advance_to;
-  gboolean              zoom_applied;
 
   /* Template children */
   AdwWindowTitle       *window_title;

@@ -312,7 +312,7 @@ pf_window_class_init (PfWindowClass *klass)
     g_param_spec_object ("player", NULL, NULL, PF_TYPE_PLAYER,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_ZOOM] =
-    g_param_spec_double ("zoom", NULL, NULL, PF_WINDOW_MIN_ZOOM, PF_WINDOW_MAX_ZOOM, 1.0,
+    g_param_spec_double ("zoom", NULL, NULL, PF_VIEW_MIN_ZOOM, PF_VIEW_MAX_ZOOM, 1.0,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -354,6 +354,7 @@ pf_window_init (PfWindow *self)
   self->zoom = 1.0;
   self->player = pf_player_new ();
 
+  /* The template binds every view's player and zoom to the window's. */
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->settings = g_settings_new (APP_ID);
@@ -367,13 +368,7 @@ pf_window_init (PfWindow *self)
   gtk_style_context_add_provider (gtk_widget_get_style_context (GTK_WIDGET (self->caption)),
                                   GTK_STYLE_PROVIDER (self->caption_css),
                                   GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-
-  /* Every view reads the same player. */
-  g_object_set (self->stage, "player", self->player, NULL);
-  g_object_set (self->ladder, "player", self->player, NULL);
-  g_object_set (self->socket_table, "player", self->player, NULL);
-  g_object_set (self->packet_list, "player", self->player, NULL);
-  g_object_set (self->inspector, "player", self->player, NULL);
+  update_caption_css (self);
 
   self->player_signals = g_signal_group_new (PF_TYPE_PLAYER);
   g_signal_group_connect_swapped (self->player_signals, "notify::step",
@@ -598,24 +593,19 @@ pf_window_get_zoom (PfWindow *self)
   return self->zoom;
 }
 
-/* Scales the stage, the ladder, the lists and the caption together. */
+/* Scales the stage, the ladder, the lists (their zoom is bound to the
+ * window's) and the caption together. */
 void
 pf_window_set_zoom (PfWindow *self,
                     double    zoom)
 {
   g_return_if_fail (PF_IS_WINDOW (self));
 
-  zoom = CLAMP (zoom, PF_WINDOW_MIN_ZOOM, PF_WINDOW_MAX_ZOOM);
-  if (G_APPROX_VALUE (self->zoom, zoom, 1e-6) && self->zoom_applied)
+  zoom = CLAMP (zoom, PF_VIEW_MIN_ZOOM, PF_VIEW_MAX_ZOOM);
+  if (G_APPROX_VALUE (self->zoom, zoom, 1e-6))
     return;
 
   self->zoom = zoom;
-  self->zoom_applied = TRUE;
-  g_object_set (self->stage, "zoom", zoom, NULL);
-  g_object_set (self->ladder, "zoom", zoom, NULL);
-  g_object_set (self->socket_table, "zoom", zoom, NULL);
-  g_object_set (self->packet_list, "zoom", zoom, NULL);
-  g_object_set (self->inspector, "zoom", zoom, NULL);
   update_caption_css (self);
   g_settings_set_double (self->settings, "zoom", zoom);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);

@@ -13,9 +13,6 @@ G_BEGIN_DECLS
 
 #define PF_TYPE_WINDOW (pf_window_get_type ())
 
-#define PF_WINDOW_MIN_ZOOM 0.5
-#define PF_WINDOW_MAX_ZOOM 3.0
-
 G_DECLARE_FINAL_TYPE (PfWindow, pf_window, PF, WINDOW, AdwApplicationWindow)
 
 PfWindow *pf_window_new          (GtkApplication *application);
