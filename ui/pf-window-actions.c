@@ -71,7 +71,7 @@ speed_action (GtkWidget  *widget,
   PfWindow *self = PF_WINDOW (widget);
   double speed = pf_player_get_speed (self->player);
 
-  pf_window_set_speed (self, g_str_equal (action_name, "win.faster") ? speed * 2 : speed / 2);
+  pf_player_set_speed (self->player, g_str_equal (action_name, "win.faster") ? speed * 2 : speed / 2);
 }
 
 static void

@@ -15,6 +15,7 @@ struct _PfWindow
   AdwApplicationWindow  parent_instance;
 
   GSettings            *settings;
+  GSettings            *size_settings;   /* delayed: written on close */
   PfPlayer             *player;
   GSignalGroup         *player_signals;
   GtkCssProvider       *caption_css;

@@ -29,8 +29,6 @@ void      pf_window_advance_to   (PfWindow       *self,
 gboolean  pf_window_is_running   (PfWindow       *self);
 void      pf_window_set_mode     (PfWindow       *self,
                                   PfNetspaceMode  mode);
-void      pf_window_set_speed    (PfWindow       *self,
-                                  double          speed);
 double    pf_window_get_zoom     (PfWindow       *self);
 void      pf_window_set_zoom     (PfWindow       *self,
                                   double          zoom);
