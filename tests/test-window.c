@@ -15,7 +15,9 @@
 #include <string.h>
 
 #include "pf-application.h"
+#include "pf-inspector.h"
 #include "pf-ladder.h"
+#include "pf-packet-list.h"
 #include "pf-socket-table.h"
 #include "pf-stage.h"
 #include "pf-window.h"
@@ -314,6 +316,53 @@ test_keyboard_reaches_every_action (void **state)
   iterate_until (is_null, &weak);
 }
 
+/* Every view shows the window's player at the window's zoom, bound in
+ * the template; the zoom setting follows the window and leads it. */
+static void
+test_views_follow_window (void **state)
+{
+  g_autoptr(PfApplication) app = start_application ();
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  const GType views[] = {
+    PF_TYPE_STAGE, PF_TYPE_LADDER, PF_TYPE_SOCKET_TABLE, PF_TYPE_PACKET_LIST, PF_TYPE_INSPECTOR,
+  };
+  const double zooms[] = { 1.25, 2.0, 1.0 };
+  GtkWidget *window;
+  gpointer weak;
+
+  g_application_activate (G_APPLICATION (app));
+  window = GTK_WIDGET (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  iterate_until (is_mapped, window);
+
+  for (guint z = 0; z < G_N_ELEMENTS (zooms); z++)
+    {
+      if (z == 0)
+        activate (window, "win.zoom-in");
+      else
+        g_settings_set_double (settings, "zoom", zooms[z]);
+      while (g_main_context_iteration (NULL, FALSE));
+
+      assert_float_equal (pf_window_get_zoom (PF_WINDOW (window)), zooms[z], 1e-9);
+      assert_float_equal (g_settings_get_double (settings, "zoom"), zooms[z], 1e-9);
+      for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+        {
+          GtkWidget *view = find_child (window, views[i]);
+          g_autoptr(PfPlayer) player = NULL;
+          double zoom = 0.0;
+
+          assert_non_null (view);
+          g_object_get (view, "player", &player, "zoom", &zoom, NULL);
+          assert_ptr_equal (player, pf_window_get_player (PF_WINDOW (window)));
+          assert_float_equal (zoom, zooms[z], 1e-9);
+        }
+    }
+
+  weak = window;
+  g_object_add_weak_pointer (G_OBJECT (window), &weak);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate_until (is_null, &weak);
+}
+
 /* A bad file shows the loader's FILE:LINE:COLUMN line; the app goes on. */
 static void
 test_bad_file_shows_message (void **state)
@@ -371,6 +420,7 @@ main (void)
     cmocka_unit_test (test_actions_and_accels),
     cmocka_unit_test (test_handshake_through_actions),
     cmocka_unit_test (test_keyboard_reaches_every_action),
+    cmocka_unit_test (test_views_follow_window),
     cmocka_unit_test (test_bad_file_shows_message),
   };
 
