@@ -2,8 +2,9 @@
  *
  * player_changed and zoom_changed run once per real change and never for
  * the value already there; so do notify::player and notify::zoom; the
- * zoom stays in the one range; a handler on the player's signal group
- * hears the view's player and only it; the view is finalized.
+ * zoom stays in the one range and scales the font of a view that asks
+ * for it; a handler on the player's signal group hears the view's player
+ * and only it; the view is finalized.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -92,6 +93,30 @@ pf_test_view_init (PfTestView *self)
                                   G_CALLBACK (on_speed), self);
   g_signal_connect (self, "notify::player", G_CALLBACK (on_notify_player), NULL);
   g_signal_connect (self, "notify::zoom", G_CALLBACK (on_notify_zoom), NULL);
+}
+
+/* A view whose font the zoom scales, and nothing else. */
+
+#define PF_TYPE_TEST_TEXT_VIEW (pf_test_text_view_get_type ())
+
+G_DECLARE_FINAL_TYPE (PfTestTextView, pf_test_text_view, PF, TEST_TEXT_VIEW, PfView)
+
+struct _PfTestTextView
+{
+  PfView parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (PfTestTextView, pf_test_text_view, PF_TYPE_VIEW)
+
+static void
+pf_test_text_view_class_init (PfTestTextViewClass *klass)
+{
+  PF_VIEW_CLASS (klass)->zoom_scales_font = TRUE;
+}
+
+static void
+pf_test_text_view_init (PfTestTextView *self)
+{
 }
 
 /* The tests */
@@ -286,6 +311,98 @@ is_null (gpointer pointer_to_pointer)
   return *(gpointer *) pointer_to_pointer == NULL;
 }
 
+static gboolean
+is_mapped (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget);
+}
+
+static gboolean
+wake (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* With a wake-up every 50 ms, so a wait that never ends fails at the
+ * deadline instead of sleeping in the main loop. */
+static void
+iterate_until (gboolean (*done) (gpointer),
+               gpointer   data)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  guint wake_id = g_timeout_add (50, wake, NULL);
+
+  while (!done (data))
+    {
+      assert_true (g_get_monotonic_time () < deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (wake_id);
+}
+
+/* Points, as the widget's style has computed them so far. */
+static double
+font_size (GtkWidget *widget)
+{
+  PangoContext *context = gtk_widget_get_pango_context (widget);
+
+  return pango_font_description_get_size (pango_context_get_font_description (context)) /
+         (double) PANGO_SCALE;
+}
+
+typedef struct
+{
+  GtkWidget *widget;
+  double     size;
+} FontWait;
+
+static gboolean
+has_font_size (gpointer data)
+{
+  FontWait *wait = data;
+
+  return G_APPROX_VALUE (font_size (wait->widget), wait->size, 1e-3);
+}
+
+/* The zoom scales the font of a view whose class says so, and only
+ * that view's: a view that draws at the zoom keeps the font it had. */
+static void
+test_zoom_scales_font (void **state)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *text = g_object_new (PF_TYPE_TEST_TEXT_VIEW, NULL);
+  GtkWidget *drawn = g_object_new (PF_TYPE_TEST_VIEW, NULL);
+  gpointer weak = window;
+  FontWait wait;
+  double base;
+
+  gtk_box_append (GTK_BOX (box), text);
+  gtk_box_append (GTK_BOX (box), drawn);
+  gtk_window_set_child (GTK_WINDOW (window), box);
+  gtk_window_present (GTK_WINDOW (window));
+  iterate_until (is_mapped, window);
+
+  base = font_size (drawn);
+  assert_true (base > 0.0);
+  assert_float_equal (font_size (text), base, 1e-3);
+
+  pf_view_set_zoom (PF_VIEW (text), 2.0);
+  pf_view_set_zoom (PF_VIEW (drawn), 2.0);
+  wait = (FontWait) { text, 2.0 * base };
+  iterate_until (has_font_size, &wait);
+  assert_float_equal (font_size (drawn), base, 1e-3);
+
+  pf_view_set_zoom (PF_VIEW (text), PF_VIEW_MIN_ZOOM);
+  wait = (FontWait) { text, PF_VIEW_MIN_ZOOM * base };
+  iterate_until (has_font_size, &wait);
+  assert_float_equal (font_size (drawn), base, 1e-3);
+
+  g_object_add_weak_pointer (G_OBJECT (window), &weak);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate_until (is_null, &weak);
+}
+
 /* In a window and holding a player, the view still goes away with the
  * window and gives its reference on the player back. */
 static void
@@ -296,7 +413,6 @@ test_finalized_in_window (void **state)
   PfTestView *view = g_object_new (PF_TYPE_TEST_VIEW, "player", player, "zoom", 2.0, NULL);
   gpointer weak_view = view;
   gpointer weak_player = player;
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
   assert_int_equal (view->n_player_changed, 1);
   assert_int_equal (view->n_zoom_changed, 1);
@@ -306,11 +422,7 @@ test_finalized_in_window (void **state)
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
   gtk_window_present (GTK_WINDOW (window));
   gtk_window_destroy (GTK_WINDOW (window));
-  while (!is_null (&weak_view))
-    {
-      assert_true (g_get_monotonic_time () < deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
+  iterate_until (is_null, &weak_view);
 
   g_object_unref (player);
   assert_null (weak_player);
@@ -325,6 +437,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_zoom_changed_once_per_change, setup, teardown),
     cmocka_unit_test_setup_teardown (test_zoom_clamped_to_one_range, setup, teardown),
     cmocka_unit_test_setup_teardown (test_signal_group_follows_player, setup, teardown),
+    cmocka_unit_test (test_zoom_scales_font),
     cmocka_unit_test (test_finalized_in_window),
   };
 

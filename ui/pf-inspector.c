@@ -70,7 +70,6 @@ struct _PfInspector
   PfEvent           *shown;          /* a segment event, or NULL */
   char              *summary;
   guint              n_fields;
-  GtkCssProvider    *zoom_provider;
 
   GListStore        *root;           /* PfInspectorField* */
   GListStore        *building;       /* the next root, filled whole */
@@ -666,12 +665,12 @@ on_unbind_row (GtkSignalListItemFactory *factory,
   gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (item)), NULL);
 }
 
+/* The font follows the zoom (PfView); the data pages' height with it. */
 static void
 apply_zoom (PfInspector *self)
 {
   double zoom = pf_view_get_zoom (PF_VIEW (self));
 
-  pf_view_apply_zoom (GTK_WIDGET (self), &self->zoom_provider, zoom);
   gtk_scrolled_window_set_min_content_height (self->text_page, (int) (PAYLOAD_MIN_HEIGHT * zoom));
   gtk_scrolled_window_set_min_content_height (self->hex_page, (int) (PAYLOAD_MIN_HEIGHT * zoom));
 }
@@ -698,7 +697,6 @@ pf_inspector_dispose (GObject *object)
   g_clear_object (&self->tree);
   g_clear_object (&self->root);
   g_clear_object (&self->shown);
-  g_clear_object (&self->zoom_provider);
 
   G_OBJECT_CLASS (pf_inspector_parent_class)->dispose (object);
 }
@@ -722,6 +720,7 @@ pf_inspector_class_init (PfInspectorClass *klass)
 
   object_class->dispose = pf_inspector_dispose;
   object_class->finalize = pf_inspector_finalize;
+  view_class->zoom_scales_font = TRUE;
   view_class->player_changed = pf_inspector_player_changed;
   view_class->zoom_changed = pf_inspector_zoom_changed;
 

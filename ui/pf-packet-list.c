@@ -27,7 +27,6 @@ struct _PfPacketList
   PfView              parent_instance;
 
   PfSegmentModel     *model;
-  GtkCssProvider     *zoom_provider;
 
   gpointer            pushed;     /* the event this list last selected;
                                    * compared, never dereferenced */
@@ -304,15 +303,6 @@ pf_packet_list_player_changed (PfView *view)
 }
 
 static void
-pf_packet_list_zoom_changed (PfView *view,
-                             double  old_zoom)
-{
-  PfPacketList *self = PF_PACKET_LIST (view);
-
-  pf_view_apply_zoom (GTK_WIDGET (self), &self->zoom_provider, pf_view_get_zoom (view));
-}
-
-static void
 pf_packet_list_dispose (GObject *object)
 {
   PfPacketList *self = PF_PACKET_LIST (object);
@@ -321,7 +311,6 @@ pf_packet_list_dispose (GObject *object)
   if (self->model != NULL)
     pf_segment_model_set_player (self->model, NULL);
   g_clear_object (&self->model);
-  g_clear_object (&self->zoom_provider);
 
   G_OBJECT_CLASS (pf_packet_list_parent_class)->dispose (object);
 }
@@ -334,8 +323,8 @@ pf_packet_list_class_init (PfPacketListClass *klass)
   PfViewClass *view_class = PF_VIEW_CLASS (klass);
 
   object_class->dispose = pf_packet_list_dispose;
+  view_class->zoom_scales_font = TRUE;
   view_class->player_changed = pf_packet_list_player_changed;
-  view_class->zoom_changed = pf_packet_list_zoom_changed;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/packetflow/PacketFlow/ui/pf-packet-list.ui");
@@ -365,8 +354,6 @@ pf_packet_list_init (PfPacketList *self)
                                   G_CALLBACK (on_player_selected), self);
   g_signal_group_connect_swapped (player_signals, "notify::engine",
                                   G_CALLBACK (on_player_engine), self);
-
-  pf_view_apply_zoom (GTK_WIDGET (self), &self->zoom_provider, pf_view_get_zoom (PF_VIEW (self)));
 }
 
 GtkWidget *

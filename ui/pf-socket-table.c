@@ -115,7 +115,6 @@ struct _PfSocketTable
   PfView          parent_instance;
 
   GListStore     *rows;           /* PfSocketRow* */
-  GtkCssProvider *zoom_provider;
 
   /* Template children */
   GtkWidget      *scrolled;
@@ -513,22 +512,12 @@ pf_socket_table_player_changed (PfView *view)
 }
 
 static void
-pf_socket_table_zoom_changed (PfView *view,
-                              double  old_zoom)
-{
-  PfSocketTable *self = PF_SOCKET_TABLE (view);
-
-  pf_view_apply_zoom (GTK_WIDGET (self), &self->zoom_provider, pf_view_get_zoom (view));
-}
-
-static void
 pf_socket_table_dispose (GObject *object)
 {
   PfSocketTable *self = PF_SOCKET_TABLE (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), PF_TYPE_SOCKET_TABLE);
   g_clear_object (&self->rows);
-  g_clear_object (&self->zoom_provider);
 
   G_OBJECT_CLASS (pf_socket_table_parent_class)->dispose (object);
 }
@@ -541,8 +530,8 @@ pf_socket_table_class_init (PfSocketTableClass *klass)
   PfViewClass *view_class = PF_VIEW_CLASS (klass);
 
   object_class->dispose = pf_socket_table_dispose;
+  view_class->zoom_scales_font = TRUE;
   view_class->player_changed = pf_socket_table_player_changed;
-  view_class->zoom_changed = pf_socket_table_zoom_changed;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/packetflow/PacketFlow/ui/pf-socket-table.ui");
@@ -572,8 +561,6 @@ pf_socket_table_init (PfSocketTable *self)
                                   G_CALLBACK (on_player_changed), self);
   g_signal_group_connect_swapped (player_signals, "notify::engine",
                                   G_CALLBACK (on_player_changed), self);
-
-  pf_view_apply_zoom (GTK_WIDGET (self), &self->zoom_provider, pf_view_get_zoom (PF_VIEW (self)));
 }
 
 GtkWidget *

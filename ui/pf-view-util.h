@@ -22,9 +22,6 @@ char         *pf_view_format_endpoint    (PfPlayer          *player,
                                           const PfEndpoint  *real,
                                           char             **out_here);
 
-void          pf_view_apply_zoom         (GtkWidget         *widget,
-                                          GtkCssProvider   **provider,
-                                          double             zoom);
 GtkWidget    *pf_view_endpoint_label_new (void);
 void          pf_view_endpoint_label_set (GtkWidget         *label_box,
                                           const char        *text,

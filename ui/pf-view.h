@@ -24,6 +24,10 @@ struct _PfViewClass
 {
   GtkWidgetClass parent_class;
 
+  /* TRUE: the zoom scales the view's font, and its children's with it
+   * (lists, text). FALSE: the view draws at the zoom itself. */
+  gboolean zoom_scales_font;
+
   /* Called when the value has changed, before it is notified. */
   void (*player_changed) (PfView *self);
   void (*zoom_changed)   (PfView *self,
