@@ -173,10 +173,10 @@ bind_endpoint (PfPacketList *self,
                PfIpv4        address,
                guint16       port)
 {
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
   PfEndpoint endpoint = { address, port };
   g_autofree char *here = NULL;
-  g_autofree char *text = pf_view_format_endpoint (pf_view_get_player (PF_VIEW (self)), &endpoint,
-                                                  &here);
+  g_autofree char *text = pf_view_format_endpoint (player, &endpoint, &here);
 
   pf_view_endpoint_label_set (child, text, here);
 }
