@@ -239,8 +239,8 @@ static void
 test_zoom_clamped_to_one_range (void **state)
 {
   Fixture *f = *state;
-  GParamSpecDouble *pspec = G_PARAM_SPEC_DOUBLE (g_object_class_find_property (G_OBJECT_GET_CLASS (f->view),
-                                                                               "zoom"));
+  GObjectClass *klass = G_OBJECT_GET_CLASS (f->view);
+  GParamSpecDouble *pspec = G_PARAM_SPEC_DOUBLE (g_object_class_find_property (klass, "zoom"));
 
   /* The property's range is the one range. */
   assert_float_equal (pspec->minimum, PF_VIEW_MIN_ZOOM, 1e-12);
