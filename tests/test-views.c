@@ -513,14 +513,14 @@ test_zoom (void **state)
   double zoom;
 
   g_object_set (f->packet_list, "zoom", 2.0, NULL);
-  pf_inspector_set_zoom (f->inspector, 10.0);
-  pf_socket_table_set_zoom (f->socket_table, 0.1);
+  pf_view_set_zoom (PF_VIEW (f->inspector), 10.0);
+  pf_view_set_zoom (PF_VIEW (f->socket_table), 0.1);
   pf_test_settle ();
 
   g_object_get (f->packet_list, "zoom", &zoom, NULL);
   assert_true (G_APPROX_VALUE (zoom, 2.0, 1e-9));
-  assert_true (G_APPROX_VALUE (pf_inspector_get_zoom (f->inspector), 3.0, 1e-9));
-  assert_true (G_APPROX_VALUE (pf_socket_table_get_zoom (f->socket_table), 0.5, 1e-9));
+  assert_true (G_APPROX_VALUE (pf_view_get_zoom (PF_VIEW (f->inspector)), 3.0, 1e-9));
+  assert_true (G_APPROX_VALUE (pf_view_get_zoom (PF_VIEW (f->socket_table)), 0.5, 1e-9));
 }
 
 int

@@ -17,7 +17,9 @@
 #include <string.h>
 
 #include "pf-application.h"
+#include "pf-inspector.h"
 #include "pf-ladder-private.h"
+#include "pf-packet-list.h"
 #include "pf-socket-table.h"
 #include "pf-stage-private.h"
 #include "pf-window.h"
@@ -255,6 +257,49 @@ test_keyboard_reaches_every_action (void **state)
   pf_test_destroy_window (GTK_WINDOW (window), window);
 }
 
+/* Every view shows the window's player at the window's zoom, bound in
+ * the template; the zoom setting follows the window and leads it. */
+static void
+test_views_follow_window (void **state)
+{
+  g_autoptr(PfApplication) app = start_application ();
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  const GType views[] = {
+    PF_TYPE_STAGE, PF_TYPE_LADDER, PF_TYPE_SOCKET_TABLE, PF_TYPE_PACKET_LIST, PF_TYPE_INSPECTOR,
+  };
+  const double zooms[] = { 1.25, 2.0, 1.0 };
+  GtkWidget *window;
+
+  g_application_activate (G_APPLICATION (app));
+  window = GTK_WIDGET (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  pf_test_iterate_until (pf_test_widget_is_mapped, window);
+
+  for (guint z = 0; z < G_N_ELEMENTS (zooms); z++)
+    {
+      if (z == 0)
+        activate (window, "win.zoom-in");
+      else
+        g_settings_set_double (settings, "zoom", zooms[z]);
+      while (g_main_context_iteration (NULL, FALSE));
+
+      assert_float_equal (pf_window_get_zoom (PF_WINDOW (window)), zooms[z], 1e-9);
+      assert_float_equal (g_settings_get_double (settings, "zoom"), zooms[z], 1e-9);
+      for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+        {
+          GtkWidget *view = pf_test_find_descendant (window, views[i]);
+          g_autoptr(PfPlayer) player = NULL;
+          double zoom = 0.0;
+
+          assert_non_null (view);
+          g_object_get (view, "player", &player, "zoom", &zoom, NULL);
+          assert_ptr_equal (player, pf_window_get_player (PF_WINDOW (window)));
+          assert_float_equal (zoom, zooms[z], 1e-9);
+        }
+    }
+
+  pf_test_destroy_window (GTK_WINDOW (window), window);
+}
+
 /* A bad file shows the loader's FILE:LINE:COLUMN line; the app goes on. */
 static void
 test_bad_file_shows_message (void **state)
@@ -308,6 +353,7 @@ main (void)
     cmocka_unit_test (test_actions_and_accels),
     cmocka_unit_test (test_handshake_through_actions),
     cmocka_unit_test (test_keyboard_reaches_every_action),
+    cmocka_unit_test (test_views_follow_window),
     cmocka_unit_test (test_bad_file_shows_message),
   };
 

@@ -65,38 +65,26 @@ pf_inspector_field_init (PfInspectorField *self)
 
 struct _PfInspector
 {
-  GtkWidget         parent_instance;
+  PfView             parent_instance;
 
-  PfPlayer         *player;
-  GSignalGroup     *player_signals;
-  PfEvent          *shown;          /* a segment event, or NULL */
-  char             *summary;
-  guint             n_fields;
-  GtkCssProvider   *zoom_provider;
-  double            zoom;
+  PfEvent           *shown;          /* a segment event, or NULL */
+  char              *summary;
+  guint              n_fields;
 
-  GListStore       *root;           /* PfInspectorField* */
-  GListStore       *building;       /* the next root, filled whole */
-  GtkTreeListModel *tree;
+  GListStore        *root;           /* PfInspectorField* */
+  GListStore        *building;       /* the next root, filled whole */
+  GtkTreeListModel  *tree;
 
-  GtkWidget        *stack;
-  GtkWidget        *status_page;
-  GtkWidget        *list_view;
-  GtkTextBuffer    *text_buffer;
-  GtkTextBuffer    *hex_buffer;
-  GtkWidget        *payload_pages[2];
+  /* Template children */
+  GtkStack          *stack;
+  GtkNoSelection    *selection;
+  GtkScrolledWindow *text_page;
+  GtkScrolledWindow *hex_page;
+  GtkTextBuffer     *text_buffer;
+  GtkTextBuffer     *hex_buffer;
 };
 
-G_DEFINE_FINAL_TYPE (PfInspector, pf_inspector, GTK_TYPE_WIDGET)
-
-enum {
-  PROP_0,
-  PROP_PLAYER,
-  PROP_ZOOM,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
+G_DEFINE_FINAL_TYPE (PfInspector, pf_inspector, PF_TYPE_VIEW)
 
 #define HEX_BYTES_PER_LINE 16
 /* The data pages' height at zoom 1: about eight lines. */
@@ -169,9 +157,10 @@ static char *
 describe_address (PfInspector *self,
                   PfIpv4       real)
 {
-  const PfHost *host = pf_view_find_host (self->player, real);
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  const PfHost *host = pf_view_find_host (player, real);
   g_autofree char *here = NULL;
-  g_autofree char *text = pf_view_format_address (self->player, real, &here);
+  g_autofree char *text = pf_view_format_address (player, real, &here);
 
   if (host != NULL && here != NULL)
     return g_strdup_printf (_("%s (%s; here %s)"), text, host->name, here);
@@ -189,8 +178,9 @@ describe_port (PfInspector *self,
                guint16      real_port,
                PfProtocol   protocol)
 {
-  const PfHost *host = pf_view_find_host (self->player, real_address);
-  guint16 port = pf_view_unmap_port (self->player, real_port);
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  const PfHost *host = pf_view_find_host (player, real_address);
+  guint16 port = pf_view_unmap_port (player, real_port);
   const PfService *service = host ? pf_host_find_service (host, protocol, port) : NULL;
 
   if (service != NULL && port != real_port)
@@ -212,7 +202,8 @@ find_isns (PfInspector *self,
            gboolean    *out_have_peer,
            guint32     *out_peer)
 {
-  PfTimeline *timeline = pf_player_get_timeline (self->player);
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  PfTimeline *timeline = pf_player_get_timeline (player);
   PfFourTuple tuple = *pf_event_get_tuple (event);
   PfFourTuple reversed = pf_four_tuple_reversed (&tuple);
   guint n = timeline ? pf_timeline_get_n_events (timeline) : 0;
@@ -272,8 +263,9 @@ static void
 add_ipv4 (PfInspector *self,
           PfPacket    *packet)
 {
-  g_autofree char *src = pf_view_format_address (self->player, packet->src, NULL);
-  g_autofree char *dst = pf_view_format_address (self->player, packet->dst, NULL);
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  g_autofree char *src = pf_view_format_address (player, packet->src, NULL);
+  g_autofree char *dst = pf_view_format_address (player, packet->dst, NULL);
   PfInspectorField *ip;
   GListStore *children;
   const char *protocol_name;
@@ -363,6 +355,7 @@ add_tcp (PfInspector *self,
          PfEvent     *event,
          PfPacket    *packet)
 {
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
   g_autofree char *flags = pf_packet_flags_to_string (packet->flags);
   gboolean have_own, have_peer;
   guint32 own_isn, peer_isn;
@@ -372,8 +365,8 @@ add_tcp (PfInspector *self,
   find_isns (self, event, &have_own, &own_isn, &have_peer, &peer_isn);
 
   tcp = field_addf (self, self->building, _("TCP"), "%u → %u %s",
-                    pf_view_unmap_port (self->player, packet->sport),
-                    pf_view_unmap_port (self->player, packet->dport), flags);
+                    pf_view_unmap_port (player, packet->sport),
+                    pf_view_unmap_port (player, packet->dport), flags);
   children = field_children (tcp);
   field_add (self, children, _("Source port"),
              describe_port (self, packet->src, packet->sport, PF_PROTOCOL_TCP));
@@ -421,13 +414,14 @@ static void
 add_udp (PfInspector *self,
          PfPacket    *packet)
 {
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
   guint payload = pf_packet_get_payload_length (packet);
   PfInspectorField *udp;
   GListStore *children;
 
   udp = field_addf (self, self->building, _("UDP"), "%u → %u",
-                    pf_view_unmap_port (self->player, packet->sport),
-                    pf_view_unmap_port (self->player, packet->dport));
+                    pf_view_unmap_port (player, packet->sport),
+                    pf_view_unmap_port (player, packet->dport));
   children = field_children (udp);
   field_add (self, children, _("Source port"),
              describe_port (self, packet->src, packet->sport, PF_PROTOCOL_UDP));
@@ -509,10 +503,11 @@ static char *
 make_summary (PfInspector *self,
               PfPacket    *packet)
 {
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
   PfEndpoint src = { packet->src, packet->sport };
   PfEndpoint dst = { packet->dst, packet->dport };
-  g_autofree char *from = pf_view_format_endpoint (self->player, &src, NULL);
-  g_autofree char *to = pf_view_format_endpoint (self->player, &dst, NULL);
+  g_autofree char *from = pf_view_format_endpoint (player, &src, NULL);
+  g_autofree char *to = pf_view_format_endpoint (player, &dst, NULL);
   g_autofree char *flags = NULL;
 
   if (packet->protocol == PF_IP_PROTOCOL_UDP)
@@ -542,7 +537,8 @@ replace_root (PfInspector *self)
 static void
 rebuild (PfInspector *self)
 {
-  PfEvent *selected = self->player ? pf_player_get_selected (self->player) : NULL;
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  PfEvent *selected = player ? pf_player_get_selected (player) : NULL;
   PfPacket *packet;
   g_autofree char *text = NULL;
   g_autofree char *hex = NULL;
@@ -559,7 +555,7 @@ rebuild (PfInspector *self)
       g_list_store_remove_all (self->root);
       gtk_text_buffer_set_text (self->text_buffer, "", -1);
       gtk_text_buffer_set_text (self->hex_buffer, "", -1);
-      gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
+      gtk_stack_set_visible_child_name (self->stack, "empty");
       return;
     }
 
@@ -581,7 +577,7 @@ rebuild (PfInspector *self)
   hex = payload_to_hex (packet->payload);
   gtk_text_buffer_set_text (self->text_buffer, text, -1);
   gtk_text_buffer_set_text (self->hex_buffer, hex, -1);
-  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "segment");
+  gtk_stack_set_visible_child_name (self->stack, "segment");
 }
 
 static void
@@ -669,75 +665,27 @@ on_unbind_row (GtkSignalListItemFactory *factory,
   gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (item)), NULL);
 }
 
-static GtkWidget *
-text_page_new (GtkTextBuffer *buffer,
-               gboolean       wrap,
-               const char    *accessible_label)
-{
-  GtkWidget *scrolled = gtk_scrolled_window_new ();
-  GtkWidget *view = gtk_text_view_new_with_buffer (buffer);
-
-  gtk_text_view_set_editable (GTK_TEXT_VIEW (view), FALSE);
-  gtk_text_view_set_cursor_visible (GTK_TEXT_VIEW (view), FALSE);
-  gtk_text_view_set_monospace (GTK_TEXT_VIEW (view), TRUE);
-  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (view), wrap ? GTK_WRAP_WORD_CHAR : GTK_WRAP_NONE);
-  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 8);
-  gtk_text_view_set_right_margin (GTK_TEXT_VIEW (view), 8);
-  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (view), 6);
-  gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (view), 6);
-  gtk_widget_add_css_class (view, "pf-payload");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (view),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible_label,
-                                  -1);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), view);
-  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scrolled), PAYLOAD_MIN_HEIGHT);
-  return scrolled;
-}
-
-static GtkWidget *
-build_segment_page (PfInspector *self)
-{
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
-  GtkWidget *scrolled = gtk_scrolled_window_new ();
-  GtkWidget *notebook = gtk_notebook_new ();
-  GtkNoSelection *selection;
-
-  g_signal_connect (factory, "setup", G_CALLBACK (on_setup_row), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (on_bind_row), NULL);
-  g_signal_connect (factory, "unbind", G_CALLBACK (on_unbind_row), NULL);
-
-  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->tree)));
-  self->list_view = gtk_list_view_new (GTK_SELECTION_MODEL (selection), factory);
-  gtk_widget_add_css_class (self->list_view, "pf-fields");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->list_view),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Header fields"),
-                                  -1);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), self->list_view);
-  gtk_widget_set_vexpand (scrolled, TRUE);
-
-  self->payload_pages[0] = text_page_new (self->text_buffer, TRUE, _("Data as text"));
-  self->payload_pages[1] = text_page_new (self->hex_buffer, FALSE, _("Data as hex dump"));
-  gtk_notebook_append_page (GTK_NOTEBOOK (notebook), self->payload_pages[0],
-                            gtk_label_new (_("Text")));
-  gtk_notebook_append_page (GTK_NOTEBOOK (notebook), self->payload_pages[1],
-                            gtk_label_new (_("Hex")));
-
-  gtk_paned_set_start_child (GTK_PANED (paned), scrolled);
-  gtk_paned_set_end_child (GTK_PANED (paned), notebook);
-  gtk_paned_set_resize_end_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
-  return paned;
-}
-
+/* The font follows the zoom (PfView); the data pages' height with it. */
 static void
 apply_zoom (PfInspector *self)
 {
-  pf_view_apply_zoom (GTK_WIDGET (self), &self->zoom_provider, self->zoom);
-  for (guint i = 0; i < G_N_ELEMENTS (self->payload_pages); i++)
-    gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (self->payload_pages[i]),
-                                                (int) (PAYLOAD_MIN_HEIGHT * self->zoom));
+  double zoom = pf_view_get_zoom (PF_VIEW (self));
+
+  gtk_scrolled_window_set_min_content_height (self->text_page, (int) (PAYLOAD_MIN_HEIGHT * zoom));
+  gtk_scrolled_window_set_min_content_height (self->hex_page, (int) (PAYLOAD_MIN_HEIGHT * zoom));
+}
+
+static void
+pf_inspector_player_changed (PfView *view)
+{
+  rebuild (PF_INSPECTOR (view));
+}
+
+static void
+pf_inspector_zoom_changed (PfView *view,
+                           double  old_zoom)
+{
+  apply_zoom (PF_INSPECTOR (view));
 }
 
 static void
@@ -745,20 +693,10 @@ pf_inspector_dispose (GObject *object)
 {
   PfInspector *self = PF_INSPECTOR (object);
 
-  if (self->player_signals != NULL)
-    g_signal_group_set_target (self->player_signals, NULL);
-  g_clear_object (&self->player_signals);
-  g_clear_pointer (&self->stack, gtk_widget_unparent);
-  self->status_page = NULL;
-  self->list_view = NULL;
-  self->payload_pages[0] = self->payload_pages[1] = NULL;
+  gtk_widget_dispose_template (GTK_WIDGET (self), PF_TYPE_INSPECTOR);
   g_clear_object (&self->tree);
   g_clear_object (&self->root);
-  g_clear_object (&self->text_buffer);
-  g_clear_object (&self->hex_buffer);
   g_clear_object (&self->shown);
-  g_clear_object (&self->player);
-  g_clear_object (&self->zoom_provider);
 
   G_OBJECT_CLASS (pf_inspector_parent_class)->dispose (object);
 }
@@ -774,65 +712,30 @@ pf_inspector_finalize (GObject *object)
 }
 
 static void
-pf_inspector_get_property (GObject    *object,
-                           guint       prop_id,
-                           GValue     *value,
-                           GParamSpec *pspec)
-{
-  PfInspector *self = PF_INSPECTOR (object);
-
-  switch (prop_id)
-    {
-    case PROP_PLAYER:
-      g_value_set_object (value, self->player);
-      break;
-    case PROP_ZOOM:
-      g_value_set_double (value, self->zoom);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-pf_inspector_set_property (GObject      *object,
-                           guint         prop_id,
-                           const GValue *value,
-                           GParamSpec   *pspec)
-{
-  PfInspector *self = PF_INSPECTOR (object);
-
-  switch (prop_id)
-    {
-    case PROP_PLAYER:
-      pf_inspector_set_player (self, g_value_get_object (value));
-      break;
-    case PROP_ZOOM:
-      pf_inspector_set_zoom (self, g_value_get_double (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 pf_inspector_class_init (PfInspectorClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  PfViewClass *view_class = PF_VIEW_CLASS (klass);
 
   object_class->dispose = pf_inspector_dispose;
   object_class->finalize = pf_inspector_finalize;
-  object_class->get_property = pf_inspector_get_property;
-  object_class->set_property = pf_inspector_set_property;
+  view_class->zoom_scales_font = TRUE;
+  view_class->player_changed = pf_inspector_player_changed;
+  view_class->zoom_changed = pf_inspector_zoom_changed;
 
-  properties[PROP_PLAYER] =
-    g_param_spec_object ("player", NULL, NULL, PF_TYPE_PLAYER,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_ZOOM] =
-    g_param_spec_double ("zoom", NULL, NULL, PF_VIEW_MIN_ZOOM, PF_VIEW_MAX_ZOOM, 1.0,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  g_type_ensure (ADW_TYPE_STATUS_PAGE);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/packetflow/PacketFlow/ui/pf-inspector.ui");
+  gtk_widget_class_bind_template_child (widget_class, PfInspector, stack);
+  gtk_widget_class_bind_template_child (widget_class, PfInspector, selection);
+  gtk_widget_class_bind_template_child (widget_class, PfInspector, text_page);
+  gtk_widget_class_bind_template_child (widget_class, PfInspector, hex_page);
+  gtk_widget_class_bind_template_child (widget_class, PfInspector, text_buffer);
+  gtk_widget_class_bind_template_child (widget_class, PfInspector, hex_buffer);
+  gtk_widget_class_bind_template_callback (widget_class, on_setup_row);
+  gtk_widget_class_bind_template_callback (widget_class, on_bind_row);
+  gtk_widget_class_bind_template_callback (widget_class, on_unbind_row);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "pfinspector");
@@ -842,36 +745,20 @@ pf_inspector_class_init (PfInspectorClass *klass)
 static void
 pf_inspector_init (PfInspector *self)
 {
-  self->zoom = 1.0;
+  GSignalGroup *player_signals = pf_view_get_player_signals (PF_VIEW (self));
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
   self->root = g_list_store_new (PF_TYPE_INSPECTOR_FIELD);
   self->tree = gtk_tree_list_model_new (g_object_ref (G_LIST_MODEL (self->root)),
                                         FALSE, TRUE, create_children, NULL, NULL);
-  self->text_buffer = gtk_text_buffer_new (NULL);
-  self->hex_buffer = gtk_text_buffer_new (NULL);
+  gtk_no_selection_set_model (self->selection, G_LIST_MODEL (self->tree));
 
-  self->status_page = adw_status_page_new ();
-  adw_status_page_set_icon_name (ADW_STATUS_PAGE (self->status_page), "edit-find-symbolic");
-  adw_status_page_set_title (ADW_STATUS_PAGE (self->status_page), _("Select a segment"));
-  adw_status_page_set_description (ADW_STATUS_PAGE (self->status_page),
-                                   _("Its headers, field by field, and the data it "
-                                     "carries show here."));
-  gtk_widget_add_css_class (self->status_page, "compact");
-
-  self->stack = gtk_stack_new ();
-  gtk_stack_add_named (GTK_STACK (self->stack), self->status_page, "empty");
-  gtk_stack_add_named (GTK_STACK (self->stack), build_segment_page (self), "segment");
-  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
-  gtk_widget_set_parent (self->stack, GTK_WIDGET (self));
-
-  self->player_signals = g_signal_group_new (PF_TYPE_PLAYER);
-  g_signal_group_connect_swapped (self->player_signals, "notify::selected",
+  g_signal_group_connect_swapped (player_signals, "notify::selected",
                                   G_CALLBACK (on_player_changed), self);
-  g_signal_group_connect_swapped (self->player_signals, "notify::engine",
+  g_signal_group_connect_swapped (player_signals, "notify::engine",
                                   G_CALLBACK (on_player_changed), self);
 
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Segment inspector"),
-                                  -1);
   apply_zoom (self);
 }
 
@@ -879,50 +766,6 @@ GtkWidget *
 pf_inspector_new (void)
 {
   return g_object_new (PF_TYPE_INSPECTOR, NULL);
-}
-
-PfPlayer *
-pf_inspector_get_player (PfInspector *self)
-{
-  g_return_val_if_fail (PF_IS_INSPECTOR (self), NULL);
-  return self->player;
-}
-
-void
-pf_inspector_set_player (PfInspector *self,
-                         PfPlayer    *player)
-{
-  g_return_if_fail (PF_IS_INSPECTOR (self));
-  g_return_if_fail (player == NULL || PF_IS_PLAYER (player));
-
-  if (!g_set_object (&self->player, player))
-    return;
-
-  g_signal_group_set_target (self->player_signals, player);
-  rebuild (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAYER]);
-}
-
-double
-pf_inspector_get_zoom (PfInspector *self)
-{
-  g_return_val_if_fail (PF_IS_INSPECTOR (self), 1.0);
-  return self->zoom;
-}
-
-void
-pf_inspector_set_zoom (PfInspector *self,
-                       double       zoom)
-{
-  g_return_if_fail (PF_IS_INSPECTOR (self));
-
-  zoom = CLAMP (zoom, PF_VIEW_MIN_ZOOM, PF_VIEW_MAX_ZOOM);
-  if (G_APPROX_VALUE (self->zoom, zoom, 1e-9))
-    return;
-
-  self->zoom = zoom;
-  apply_zoom (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
 }
 
 /* For tests: "TCP 10.0.0.2:41234 → 192.203.196.71:80 SYN" for the segment

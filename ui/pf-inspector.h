@@ -7,21 +7,15 @@
 
 #include <gtk/gtk.h>
 
-#include "pf-player.h"
+#include "pf-view.h"
 
 G_BEGIN_DECLS
 
 #define PF_TYPE_INSPECTOR (pf_inspector_get_type ())
 
-G_DECLARE_FINAL_TYPE (PfInspector, pf_inspector, PF, INSPECTOR, GtkWidget)
+G_DECLARE_FINAL_TYPE (PfInspector, pf_inspector, PF, INSPECTOR, PfView)
 
 GtkWidget *pf_inspector_new          (void);
-PfPlayer  *pf_inspector_get_player   (PfInspector *self);
-void       pf_inspector_set_player   (PfInspector *self,
-                                      PfPlayer    *player);
-double     pf_inspector_get_zoom     (PfInspector *self);
-void       pf_inspector_set_zoom     (PfInspector *self,
-                                      double       zoom);
 char      *pf_inspector_dup_summary  (PfInspector *self);
 guint      pf_inspector_get_n_fields (PfInspector *self);
 char      *pf_inspector_dup_field    (PfInspector *self,

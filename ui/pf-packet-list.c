@@ -24,33 +24,21 @@
 
 struct _PfPacketList
 {
-  GtkWidget           parent_instance;
+  PfView              parent_instance;
 
-  PfPlayer           *player;
-  GSignalGroup       *player_signals;
   PfSegmentModel     *model;
-  GtkSingleSelection *selection;
-  GtkCssProvider     *zoom_provider;
-  double              zoom;
-
-  GtkWidget          *scrolled;
-  GtkColumnView      *column_view;
 
   gpointer            pushed;     /* the event this list last selected;
                                    * compared, never dereferenced */
   gboolean            syncing;
+
+  /* Template children */
+  GtkWidget          *scrolled;
+  GtkColumnView      *column_view;
+  GtkSingleSelection *selection;
 };
 
-G_DEFINE_FINAL_TYPE (PfPacketList, pf_packet_list, GTK_TYPE_WIDGET)
-
-enum {
-  PROP_0,
-  PROP_PLAYER,
-  PROP_ZOOM,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
+G_DEFINE_FINAL_TYPE (PfPacketList, pf_packet_list, PF_TYPE_VIEW)
 
 typedef enum
 {
@@ -87,7 +75,8 @@ static void
 sync_selection_from_player (PfPacketList *self,
                             gboolean      scroll)
 {
-  PfEvent *selected = self->player ? pf_player_get_selected (self->player) : NULL;
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  PfEvent *selected = player ? pf_player_get_selected (player) : NULL;
   guint index = pf_segment_model_find (self->model, selected);
 
   self->syncing = TRUE;
@@ -120,22 +109,23 @@ on_player_engine (PfPacketList *self)
 static void
 on_selection_changed (PfPacketList *self)
 {
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
   PfEvent *item;
 
-  if (self->syncing || self->player == NULL)
+  if (self->syncing || player == NULL)
     return;
 
   item = gtk_single_selection_get_selected_item (self->selection);
   if (item != NULL)
     {
       self->pushed = item;
-      pf_player_set_selected (self->player, item);
+      pf_player_set_selected (player, item);
     }
-  else if (self->pushed != NULL && pf_player_get_selected (self->player) == self->pushed)
+  else if (self->pushed != NULL && pf_player_get_selected (player) == self->pushed)
     {
       /* The row went (a step back): so does the selection it made. */
       self->pushed = NULL;
-      pf_player_set_selected (self->player, NULL);
+      pf_player_set_selected (player, NULL);
     }
 }
 
@@ -183,9 +173,10 @@ bind_endpoint (PfPacketList *self,
                PfIpv4        address,
                guint16       port)
 {
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
   PfEndpoint endpoint = { address, port };
   g_autofree char *here = NULL;
-  g_autofree char *text = pf_view_format_endpoint (self->player, &endpoint, &here);
+  g_autofree char *text = pf_view_format_endpoint (player, &endpoint, &here);
 
   pf_view_endpoint_label_set (child, text, here);
 }
@@ -302,65 +293,26 @@ add_columns (PfPacketList *self)
 }
 
 static void
+pf_packet_list_player_changed (PfView *view)
+{
+  PfPacketList *self = PF_PACKET_LIST (view);
+
+  self->pushed = NULL;
+  pf_segment_model_set_player (self->model, pf_view_get_player (view));
+  sync_selection_from_player (self, TRUE);
+}
+
+static void
 pf_packet_list_dispose (GObject *object)
 {
   PfPacketList *self = PF_PACKET_LIST (object);
 
-  if (self->player_signals != NULL)
-    g_signal_group_set_target (self->player_signals, NULL);
-  g_clear_object (&self->player_signals);
-  g_clear_pointer (&self->scrolled, gtk_widget_unparent);
-  self->column_view = NULL;
-  g_clear_object (&self->selection);
+  gtk_widget_dispose_template (GTK_WIDGET (self), PF_TYPE_PACKET_LIST);
   if (self->model != NULL)
     pf_segment_model_set_player (self->model, NULL);
   g_clear_object (&self->model);
-  g_clear_object (&self->player);
-  g_clear_object (&self->zoom_provider);
 
   G_OBJECT_CLASS (pf_packet_list_parent_class)->dispose (object);
-}
-
-static void
-pf_packet_list_get_property (GObject    *object,
-                             guint       prop_id,
-                             GValue     *value,
-                             GParamSpec *pspec)
-{
-  PfPacketList *self = PF_PACKET_LIST (object);
-
-  switch (prop_id)
-    {
-    case PROP_PLAYER:
-      g_value_set_object (value, self->player);
-      break;
-    case PROP_ZOOM:
-      g_value_set_double (value, self->zoom);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-pf_packet_list_set_property (GObject      *object,
-                             guint         prop_id,
-                             const GValue *value,
-                             GParamSpec   *pspec)
-{
-  PfPacketList *self = PF_PACKET_LIST (object);
-
-  switch (prop_id)
-    {
-    case PROP_PLAYER:
-      pf_packet_list_set_player (self, g_value_get_object (value));
-      break;
-    case PROP_ZOOM:
-      pf_packet_list_set_zoom (self, g_value_get_double (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -368,18 +320,19 @@ pf_packet_list_class_init (PfPacketListClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  PfViewClass *view_class = PF_VIEW_CLASS (klass);
 
   object_class->dispose = pf_packet_list_dispose;
-  object_class->get_property = pf_packet_list_get_property;
-  object_class->set_property = pf_packet_list_set_property;
+  view_class->zoom_scales_font = TRUE;
+  view_class->player_changed = pf_packet_list_player_changed;
 
-  properties[PROP_PLAYER] =
-    g_param_spec_object ("player", NULL, NULL, PF_TYPE_PLAYER,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_ZOOM] =
-    g_param_spec_double ("zoom", NULL, NULL, PF_VIEW_MIN_ZOOM, PF_VIEW_MAX_ZOOM, 1.0,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/packetflow/PacketFlow/ui/pf-packet-list.ui");
+  gtk_widget_class_bind_template_child (widget_class, PfPacketList, scrolled);
+  gtk_widget_class_bind_template_child (widget_class, PfPacketList, column_view);
+  gtk_widget_class_bind_template_child (widget_class, PfPacketList, selection);
+  gtk_widget_class_bind_template_callback (widget_class, on_selection_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_model_items_changed);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "pfpacketlist");
@@ -389,95 +342,24 @@ pf_packet_list_class_init (PfPacketListClass *klass)
 static void
 pf_packet_list_init (PfPacketList *self)
 {
-  GtkWidget *column_view;
+  GSignalGroup *player_signals = pf_view_get_player_signals (PF_VIEW (self));
 
-  self->zoom = 1.0;
+  gtk_widget_init_template (GTK_WIDGET (self));
 
   self->model = pf_segment_model_new (NULL);
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
-  gtk_single_selection_set_autoselect (self->selection, FALSE);
-  gtk_single_selection_set_can_unselect (self->selection, TRUE);
-  g_signal_connect_object (self->selection, "notify::selected",
-                           G_CALLBACK (on_selection_changed), self, G_CONNECT_SWAPPED);
-
-  column_view = gtk_column_view_new (g_object_ref (GTK_SELECTION_MODEL (self->selection)));
-  self->column_view = GTK_COLUMN_VIEW (column_view);
-  gtk_column_view_set_show_column_separators (self->column_view, TRUE);
-  gtk_widget_add_css_class (column_view, "data-table");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (column_view),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Segments"),
-                                  -1);
+  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->model));
   add_columns (self);
-  /* After the column view's own handler, so it knows the new items. */
-  g_signal_connect_object (self->selection, "items-changed",
-                           G_CALLBACK (on_model_items_changed), self, G_CONNECT_SWAPPED);
 
-  self->scrolled = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scrolled), column_view);
-  gtk_widget_set_parent (self->scrolled, GTK_WIDGET (self));
-
-  self->player_signals = g_signal_group_new (PF_TYPE_PLAYER);
-  g_signal_group_connect_swapped (self->player_signals, "notify::selected",
+  g_signal_group_connect_swapped (player_signals, "notify::selected",
                                   G_CALLBACK (on_player_selected), self);
-  g_signal_group_connect_swapped (self->player_signals, "notify::engine",
+  g_signal_group_connect_swapped (player_signals, "notify::engine",
                                   G_CALLBACK (on_player_engine), self);
-
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Segment list"),
-                                  -1);
-  pf_view_apply_zoom (GTK_WIDGET (self), &self->zoom_provider, self->zoom);
 }
 
 GtkWidget *
 pf_packet_list_new (void)
 {
   return g_object_new (PF_TYPE_PACKET_LIST, NULL);
-}
-
-PfPlayer *
-pf_packet_list_get_player (PfPacketList *self)
-{
-  g_return_val_if_fail (PF_IS_PACKET_LIST (self), NULL);
-  return self->player;
-}
-
-void
-pf_packet_list_set_player (PfPacketList *self,
-                           PfPlayer     *player)
-{
-  g_return_if_fail (PF_IS_PACKET_LIST (self));
-  g_return_if_fail (player == NULL || PF_IS_PLAYER (player));
-
-  if (!g_set_object (&self->player, player))
-    return;
-
-  self->pushed = NULL;
-  g_signal_group_set_target (self->player_signals, player);
-  pf_segment_model_set_player (self->model, player);
-  sync_selection_from_player (self, TRUE);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAYER]);
-}
-
-double
-pf_packet_list_get_zoom (PfPacketList *self)
-{
-  g_return_val_if_fail (PF_IS_PACKET_LIST (self), 1.0);
-  return self->zoom;
-}
-
-void
-pf_packet_list_set_zoom (PfPacketList *self,
-                         double        zoom)
-{
-  g_return_if_fail (PF_IS_PACKET_LIST (self));
-
-  zoom = CLAMP (zoom, PF_VIEW_MIN_ZOOM, PF_VIEW_MAX_ZOOM);
-  if (G_APPROX_VALUE (self->zoom, zoom, 1e-9))
-    return;
-
-  self->zoom = zoom;
-  pf_view_apply_zoom (GTK_WIDGET (self), &self->zoom_provider, zoom);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
 }
 
 /* For tests: the rows on screen, one per segment in the history. */

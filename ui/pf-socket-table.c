@@ -112,28 +112,17 @@ pf_socket_row_init (PfSocketRow *self)
 
 struct _PfSocketTable
 {
-  GtkWidget       parent_instance;
+  PfView          parent_instance;
 
-  PfPlayer       *player;
-  GSignalGroup   *player_signals;
   GListStore     *rows;           /* PfSocketRow* */
-  GtkCssProvider *zoom_provider;
-  double          zoom;
 
+  /* Template children */
   GtkWidget      *scrolled;
   GtkColumnView  *column_view;
+  GtkNoSelection *selection;
 };
 
-G_DEFINE_FINAL_TYPE (PfSocketTable, pf_socket_table, GTK_TYPE_WIDGET)
-
-enum {
-  PROP_0,
-  PROP_PLAYER,
-  PROP_ZOOM,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
+G_DEFINE_FINAL_TYPE (PfSocketTable, pf_socket_table, PF_TYPE_VIEW)
 
 /* In the order ss(8) prints them: the state before the addresses. */
 typedef enum
@@ -237,9 +226,10 @@ static GPtrArray *
 scan_history (PfSocketTable *self,
               GHashTable    *seen)
 {
-  PfTimeline *timeline = pf_player_get_timeline (self->player);
-  const PfScenario *scenario = pf_player_get_scenario (self->player);
-  guint position = MIN (pf_player_get_position (self->player), pf_timeline_get_n_events (timeline));
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  PfTimeline *timeline = pf_player_get_timeline (player);
+  const PfScenario *scenario = pf_player_get_scenario (player);
+  guint position = MIN (pf_player_get_position (player), pf_timeline_get_n_events (timeline));
   GPtrArray *order = g_ptr_array_new ();
 
   for (guint i = 0; i < position; i++)
@@ -263,7 +253,7 @@ scan_history (PfSocketTable *self,
       else if (kind == PF_EVENT_SEGMENT && udp)
         {
           PfPacket *packet = pf_event_get_packet (event);
-          const PfHost *host = pf_view_find_host (self->player, packet->src);
+          const PfHost *host = pf_view_find_host (player, packet->src);
           PfFourTuple local = { { packet->src, packet->sport }, { 0, 0 } };
 
           if (host != NULL)
@@ -294,12 +284,13 @@ row_update (PfSocketTable *self,
             guint          step_start,
             guint          position)
 {
-  const PfScenario *scenario = pf_player_get_scenario (self->player);
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  const PfScenario *scenario = pf_player_get_scenario (player);
   const PfHost *host = pf_scenario_find_host (scenario, entry->host_id);
   g_autofree char *local_here = NULL;
   g_autofree char *remote_here = NULL;
-  g_autofree char *local = pf_view_format_endpoint (self->player, &entry->tuple.src, &local_here);
-  g_autofree char *remote = pf_view_format_endpoint (self->player, &entry->tuple.dst, &remote_here);
+  g_autofree char *local = pf_view_format_endpoint (player, &entry->tuple.src, &local_here);
+  g_autofree char *remote = pf_view_format_endpoint (player, &entry->tuple.dst, &remote_here);
   gboolean changed = entry->changed_at >= step_start && entry->changed_at < position;
   gboolean any = FALSE;
 
@@ -314,8 +305,8 @@ row_update (PfSocketTable *self,
 
   row->udp = entry->udp;
   row->tuple = entry->tuple;
-  row->local_port = pf_view_unmap_port (self->player, entry->tuple.src.port);
-  row->remote_port = pf_view_unmap_port (self->player, entry->tuple.dst.port);
+  row->local_port = pf_view_unmap_port (player, entry->tuple.src.port);
+  row->remote_port = pf_view_unmap_port (player, entry->tuple.dst.port);
   row->state = entry->state;
   row->changed = changed;
   return any;
@@ -324,6 +315,7 @@ row_update (PfSocketTable *self,
 static void
 refresh (PfSocketTable *self)
 {
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GPtrArray) order = NULL;
   g_autoptr(GPtrArray) added = NULL;
@@ -331,15 +323,15 @@ refresh (PfSocketTable *self)
   guint step_start, position;
   guint i;
 
-  if (self->player == NULL || pf_player_get_timeline (self->player) == NULL)
+  if (player == NULL || pf_player_get_timeline (player) == NULL)
     {
       g_list_store_remove_all (self->rows);
       return;
     }
 
   order = scan_history (self, seen);
-  step_start = pf_player_get_step_start (self->player);
-  position = pf_player_get_position (self->player);
+  step_start = pf_player_get_step_start (player);
+  position = pf_player_get_position (player);
 
   /* Rows whose socket is the same stay and are updated in place. */
   for (i = 0; i < order->len && i < n_rows; i++)
@@ -514,62 +506,20 @@ add_columns (PfSocketTable *self)
 }
 
 static void
+pf_socket_table_player_changed (PfView *view)
+{
+  refresh (PF_SOCKET_TABLE (view));
+}
+
+static void
 pf_socket_table_dispose (GObject *object)
 {
   PfSocketTable *self = PF_SOCKET_TABLE (object);
 
-  if (self->player_signals != NULL)
-    g_signal_group_set_target (self->player_signals, NULL);
-  g_clear_object (&self->player_signals);
-  g_clear_pointer (&self->scrolled, gtk_widget_unparent);
-  self->column_view = NULL;
+  gtk_widget_dispose_template (GTK_WIDGET (self), PF_TYPE_SOCKET_TABLE);
   g_clear_object (&self->rows);
-  g_clear_object (&self->player);
-  g_clear_object (&self->zoom_provider);
 
   G_OBJECT_CLASS (pf_socket_table_parent_class)->dispose (object);
-}
-
-static void
-pf_socket_table_get_property (GObject    *object,
-                              guint       prop_id,
-                              GValue     *value,
-                              GParamSpec *pspec)
-{
-  PfSocketTable *self = PF_SOCKET_TABLE (object);
-
-  switch (prop_id)
-    {
-    case PROP_PLAYER:
-      g_value_set_object (value, self->player);
-      break;
-    case PROP_ZOOM:
-      g_value_set_double (value, self->zoom);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-pf_socket_table_set_property (GObject      *object,
-                              guint         prop_id,
-                              const GValue *value,
-                              GParamSpec   *pspec)
-{
-  PfSocketTable *self = PF_SOCKET_TABLE (object);
-
-  switch (prop_id)
-    {
-    case PROP_PLAYER:
-      pf_socket_table_set_player (self, g_value_get_object (value));
-      break;
-    case PROP_ZOOM:
-      pf_socket_table_set_zoom (self, g_value_get_double (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -577,18 +527,17 @@ pf_socket_table_class_init (PfSocketTableClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  PfViewClass *view_class = PF_VIEW_CLASS (klass);
 
   object_class->dispose = pf_socket_table_dispose;
-  object_class->get_property = pf_socket_table_get_property;
-  object_class->set_property = pf_socket_table_set_property;
+  view_class->zoom_scales_font = TRUE;
+  view_class->player_changed = pf_socket_table_player_changed;
 
-  properties[PROP_PLAYER] =
-    g_param_spec_object ("player", NULL, NULL, PF_TYPE_PLAYER,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_ZOOM] =
-    g_param_spec_double ("zoom", NULL, NULL, PF_VIEW_MIN_ZOOM, PF_VIEW_MAX_ZOOM, 1.0,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/packetflow/PacketFlow/ui/pf-socket-table.ui");
+  gtk_widget_class_bind_template_child (widget_class, PfSocketTable, scrolled);
+  gtk_widget_class_bind_template_child (widget_class, PfSocketTable, column_view);
+  gtk_widget_class_bind_template_child (widget_class, PfSocketTable, selection);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "pfsockettable");
@@ -598,88 +547,26 @@ pf_socket_table_class_init (PfSocketTableClass *klass)
 static void
 pf_socket_table_init (PfSocketTable *self)
 {
-  GtkNoSelection *selection;
-  GtkWidget *column_view;
+  GSignalGroup *player_signals = pf_view_get_player_signals (PF_VIEW (self));
 
-  self->zoom = 1.0;
+  gtk_widget_init_template (GTK_WIDGET (self));
+
   self->rows = g_list_store_new (PF_TYPE_SOCKET_ROW);
-
-  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->rows)));
-  column_view = gtk_column_view_new (GTK_SELECTION_MODEL (selection));
-  self->column_view = GTK_COLUMN_VIEW (column_view);
-  gtk_column_view_set_show_column_separators (self->column_view, TRUE);
-  gtk_widget_add_css_class (column_view, "data-table");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (column_view),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Sockets"),
-                                  -1);
+  gtk_no_selection_set_model (self->selection, G_LIST_MODEL (self->rows));
   add_columns (self);
 
-  self->scrolled = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scrolled), column_view);
-  gtk_widget_set_parent (self->scrolled, GTK_WIDGET (self));
-
-  self->player_signals = g_signal_group_new (PF_TYPE_PLAYER);
-  g_signal_group_connect_swapped (self->player_signals, "notify::position",
+  g_signal_group_connect_swapped (player_signals, "notify::position",
                                   G_CALLBACK (on_player_changed), self);
-  g_signal_group_connect_swapped (self->player_signals, "notify::step",
+  g_signal_group_connect_swapped (player_signals, "notify::step",
                                   G_CALLBACK (on_player_changed), self);
-  g_signal_group_connect_swapped (self->player_signals, "notify::engine",
+  g_signal_group_connect_swapped (player_signals, "notify::engine",
                                   G_CALLBACK (on_player_changed), self);
-
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Socket table"),
-                                  -1);
-  pf_view_apply_zoom (GTK_WIDGET (self), &self->zoom_provider, self->zoom);
 }
 
 GtkWidget *
 pf_socket_table_new (void)
 {
   return g_object_new (PF_TYPE_SOCKET_TABLE, NULL);
-}
-
-PfPlayer *
-pf_socket_table_get_player (PfSocketTable *self)
-{
-  g_return_val_if_fail (PF_IS_SOCKET_TABLE (self), NULL);
-  return self->player;
-}
-
-void
-pf_socket_table_set_player (PfSocketTable *self,
-                            PfPlayer      *player)
-{
-  g_return_if_fail (PF_IS_SOCKET_TABLE (self));
-  g_return_if_fail (player == NULL || PF_IS_PLAYER (player));
-
-  if (!g_set_object (&self->player, player))
-    return;
-
-  g_signal_group_set_target (self->player_signals, player);
-  refresh (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAYER]);
-}
-
-double
-pf_socket_table_get_zoom (PfSocketTable *self)
-{
-  g_return_val_if_fail (PF_IS_SOCKET_TABLE (self), 1.0);
-  return self->zoom;
-}
-
-void
-pf_socket_table_set_zoom (PfSocketTable *self,
-                          double         zoom)
-{
-  g_return_if_fail (PF_IS_SOCKET_TABLE (self));
-
-  zoom = CLAMP (zoom, PF_VIEW_MIN_ZOOM, PF_VIEW_MAX_ZOOM);
-  if (G_APPROX_VALUE (self->zoom, zoom, 1e-9))
-    return;
-
-  self->zoom = zoom;
-  pf_view_apply_zoom (GTK_WIDGET (self), &self->zoom_provider, zoom);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
 }
 
 /* For tests: the rows on screen. */

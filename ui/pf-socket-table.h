@@ -7,21 +7,15 @@
 
 #include <gtk/gtk.h>
 
-#include "pf-player.h"
+#include "pf-view.h"
 
 G_BEGIN_DECLS
 
 #define PF_TYPE_SOCKET_TABLE (pf_socket_table_get_type ())
 
-G_DECLARE_FINAL_TYPE (PfSocketTable, pf_socket_table, PF, SOCKET_TABLE, GtkWidget)
+G_DECLARE_FINAL_TYPE (PfSocketTable, pf_socket_table, PF, SOCKET_TABLE, PfView)
 
 GtkWidget  *pf_socket_table_new        (void);
-PfPlayer   *pf_socket_table_get_player (PfSocketTable *self);
-void        pf_socket_table_set_player (PfSocketTable *self,
-                                        PfPlayer      *player);
-double      pf_socket_table_get_zoom   (PfSocketTable *self);
-void        pf_socket_table_set_zoom   (PfSocketTable *self,
-                                        double         zoom);
 guint       pf_socket_table_get_n_rows (PfSocketTable *self);
 const char *pf_socket_table_get_state  (PfSocketTable *self,
                                         const char    *host_id,

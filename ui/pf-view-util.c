@@ -105,66 +105,6 @@ pf_view_format_endpoint (PfPlayer          *player,
   return pf_endpoint_to_string (&shown);
 }
 
-/* The theme gives a few descendants absolute sizes (column headers 9pt,
- * status page title 18pt, its text 11pt, its icon 96px); inside the views
- * they follow the zoomed font instead, in the theme's proportions to an
- * 11pt body. */
-static const char zoom_relative_css[] =
-  "pfpacketlist columnview.view > header > button > box,"
-  "pfsockettable columnview.view > header > button > box { font-size: 0.82em; }"
-  "pfinspector statuspage .title { font-size: 1.64em; }"
-  "pfinspector statuspage .body { font-size: 1em; }"
-  "pfinspector statuspage.compact .icon { -gtk-icon-size: 6.5em; }"
-  "pfinspector .pf-section { font-weight: bold; }"
-  "pfinspector treeexpander > expander {"
-  "  min-width: 1.1em; min-height: 1.1em; -gtk-icon-size: 1.1em; }";
-
-static void
-install_display_css (GtkWidget *widget)
-{
-  GdkDisplay *display = gtk_widget_get_display (widget);
-  g_autoptr(GtkCssProvider) provider = NULL;
-
-  if (display == NULL || g_object_get_data (G_OBJECT (display), "pf-view-css") != NULL)
-    return;
-
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_data (provider, zoom_relative_css, -1);
-  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  g_object_set_data_full (G_OBJECT (display), "pf-view-css",
-                          g_steal_pointer (&provider), g_object_unref);
-}
-
-/* Zoom scales the font size of the widget; its children inherit it, so
- * rows, headers and text views grow together. */
-void
-pf_view_apply_zoom (GtkWidget       *widget,
-                    GtkCssProvider **provider,
-                    double           zoom)
-{
-  char number[G_ASCII_DTOSTR_BUF_SIZE];
-  g_autofree char *css = NULL;
-  GtkStyleContext *context;
-
-  g_return_if_fail (GTK_IS_WIDGET (widget));
-  g_return_if_fail (provider != NULL);
-
-  install_display_css (widget);
-
-  context = gtk_widget_get_style_context (widget);
-  if (*provider == NULL)
-    {
-      *provider = gtk_css_provider_new ();
-      gtk_style_context_add_provider (context, GTK_STYLE_PROVIDER (*provider),
-                                      GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-    }
-
-  g_ascii_formatd (number, sizeof number, "%.3f", zoom);
-  css = g_strdup_printf ("* { font-size: %sem; }", number);
-  gtk_css_provider_load_from_data (*provider, css, -1);
-}
-
 /* An address cell: the scenario's endpoint, and the kernel's beside it,
  * dimmed, when they differ. */
 GtkWidget *

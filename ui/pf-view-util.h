@@ -11,9 +11,6 @@
 
 G_BEGIN_DECLS
 
-#define PF_VIEW_MIN_ZOOM 0.5
-#define PF_VIEW_MAX_ZOOM 3.0
-
 const PfHost *pf_view_find_host          (PfPlayer          *player,
                                           PfIpv4             real_address);
 guint16       pf_view_unmap_port         (PfPlayer          *player,
@@ -25,9 +22,6 @@ char         *pf_view_format_endpoint    (PfPlayer          *player,
                                           const PfEndpoint  *real,
                                           char             **out_here);
 
-void          pf_view_apply_zoom         (GtkWidget         *widget,
-                                          GtkCssProvider   **provider,
-                                          double             zoom);
 GtkWidget    *pf_view_endpoint_label_new (void);
 void          pf_view_endpoint_label_set (GtkWidget         *label_box,
                                           const char        *text,

@@ -71,7 +71,7 @@ speed_action (GtkWidget  *widget,
   PfWindow *self = PF_WINDOW (widget);
   double speed = pf_player_get_speed (self->player);
 
-  pf_window_set_speed (self, g_str_equal (action_name, "win.faster") ? speed * 2 : speed / 2);
+  pf_player_set_speed (self->player, g_str_equal (action_name, "win.faster") ? speed * 2 : speed / 2);
 }
 
 static void
@@ -240,7 +240,7 @@ pf_window_update_actions (PfWindow *self)
   gtk_widget_action_set_enabled (widget, "win.restart", running && pf_player_get_scenario (self->player) != NULL);
   gtk_widget_action_set_enabled (widget, "win.faster", speed < PF_PLAYER_MAX_SPEED);
   gtk_widget_action_set_enabled (widget, "win.slower", speed > PF_PLAYER_MIN_SPEED);
-  gtk_widget_action_set_enabled (widget, "win.zoom-in", self->zoom < PF_WINDOW_MAX_ZOOM);
-  gtk_widget_action_set_enabled (widget, "win.zoom-out", self->zoom > PF_WINDOW_MIN_ZOOM);
+  gtk_widget_action_set_enabled (widget, "win.zoom-in", self->zoom < PF_VIEW_MAX_ZOOM);
+  gtk_widget_action_set_enabled (widget, "win.zoom-out", self->zoom > PF_VIEW_MIN_ZOOM);
   gtk_widget_action_set_enabled (widget, "win.show-start", running);
 }

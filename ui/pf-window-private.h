@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "pf-view.h"
 #include "pf-window.h"
 
 G_BEGIN_DECLS
@@ -14,13 +15,13 @@ struct _PfWindow
   AdwApplicationWindow  parent_instance;
 
   GSettings            *settings;
+  GSettings            *size_settings;   /* delayed: written on close */
   PfPlayer             *player;
   GSignalGroup         *player_signals;
   GtkCssProvider       *caption_css;
   PfNetspaceMode        mode;
   double                zoom;
   int                   advance_to;
-  gboolean              zoom_applied;
 
   /* Template children */
   AdwWindowTitle       *window_title;

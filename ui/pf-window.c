@@ -36,19 +36,6 @@ static GParamSpec *properties[N_PROPS];
 static const double speeds[] = { 0.25, 0.5, 1.0, 2.0, 4.0 };
 
 static void
-pf_window_save_size (PfWindow *self)
-{
-  int width;
-  int height;
-
-  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
-  g_settings_set_int (self->settings, "window-width", width);
-  g_settings_set_int (self->settings, "window-height", height);
-  g_settings_set_boolean (self->settings, "window-maximized",
-                          gtk_window_is_maximized (GTK_WINDOW (self)));
-}
-
-static void
 update_caption_css (PfWindow *self)
 {
   g_autofree char *css = NULL;
@@ -159,7 +146,7 @@ on_speed_selected (PfWindow *self)
   guint selected = gtk_drop_down_get_selected (self->speed_dropdown);
 
   if (selected < G_N_ELEMENTS (speeds))
-    pf_window_set_speed (self, speeds[selected]);
+    pf_player_set_speed (self->player, speeds[selected]);
 }
 
 static void
@@ -232,10 +219,12 @@ on_drop (GtkDropTarget *target,
   return TRUE;
 }
 
+/* The size and the maximized state reach size_settings as they change;
+ * they are written out when the window closes, not at every resize. */
 static gboolean
 pf_window_close_request (GtkWindow *window)
 {
-  pf_window_save_size (PF_WINDOW (window));
+  g_settings_apply (PF_WINDOW (window)->size_settings);
 
   return GTK_WINDOW_CLASS (pf_window_parent_class)->close_request (window);
 }
@@ -245,13 +234,23 @@ pf_window_dispose (GObject *object)
 {
   PfWindow *self = PF_WINDOW (object);
 
+  /* The settings stop following the window and its player, which may
+   * outlive it. */
+  g_settings_unbind (self, "zoom");
+  g_settings_unbind (self, "default-width");
+  g_settings_unbind (self, "default-height");
+  g_settings_unbind (self, "maximized");
   if (self->player != NULL)
-    pf_player_unload (self->player);
+    {
+      g_settings_unbind (self->player, "speed");
+      pf_player_unload (self->player);
+    }
 
   gtk_widget_dispose_template (GTK_WIDGET (self), PF_TYPE_WINDOW);
   g_clear_object (&self->player_signals);
   g_clear_object (&self->player);
   g_clear_object (&self->settings);
+  g_clear_object (&self->size_settings);
   g_clear_object (&self->caption_css);
 
   G_OBJECT_CLASS (pf_window_parent_class)->dispose (object);
@@ -312,7 +311,7 @@ pf_window_class_init (PfWindowClass *klass)
     g_param_spec_object ("player", NULL, NULL, PF_TYPE_PLAYER,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_ZOOM] =
-    g_param_spec_double ("zoom", NULL, NULL, PF_WINDOW_MIN_ZOOM, PF_WINDOW_MAX_ZOOM, 1.0,
+    g_param_spec_double ("zoom", NULL, NULL, PF_VIEW_MIN_ZOOM, PF_VIEW_MAX_ZOOM, 1.0,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -354,26 +353,24 @@ pf_window_init (PfWindow *self)
   self->zoom = 1.0;
   self->player = pf_player_new ();
 
+  /* The template binds every view's player and zoom to the window's. */
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->settings = g_settings_new (APP_ID);
-  gtk_window_set_default_size (GTK_WINDOW (self),
-                               g_settings_get_int (self->settings, "window-width"),
-                               g_settings_get_int (self->settings, "window-height"));
-  if (g_settings_get_boolean (self->settings, "window-maximized"))
-    gtk_window_maximize (GTK_WINDOW (self));
+  self->size_settings = g_settings_new (APP_ID);
+  g_settings_delay (self->size_settings);
+  g_settings_bind (self->size_settings, "window-width", self, "default-width",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->size_settings, "window-height", self, "default-height",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->size_settings, "window-maximized", self, "maximized",
+                   G_SETTINGS_BIND_DEFAULT);
 
   self->caption_css = gtk_css_provider_new ();
   gtk_style_context_add_provider (gtk_widget_get_style_context (GTK_WIDGET (self->caption)),
                                   GTK_STYLE_PROVIDER (self->caption_css),
                                   GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-
-  /* Every view reads the same player. */
-  g_object_set (self->stage, "player", self->player, NULL);
-  g_object_set (self->ladder, "player", self->player, NULL);
-  g_object_set (self->socket_table, "player", self->player, NULL);
-  g_object_set (self->packet_list, "player", self->player, NULL);
-  g_object_set (self->inspector, "player", self->player, NULL);
+  update_caption_css (self);
 
   self->player_signals = g_signal_group_new (PF_TYPE_PLAYER);
   g_signal_group_connect_swapped (self->player_signals, "notify::step",
@@ -395,9 +392,10 @@ pf_window_init (PfWindow *self)
   g_signal_connect_object (self->scenario_list, "row-activated",
                            G_CALLBACK (on_scenario_row_activated), self, 0);
 
-  pf_window_set_speed (self, g_settings_get_double (self->settings, "playback-speed"));
+  g_settings_bind (self->settings, "playback-speed", self->player, "speed",
+                   G_SETTINGS_BIND_DEFAULT);
   on_player_speed_changed (self);
-  pf_window_set_zoom (self, g_settings_get_double (self->settings, "zoom"));
+  g_settings_bind (self->settings, "zoom", self, "zoom", G_SETTINGS_BIND_DEFAULT);
 
   drop = gtk_drop_target_new (G_TYPE_FILE, GDK_ACTION_COPY);
   g_signal_connect_object (drop, "drop", G_CALLBACK (on_drop), self, 0);
@@ -581,16 +579,6 @@ pf_window_set_mode (PfWindow       *self,
   self->mode = mode;
 }
 
-void
-pf_window_set_speed (PfWindow *self,
-                     double    speed)
-{
-  g_return_if_fail (PF_IS_WINDOW (self));
-
-  pf_player_set_speed (self->player, speed);
-  g_settings_set_double (self->settings, "playback-speed", pf_player_get_speed (self->player));
-}
-
 double
 pf_window_get_zoom (PfWindow *self)
 {
@@ -598,26 +586,20 @@ pf_window_get_zoom (PfWindow *self)
   return self->zoom;
 }
 
-/* Scales the stage, the ladder, the lists and the caption together. */
+/* Scales the stage, the ladder, the lists (their zoom is bound to the
+ * window's) and the caption together; the setting follows. */
 void
 pf_window_set_zoom (PfWindow *self,
                     double    zoom)
 {
   g_return_if_fail (PF_IS_WINDOW (self));
 
-  zoom = CLAMP (zoom, PF_WINDOW_MIN_ZOOM, PF_WINDOW_MAX_ZOOM);
-  if (G_APPROX_VALUE (self->zoom, zoom, 1e-6) && self->zoom_applied)
+  zoom = CLAMP (zoom, PF_VIEW_MIN_ZOOM, PF_VIEW_MAX_ZOOM);
+  if (G_APPROX_VALUE (self->zoom, zoom, 1e-6))
     return;
 
   self->zoom = zoom;
-  self->zoom_applied = TRUE;
-  g_object_set (self->stage, "zoom", zoom, NULL);
-  g_object_set (self->ladder, "zoom", zoom, NULL);
-  g_object_set (self->socket_table, "zoom", zoom, NULL);
-  g_object_set (self->packet_list, "zoom", zoom, NULL);
-  g_object_set (self->inspector, "zoom", zoom, NULL);
   update_caption_css (self);
-  g_settings_set_double (self->settings, "zoom", zoom);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
   pf_window_update_actions (self);
 }

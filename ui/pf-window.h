@@ -13,9 +13,6 @@ G_BEGIN_DECLS
 
 #define PF_TYPE_WINDOW (pf_window_get_type ())
 
-#define PF_WINDOW_MIN_ZOOM 0.5
-#define PF_WINDOW_MAX_ZOOM 3.0
-
 G_DECLARE_FINAL_TYPE (PfWindow, pf_window, PF, WINDOW, AdwApplicationWindow)
 
 PfWindow *pf_window_new          (GtkApplication *application);
@@ -32,8 +29,6 @@ void      pf_window_advance_to   (PfWindow       *self,
 gboolean  pf_window_is_running   (PfWindow       *self);
 void      pf_window_set_mode     (PfWindow       *self,
                                   PfNetspaceMode  mode);
-void      pf_window_set_speed    (PfWindow       *self,
-                                  double          speed);
 double    pf_window_get_zoom     (PfWindow       *self);
 void      pf_window_set_zoom     (PfWindow       *self,
                                   double          zoom);
