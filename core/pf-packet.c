@@ -939,21 +939,6 @@ pf_packet_get_kind (const PfPacket *packet)
   return PF_PACKET_KIND_ACK;
 }
 
-/**
- * pf_packet_kind:
- *
- * Returns: the nick of pf_packet_get_kind (): "handshake", "data", "ack",
- *   "teardown", "reset", "udp", "fragment" or "other". For the views
- *   until they read PfPacketKind; new code should use that.
- */
-const char *
-pf_packet_kind (const PfPacket *packet)
-{
-  g_return_val_if_fail (packet != NULL, "other");
-
-  return pf_enum_to_nick (PF_TYPE_PACKET_KIND, pf_packet_get_kind (packet));
-}
-
 /* For people: a name in the interface's language. */
 const char *
 pf_packet_kind_to_label (PfPacketKind kind)

@@ -202,7 +202,6 @@ guint        pf_packet_get_payload_length (const PfPacket *packet);
 PfFourTuple  pf_packet_get_four_tuple     (const PfPacket *packet);
 gboolean     pf_packet_is_fragment        (const PfPacket *packet);
 PfPacketKind pf_packet_get_kind           (const PfPacket *packet);
-const char  *pf_packet_kind               (const PfPacket *packet);
 const char  *pf_packet_kind_to_label      (PfPacketKind    kind);
 
 char        *pf_packet_flags_to_string    (guint8          flags);

@@ -1314,8 +1314,8 @@ test_kind_nicks_and_labels (void **state)
       assert_string_not_equal (label, kinds[i].nick);
     }
 
-  assert_string_equal (pf_packet_kind (syn), "handshake");
-  assert_string_equal (pf_packet_kind (icmp), "other");
+  assert_int_equal (pf_packet_get_kind (syn), PF_PACKET_KIND_HANDSHAKE);
+  assert_int_equal (pf_packet_get_kind (icmp), PF_PACKET_KIND_OTHER);
 
   for (guint i = 0; i < G_N_ELEMENTS (not_nicks); i++)
     {

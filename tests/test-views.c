@@ -265,6 +265,8 @@ check_syn_ack_fields (Fixture *f,
   /* Loopback mode names the port the kernel used too. */
   assert_field (f, "TCP/Source port", modelled ? "80 (web; here 8080)" : "80 (web)");
   assert_field (f, "Frame", modelled ? "modelled" : "captured");
+  /* The kind as a person reads it, not the trace's nick. */
+  assert_field (f, "Frame/Kind", "Handshake");
   assert_null (pf_inspector_dup_field (f->inspector, "TCP/No such field"));
 }
 

@@ -255,7 +255,7 @@ add_frame (PfInspector *self,
   field_add (self, children, _("Origin"),
              g_strdup (modelled ? _("modelled: rebuilt from socket events; not seen on the wire")
                                 : _("captured: as the kernel sent it on lo")));
-  field_add (self, children, _("Kind"), g_strdup (pf_packet_kind (packet)));
+  field_add (self, children, _("Kind"), g_strdup (pf_packet_kind_to_label (pf_packet_get_kind (packet))));
   field_addf (self, children, _("Size"), _("%u bytes"), packet->total_length);
 }
 
