@@ -327,7 +327,7 @@ case_prepare (Case    *c,
   c->loaded = TRUE;
 
   c->widgets[WIDGET_STAGE] = pf_stage_new ();
-  pf_stage_set_player (PF_STAGE (c->widgets[WIDGET_STAGE]), c->player);
+  pf_view_set_player (PF_VIEW (c->widgets[WIDGET_STAGE]), c->player);
   c->windows[WIDGET_STAGE] = window_new (c->widgets[WIDGET_STAGE]);
 
   /* As in the app's window: no horizontal scrolling. */
