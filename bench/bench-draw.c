@@ -332,7 +332,7 @@ case_prepare (Case    *c,
 
   /* As in the app's window: no horizontal scrolling. */
   c->widgets[WIDGET_LADDER] = pf_ladder_new ();
-  pf_ladder_set_player (PF_LADDER (c->widgets[WIDGET_LADDER]), c->player);
+  pf_view_set_player (PF_VIEW (c->widgets[WIDGET_LADDER]), c->player);
   scrolled = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), c->widgets[WIDGET_LADDER]);

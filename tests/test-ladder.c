@@ -284,15 +284,15 @@ test_zoom (void **state)
     first++;
 
   assert_true (pf_ladder_get_arrow_bounds (f->ladder, first, &one));
-  pf_ladder_set_zoom (f->ladder, 2.0);
+  pf_view_set_zoom (PF_VIEW (f->ladder), 2.0);
   assert_true (pf_ladder_get_arrow_bounds (f->ladder, first, &two));
   assert_float_equal (two.size.height, one.size.height * 2, 0.01);
 
   g_object_set (f->ladder, "zoom", 3.0, NULL);
-  pf_ladder_set_zoom (f->ladder, 10.0);
-  assert_float_equal (pf_ladder_get_zoom (f->ladder), PF_LADDER_MAX_ZOOM, 1e-9);
-  pf_ladder_set_zoom (f->ladder, 0.1);
-  assert_float_equal (pf_ladder_get_zoom (f->ladder), PF_LADDER_MIN_ZOOM, 1e-9);
+  pf_view_set_zoom (PF_VIEW (f->ladder), 10.0);
+  assert_float_equal (pf_view_get_zoom (PF_VIEW (f->ladder)), PF_VIEW_MAX_ZOOM, 1e-9);
+  pf_view_set_zoom (PF_VIEW (f->ladder), 0.1);
+  assert_float_equal (pf_view_get_zoom (PF_VIEW (f->ladder)), PF_VIEW_MIN_ZOOM, 1e-9);
 }
 
 /* A fresh run on the same player starts an empty diagram. */
