@@ -327,12 +327,12 @@ case_prepare (Case    *c,
   c->loaded = TRUE;
 
   c->widgets[WIDGET_STAGE] = pf_stage_new ();
-  pf_stage_set_player (PF_STAGE (c->widgets[WIDGET_STAGE]), c->player);
+  pf_view_set_player (PF_VIEW (c->widgets[WIDGET_STAGE]), c->player);
   c->windows[WIDGET_STAGE] = window_new (c->widgets[WIDGET_STAGE]);
 
   /* As in the app's window: no horizontal scrolling. */
   c->widgets[WIDGET_LADDER] = pf_ladder_new ();
-  pf_ladder_set_player (PF_LADDER (c->widgets[WIDGET_LADDER]), c->player);
+  pf_view_set_player (PF_VIEW (c->widgets[WIDGET_LADDER]), c->player);
   scrolled = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), c->widgets[WIDGET_LADDER]);

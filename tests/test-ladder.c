@@ -18,7 +18,6 @@
 #include "pf-builtin.h"
 #include "pf-ladder-private.h"
 #include "pf-player.h"
-#include "pf-stage-private.h"
 
 static PfNetspaceMode exact = PF_NETSPACE_MODE_EXACT;
 static PfNetspaceMode loopback = PF_NETSPACE_MODE_LOOPBACK;
@@ -285,48 +284,15 @@ test_zoom (void **state)
     first++;
 
   assert_true (pf_ladder_get_arrow_bounds (f->ladder, first, &one));
-  pf_ladder_set_zoom (f->ladder, 2.0);
+  pf_view_set_zoom (PF_VIEW (f->ladder), 2.0);
   assert_true (pf_ladder_get_arrow_bounds (f->ladder, first, &two));
   assert_float_equal (two.size.height, one.size.height * 2, 0.01);
 
   g_object_set (f->ladder, "zoom", 3.0, NULL);
-  pf_ladder_set_zoom (f->ladder, 10.0);
-  assert_float_equal (pf_ladder_get_zoom (f->ladder), PF_LADDER_MAX_ZOOM, 1e-9);
-  pf_ladder_set_zoom (f->ladder, 0.1);
-  assert_float_equal (pf_ladder_get_zoom (f->ladder), PF_LADDER_MIN_ZOOM, 1e-9);
-}
-
-/* Beside the stage, in the same window (one frame clock): an arrow
- * appears when its envelope leaves, so both animate a step shown anew,
- * forward or back, and both stop on the same frame. */
-static void
-test_in_step_with_stage (void **state)
-{
-  Fixture *f = *state;
-  GtkWidget *stage = pf_stage_new ();
-
-  gtk_widget_set_size_request (stage, 360, 260);
-  pf_stage_set_player (PF_STAGE (stage), f->player);
-  gtk_box_prepend (GTK_BOX (f->box), stage);
-  pf_test_iterate_until_timeout (pf_test_widget_is_mapped, stage, TIMEOUT_S);
-
-  for (guint i = 0; i < 3; i++)
-    {
-      if (i < 2)
-        step_forward (f);
-      else
-        pf_player_step_back (f->player);
-
-      assert_true (pf_stage_is_animating (PF_STAGE (stage)));
-      assert_true (pf_ladder_get_animating (f->ladder));
-      while (pf_stage_is_animating (PF_STAGE (stage)) || pf_ladder_get_animating (f->ladder))
-        {
-          assert_int_equal (pf_stage_is_animating (PF_STAGE (stage)),
-                            pf_ladder_get_animating (f->ladder));
-          g_main_context_iteration (NULL, TRUE);
-        }
-      assert_int_equal (pf_ladder_get_highlighted (f->ladder), last_segment (f->player));
-    }
+  pf_view_set_zoom (PF_VIEW (f->ladder), 10.0);
+  assert_float_equal (pf_view_get_zoom (PF_VIEW (f->ladder)), PF_VIEW_MAX_ZOOM, 1e-9);
+  pf_view_set_zoom (PF_VIEW (f->ladder), 0.1);
+  assert_float_equal (pf_view_get_zoom (PF_VIEW (f->ladder)), PF_VIEW_MIN_ZOOM, 1e-9);
 }
 
 /* A fresh run on the same player starts an empty diagram. */
@@ -356,7 +322,6 @@ test_restart (void **state)
   LADDER_TEST (test_follows_newest, mode),          \
   LADDER_TEST (test_click_selects, mode),           \
   LADDER_TEST (test_zoom, mode),                    \
-  LADDER_TEST (test_in_step_with_stage, mode),      \
   LADDER_TEST (test_restart, mode)
 
 int

@@ -64,7 +64,7 @@ show_stage (PfPlayer  *player,
 
   gtk_window_set_default_size (window, width, height);
   gtk_window_set_child (window, stage);
-  pf_stage_set_player (PF_STAGE (stage), player);
+  pf_view_set_player (PF_VIEW (stage), player);
   gtk_window_present (window);
   pf_test_iterate_until (is_shown, stage);
   pf_test_assert_renderer (stage);
@@ -204,7 +204,7 @@ test_run_and_restart (void **state)
   assert_int_equal (pf_stage_get_n_packets (stage), 3);
 
   /* Without a player the stage is empty. */
-  pf_stage_set_player (stage, NULL);
+  pf_view_set_player (PF_VIEW (stage), NULL);
   assert_int_equal (pf_stage_get_n_hosts (stage), 0);
   assert_int_equal (pf_stage_get_n_connections (stage), 0);
   assert_int_equal (pf_stage_get_n_packets (stage), 0);
@@ -294,14 +294,14 @@ test_layout_columns (void **state)
 
     assert_true (pf_stage_get_host_bounds (stage, 0, &before));
     pf_test_notify_watch (&zoom, stage, "zoom");
-    pf_stage_set_zoom (stage, 2.0);
+    pf_view_set_zoom (PF_VIEW (stage), 2.0);
     assert_true (pf_stage_get_host_bounds (stage, 0, &after));
     assert_true (graphene_rect_get_width (&after) > 1.5 * graphene_rect_get_width (&before));
-    pf_stage_set_zoom (stage, 10.0);
-    assert_float_equal (pf_stage_get_zoom (stage), PF_STAGE_MAX_ZOOM, 1e-9);
-    pf_stage_set_zoom (stage, 0.1);
-    assert_float_equal (pf_stage_get_zoom (stage), PF_STAGE_MIN_ZOOM, 1e-9);
-    pf_stage_set_zoom (stage, PF_STAGE_MIN_ZOOM);
+    pf_view_set_zoom (PF_VIEW (stage), 10.0);
+    assert_float_equal (pf_view_get_zoom (PF_VIEW (stage)), PF_VIEW_MAX_ZOOM, 1e-9);
+    pf_view_set_zoom (PF_VIEW (stage), 0.1);
+    assert_float_equal (pf_view_get_zoom (PF_VIEW (stage)), PF_VIEW_MIN_ZOOM, 1e-9);
+    pf_view_set_zoom (PF_VIEW (stage), PF_VIEW_MIN_ZOOM);
     assert_int_equal (zoom.count, 3);
   }
 

@@ -21,7 +21,9 @@ static gboolean
 is_selected (PfLadder *self,
              Row      *row)
 {
-  return row->event != NULL && row->event == pf_player_get_selected (self->player);
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+
+  return row->event != NULL && row->event == pf_player_get_selected (player);
 }
 
 static void
@@ -134,7 +136,7 @@ pf_ladder_draw_lines (PfLadder    *self,
                       Row         *highlighted,
                       double       origin_y)
 {
-  double zoom = self->zoom;
+  double zoom = pf_view_get_zoom (PF_VIEW (self));
   cairo_t *cr = gtk_snapshot_append_cairo (snapshot,
                                            &GRAPHENE_RECT_INIT (0, origin_y + top * zoom,
                                                                 width * zoom,
@@ -379,7 +381,7 @@ pf_ladder_draw_texts (PfLadder    *self,
                       guint        first,
                       guint        end)
 {
-  guint position = pf_player_get_position (self->player);
+  guint position = pf_player_get_position (pf_view_get_player (PF_VIEW (self)));
 
   for (guint i = first; i < end; i++)
     {

@@ -99,7 +99,8 @@ pf_ladder_lane_free (gpointer data)
 static PfNetspace *
 get_netspace (PfLadder *self)
 {
-  PfEngine *engine = self->player ? pf_player_get_engine (self->player) : NULL;
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  PfEngine *engine = player ? pf_player_get_engine (player) : NULL;
 
   return engine ? pf_engine_get_netspace (engine) : NULL;
 }
@@ -620,7 +621,9 @@ pf_ladder_rows_before (PfLadder *self,
 guint
 pf_ladder_n_shown_rows (PfLadder *self)
 {
-  return self->player ? pf_ladder_rows_before (self, pf_player_get_position (self->player)) : 0;
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+
+  return player ? pf_ladder_rows_before (self, pf_player_get_position (player)) : 0;
 }
 
 /* The first row whose bottom is below @y. */
@@ -704,7 +707,7 @@ pf_ladder_arrow_geometry (PfLadder *self,
 double
 pf_ladder_header_height (PfLadder *self)
 {
-  return self->header_h * self->zoom;
+  return self->header_h * pf_view_get_zoom (PF_VIEW (self));
 }
 
 static double
@@ -717,6 +720,7 @@ void
 pf_ladder_update_adjustments (PfLadder *self)
 {
   double width = gtk_widget_get_width (GTK_WIDGET (self));
+  double zoom = pf_view_get_zoom (PF_VIEW (self));
   double page = page_height (self);
   double upper;
 
@@ -725,10 +729,10 @@ pf_ladder_update_adjustments (PfLadder *self)
 
   if (self->vadjustment == NULL)
     return;
-  upper = MAX (content_height (self) * self->zoom, page);
+  upper = MAX (content_height (self) * zoom, page);
   gtk_adjustment_configure (self->vadjustment,
                             CLAMP (gtk_adjustment_get_value (self->vadjustment), 0, upper - page),
-                            0, upper, 20 * self->zoom, page * 0.9, page);
+                            0, upper, 20 * zoom, page * 0.9, page);
 }
 
 /* Scrolls so that @row is in view, its bottom first. */
@@ -736,14 +740,15 @@ void
 pf_ladder_scroll_to_row (PfLadder *self,
                          Row      *row)
 {
+  double zoom = pf_view_get_zoom (PF_VIEW (self));
   double top, bottom, value, page;
 
   if (self->vadjustment == NULL || row == NULL)
     return;
 
   pf_ladder_update_adjustments (self);
-  top = (row->y - ROW_PAD) * self->zoom;
-  bottom = (row->y + row->height + ROW_PAD) * self->zoom;
+  top = (row->y - ROW_PAD) * zoom;
+  bottom = (row->y + row->height + ROW_PAD) * zoom;
   value = gtk_adjustment_get_value (self->vadjustment);
   page = gtk_adjustment_get_page_size (self->vadjustment);
   if (bottom > value + page)
@@ -763,6 +768,7 @@ pf_ladder_measure (GtkWidget      *widget,
                    int            *natural_baseline)
 {
   PfLadder *self = PF_LADDER (widget);
+  double zoom = pf_view_get_zoom (PF_VIEW (self));
   guint lanes = MAX (self->lanes->len, 2);
 
   pf_ladder_ensure_style (self);
@@ -770,14 +776,14 @@ pf_ladder_measure (GtkWidget      *widget,
     {
       /* Lanes narrow past MIN_WIDTH_LANES: a scenario with a hundred
        * hosts must not make the window a hundred lanes wide. */
-      *minimum = (int) ceil (MIN (lanes, MIN_WIDTH_LANES) * LANE_MIN_WIDTH * self->zoom);
-      *natural = (int) ceil (MIN (lanes, MIN_WIDTH_LANES) * LANE_NATURAL_WIDTH * self->zoom);
+      *minimum = (int) ceil (MIN (lanes, MIN_WIDTH_LANES) * LANE_MIN_WIDTH * zoom);
+      *natural = (int) ceil (MIN (lanes, MIN_WIDTH_LANES) * LANE_NATURAL_WIDTH * zoom);
     }
   else
     {
-      *minimum = (int) ceil (pf_ladder_header_height (self) + 40 * self->zoom);
+      *minimum = (int) ceil (pf_ladder_header_height (self) + 40 * zoom);
       *natural = MAX (*minimum,
                       (int) ceil (pf_ladder_header_height (self) +
-                                  content_height (self) * self->zoom));
+                                  content_height (self) * zoom));
     }
 }

@@ -106,13 +106,10 @@ typedef struct
 
 struct _PfLadder
 {
-  GtkWidget             parent_instance;
+  PfView                parent_instance;
 
-  PfPlayer             *player;
-  GSignalGroup         *player_signals;
   GSignalGroup         *timeline_signals;
   PfTimeline           *timeline;      /* the run the rows were built from */
-  double                zoom;
 
   GtkAdjustment        *hadjustment;
   GtkAdjustment        *vadjustment;

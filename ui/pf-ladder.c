@@ -32,23 +32,18 @@
 
 static void pf_ladder_scrollable_init (GtkScrollableInterface *iface);
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (PfLadder, pf_ladder, GTK_TYPE_WIDGET,
+G_DEFINE_FINAL_TYPE_WITH_CODE (PfLadder, pf_ladder, PF_TYPE_VIEW,
                                G_IMPLEMENT_INTERFACE (GTK_TYPE_SCROLLABLE,
                                                       pf_ladder_scrollable_init))
 
+/* The player and the zoom are PfView's; these are GtkScrollable's. */
 enum {
   PROP_0,
-  PROP_PLAYER,
-  PROP_ZOOM,
-  N_PROPS,
-
-  PROP_HADJUSTMENT = N_PROPS,
+  PROP_HADJUSTMENT,
   PROP_VADJUSTMENT,
   PROP_HSCROLL_POLICY,
   PROP_VSCROLL_POLICY,
 };
-
-static GParamSpec *properties[N_PROPS];
 
 static void pf_ladder_stop_animation (PfLadder *self);
 
@@ -122,7 +117,8 @@ on_tick (GtkWidget     *widget,
 {
   PfLadder *self = PF_LADDER (widget);
   gint64 now = gdk_frame_clock_get_frame_time (frame_clock);
-  double speed = self->player ? pf_player_get_speed (self->player) : 1.0;
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  double speed = player ? pf_player_get_speed (player) : 1.0;
 
   /* The clock starts at the first frame, as the stage's does. */
   if (self->last_frame_time != 0)
@@ -308,9 +304,10 @@ animate (PfLadder *self,
 static void
 sync_position (PfLadder *self)
 {
-  int step = self->player ? pf_player_get_step (self->player) : -1;
-  guint position = self->player ? pf_player_get_position (self->player) : 0;
-  guint step_start = self->player ? pf_player_get_step_start (self->player) : 0;
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  int step = player ? pf_player_get_step (player) : -1;
+  guint position = player ? pf_player_get_position (player) : 0;
+  guint step_start = player ? pf_player_get_step_start (player) : 0;
   gboolean restart;
 
   pf_ladder_sync_rows (self);
@@ -337,8 +334,9 @@ sync_position (PfLadder *self)
 static void
 rebuild (PfLadder *self)
 {
-  const PfScenario *scenario = self->player ? pf_player_get_scenario (self->player) : NULL;
-  PfTimeline *timeline = self->player ? pf_player_get_timeline (self->player) : NULL;
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  const PfScenario *scenario = player ? pf_player_get_scenario (player) : NULL;
+  PfTimeline *timeline = player ? pf_player_get_timeline (player) : NULL;
 
   pf_ladder_stop_animation (self);
   g_ptr_array_set_size (self->rows, 0);
@@ -359,9 +357,9 @@ rebuild (PfLadder *self)
     }
 
   self->style_valid = FALSE;   /* the header's height may change */
-  self->shown_step = self->player ? pf_player_get_step (self->player) : -1;
-  self->shown_position = self->player ? pf_player_get_position (self->player) : 0;
-  self->shown_step_start = self->player ? pf_player_get_step_start (self->player) : 0;
+  self->shown_step = player ? pf_player_get_step (player) : -1;
+  self->shown_position = player ? pf_player_get_position (player) : 0;
+  self->shown_step_start = player ? pf_player_get_step_start (player) : 0;
   pf_ladder_sync_rows (self);
   if (self->vadjustment != NULL)
     gtk_adjustment_set_value (self->vadjustment, 0);
@@ -385,7 +383,7 @@ on_engine_changed (PfLadder *self)
 static void
 on_position_changed (PfLadder *self)
 {
-  if (self->timeline != pf_player_get_timeline (self->player))
+  if (self->timeline != pf_player_get_timeline (pf_view_get_player (PF_VIEW (self))))
     rebuild (self);
   else
     sync_position (self);
@@ -394,7 +392,7 @@ on_position_changed (PfLadder *self)
 static void
 on_selected_changed (PfLadder *self)
 {
-  PfEvent *selected = pf_player_get_selected (self->player);
+  PfEvent *selected = pf_player_get_selected (pf_view_get_player (PF_VIEW (self)));
   PfTimeline *timeline = self->timeline;
 
   /* A selection made elsewhere comes into view. */
@@ -455,15 +453,16 @@ on_key_pressed (GtkEventControllerKey *controller,
                 GdkModifierType        state,
                 PfLadder              *self)
 {
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
   PfEvent *selected;
   guint n;
   int current = -1, target = -1;
 
-  if (self->player == NULL || (keyval != GDK_KEY_Up && keyval != GDK_KEY_Down) ||
+  if (player == NULL || (keyval != GDK_KEY_Up && keyval != GDK_KEY_Down) ||
       (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)))
     return FALSE;
 
-  selected = pf_player_get_selected (self->player);
+  selected = pf_player_get_selected (player);
   n = pf_ladder_n_shown_rows (self);
   for (guint i = 0; i < n && selected != NULL; i++)
     if (((Row *) g_ptr_array_index (self->rows, i))->event == selected)
@@ -485,7 +484,7 @@ on_key_pressed (GtkEventControllerKey *controller,
   if (target < 0)
     return current >= 0;  /* at the end: keep the key, nothing to move to */
 
-  pf_player_set_selected (self->player, ((Row *) g_ptr_array_index (self->rows, target))->event);
+  pf_player_set_selected (player, ((Row *) g_ptr_array_index (self->rows, target))->event);
   return TRUE;
 }
 
@@ -513,7 +512,8 @@ pf_ladder_snapshot (GtkWidget   *widget,
                     GtkSnapshot *snapshot)
 {
   PfLadder *self = PF_LADDER (widget);
-  double zoom = self->zoom;
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  double zoom = pf_view_get_zoom (PF_VIEW (self));
   double width = gtk_widget_get_width (widget);
   double height = gtk_widget_get_height (widget);
   double logical_width = width / zoom;
@@ -521,7 +521,7 @@ pf_ladder_snapshot (GtkWidget   *widget,
   guint n, first, end;
   Row *highlighted;
 
-  if (self->player == NULL || pf_player_get_scenario (self->player) == NULL ||
+  if (player == NULL || pf_player_get_scenario (player) == NULL ||
       self->lanes->len == 0 || width <= 0 || height <= 0)
     return;
 
@@ -634,6 +634,32 @@ pf_ladder_scrollable_init (GtkScrollableInterface *iface)
   iface->get_border = pf_ladder_get_border;
 }
 
+/* PfView */
+
+static void
+pf_ladder_player_changed (PfView *view)
+{
+  rebuild (PF_LADDER (view));
+}
+
+/* Text and drawing scale together; the same part of the run stays in view. */
+static void
+pf_ladder_zoom_changed (PfView *view,
+                        double  old_zoom)
+{
+  PfLadder *self = PF_LADDER (view);
+
+  if (self->vadjustment != NULL)
+    {
+      double value = gtk_adjustment_get_value (self->vadjustment) *
+                     pf_view_get_zoom (view) / old_zoom;
+
+      pf_ladder_update_adjustments (self);
+      gtk_adjustment_set_value (self->vadjustment, value);
+    }
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
 /* GObject */
 
 /* For structs that start with their PfFourTuple key. */
@@ -650,6 +676,8 @@ tuple_key_equal (gconstpointer a,
   return pf_four_tuple_equal (a, b);
 }
 
+/* PfView's dispose, after this one, lets go of the player and its
+ * signals; the timeline's are the ladder's own. */
 static void
 pf_ladder_dispose (GObject *object)
 {
@@ -660,13 +688,9 @@ pf_ladder_dispose (GObject *object)
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
       self->tick_id = 0;
     }
-  if (self->player_signals != NULL)
-    g_signal_group_set_target (self->player_signals, NULL);
   if (self->timeline_signals != NULL)
     g_signal_group_set_target (self->timeline_signals, NULL);
-  g_clear_object (&self->player_signals);
   g_clear_object (&self->timeline_signals);
-  g_clear_object (&self->player);
   g_clear_object (&self->timeline);
   g_ptr_array_set_size (self->rows, 0);
   g_ptr_array_set_size (self->lanes, 0);
@@ -711,12 +735,6 @@ pf_ladder_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_PLAYER:
-      g_value_set_object (value, self->player);
-      break;
-    case PROP_ZOOM:
-      g_value_set_double (value, self->zoom);
-      break;
     case PROP_HADJUSTMENT:
       g_value_set_object (value, self->hadjustment);
       break;
@@ -744,12 +762,6 @@ pf_ladder_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_PLAYER:
-      pf_ladder_set_player (self, g_value_get_object (value));
-      break;
-    case PROP_ZOOM:
-      pf_ladder_set_zoom (self, g_value_get_double (value));
-      break;
     case PROP_HADJUSTMENT:
       set_adjustment (self, &self->hadjustment, g_value_get_object (value));
       break;
@@ -782,6 +794,7 @@ pf_ladder_class_init (PfLadderClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  PfViewClass *view_class = PF_VIEW_CLASS (klass);
 
   object_class->dispose = pf_ladder_dispose;
   object_class->finalize = pf_ladder_finalize;
@@ -795,13 +808,8 @@ pf_ladder_class_init (PfLadderClass *klass)
   widget_class->unmap = pf_ladder_unmap;
   widget_class->query_tooltip = pf_ladder_query_tooltip;
 
-  properties[PROP_PLAYER] =
-    g_param_spec_object ("player", NULL, NULL, PF_TYPE_PLAYER,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_ZOOM] =
-    g_param_spec_double ("zoom", NULL, NULL, PF_LADDER_MIN_ZOOM, PF_LADDER_MAX_ZOOM, 1.0,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  view_class->player_changed = pf_ladder_player_changed;
+  view_class->zoom_changed = pf_ladder_zoom_changed;
 
   g_object_class_override_property (object_class, PROP_HADJUSTMENT, "hadjustment");
   g_object_class_override_property (object_class, PROP_VADJUSTMENT, "vadjustment");
@@ -815,10 +823,10 @@ pf_ladder_class_init (PfLadderClass *klass)
 static void
 pf_ladder_init (PfLadder *self)
 {
+  GSignalGroup *player_signals = pf_view_get_player_signals (PF_VIEW (self));
   GtkGesture *click = gtk_gesture_click_new ();
   GtkEventController *keys = gtk_event_controller_key_new ();
 
-  self->zoom = 1.0;
   self->schedule = pf_flight_schedule_new ();
   self->shown_step = -1;
   self->last_followed = -1;
@@ -828,14 +836,13 @@ pf_ladder_init (PfLadder *self)
   self->lanes_by_address = g_hash_table_new (NULL, NULL);
   self->seq_bases = g_hash_table_new_full (tuple_key_hash, tuple_key_equal, g_free, NULL);
 
-  self->player_signals = g_signal_group_new (PF_TYPE_PLAYER);
-  g_signal_group_connect_swapped (self->player_signals, "notify::engine",
+  g_signal_group_connect_swapped (player_signals, "notify::engine",
                                   G_CALLBACK (on_engine_changed), self);
-  g_signal_group_connect_swapped (self->player_signals, "notify::step",
+  g_signal_group_connect_swapped (player_signals, "notify::step",
                                   G_CALLBACK (on_position_changed), self);
-  g_signal_group_connect_swapped (self->player_signals, "notify::position",
+  g_signal_group_connect_swapped (player_signals, "notify::position",
                                   G_CALLBACK (on_position_changed), self);
-  g_signal_group_connect_swapped (self->player_signals, "notify::selected",
+  g_signal_group_connect_swapped (player_signals, "notify::selected",
                                   G_CALLBACK (on_selected_changed), self);
 
   self->timeline_signals = g_signal_group_new (PF_TYPE_TIMELINE);
@@ -868,61 +875,6 @@ pf_ladder_new (void)
   return g_object_new (PF_TYPE_LADDER, NULL);
 }
 
-PfPlayer *
-pf_ladder_get_player (PfLadder *self)
-{
-  g_return_val_if_fail (PF_IS_LADDER (self), NULL);
-  return self->player;
-}
-
-void
-pf_ladder_set_player (PfLadder *self,
-                      PfPlayer *player)
-{
-  g_return_if_fail (PF_IS_LADDER (self));
-  g_return_if_fail (player == NULL || PF_IS_PLAYER (player));
-
-  if (!g_set_object (&self->player, player))
-    return;
-
-  g_signal_group_set_target (self->player_signals, player);
-  rebuild (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAYER]);
-}
-
-double
-pf_ladder_get_zoom (PfLadder *self)
-{
-  g_return_val_if_fail (PF_IS_LADDER (self), 1.0);
-  return self->zoom;
-}
-
-/* Text and drawing scale together; the same part of the run stays in view. */
-void
-pf_ladder_set_zoom (PfLadder *self,
-                    double    zoom)
-{
-  double old;
-
-  g_return_if_fail (PF_IS_LADDER (self));
-
-  zoom = CLAMP (zoom, PF_LADDER_MIN_ZOOM, PF_LADDER_MAX_ZOOM);
-  if (G_APPROX_VALUE (self->zoom, zoom, 1e-9))
-    return;
-
-  old = self->zoom;
-  self->zoom = zoom;
-  if (self->vadjustment != NULL)
-    {
-      double value = gtk_adjustment_get_value (self->vadjustment) * zoom / old;
-
-      pf_ladder_update_adjustments (self);
-      gtk_adjustment_set_value (self->vadjustment, value);
-    }
-  gtk_widget_queue_resize (GTK_WIDGET (self));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
-}
-
 /* The timeline position of the arrow at (@x, @y) in widget coordinates,
  * or -1. Arrows not drawn yet are not there. */
 int
@@ -930,22 +882,23 @@ pf_ladder_hit_test (PfLadder *self,
                     double    x,
                     double    y)
 {
-  double header, cx, cy, x1, x2, y1;
+  double header, cx, cy, x1, x2, y1, zoom;
   guint n, i;
   Row *row;
 
   g_return_val_if_fail (PF_IS_LADDER (self), -1);
 
-  if (self->player == NULL)
+  if (pf_view_get_player (PF_VIEW (self)) == NULL)
     return -1;
   pf_ladder_ensure_style (self);
   header = pf_ladder_header_height (self);
   if (y < header)
     return -1;
 
-  cx = x / self->zoom;
+  zoom = pf_view_get_zoom (PF_VIEW (self));
+  cx = x / zoom;
   cy = (y - header + (self->vadjustment ? gtk_adjustment_get_value (self->vadjustment) : 0)) /
-       self->zoom;
+       zoom;
   n = pf_ladder_n_shown_rows (self);
   i = pf_ladder_row_at_y (self, cy, n);
   if (i >= n)
@@ -954,7 +907,7 @@ pf_ladder_hit_test (PfLadder *self,
   row = g_ptr_array_index (self->rows, i);
   if (row->kind != ROW_ARROW || cy < row->y || pf_ladder_row_progress (self, row) <= 0.0)
     return -1;
-  pf_ladder_arrow_geometry (self, row, gtk_widget_get_width (GTK_WIDGET (self)) / self->zoom,
+  pf_ladder_arrow_geometry (self, row, gtk_widget_get_width (GTK_WIDGET (self)) / zoom,
                             &x1, &x2, &y1);
   if (cx < MIN (x1, x2) - HIT_SLOP || cx > MAX (x1, x2) + HIT_SLOP)
     return -1;
@@ -968,15 +921,17 @@ pf_ladder_select_at (PfLadder *self,
                      double    x,
                      double    y)
 {
+  PfPlayer *player;
   int index;
 
   g_return_val_if_fail (PF_IS_LADDER (self), FALSE);
 
-  if (self->player == NULL || self->timeline == NULL)
+  player = pf_view_get_player (PF_VIEW (self));
+  if (player == NULL || self->timeline == NULL)
     return FALSE;
 
   index = pf_ladder_hit_test (self, x, y);
-  pf_player_set_selected (self->player,
+  pf_player_set_selected (player,
                           index >= 0 ? pf_timeline_get_event (self->timeline, index) : NULL);
   return index >= 0;
 }
@@ -992,7 +947,7 @@ pf_ladder_get_n_arrows (PfLadder *self)
 
   g_return_val_if_fail (PF_IS_LADDER (self), 0);
 
-  if (self->player == NULL || (n = pf_ladder_n_shown_rows (self)) == 0)
+  if (pf_view_get_player (PF_VIEW (self)) == NULL || (n = pf_ladder_n_shown_rows (self)) == 0)
     return 0;
   last = g_ptr_array_index (self->rows, n - 1);
   return last->arrows_before + (last->kind == ROW_ARROW ? 1 : 0);
@@ -1007,7 +962,7 @@ pf_ladder_get_highlighted (PfLadder *self)
 
   g_return_val_if_fail (PF_IS_LADDER (self), -1);
 
-  row = self->player ? highlighted_row (self) : NULL;
+  row = pf_view_get_player (PF_VIEW (self)) ? highlighted_row (self) : NULL;
   return row ? (int) row->index : -1;
 }
 
@@ -1025,25 +980,28 @@ pf_ladder_get_arrow_bounds (PfLadder        *self,
                             guint            index,
                             graphene_rect_t *out_bounds)
 {
-  double x1, x2, y1, value;
+  PfPlayer *player;
+  double x1, x2, y1, value, zoom;
   Row *row;
 
   g_return_val_if_fail (PF_IS_LADDER (self), FALSE);
   g_return_val_if_fail (out_bounds != NULL, FALSE);
 
-  if (self->player == NULL || index >= pf_player_get_position (self->player) ||
+  player = pf_view_get_player (PF_VIEW (self));
+  if (player == NULL || index >= pf_player_get_position (player) ||
       (row = pf_ladder_arrow_row (self, index)) == NULL)
     return FALSE;
 
   pf_ladder_ensure_style (self);
+  zoom = pf_view_get_zoom (PF_VIEW (self));
   value = self->vadjustment ? gtk_adjustment_get_value (self->vadjustment) : 0;
-  pf_ladder_arrow_geometry (self, row, gtk_widget_get_width (GTK_WIDGET (self)) / self->zoom,
+  pf_ladder_arrow_geometry (self, row, gtk_widget_get_width (GTK_WIDGET (self)) / zoom,
                             &x1, &x2, &y1);
   graphene_rect_init (out_bounds,
-                      MIN (x1, x2) * self->zoom,
-                      pf_ladder_header_height (self) + row->y * self->zoom - value,
-                      fabs (x2 - x1) * self->zoom,
-                      row->height * self->zoom);
+                      MIN (x1, x2) * zoom,
+                      pf_ladder_header_height (self) + row->y * zoom - value,
+                      fabs (x2 - x1) * zoom,
+                      row->height * zoom);
   return TRUE;
 }
 

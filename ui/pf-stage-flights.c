@@ -69,7 +69,7 @@ pf_stage_add_flights (PfStage  *self,
                       guint     to,
                       gboolean  restart)
 {
-  PfTimeline *timeline = pf_player_get_timeline (self->player);
+  PfTimeline *timeline = pf_player_get_timeline (pf_view_get_player (PF_VIEW (self)));
 
   to = MIN (to, pf_timeline_get_n_events (timeline));
 

@@ -1,7 +1,8 @@
 /* pf-stage-private.h: what the stage's files share
  *
  * One widget over several files, each one concern: pf-stage.c the
- * widget (its properties, the player's signals, input, the public API),
+ * widget (a PfView: its player and zoom changing, the player's signals,
+ * input, the public API),
  * pf-stage-scene.c what is on the stage and where, pf-stage-flights.c
  * the step's envelopes in the air, pf-stage-draw.c what it draws, and
  * pf-stage-cache.c the pictures it keeps.
@@ -169,12 +170,9 @@ typedef struct
 
 struct _PfStage
 {
-  GtkWidget       parent_instance;
+  PfView          parent_instance;
 
-  PfPlayer       *player;
-  GSignalGroup   *player_signals;
   GSignalGroup   *timeline_signals;
-  double          zoom;
   double          speed;
   double          pan_x, pan_y;  /* from the centred pf_stage_place, in pixels */
 

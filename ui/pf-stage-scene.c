@@ -742,7 +742,7 @@ static void
 scan_events (PfStage *self,
              guint    upto)
 {
-  PfTimeline *timeline = pf_player_get_timeline (self->player);
+  PfTimeline *timeline = pf_player_get_timeline (pf_view_get_player (PF_VIEW (self)));
 
   upto = MIN (upto, pf_timeline_get_n_events (timeline));
 
@@ -826,7 +826,8 @@ update_plug_states (PfStage *self)
 void
 pf_stage_update_selection (PfStage *self)
 {
-  PfEvent *selected = self->player ? pf_player_get_selected (self->player) : NULL;
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  PfEvent *selected = player ? pf_player_get_selected (player) : NULL;
   PfStageConn *conn = NULL;
 
   self->selected_conn = NULL;
@@ -863,6 +864,8 @@ void
 pf_stage_reset_run (PfStage  *self,
                     PfEngine *engine)
 {
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+
   pf_stage_stop_tick (self);
   g_array_set_size (self->flights, 0);
   pf_flight_schedule_clear (self->schedule);
@@ -898,10 +901,10 @@ pf_stage_reset_run (PfStage  *self,
   g_set_weak_pointer (&self->engine, engine);
   g_signal_group_set_target (self->timeline_signals,
                              engine ? pf_engine_get_timeline (engine) : NULL);
-  if (engine == NULL || pf_player_get_scenario (self->player) == NULL)
+  if (engine == NULL || pf_player_get_scenario (player) == NULL)
     return;
 
-  self->scenario = pf_scenario_ref ((PfScenario *) pf_player_get_scenario (self->player));
+  self->scenario = pf_scenario_ref ((PfScenario *) pf_player_get_scenario (player));
   for (guint i = 0; i < self->scenario->hosts->len; i++)
     {
       const PfHost *h = g_ptr_array_index (self->scenario->hosts, i);
@@ -919,7 +922,8 @@ pf_stage_reset_run (PfStage  *self,
 void
 pf_stage_sync (PfStage *self)
 {
-  PfEngine *engine = self->player ? pf_player_get_engine (self->player) : NULL;
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  PfEngine *engine = player ? pf_player_get_engine (player) : NULL;
   guint position, step_start;
   int step;
   gboolean restart;
@@ -933,9 +937,9 @@ pf_stage_sync (PfStage *self)
   if (engine == NULL || self->hosts->len == 0)
     return;
 
-  position = pf_player_get_position (self->player);
-  step = pf_player_get_step (self->player);
-  step_start = pf_player_get_step_start (self->player);
+  position = pf_player_get_position (player);
+  step = pf_player_get_step (player);
+  step_start = pf_player_get_step_start (player);
   if (position == self->position && step == self->step && step_start == self->step_start)
     return;
 
@@ -1116,16 +1120,17 @@ pf_stage_ensure_geometry (PfStage *self)
   int width = gtk_widget_get_width (GTK_WIDGET (self));
   int height = gtk_widget_get_height (GTK_WIDGET (self));
   int scale_factor = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  double zoom = pf_view_get_zoom (PF_VIEW (self));
   double sum_x = 0, fit;
 
   if (!self->geometry_dirty && width == self->geometry_w && height == self->geometry_h &&
-      self->zoom == self->geometry_zoom && scale_factor == self->geometry_scale_factor)
+      zoom == self->geometry_zoom && scale_factor == self->geometry_scale_factor)
     return;
 
   self->geometry_dirty = FALSE;
   self->geometry_w = width;
   self->geometry_h = height;
-  self->geometry_zoom = self->zoom;
+  self->geometry_zoom = zoom;
   self->geometry_scale_factor = scale_factor;
   self->scale_factor = MAX (scale_factor, 1);
   self->scene_dirty = TRUE;
@@ -1133,7 +1138,7 @@ pf_stage_ensure_geometry (PfStage *self)
   /* At zoom 1 the whole world fits; zoom scales from there. */
   fit_world (self, width, height);
   fit = MIN (1.0, MIN (width / self->min_world_w, height / self->min_world_h));
-  self->scale = self->zoom * MAX (fit, 0.05);
+  self->scale = zoom * MAX (fit, 0.05);
   self->world_w = MAX (width / self->scale, self->min_world_w);
   self->world_h = MAX (height / self->scale, self->min_world_h);
 

@@ -26,8 +26,9 @@
  * stage pans. A host's centre is a fraction of the world, moved in where
  * its card would cross the edge, so a resized window keeps the picture.
  *
- * This file is the widget: its properties, the player's signals, input
- * and the public API. What is on the stage and where is in
+ * This file is the widget: a PfView, which holds the player and the
+ * zoom; here is what the stage does when either changes, the player's
+ * signals, input and the public API. What is on the stage and where is in
  * pf-stage-scene.c, the envelopes' flights in pf-stage-flights.c, the
  * drawing in pf-stage-draw.c and the pictures kept in pf-stage-cache.c,
  * behind pf-stage-private.h.
@@ -45,16 +46,7 @@
 
 #include <glib/gi18n.h>
 
-G_DEFINE_FINAL_TYPE (PfStage, pf_stage, GTK_TYPE_WIDGET)
-
-enum {
-  PROP_0,
-  PROP_PLAYER,
-  PROP_ZOOM,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
+G_DEFINE_FINAL_TYPE (PfStage, pf_stage, PF_TYPE_VIEW)
 
 /* The player */
 
@@ -75,7 +67,9 @@ on_selected_changed (PfStage *self)
 static void
 on_speed_changed (PfStage *self)
 {
-  self->speed = self->player ? pf_player_get_speed (self->player) : 1.0;
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+
+  self->speed = player ? pf_player_get_speed (player) : 1.0;
 }
 
 static void
@@ -335,9 +329,10 @@ on_click_released (GtkGestureClick *gesture,
                    PfStage         *self)
 {
   g_autoptr(PfEvent) event = g_steal_pointer (&self->pressed);
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
 
-  if (event != NULL && self->player != NULL && n_press == 1)
-    pf_player_set_selected (self->player, event);
+  if (event != NULL && player != NULL && n_press == 1)
+    pf_player_set_selected (player, event);
 }
 
 static void
@@ -454,25 +449,45 @@ on_scroll (GtkEventControllerScroll *scroll,
   if (!(state & GDK_CONTROL_MASK))
     return FALSE;
 
-  pf_stage_set_zoom (self, self->zoom * pow (1.1, -dy));
+  pf_view_set_zoom (PF_VIEW (self), pf_view_get_zoom (PF_VIEW (self)) * pow (1.1, -dy));
   return TRUE;
+}
+
+/* PfView */
+
+static void
+pf_stage_player_changed (PfView *view)
+{
+  PfStage *self = PF_STAGE (view);
+
+  on_speed_changed (self);
+  pf_stage_reset_run (self, NULL);
+  pf_stage_sync (self);
+  pf_stage_update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+pf_stage_zoom_changed (PfView *view,
+                       double  old_zoom)
+{
+  PF_STAGE (view)->geometry_dirty = TRUE;
+  gtk_widget_queue_draw (GTK_WIDGET (view));
 }
 
 /* GObject */
 
+/* PfView's dispose, after this one, lets go of the player and its
+ * signals; the timeline's are the stage's own. */
 static void
 pf_stage_dispose (GObject *object)
 {
   PfStage *self = PF_STAGE (object);
 
   pf_stage_stop_tick (self);
-  if (self->player_signals != NULL)
-    g_signal_group_set_target (self->player_signals, NULL);
   if (self->timeline_signals != NULL)
     g_signal_group_set_target (self->timeline_signals, NULL);
-  g_clear_object (&self->player_signals);
   g_clear_object (&self->timeline_signals);
-  g_clear_object (&self->player);
   g_clear_object (&self->parked);
   g_clear_object (&self->pressed);
   g_clear_weak_pointer (&self->engine);
@@ -503,69 +518,21 @@ pf_stage_finalize (GObject *object)
 }
 
 static void
-pf_stage_get_property (GObject    *object,
-                       guint       prop_id,
-                       GValue     *value,
-                       GParamSpec *pspec)
-{
-  PfStage *self = PF_STAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_PLAYER:
-      g_value_set_object (value, self->player);
-      break;
-    case PROP_ZOOM:
-      g_value_set_double (value, self->zoom);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-pf_stage_set_property (GObject      *object,
-                       guint         prop_id,
-                       const GValue *value,
-                       GParamSpec   *pspec)
-{
-  PfStage *self = PF_STAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_PLAYER:
-      pf_stage_set_player (self, g_value_get_object (value));
-      break;
-    case PROP_ZOOM:
-      pf_stage_set_zoom (self, g_value_get_double (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 pf_stage_class_init (PfStageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  PfViewClass *view_class = PF_VIEW_CLASS (klass);
 
   object_class->dispose = pf_stage_dispose;
   object_class->finalize = pf_stage_finalize;
-  object_class->get_property = pf_stage_get_property;
-  object_class->set_property = pf_stage_set_property;
 
   widget_class->snapshot = pf_stage_snapshot;
   widget_class->css_changed = pf_stage_css_changed;
   widget_class->measure = pf_stage_measure;
 
-  properties[PROP_PLAYER] =
-    g_param_spec_object ("player", NULL, NULL, PF_TYPE_PLAYER,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_ZOOM] =
-    g_param_spec_double ("zoom", NULL, NULL, PF_STAGE_MIN_ZOOM, PF_STAGE_MAX_ZOOM, 1.0,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  view_class->player_changed = pf_stage_player_changed;
+  view_class->zoom_changed = pf_stage_zoom_changed;
 
   gtk_widget_class_set_css_name (widget_class, "stage");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
@@ -574,10 +541,10 @@ pf_stage_class_init (PfStageClass *klass)
 static void
 pf_stage_init (PfStage *self)
 {
+  GSignalGroup *player_signals = pf_view_get_player_signals (PF_VIEW (self));
   GtkGesture *click, *drag, *pan;
   GtkEventController *scroll, *motion;
 
-  self->zoom = 1.0;
   self->scale = 1.0;
   self->scale_factor = 1;
   self->pair_worlds = g_array_new (FALSE, FALSE, sizeof (PfStagePairWorld));
@@ -596,16 +563,15 @@ pf_stage_init (PfStage *self)
 
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
 
-  self->player_signals = g_signal_group_new (PF_TYPE_PLAYER);
-  g_signal_group_connect_object (self->player_signals, "notify::engine",
+  g_signal_group_connect_object (player_signals, "notify::engine",
                                  G_CALLBACK (on_player_changed), self, G_CONNECT_SWAPPED);
-  g_signal_group_connect_object (self->player_signals, "notify::step",
+  g_signal_group_connect_object (player_signals, "notify::step",
                                  G_CALLBACK (on_player_changed), self, G_CONNECT_SWAPPED);
-  g_signal_group_connect_object (self->player_signals, "notify::position",
+  g_signal_group_connect_object (player_signals, "notify::position",
                                  G_CALLBACK (on_player_changed), self, G_CONNECT_SWAPPED);
-  g_signal_group_connect_object (self->player_signals, "notify::selected",
+  g_signal_group_connect_object (player_signals, "notify::selected",
                                  G_CALLBACK (on_selected_changed), self, G_CONNECT_SWAPPED);
-  g_signal_group_connect_object (self->player_signals, "notify::speed",
+  g_signal_group_connect_object (player_signals, "notify::speed",
                                  G_CALLBACK (on_speed_changed), self, G_CONNECT_SWAPPED);
   self->timeline_signals = g_signal_group_new (PF_TYPE_TIMELINE);
   g_signal_group_connect_object (self->timeline_signals, "items-changed",
@@ -650,55 +616,6 @@ GtkWidget *
 pf_stage_new (void)
 {
   return g_object_new (PF_TYPE_STAGE, NULL);
-}
-
-PfPlayer *
-pf_stage_get_player (PfStage *self)
-{
-  g_return_val_if_fail (PF_IS_STAGE (self), NULL);
-  return self->player;
-}
-
-void
-pf_stage_set_player (PfStage  *self,
-                     PfPlayer *player)
-{
-  g_return_if_fail (PF_IS_STAGE (self));
-  g_return_if_fail (player == NULL || PF_IS_PLAYER (player));
-
-  if (!g_set_object (&self->player, player))
-    return;
-
-  g_signal_group_set_target (self->player_signals, player);
-  on_speed_changed (self);
-  pf_stage_reset_run (self, NULL);
-  pf_stage_sync (self);
-  pf_stage_update_accessible (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAYER]);
-}
-
-double
-pf_stage_get_zoom (PfStage *self)
-{
-  g_return_val_if_fail (PF_IS_STAGE (self), 1.0);
-  return self->zoom;
-}
-
-void
-pf_stage_set_zoom (PfStage *self,
-                   double   zoom)
-{
-  g_return_if_fail (PF_IS_STAGE (self));
-
-  zoom = CLAMP (zoom, PF_STAGE_MIN_ZOOM, PF_STAGE_MAX_ZOOM);
-  if (G_APPROX_VALUE (self->zoom, zoom, 1e-9))
-    return;
-
-  self->zoom = zoom;
-  self->geometry_dirty = TRUE;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
 }
 
 /* For tests and benchmarks */
@@ -791,16 +708,18 @@ pf_stage_select_at (PfStage *self,
                     double   x,
                     double   y)
 {
+  PfPlayer *player;
   PfEvent *event;
 
   g_return_val_if_fail (PF_IS_STAGE (self), FALSE);
 
+  player = pf_view_get_player (PF_VIEW (self));
   if (self->hosts->len > 0)
     pf_stage_ensure_style (self);
   event = envelope_at_point (self, x, y);
-  if (event == NULL || self->player == NULL)
+  if (event == NULL || player == NULL)
     return FALSE;
-  pf_player_set_selected (self->player, event);
+  pf_player_set_selected (player, event);
   return TRUE;
 }
 

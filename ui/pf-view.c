@@ -1,16 +1,16 @@
 /* pf-view.c: what every view of a run has: the player and the zoom
  *
- * The base of the views (the inspector, the packet list, the socket
- * table): it holds the player they all show and the zoom they draw at,
- * clamped to the one range, and tells the subclass through
- * player_changed and zoom_changed when either really changed. The
- * player's signals reach a subclass through a GSignalGroup it gets from
- * pf_view_get_player_signals () and connects to in its init: the group
- * follows the player, so no handler outlives the player it was made for.
- * A view whose class sets zoom_scales_font has its font scaled by the
- * zoom, which its children inherit; the others draw at the zoom
- * themselves. The view sets no layout: a subclass with children gives
- * itself one.
+ * The base of the views (the stage, the ladder, the inspector, the
+ * packet list, the socket table): it holds the player they all show and
+ * the zoom they draw at, clamped to the one range, and tells the
+ * subclass through player_changed and zoom_changed when either really
+ * changed. The player's signals reach a subclass through a GSignalGroup
+ * it gets from pf_view_get_player_signals () and connects to in its
+ * init: the group follows the player, so no handler outlives the player
+ * it was made for. A view whose class sets zoom_scales_font has its
+ * font scaled by the zoom, which its children inherit; the others draw
+ * at the zoom themselves. The view sets no layout: a subclass with
+ * children gives itself one.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
