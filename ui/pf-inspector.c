@@ -7,6 +7,11 @@
  * reads them, and raw, as they are on the wire. In loopback mode the
  * scenario's addresses and ports come first and the kernel's follow.
  *
+ * The fields sit left of the data, beside it, and the divider between
+ * them is remembered as a fraction of the width ("inspector-divider").
+ * The hex dump puts as many bytes on a line as the page shows whole
+ * (16, 8 or 4), so offsets, hex and ASCII are read without scrolling.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
@@ -71,24 +76,30 @@ struct _PfInspector
   char              *summary;
   guint              n_fields;
 
+  GSettings         *settings;
+  double             divider;        /* the fields' share of the width */
+  int                divider_width;  /* the width it was last applied to */
+  gboolean           allocating;     /* the paned moves itself, not the user */
+  guint              hex_per_line;   /* bytes a hex line, 16, 8 or 4 */
+
   GListStore        *root;           /* PfInspectorField* */
   GListStore        *building;       /* the next root, filled whole */
   GtkTreeListModel  *tree;
 
   /* Template children */
   GtkStack          *stack;
+  GtkPaned          *paned;
   GtkNoSelection    *selection;
-  GtkScrolledWindow *text_page;
   GtkScrolledWindow *hex_page;
   GtkTextBuffer     *text_buffer;
   GtkTextBuffer     *hex_buffer;
+  GtkTextView       *hex_view;
 };
 
 G_DEFINE_FINAL_TYPE (PfInspector, pf_inspector, PF_TYPE_VIEW)
 
-#define HEX_BYTES_PER_LINE 16
-/* The data pages' height at zoom 1: about eight lines. */
-#define PAYLOAD_MIN_HEIGHT 150
+/* The longest hex line: offset, 16 bytes in two groups, their ASCII. */
+#define HEX_BYTES_PER_LINE_MAX 16
 
 static PfInspectorField *
 field_add (PfInspector *self,
@@ -465,9 +476,18 @@ payload_to_text (GBytes *payload)
   return g_string_free (str, FALSE);
 }
 
+/* The characters of a hex line of @per_line bytes: "0000  ", three a
+ * byte, one between the halves, one before the ASCII, one a byte. */
+static guint
+hex_line_chars (guint per_line)
+{
+  return 6 + 3 * per_line + 1 + 1 + per_line;
+}
+
 /* "0000  47 45 54 20 2f 20 48 54  54 50 2f 31 2e 31 0d 0a  GET / HTTP/1.1.." */
 static char *
-payload_to_hex (GBytes *payload)
+payload_to_hex (GBytes *payload,
+                guint   per_line)
 {
   gsize len;
   const guint8 *data = g_bytes_get_data (payload, &len);
@@ -478,20 +498,20 @@ payload_to_hex (GBytes *payload)
 
   str = g_string_new (NULL);
 
-  for (gsize line = 0; line < len; line += HEX_BYTES_PER_LINE)
+  for (gsize line = 0; line < len; line += per_line)
     {
       g_string_append_printf (str, "%04" G_GSIZE_MODIFIER "x  ", line);
-      for (gsize i = line; i < line + HEX_BYTES_PER_LINE; i++)
+      for (gsize i = line; i < line + per_line; i++)
         {
           if (i < len)
             g_string_append_printf (str, "%02x ", data[i]);
           else
             g_string_append (str, "   ");
-          if (i == line + HEX_BYTES_PER_LINE / 2 - 1)
+          if (i == line + per_line / 2 - 1)
             g_string_append_c (str, ' ');
         }
       g_string_append_c (str, ' ');
-      for (gsize i = line; i < MIN (line + HEX_BYTES_PER_LINE, len); i++)
+      for (gsize i = line; i < MIN (line + per_line, len); i++)
         g_string_append_c (str, data[i] >= 0x20 && data[i] < 0x7f ? (char) data[i] : '.');
       g_string_append_c (str, '\n');
     }
@@ -574,7 +594,7 @@ rebuild (PfInspector *self)
 
   self->summary = make_summary (self, packet);
   text = payload_to_text (packet->payload);
-  hex = payload_to_hex (packet->payload);
+  hex = payload_to_hex (packet->payload, self->hex_per_line);
   gtk_text_buffer_set_text (self->text_buffer, text, -1);
   gtk_text_buffer_set_text (self->hex_buffer, hex, -1);
   gtk_stack_set_visible_child_name (self->stack, "segment");
@@ -584,6 +604,77 @@ static void
 on_player_changed (PfInspector *self)
 {
   rebuild (self);
+}
+
+/* The most bytes a hex line can hold and still be seen whole in the
+ * page's @width, measured in the view's own (zoomed, monospace) font. */
+static guint
+hex_fitting_per_line (PfInspector *self,
+                      double       width)
+{
+  GtkWidget *view = GTK_WIDGET (self->hex_view);
+  g_autoptr(PangoLayout) layout = NULL;
+  g_autofree char *line = NULL;
+  int margins = gtk_text_view_get_left_margin (self->hex_view) +
+                gtk_text_view_get_right_margin (self->hex_view);
+  int line_width;
+  guint per_line;
+
+  for (per_line = HEX_BYTES_PER_LINE_MAX; per_line > 4; per_line /= 2)
+    {
+      line = g_strnfill (hex_line_chars (per_line), '0');
+      layout = gtk_widget_create_pango_layout (view, line);
+      pango_layout_get_pixel_size (layout, &line_width, NULL);
+      if (line_width + margins <= width)
+        break;
+      g_clear_object (&layout);
+      g_clear_pointer (&line, g_free);
+    }
+
+  return per_line;
+}
+
+/* The page's width or the font changed (both reach the adjustment):
+ * the dump is laid out again if another number of bytes fits. */
+static void
+on_hex_adjustment_changed (PfInspector   *self,
+                           GtkAdjustment *adjustment)
+{
+  double width = gtk_adjustment_get_page_size (adjustment);
+  g_autofree char *hex = NULL;
+  guint per_line;
+
+  if (width <= 0)
+    return;
+
+  per_line = hex_fitting_per_line (self, width);
+  if (per_line == self->hex_per_line)
+    return;
+
+  self->hex_per_line = per_line;
+  if (self->shown != NULL)
+    {
+      hex = payload_to_hex (pf_event_get_packet (self->shown)->payload, per_line);
+      gtk_text_buffer_set_text (self->hex_buffer, hex, -1);
+    }
+}
+
+/* The user moved the divider (or a test did): remembered as a share of
+ * the width. The paned's own moves while it is allocated are not. */
+static void
+on_paned_position (PfInspector *self)
+{
+  double divider;
+
+  if (self->allocating || self->divider_width <= 0)
+    return;
+
+  divider = CLAMP ((double) gtk_paned_get_position (self->paned) / self->divider_width, 0.1, 0.9);
+  if (G_APPROX_VALUE (divider, self->divider, 1e-6))
+    return;
+
+  self->divider = divider;
+  g_settings_set_double (self->settings, "inspector-divider", divider);
 }
 
 static GListModel *
@@ -605,8 +696,14 @@ on_setup_row (GtkSignalListItemFactory *factory,
   GtkWidget *name = gtk_label_new (NULL);
   GtkWidget *value = gtk_label_new (NULL);
 
+  /* Both wrap, so a narrow column wraps them rather than cutting them
+   * or widening the inspector (and the window's lists beside it). */
   gtk_label_set_xalign (GTK_LABEL (name), 0.0);
+  gtk_label_set_yalign (GTK_LABEL (name), 0.0);
+  gtk_label_set_wrap (GTK_LABEL (name), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (name), PANGO_WRAP_WORD);
   gtk_label_set_xalign (GTK_LABEL (value), 0.0);
+  gtk_label_set_yalign (GTK_LABEL (value), 0.0);
   gtk_label_set_wrap (GTK_LABEL (value), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (value), PANGO_WRAP_WORD_CHAR);
   gtk_widget_set_hexpand (value, TRUE);
@@ -665,27 +762,44 @@ on_unbind_row (GtkSignalListItemFactory *factory,
   gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (item)), NULL);
 }
 
-/* The font follows the zoom (PfView); the data pages' height with it. */
-static void
-apply_zoom (PfInspector *self)
-{
-  double zoom = pf_view_get_zoom (PF_VIEW (self));
-
-  gtk_scrolled_window_set_min_content_height (self->text_page, (int) (PAYLOAD_MIN_HEIGHT * zoom));
-  gtk_scrolled_window_set_min_content_height (self->hex_page, (int) (PAYLOAD_MIN_HEIGHT * zoom));
-}
-
 static void
 pf_inspector_player_changed (PfView *view)
 {
   rebuild (PF_INSPECTOR (view));
 }
 
+/* One child, the stack, measured and allocated whole as a GtkBinLayout
+ * would; the inspector allocates itself to place its divider. */
 static void
-pf_inspector_zoom_changed (PfView *view,
-                           double  old_zoom)
+pf_inspector_measure (GtkWidget      *widget,
+                      GtkOrientation  orientation,
+                      int             for_size,
+                      int            *minimum,
+                      int            *natural,
+                      int            *minimum_baseline,
+                      int            *natural_baseline)
 {
-  apply_zoom (PF_INSPECTOR (view));
+  gtk_widget_measure (GTK_WIDGET (PF_INSPECTOR (widget)->stack), orientation, for_size,
+                      minimum, natural, minimum_baseline, natural_baseline);
+}
+
+/* The divider keeps its share of the width as the window changes. */
+static void
+pf_inspector_size_allocate (GtkWidget *widget,
+                            int        width,
+                            int        height,
+                            int        baseline)
+{
+  PfInspector *self = PF_INSPECTOR (widget);
+
+  self->allocating = TRUE;
+  if (width != self->divider_width)
+    {
+      self->divider_width = width;
+      gtk_paned_set_position (self->paned, (int) (self->divider * width + 0.5));
+    }
+  gtk_widget_allocate (GTK_WIDGET (self->stack), width, height, baseline, NULL);
+  self->allocating = FALSE;
 }
 
 static void
@@ -697,6 +811,7 @@ pf_inspector_dispose (GObject *object)
   g_clear_object (&self->tree);
   g_clear_object (&self->root);
   g_clear_object (&self->shown);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (pf_inspector_parent_class)->dispose (object);
 }
@@ -722,22 +837,23 @@ pf_inspector_class_init (PfInspectorClass *klass)
   object_class->finalize = pf_inspector_finalize;
   view_class->zoom_scales_font = TRUE;
   view_class->player_changed = pf_inspector_player_changed;
-  view_class->zoom_changed = pf_inspector_zoom_changed;
+  widget_class->measure = pf_inspector_measure;
+  widget_class->size_allocate = pf_inspector_size_allocate;
 
   g_type_ensure (ADW_TYPE_STATUS_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/packetflow/PacketFlow/ui/pf-inspector.ui");
   gtk_widget_class_bind_template_child (widget_class, PfInspector, stack);
+  gtk_widget_class_bind_template_child (widget_class, PfInspector, paned);
   gtk_widget_class_bind_template_child (widget_class, PfInspector, selection);
-  gtk_widget_class_bind_template_child (widget_class, PfInspector, text_page);
   gtk_widget_class_bind_template_child (widget_class, PfInspector, hex_page);
   gtk_widget_class_bind_template_child (widget_class, PfInspector, text_buffer);
   gtk_widget_class_bind_template_child (widget_class, PfInspector, hex_buffer);
+  gtk_widget_class_bind_template_child (widget_class, PfInspector, hex_view);
   gtk_widget_class_bind_template_callback (widget_class, on_setup_row);
   gtk_widget_class_bind_template_callback (widget_class, on_bind_row);
   gtk_widget_class_bind_template_callback (widget_class, on_unbind_row);
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "pfinspector");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
@@ -749,6 +865,14 @@ pf_inspector_init (PfInspector *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->settings = g_settings_new (APP_ID);
+  self->divider = g_settings_get_double (self->settings, "inspector-divider");
+  self->hex_per_line = HEX_BYTES_PER_LINE_MAX;
+  g_signal_connect_object (self->paned, "notify::position",
+                           G_CALLBACK (on_paned_position), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (gtk_scrolled_window_get_hadjustment (self->hex_page), "changed",
+                           G_CALLBACK (on_hex_adjustment_changed), self, G_CONNECT_SWAPPED);
+
   self->root = g_list_store_new (PF_TYPE_INSPECTOR_FIELD);
   self->tree = gtk_tree_list_model_new (g_object_ref (G_LIST_MODEL (self->root)),
                                         FALSE, TRUE, create_children, NULL, NULL);
@@ -758,8 +882,6 @@ pf_inspector_init (PfInspector *self)
                                   G_CALLBACK (on_player_changed), self);
   g_signal_group_connect_swapped (player_signals, "notify::engine",
                                   G_CALLBACK (on_player_changed), self);
-
-  apply_zoom (self);
 }
 
 GtkWidget *

@@ -1,0 +1,310 @@
+/* test-inspector.c: the inspector in the real window, at its default
+ * size, as a person reads it: enough rows of the field tree, the hex
+ * dump whole, a divider that moves and is remembered
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "pf-test-gtk-util.h"
+
+#include <string.h>
+
+#include "pf-application.h"
+#include "pf-inspector.h"
+#include "pf-window.h"
+
+/* As in test-window.c. */
+static PfApplication *
+start_application (void)
+{
+  PfApplication *app = pf_application_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_application_set_flags (G_APPLICATION (app),
+                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
+  assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  assert_null (error);
+  return app;
+}
+
+/* The window at its default size (1100×720) with `web` at step 2 and
+ * its request, the first segment that carries data, selected. */
+static GtkWidget *
+open_web_with_request (PfApplication *app)
+{
+  GtkWidget *window;
+  PfPlayer *player;
+  PfTimeline *timeline;
+  PfEvent *request = NULL;
+  int width, height;
+
+  g_application_activate (G_APPLICATION (app));
+  window = GTK_WIDGET (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  pf_test_iterate_until (pf_test_widget_is_mapped, window);
+  pf_window_set_mode (PF_WINDOW (window), PF_NETSPACE_MODE_EXACT);
+  assert_true (gtk_widget_activate_action (window, "win.open-builtin", "s", "web"));
+
+  player = pf_window_get_player (PF_WINDOW (window));
+  for (guint i = 0; i < 2; i++)
+    {
+      assert_true (gtk_widget_activate_action (window, "win.step-forward", NULL));
+      pf_test_wait_idle (player, PF_TEST_TIMEOUT_S);
+    }
+
+  timeline = pf_player_get_timeline (player);
+  for (guint i = 0; i < pf_player_get_position (player) && request == NULL; i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      if (pf_event_get_kind (event) == PF_EVENT_SEGMENT &&
+          pf_packet_get_payload_length (pf_event_get_packet (event)) > 0)
+        request = event;
+    }
+  assert_non_null (request);
+  pf_player_set_selected (player, request);
+  pf_test_settle ();
+
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  assert_int_equal (width, 1100);
+  assert_int_equal (height, 720);
+  g_test_message ("the window at %d×%d", gtk_widget_get_width (window), gtk_widget_get_height (window));
+  return window;
+}
+
+static GtkWidget *
+find_inspector (GtkWidget *window)
+{
+  GtkWidget *inspector = pf_test_find_descendant (window, PF_TYPE_INSPECTOR);
+
+  assert_non_null (inspector);
+  assert_true (gtk_widget_get_mapped (inspector));
+  return inspector;
+}
+
+/* At the default window size at least ten rows of the field tree are
+ * on screen whole, inside the scrolled window's visible area. */
+static void
+test_ten_rows_visible (void **state)
+{
+  g_autoptr(PfApplication) app = start_application ();
+  GtkWidget *window = open_web_with_request (app);
+  GtkWidget *inspector = find_inspector (window);
+  GtkWidget *list = pf_test_find_descendant (inspector, GTK_TYPE_LIST_VIEW);
+  GtkWidget *scrolled;
+  int visible_height;
+  guint whole_rows = 0;
+
+  assert_non_null (list);
+  scrolled = gtk_widget_get_ancestor (list, GTK_TYPE_SCROLLED_WINDOW);
+  assert_non_null (scrolled);
+  visible_height = gtk_widget_get_height (scrolled);
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list);
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      graphene_rect_t bounds;
+
+      if (!gtk_widget_get_mapped (row) ||
+          !gtk_widget_compute_bounds (row, scrolled, &bounds) ||
+          bounds.size.height <= 0)
+        continue;
+      if (bounds.origin.y >= 0 && bounds.origin.y + bounds.size.height <= visible_height)
+        whole_rows++;
+    }
+
+  g_test_message ("%u whole rows in %d px", whole_rows, visible_height);
+  assert_true (whole_rows >= 10);
+
+  pf_test_destroy_window (GTK_WINDOW (window), window);
+}
+
+static gboolean
+allocated (gpointer widget)
+{
+  return gtk_widget_get_width (widget) > 0;
+}
+
+/* Its text begins "0000  " and holds more than one line of dump. */
+static GtkTextView *
+find_hex_view (GtkWidget *widget)
+{
+  if (GTK_IS_TEXT_VIEW (widget))
+    {
+      GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (widget));
+      GtkTextIter start, end;
+      g_autofree char *text = NULL;
+
+      gtk_text_buffer_get_bounds (buffer, &start, &end);
+      text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+      if (g_str_has_prefix (text, "0000  "))
+        return GTK_TEXT_VIEW (widget);
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkTextView *found = find_hex_view (child);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* A dump line: "0010  48 6f 73 74  Host": the offset, @n bytes in hex,
+ * and the same @n bytes as ASCII. Returns n, or 0 if it is not one. */
+static guint
+parse_hex_line (const char *line)
+{
+  const char *p = line;
+  guint n = 0;
+
+  for (guint i = 0; i < 4; i++)
+    if (!g_ascii_isxdigit (*p++))
+      return 0;
+  if (strncmp (p, "  ", 2) != 0)
+    return 0;
+  p += 2;
+  while (g_ascii_isxdigit (p[0]) && g_ascii_isxdigit (p[1]) && p[2] == ' ')
+    {
+      n++;
+      p += 3;
+      if (*p == ' ' && g_ascii_isxdigit (p[1]))
+        p++;          /* between the halves */
+    }
+  if (n == 0 || *p != ' ')
+    return 0;
+  p++;
+  return strlen (p) == n ? n : 0;
+}
+
+/* The hex page, opened as a person would, shows the longest line whole
+ * (offset, hex and ASCII) in its visible width, never wrapped, and can
+ * scroll sideways where even that does not fit. */
+static void
+test_hex_shown_whole (void **state)
+{
+  g_autoptr(PfApplication) app = start_application ();
+  GtkWidget *window = open_web_with_request (app);
+  GtkWidget *inspector = find_inspector (window);
+  GtkWidget *notebook = pf_test_find_descendant (inspector, GTK_TYPE_NOTEBOOK);
+  GtkTextView *hex;
+  GtkWidget *scrolled;
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *longest = NULL;
+  g_autoptr(PangoLayout) layout = NULL;
+  GtkPolicyType policy;
+  int line_width;
+
+  assert_non_null (notebook);
+  gtk_notebook_set_current_page (GTK_NOTEBOOK (notebook), 1);
+
+  hex = find_hex_view (inspector);
+  assert_non_null (hex);
+  pf_test_iterate_until (allocated, hex);
+  pf_test_settle ();
+  assert_true (gtk_widget_get_mapped (GTK_WIDGET (hex)));
+  assert_int_equal (gtk_text_view_get_wrap_mode (hex), GTK_WRAP_NONE);
+  assert_true (gtk_text_view_get_monospace (hex));
+  scrolled = gtk_widget_get_parent (GTK_WIDGET (hex));
+  assert_true (GTK_IS_SCROLLED_WINDOW (scrolled));
+  gtk_scrolled_window_get_policy (GTK_SCROLLED_WINDOW (scrolled), &policy, NULL);
+  assert_int_not_equal (policy, GTK_POLICY_NEVER);
+
+  gtk_text_buffer_get_bounds (gtk_text_view_get_buffer (hex), &start, &end);
+  text = gtk_text_buffer_get_text (gtk_text_view_get_buffer (hex), &start, &end, FALSE);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (longest == NULL || strlen (lines[i]) > strlen (longest))
+      longest = lines[i];
+  assert_non_null (longest);
+  g_test_message ("longest hex line: \"%s\"", longest);
+  assert_true (parse_hex_line (longest) >= 4);
+
+  layout = gtk_widget_create_pango_layout (GTK_WIDGET (hex), longest);
+  pango_layout_get_pixel_size (layout, &line_width, NULL);
+  line_width += gtk_text_view_get_left_margin (hex) + gtk_text_view_get_right_margin (hex);
+  g_test_message ("%d px of line in %d px", line_width, gtk_widget_get_width (scrolled));
+  assert_true (line_width <= gtk_widget_get_width (scrolled));
+
+  pf_test_destroy_window (GTK_WINDOW (window), window);
+}
+
+
+/* The divider has room to move; where it is moved to is written to the
+ * setting, and a new inspector of the same width starts there. */
+static void
+test_divider_moves_and_is_remembered (void **state)
+{
+  g_autoptr(PfApplication) app = start_application ();
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GSettingsSchema) schema = NULL;
+  GtkWidget *window = open_web_with_request (app);
+  GtkWidget *inspector = find_inspector (window);
+  GtkPaned *paned = GTK_PANED (pf_test_find_descendant (inspector, GTK_TYPE_PANED));
+  GtkWindow *second;
+  GtkWidget *other;
+  GtkPaned *other_paned;
+  int min, max, position, width = gtk_widget_get_width (inspector);
+  double fraction;
+
+  assert_non_null (paned);
+  g_object_get (paned, "min-position", &min, "max-position", &max, NULL);
+  g_test_message ("the divider moves from %d to %d px", min, max);
+  assert_true (max - min >= 100);
+
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  assert_true (g_settings_schema_has_key (schema, "inspector-divider"));
+
+  position = min + (max - min) / 3;
+  gtk_paned_set_position (paned, position);
+  pf_test_settle ();
+  assert_int_equal (gtk_paned_get_position (paned), position);
+  fraction = g_settings_get_double (settings, "inspector-divider");
+  assert_float_equal (fraction, (double) position / width, 1e-3);
+
+  /* The window keeps it when it is resized. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 720);
+  pf_test_settle ();
+  assert_float_equal (g_settings_get_double (settings, "inspector-divider"), fraction, 1e-3);
+
+  other = pf_inspector_new ();
+  second = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (second, width, 300);
+  gtk_window_set_child (second, other);
+  gtk_window_present (second);
+  other_paned = GTK_PANED (pf_test_find_descendant (other, GTK_TYPE_PANED));
+  pf_test_iterate_until (allocated, other);
+  pf_test_settle ();
+  assert_int_equal (gtk_widget_get_width (other), width);
+  g_test_message ("the new inspector's divider at %d px", gtk_paned_get_position (other_paned));
+  assert_true (ABS (gtk_paned_get_position (other_paned) - position) <= 1);
+
+  pf_test_destroy_window (second, other);
+  pf_test_destroy_window (GTK_WINDOW (window), window);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_ten_rows_visible),
+    cmocka_unit_test (test_hex_shown_whole),
+    cmocka_unit_test (test_divider_moves_and_is_remembered),
+  };
+
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
