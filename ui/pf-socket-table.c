@@ -1,8 +1,8 @@
 /* pf-socket-table.c: every socket of the run and its state, like ss(8)
  *
  * One row per socket seen in the history on screen: each TCP socket the
- * kernel reported a state for (listeners too), each UDP socket that sent
- * or received a datagram. The TCP state is the last one the kernel
+ * kernel reported a state for (listeners too), each UDP socket from its
+ * bind (a "udp" state event) or its first datagram. The TCP state is the last one the kernel
  * reported before the position; a row whose state changed in the step on
  * screen carries the CSS class "changed". Addresses are the scenario's,
  * with the kernel's beside them in loopback mode.
@@ -242,6 +242,14 @@ scan_history (PfSocketTable *self,
         {
           note_socket (seen, order, scenario, pf_event_get_host_id (event), FALSE,
                        pf_event_get_tuple (event), pf_event_get_state (event), i);
+        }
+      else if (kind == PF_EVENT_STATE && udp && pf_event_get_host_id (event) != NULL)
+        {
+          /* Bound: the engine records it when the program binds. */
+          PfFourTuple local = { pf_event_get_tuple (event)->src, { 0, 0 } };
+
+          note_socket (seen, order, scenario, pf_event_get_host_id (event), TRUE,
+                       &local, PF_TCP_STATE_NONE, i);
         }
       else if (kind == PF_EVENT_DELIVER && udp && pf_event_get_host_id (event) != NULL)
         {
