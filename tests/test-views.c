@@ -18,11 +18,14 @@
 
 #include <adwaita.h>
 
+#include "pf-application.h"
 #include "pf-builtin.h"
 #include "pf-inspector.h"
 #include "pf-packet-list.h"
 #include "pf-player.h"
 #include "pf-socket-table.h"
+#include "pf-view-util.h"
+#include "pf-window.h"
 
 typedef struct
 {
@@ -516,6 +519,162 @@ test_udp (void **state)
   assert_string_equal (summary, expected);
 }
 
+/* The server lists first, with more listeners than the table shows. */
+static const char many_listeners_scenario[] =
+  "{ \"format\": \"packetflow-scenario\", \"version\": 1, \"title\": \"Listeners\","
+  "  \"summary\": \"A connection below the fold.\","
+  "  \"hosts\": ["
+  "    { \"id\": \"knuth\", \"name\": \"Knuth\", \"kind\": \"server\","
+  "      \"address\": \"192.203.196.71\","
+  "      \"services\": ["
+  "        { \"type\": \"echo\", \"port\": 7 }, { \"type\": \"echo\", \"port\": 9 },"
+  "        { \"type\": \"echo\", \"port\": 13 }, { \"type\": \"echo\", \"port\": 17 },"
+  "        { \"type\": \"echo\", \"port\": 19 }, { \"type\": \"echo\", \"port\": 21 },"
+  "        { \"type\": \"echo\", \"port\": 23 }, { \"type\": \"echo\", \"port\": 80 } ] },"
+  "    { \"id\": \"laptop\", \"name\": \"Laptop\", \"kind\": \"laptop\","
+  "      \"address\": \"10.0.0.2\" } ],"
+  "  \"steps\": ["
+  "    { \"narration\": \"Connect.\", \"action\": \"connect\", \"id\": \"c\","
+  "      \"from\": \"laptop\", \"to\": \"knuth\", \"port\": 80 } ] }";
+
+static void
+load_scenario (Fixture    *f,
+               const char *json)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new_static (json, strlen (json));
+  g_autoptr(PfScenario) scenario = NULL;
+  g_autoptr(GError) error = NULL;
+
+  scenario = pf_scenario_load_bytes (bytes, "test.pflow.json", &error);
+  if (scenario == NULL)
+    fail_msg ("%s", error->message);
+  if (!pf_player_load (f->player, scenario, PF_NETSPACE_MODE_LOOPBACK, &error))
+    fail_msg ("%s", error->message);
+  pf_test_settle ();
+}
+
+/* Every row widget with @css_class lies whole inside @viewport. */
+static guint
+count_rows_inside (GtkWidget  *widget,
+                   GtkWidget  *viewport,
+                   const char *css_class)
+{
+  guint n = 0;
+
+  if (gtk_widget_has_css_class (widget, css_class))
+    {
+      graphene_rect_t bounds;
+
+      if (gtk_widget_get_mapped (widget) &&
+          gtk_widget_compute_bounds (widget, viewport, &bounds) &&
+          bounds.size.height > 0 && bounds.origin.y >= 0 &&
+          bounds.origin.y + bounds.size.height <= gtk_widget_get_height (viewport) + 0.5)
+        n++;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_rows_inside (child, viewport, css_class);
+
+  return n;
+}
+
+static gboolean
+changed_rows_in_view (gpointer list_view)
+{
+  return count_rows_inside (list_view, list_view, "changed") == 2;
+}
+
+/* A step that changes rows below the fold scrolls them into view. */
+static void
+test_socket_table_scrolls (void **state)
+{
+  Fixture *f = *state;
+  GtkWidget *column_view = pf_test_find_descendant (GTK_WIDGET (f->socket_table),
+                                                    GTK_TYPE_COLUMN_VIEW);
+  GtkWidget *list_view = pf_view_get_list_view (GTK_COLUMN_VIEW (column_view));
+  GtkWidget *scrolled = pf_test_find_descendant (GTK_WIDGET (f->socket_table),
+                                                 GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+
+  /* Room for about three rows. */
+  gtk_widget_set_vexpand (GTK_WIDGET (f->socket_table), FALSE);
+  gtk_widget_set_size_request (GTK_WIDGET (f->socket_table), -1, 120);
+  load_scenario (f, many_listeners_scenario);
+  assert_int_equal (pf_socket_table_get_n_rows (f->socket_table), 8);
+  assert_true (gtk_adjustment_get_value (vadjustment) == 0);
+
+  step_forward (f);
+  pf_test_settle ();
+  assert_int_equal (pf_socket_table_get_n_rows (f->socket_table), 10);
+  assert_true (gtk_adjustment_get_upper (vadjustment) > gtk_adjustment_get_page_size (vadjustment));
+  /* Knuth's end of the connection, row 9 of 10, comes into view (in a
+   * frame or two), and so does the laptop's below it. */
+  pf_test_iterate_until_timeout (changed_rows_in_view, list_view, 2);
+  assert_true (gtk_adjustment_get_value (vadjustment) > 0);
+  assert_int_equal (count_rows_inside (list_view, list_view, "changed"), 2);
+
+  /* Back to the start: nothing changed, the table stays where it is. */
+  pf_player_step_back (f->player);
+  pf_test_settle ();
+  assert_int_equal (pf_socket_table_get_n_rows (f->socket_table), 8);
+}
+
+static gboolean
+window_is_allocated (gpointer window)
+{
+  return gtk_widget_get_width (window) > 0;
+}
+
+/* In loopback mode, at the window's default size (1100×720), the socket
+ * table's columns fit the room it has: no Remote address pushed out of
+ * view by the kernel's addresses beside the scenario's. */
+static void
+test_loopback_columns_fit (void **state)
+{
+  g_autoptr(PfApplication) app = pf_application_new ();
+  g_autoptr(GError) error = NULL;
+  GtkWidget *window, *table, *column_view, *scrolled;
+  PfPlayer *player;
+  int natural, width, default_width, default_height;
+
+  g_application_set_flags (G_APPLICATION (app),
+                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
+  assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_application_activate (G_APPLICATION (app));
+  window = GTK_WIDGET (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  pf_test_iterate_until (pf_test_widget_is_mapped, window);
+  pf_test_iterate_until (window_is_allocated, window);
+  gtk_window_get_default_size (GTK_WINDOW (window), &default_width, &default_height);
+  assert_int_equal (default_width, 1100);
+  assert_int_equal (default_height, 720);
+
+  player = pf_window_get_player (PF_WINDOW (window));
+  pf_window_set_mode (PF_WINDOW (window), PF_NETSPACE_MODE_LOOPBACK);
+  assert_true (gtk_widget_activate_action (window, "win.open-builtin", "s", "web"));
+  for (int i = 0; i < 3; i++)
+    {
+      assert_true (gtk_widget_activate_action (window, "win.step-forward", NULL));
+      pf_test_wait_idle (player, PF_TEST_TIMEOUT_S);
+    }
+  pf_test_settle ();
+  assert_int_equal (pf_netspace_get_mode (pf_engine_get_netspace (pf_player_get_engine (player))),
+                    PF_NETSPACE_MODE_LOOPBACK);
+
+  table = pf_test_find_descendant (window, PF_TYPE_SOCKET_TABLE);
+  assert_true (gtk_widget_get_mapped (table));
+  assert_int_equal (pf_socket_table_get_n_rows (PF_SOCKET_TABLE (table)), 5);
+  column_view = pf_test_find_descendant (table, GTK_TYPE_COLUMN_VIEW);
+  scrolled = pf_test_find_descendant (table, GTK_TYPE_SCROLLED_WINDOW);
+  gtk_widget_measure (column_view, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &natural, NULL, NULL);
+  width = gtk_widget_get_width (scrolled);
+  if (natural > width)
+    fail_msg ("the socket table's columns want %d px, it has %d", natural, width);
+
+  pf_test_destroy_window (GTK_WINDOW (window), window);
+}
+
 static void
 test_zoom (void **state)
 {
@@ -542,7 +701,9 @@ main (void)
     cmocka_unit_test_setup_teardown (test_incremental, setup_loopback, teardown),
     cmocka_unit_test_setup_teardown (test_restart, setup_exact, teardown),
     cmocka_unit_test_setup_teardown (test_udp, setup_loopback, teardown),
+    cmocka_unit_test_setup_teardown (test_socket_table_scrolls, setup_loopback, teardown),
     cmocka_unit_test_setup_teardown (test_zoom, setup_loopback, teardown),
+    cmocka_unit_test (test_loopback_columns_fit),
   };
 
   gtk_init ();
