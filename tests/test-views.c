@@ -675,6 +675,185 @@ test_loopback_columns_fit (void **state)
   pf_test_destroy_window (GTK_WINDOW (window), window);
 }
 
+typedef struct
+{
+  PfPacketList *list;
+  guint         rows;
+} RowsWait;
+
+static gboolean
+packet_rows_are (gpointer data)
+{
+  RowsWait *wait = data;
+
+  return pf_packet_list_get_n_rows (wait->list) == wait->rows;
+}
+
+/* Types @text into the packet list's search, as a person would, and
+ * waits for the rows (the entry waits a moment after the last key). */
+static void
+filter_packets (Fixture    *f,
+                const char *text,
+                guint       expected_rows)
+{
+  GtkWidget *entry = pf_test_find_descendant (GTK_WIDGET (f->packet_list), GTK_TYPE_SEARCH_ENTRY);
+  RowsWait wait = { f->packet_list, expected_rows };
+
+  assert_non_null (entry);
+  gtk_editable_set_text (GTK_EDITABLE (entry), text);
+  pf_test_iterate_until_timeout (packet_rows_are, &wait, 2);
+  /* and it stays so */
+  pf_test_settle ();
+  assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), expected_rows);
+}
+
+/* Segments whose flags include @flag, or whose payload contains @text. */
+static guint
+count_matching (PfPlayer   *player,
+                guint8      flag,
+                const char *text)
+{
+  guint n = 0;
+  PfEvent *event;
+
+  for (guint i = 0; (event = nth_segment (player, i)) != NULL; i++)
+    {
+      PfPacket *packet = pf_event_get_packet (event);
+      gsize len;
+      const char *data = g_bytes_get_data (packet->payload, &len);
+      g_autofree char *payload = g_ascii_strdown (data ? data : "", data ? (gssize) len : 0);
+
+      if ((flag != 0 && (packet->flags & flag) == flag) ||
+          (text != NULL && strstr (payload, text) != NULL))
+        n++;
+    }
+  return n;
+}
+
+/* The packet list's search: by host, address, port, flag and text. */
+static void
+test_packet_filter (void **state)
+{
+  Fixture *f = *state;
+  guint all, fins;
+
+  while (pf_player_can_step_forward (f->player))
+    step_forward (f);
+  all = count_segments (f->player);
+  fins = count_matching (f->player, PF_TCP_FIN, NULL);
+  assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), all);
+  assert_true (fins >= 2);
+
+  /* Flags, whole: SYN finds the SYN and the SYN-ACK, "SY" nothing. */
+  filter_packets (f, "SYN", 2);
+  filter_packets (f, "sy", 0);
+  filter_packets (f, "fin", fins);
+  /* Hosts by id, name or DNS name; every segment has knuth at one end. */
+  filter_packets (f, "knuth.luther", all);
+  filter_packets (f, "Laptop", all);
+  /* Every word must match: no SYN carries the request's text. */
+  filter_packets (f, "syn laptop", 2);
+  filter_packets (f, "syn host:", 0);
+  filter_packets (f, "udp", 0);
+  /* Addresses, the scenario's or the kernel's (loopback mode), and ports,
+   * the scenario's, the kernel's, or by the service's name. */
+  filter_packets (f, "192.203", all);
+  filter_packets (f, "127.203.196.71", all);
+  filter_packets (f, "192.203.196.71:80", all);
+  filter_packets (f, "80", all);
+  filter_packets (f, "8080", all);
+  filter_packets (f, "web", all);
+  filter_packets (f, "25", 0);
+  /* Text in the data. */
+  filter_packets (f, "HOST:", count_matching (f->player, 0, "host:"));
+  assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), 1);
+  filter_packets (f, "hello from", count_matching (f->player, 0, "hello"));
+  assert_true (pf_packet_list_get_n_rows (f->packet_list) >= 1);
+  filter_packets (f, "", all);
+}
+
+/* The selection follows the player's selected segment while its row is
+ * shown, and the player's selection outlives a filter that hides it. */
+static void
+test_packet_filter_selection (void **state)
+{
+  Fixture *f = *state;
+  GtkSingleSelection *selection = GTK_SINGLE_SELECTION (packet_selection (f));
+
+  step_forward (f);
+  filter_packets (f, "syn", 2);
+
+  pf_player_set_selected (f->player, nth_segment (f->player, 1));
+  pf_test_settle ();
+  assert_int_equal (gtk_single_selection_get_selected (selection), 1);
+
+  /* The ACK is not shown: no row selected, the player's stays. */
+  pf_player_set_selected (f->player, nth_segment (f->player, 2));
+  pf_test_settle ();
+  assert_int_equal (gtk_single_selection_get_selected (selection), GTK_INVALID_LIST_POSITION);
+  assert_ptr_equal (pf_player_get_selected (f->player), nth_segment (f->player, 2));
+
+  /* Shown again, it is selected again. */
+  filter_packets (f, "", 3);
+  assert_int_equal (gtk_single_selection_get_selected (selection), 2);
+  assert_ptr_equal (pf_player_get_selected (f->player), nth_segment (f->player, 2));
+
+  /* Hidden by the filter while selected: still the player's. */
+  filter_packets (f, "syn", 2);
+  assert_ptr_equal (pf_player_get_selected (f->player), nth_segment (f->player, 2));
+
+  /* A row picked in the filtered list is that segment. */
+  filter_packets (f, "ack", 2);
+  assert_true (gtk_selection_model_select_item (GTK_SELECTION_MODEL (selection), 0, TRUE));
+  pf_test_settle ();
+  assert_ptr_equal (pf_player_get_selected (f->player), nth_segment (f->player, 1));
+
+  /* A step back still takes away the selection its rows made. */
+  pf_player_step_back (f->player);
+  pf_test_settle ();
+  assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), 0);
+  assert_null (pf_player_get_selected (f->player));
+}
+
+/* Ctrl+F in the list goes to the search; it is the list's own key. */
+static void
+test_packet_filter_key (void **state)
+{
+  Fixture *f = *state;
+  GtkWidget *entry = pf_test_find_descendant (GTK_WIDGET (f->packet_list), GTK_TYPE_SEARCH_ENTRY);
+  GtkWidget *column_view = pf_test_find_descendant (GTK_WIDGET (f->packet_list),
+                                                    GTK_TYPE_COLUMN_VIEW);
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (f->packet_list));
+  gboolean bound = FALSE;
+  GtkWidget *focus;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !bound; i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)) && !bound; j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
+          GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
+
+          bound = g_str_equal (trigger, "<Control>f") && GTK_IS_NAMED_ACTION (action) &&
+                  g_str_equal (gtk_named_action_get_action_name (GTK_NAMED_ACTION (action)),
+                               "packet-list.find");
+        }
+    }
+  assert_true (bound);
+
+  assert_true (gtk_widget_grab_focus (column_view));
+  assert_true (gtk_widget_activate_action (column_view, "packet-list.find", NULL));
+  pf_test_settle ();
+  focus = gtk_window_get_focus (f->window);
+  assert_non_null (focus);
+  assert_true (focus == entry || gtk_widget_is_ancestor (focus, entry));
+}
+
 static void
 test_zoom (void **state)
 {
@@ -702,6 +881,9 @@ main (void)
     cmocka_unit_test_setup_teardown (test_restart, setup_exact, teardown),
     cmocka_unit_test_setup_teardown (test_udp, setup_loopback, teardown),
     cmocka_unit_test_setup_teardown (test_socket_table_scrolls, setup_loopback, teardown),
+    cmocka_unit_test_setup_teardown (test_packet_filter, setup_loopback, teardown),
+    cmocka_unit_test_setup_teardown (test_packet_filter_selection, setup_exact, teardown),
+    cmocka_unit_test_setup_teardown (test_packet_filter_key, setup_loopback, teardown),
     cmocka_unit_test_setup_teardown (test_zoom, setup_loopback, teardown),
     cmocka_unit_test (test_loopback_columns_fit),
   };
