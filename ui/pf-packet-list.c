@@ -198,6 +198,39 @@ port_matches (const char *term,
   return g_str_equal (text, term);
 }
 
+/* @term in "192.203.196.71:80": any part of the address ("10.0.0",
+ * "196.71"); the port only with the address ("…71:80"), since a port
+ * matches whole (port_matches ()). */
+static gboolean
+address_matches (const char *endpoint,
+                 const char *term)
+{
+  g_autofree char *address = NULL;
+  const char *colon;
+
+  if (endpoint == NULL)
+    return FALSE;
+  if (strchr (term, ':') != NULL)
+    return strstr (endpoint, term) != NULL;
+  colon = strrchr (endpoint, ':');
+  address = colon ? g_strndup (endpoint, colon - endpoint) : g_strdup (endpoint);
+  return strstr (address, term) != NULL;
+}
+
+static gboolean
+host_matches (const PfHost *host,
+              const char   *term)
+{
+  if (contains_casefolded (host->id, term) || contains_casefolded (host->name, term))
+    return TRUE;
+  for (guint i = 0; host->names[i] != NULL; i++)
+    {
+      if (contains_casefolded (host->names[i], term))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Whether @term names one end of @packet: its host, address or port. */
 static gboolean
 endpoint_matches (PfPacketList *self,
@@ -212,34 +245,23 @@ endpoint_matches (PfPacketList *self,
   g_autofree char *here = NULL;
   g_autofree char *shown = pf_view_format_endpoint (player, &endpoint, &here);
   guint16 scenario_port = pf_view_unmap_port (player, port);
+  const PfService *service;
+  g_autofree char *service_name = NULL;
 
-  if (port_matches (term, port) || port_matches (term, scenario_port))
-    return TRUE;
-  /* Addresses by any part ("10.0.0", "196.71"); "address:port" whole. */
-  if (contains_casefolded (shown, term) && (strchr (term, ':') != NULL ||
-                                            strstr (shown, term) < strrchr (shown, ':')))
-    return TRUE;
-  if (here != NULL && contains_casefolded (here, term) &&
-      (strchr (term, ':') != NULL || strstr (here, term) < strrchr (here, ':')))
+  if (port_matches (term, port) || port_matches (term, scenario_port) ||
+      address_matches (shown, term) || address_matches (here, term))
     return TRUE;
   if (host == NULL)
     return FALSE;
-
-  if (contains_casefolded (host->id, term) || contains_casefolded (host->name, term))
+  if (host_matches (host, term))
     return TRUE;
-  for (guint i = 0; host->names[i] != NULL; i++)
-    {
-      if (contains_casefolded (host->names[i], term))
-        return TRUE;
-    }
 
-  {
-    const PfService *service = pf_host_find_service (host, (PfProtocol) packet->protocol,
-                                                     scenario_port);
-
-    return service != NULL && service->name != NULL &&
-           g_utf8_collate (service->name, term) == 0;
-  }
+  /* The service there by its name, whole: "web" is port 80. */
+  service = pf_host_find_service (host, (PfProtocol) packet->protocol, scenario_port);
+  if (service == NULL || service->name == NULL)
+    return FALSE;
+  service_name = g_utf8_casefold (service->name, -1);
+  return g_str_equal (service_name, term);
 }
 
 static gboolean

@@ -2,10 +2,11 @@
  *
  * One row per socket seen in the history on screen: each TCP socket the
  * kernel reported a state for (listeners too), each UDP socket from its
- * bind (a "udp" state event) or its first datagram. The TCP state is the last one the kernel
- * reported before the position; a row whose state changed in the step on
- * screen carries the CSS class "changed". Addresses are the scenario's,
- * with the kernel's under them in loopback mode.
+ * bind (a "udp" state event) or its first datagram. The TCP state is the
+ * last one the kernel reported before the position; a row whose state
+ * changed in the step on screen carries the CSS class "changed", and the
+ * table scrolls to it. Addresses are the scenario's, with the kernel's
+ * under them in loopback mode.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -385,6 +386,18 @@ scroll_tick (GtkWidget     *widget,
 static void
 queue_scroll_to_changed (PfSocketTable *self)
 {
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->rows));
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < n && !any; i++)
+    {
+      g_autoptr(PfSocketRow) row = g_list_model_get_item (G_LIST_MODEL (self->rows), i);
+
+      any = row->changed;
+    }
+  if (!any)
+    return;
+
   self->scroll_waited = FALSE;
   if (self->scroll_tick == 0)
     self->scroll_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_tick, NULL, NULL);
