@@ -611,7 +611,7 @@ test_socket_table_scrolls (void **state)
   assert_true (gtk_adjustment_get_upper (vadjustment) > gtk_adjustment_get_page_size (vadjustment));
   /* Knuth's end of the connection, row 9 of 10, comes into view (in a
    * frame or two), and so does the laptop's below it. */
-  pf_test_iterate_until_timeout (changed_rows_in_view, list_view, 2);
+  pf_test_iterate_until (changed_rows_in_view, list_view);
   assert_true (gtk_adjustment_get_value (vadjustment) > 0);
   assert_int_equal (count_rows_inside (list_view, list_view, "changed"), 2);
 
@@ -701,7 +701,7 @@ filter_packets (Fixture    *f,
 
   assert_non_null (entry);
   gtk_editable_set_text (GTK_EDITABLE (entry), text);
-  pf_test_iterate_until_timeout (packet_rows_are, &wait, 2);
+  pf_test_iterate_until (packet_rows_are, &wait);
   /* and it stays so */
   pf_test_settle ();
   assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), expected_rows);
