@@ -259,6 +259,20 @@ on_udp_ready (GSocket      *socket,
   return G_SOURCE_CONTINUE;
 }
 
+/* A UDP socket is on the kernel's table from its bind, as ss(8) shows
+ * it (UNCONN: the kernel's CLOSE, for a socket bound and not connected),
+ * long before its first datagram: recorded as a "udp" state event, so
+ * the socket table shows it from then on. */
+static void
+udp_record_bound (PfSock *sock)
+{
+  PfEngine *self = sock->engine;
+
+  pf_engine_record (self, pf_event_new_state (pf_engine_now (self), self->step, sock->host->id,
+                                              "udp", &sock->tuple, PF_TCP_STATE_NONE,
+                                              PF_TCP_STATE_CLOSE));
+}
+
 static void
 sock_watch_with (PfSock         *sock,
                  GSocketSourceFunc func)
@@ -306,6 +320,7 @@ pf_engine_start_service (PfEngine         *self,
       sock = pf_engine_sock_new (self, socket, PF_SOCK_UDP_SERVER, service->host);
       sock->service = service;
       sock_watch_with (sock, on_udp_ready);
+      udp_record_bound (sock);
       return TRUE;
     }
 
@@ -564,6 +579,7 @@ engine_udp_socket (PfEngine     *self,
 
   sock = pf_engine_sock_new (self, socket, PF_SOCK_UDP_CLIENT, step->from);
   sock_watch_with (sock, on_udp_ready);
+  udp_record_bound (sock);
 
   if (step->connection != NULL)
     {

@@ -730,6 +730,46 @@ test_trace_writer_device (void **state)
   assert_true (S_ISCHR (st.st_mode));
 }
 
+/* A UDP socket is recorded when it is bound, before its first datagram:
+ * dns's resolver at the start of the run, the laptop's at its first step. */
+static guint
+count_udp_bound (PfEngine   *engine,
+                 const char *host)
+{
+  PfTimeline *timeline = pf_engine_get_timeline (engine);
+  guint n = 0;
+
+  for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      if (pf_event_get_kind (event) == PF_EVENT_STATE &&
+          g_strcmp0 (pf_event_get_protocol (event), "udp") == 0 &&
+          g_strcmp0 (pf_event_get_host_id (event), host) == 0)
+        {
+          assert_int_equal (pf_event_get_old_state (event), PF_TCP_STATE_NONE);
+          assert_int_equal (pf_event_get_state (event), PF_TCP_STATE_CLOSE);
+          assert_int_not_equal (pf_event_get_tuple (event)->src.port, 0);
+          assert_int_equal (pf_event_get_tuple (event)->dst.port, 0);
+          n++;
+        }
+    }
+  return n;
+}
+
+static void
+test_udp_bound (void **state)
+{
+  g_autoptr(PfEngine) engine = start_engine ("dns", PF_NETSPACE_MODE_LOOPBACK);
+
+  assert_int_equal (count_udp_bound (engine, "resolver"), 1);
+  assert_int_equal (count_udp_bound (engine, "laptop"), 0);
+  run_one_step (engine);
+  assert_int_equal (count_udp_bound (engine, "resolver"), 1);
+  assert_int_equal (count_udp_bound (engine, "laptop"), 1);
+  pf_engine_stop (engine);
+}
+
 int
 main (void)
 {
@@ -744,6 +784,7 @@ main (void)
     cmocka_unit_test (test_web_loopback_modelled),
     cmocka_unit_test (test_model_matches_capture),
     cmocka_unit_test (test_time_wait_on_closer),
+    cmocka_unit_test (test_udp_bound),
     cmocka_unit_test (test_refused),
     cmocka_unit_test (test_burst_whole),
     cmocka_unit_test (test_runs_repeat),

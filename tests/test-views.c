@@ -18,11 +18,14 @@
 
 #include <adwaita.h>
 
+#include "pf-application.h"
 #include "pf-builtin.h"
 #include "pf-inspector.h"
 #include "pf-packet-list.h"
 #include "pf-player.h"
 #include "pf-socket-table.h"
+#include "pf-view-util.h"
+#include "pf-window.h"
 
 typedef struct
 {
@@ -488,24 +491,367 @@ test_udp (void **state)
   if (!pf_player_load (f->player, scenario, PF_NETSPACE_MODE_LOOPBACK, &error))
     fail_msg ("%s", error->message);
   pf_test_settle ();
+  /* The echo service's socket is bound from the start, unused yet. */
   assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), 0);
-  assert_int_equal (pf_socket_table_get_n_rows (f->socket_table), 0);
+  assert_int_equal (pf_socket_table_get_n_rows (f->socket_table), 1);
+  assert_null (pf_socket_table_get_state (f->socket_table, "knuth", 7, 0));
 
   step_forward (f);
   assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), 2);
   ping = pf_event_get_packet (nth_segment (f->player, 0));
   assert_int_equal (ping->protocol, PF_IP_PROTOCOL_UDP);
 
-  /* The laptop's socket and the echo service's, both new in this step. */
+  /* The laptop's socket is new in this step; the service's is not. */
   assert_int_equal (pf_socket_table_get_n_rows (f->socket_table), 2);
   assert_null (pf_socket_table_get_state (f->socket_table, "laptop", ping->sport, 0));
   assert_true (pf_socket_table_get_changed (f->socket_table, "laptop", ping->sport, 0));
-  assert_true (pf_socket_table_get_changed (f->socket_table, "knuth", 7, 0));
+  assert_false (pf_socket_table_get_changed (f->socket_table, "knuth", 7, 0));
+
+  /* Back before the step: the laptop's socket was not bound yet. */
+  pf_player_step_back (f->player);
+  pf_test_settle ();
+  assert_int_equal (pf_socket_table_get_n_rows (f->socket_table), 1);
+  step_forward (f);
 
   pf_player_set_selected (f->player, nth_segment (f->player, 0));
   summary = pf_inspector_dup_summary (f->inspector);
   expected = g_strdup_printf ("UDP 10.0.0.2:%u → 192.203.196.71:7", ping->sport);
   assert_string_equal (summary, expected);
+}
+
+/* The server lists first, with more listeners than the table shows. */
+static const char many_listeners_scenario[] =
+  "{ \"format\": \"packetflow-scenario\", \"version\": 1, \"title\": \"Listeners\","
+  "  \"summary\": \"A connection below the fold.\","
+  "  \"hosts\": ["
+  "    { \"id\": \"knuth\", \"name\": \"Knuth\", \"kind\": \"server\","
+  "      \"address\": \"192.203.196.71\","
+  "      \"services\": ["
+  "        { \"type\": \"echo\", \"port\": 7 }, { \"type\": \"echo\", \"port\": 9 },"
+  "        { \"type\": \"echo\", \"port\": 13 }, { \"type\": \"echo\", \"port\": 17 },"
+  "        { \"type\": \"echo\", \"port\": 19 }, { \"type\": \"echo\", \"port\": 21 },"
+  "        { \"type\": \"echo\", \"port\": 23 }, { \"type\": \"echo\", \"port\": 80 } ] },"
+  "    { \"id\": \"laptop\", \"name\": \"Laptop\", \"kind\": \"laptop\","
+  "      \"address\": \"10.0.0.2\" } ],"
+  "  \"steps\": ["
+  "    { \"narration\": \"Connect.\", \"action\": \"connect\", \"id\": \"c\","
+  "      \"from\": \"laptop\", \"to\": \"knuth\", \"port\": 80 } ] }";
+
+static void
+load_scenario (Fixture    *f,
+               const char *json)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new_static (json, strlen (json));
+  g_autoptr(PfScenario) scenario = NULL;
+  g_autoptr(GError) error = NULL;
+
+  scenario = pf_scenario_load_bytes (bytes, "test.pflow.json", &error);
+  if (scenario == NULL)
+    fail_msg ("%s", error->message);
+  if (!pf_player_load (f->player, scenario, PF_NETSPACE_MODE_LOOPBACK, &error))
+    fail_msg ("%s", error->message);
+  pf_test_settle ();
+}
+
+/* Every row widget with @css_class lies whole inside @viewport. */
+static guint
+count_rows_inside (GtkWidget  *widget,
+                   GtkWidget  *viewport,
+                   const char *css_class)
+{
+  guint n = 0;
+
+  if (gtk_widget_has_css_class (widget, css_class))
+    {
+      graphene_rect_t bounds;
+
+      if (gtk_widget_get_mapped (widget) &&
+          gtk_widget_compute_bounds (widget, viewport, &bounds) &&
+          bounds.size.height > 0 && bounds.origin.y >= 0 &&
+          bounds.origin.y + bounds.size.height <= gtk_widget_get_height (viewport) + 0.5)
+        n++;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_rows_inside (child, viewport, css_class);
+
+  return n;
+}
+
+static gboolean
+changed_rows_in_view (gpointer list_view)
+{
+  return count_rows_inside (list_view, list_view, "changed") == 2;
+}
+
+/* A step that changes rows below the fold scrolls them into view. */
+static void
+test_socket_table_scrolls (void **state)
+{
+  Fixture *f = *state;
+  GtkWidget *column_view = pf_test_find_descendant (GTK_WIDGET (f->socket_table),
+                                                    GTK_TYPE_COLUMN_VIEW);
+  GtkWidget *list_view = pf_view_get_list_view (GTK_COLUMN_VIEW (column_view));
+  GtkWidget *scrolled = pf_test_find_descendant (GTK_WIDGET (f->socket_table),
+                                                 GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+
+  /* Room for about three rows. */
+  gtk_widget_set_vexpand (GTK_WIDGET (f->socket_table), FALSE);
+  gtk_widget_set_size_request (GTK_WIDGET (f->socket_table), -1, 120);
+  load_scenario (f, many_listeners_scenario);
+  assert_int_equal (pf_socket_table_get_n_rows (f->socket_table), 8);
+  assert_true (gtk_adjustment_get_value (vadjustment) == 0);
+
+  step_forward (f);
+  pf_test_settle ();
+  assert_int_equal (pf_socket_table_get_n_rows (f->socket_table), 10);
+  assert_true (gtk_adjustment_get_upper (vadjustment) > gtk_adjustment_get_page_size (vadjustment));
+  /* Knuth's end of the connection, row 9 of 10, comes into view (in a
+   * frame or two), and so does the laptop's below it. */
+  pf_test_iterate_until (changed_rows_in_view, list_view);
+  assert_true (gtk_adjustment_get_value (vadjustment) > 0);
+  assert_int_equal (count_rows_inside (list_view, list_view, "changed"), 2);
+
+  /* Back to the start: nothing changed, the table stays where it is. */
+  pf_player_step_back (f->player);
+  pf_test_settle ();
+  assert_int_equal (pf_socket_table_get_n_rows (f->socket_table), 8);
+}
+
+static gboolean
+window_is_allocated (gpointer window)
+{
+  return gtk_widget_get_width (window) > 0;
+}
+
+/* In loopback mode, at the window's default size (1100×720), the socket
+ * table's columns fit the room it has: no Remote address pushed out of
+ * view by the kernel's addresses beside the scenario's. */
+static void
+test_loopback_columns_fit (void **state)
+{
+  g_autoptr(PfApplication) app = pf_application_new ();
+  g_autoptr(GError) error = NULL;
+  GtkWidget *window, *table, *column_view, *scrolled;
+  PfPlayer *player;
+  int natural, width, default_width, default_height;
+
+  g_application_set_flags (G_APPLICATION (app),
+                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
+  assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_application_activate (G_APPLICATION (app));
+  window = GTK_WIDGET (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  pf_test_iterate_until (pf_test_widget_is_mapped, window);
+  pf_test_iterate_until (window_is_allocated, window);
+  gtk_window_get_default_size (GTK_WINDOW (window), &default_width, &default_height);
+  assert_int_equal (default_width, 1100);
+  assert_int_equal (default_height, 720);
+
+  player = pf_window_get_player (PF_WINDOW (window));
+  pf_window_set_mode (PF_WINDOW (window), PF_NETSPACE_MODE_LOOPBACK);
+  assert_true (gtk_widget_activate_action (window, "win.open-builtin", "s", "web"));
+  for (int i = 0; i < 3; i++)
+    {
+      assert_true (gtk_widget_activate_action (window, "win.step-forward", NULL));
+      pf_test_wait_idle (player, PF_TEST_TIMEOUT_S);
+    }
+  pf_test_settle ();
+  assert_int_equal (pf_netspace_get_mode (pf_engine_get_netspace (pf_player_get_engine (player))),
+                    PF_NETSPACE_MODE_LOOPBACK);
+
+  table = pf_test_find_descendant (window, PF_TYPE_SOCKET_TABLE);
+  assert_true (gtk_widget_get_mapped (table));
+  assert_int_equal (pf_socket_table_get_n_rows (PF_SOCKET_TABLE (table)), 5);
+  column_view = pf_test_find_descendant (table, GTK_TYPE_COLUMN_VIEW);
+  scrolled = pf_test_find_descendant (table, GTK_TYPE_SCROLLED_WINDOW);
+  gtk_widget_measure (column_view, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &natural, NULL, NULL);
+  width = gtk_widget_get_width (scrolled);
+  if (natural > width)
+    fail_msg ("the socket table's columns want %d px, it has %d", natural, width);
+
+  pf_test_destroy_window (GTK_WINDOW (window), window);
+}
+
+typedef struct
+{
+  PfPacketList *list;
+  guint         rows;
+} RowsWait;
+
+static gboolean
+packet_rows_are (gpointer data)
+{
+  RowsWait *wait = data;
+
+  return pf_packet_list_get_n_rows (wait->list) == wait->rows;
+}
+
+/* Types @text into the packet list's search, as a person would, and
+ * waits for the rows (the entry waits a moment after the last key). */
+static void
+filter_packets (Fixture    *f,
+                const char *text,
+                guint       expected_rows)
+{
+  GtkWidget *entry = pf_test_find_descendant (GTK_WIDGET (f->packet_list), GTK_TYPE_SEARCH_ENTRY);
+  RowsWait wait = { f->packet_list, expected_rows };
+
+  assert_non_null (entry);
+  gtk_editable_set_text (GTK_EDITABLE (entry), text);
+  pf_test_iterate_until (packet_rows_are, &wait);
+  /* and it stays so */
+  pf_test_settle ();
+  assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), expected_rows);
+}
+
+/* Segments whose flags include @flag, or whose payload contains @text. */
+static guint
+count_matching (PfPlayer   *player,
+                guint8      flag,
+                const char *text)
+{
+  guint n = 0;
+  PfEvent *event;
+
+  for (guint i = 0; (event = nth_segment (player, i)) != NULL; i++)
+    {
+      PfPacket *packet = pf_event_get_packet (event);
+      gsize len;
+      const char *data = g_bytes_get_data (packet->payload, &len);
+      g_autofree char *payload = g_ascii_strdown (data ? data : "", data ? (gssize) len : 0);
+
+      if ((flag != 0 && (packet->flags & flag) == flag) ||
+          (text != NULL && strstr (payload, text) != NULL))
+        n++;
+    }
+  return n;
+}
+
+/* The packet list's search: by host, address, port, flag and text. */
+static void
+test_packet_filter (void **state)
+{
+  Fixture *f = *state;
+  guint all, fins;
+
+  while (pf_player_can_step_forward (f->player))
+    step_forward (f);
+  all = count_segments (f->player);
+  fins = count_matching (f->player, PF_TCP_FIN, NULL);
+  assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), all);
+  assert_true (fins >= 2);
+
+  /* Flags, whole: SYN finds the SYN and the SYN-ACK, "SY" nothing. */
+  filter_packets (f, "SYN", 2);
+  filter_packets (f, "sy", 0);
+  filter_packets (f, "fin", fins);
+  /* Hosts by id, name or DNS name; every segment has knuth at one end. */
+  filter_packets (f, "knuth.luther", all);
+  filter_packets (f, "Laptop", all);
+  /* Every word must match: no SYN carries the request's text. */
+  filter_packets (f, "syn laptop", 2);
+  filter_packets (f, "syn host:", 0);
+  filter_packets (f, "udp", 0);
+  /* Addresses, the scenario's or the kernel's (loopback mode), and ports,
+   * the scenario's, the kernel's, or by the service's name. */
+  filter_packets (f, "192.203", all);
+  filter_packets (f, "127.203.196.71", all);
+  filter_packets (f, "192.203.196.71:80", all);
+  filter_packets (f, "80", all);
+  filter_packets (f, "8080", all);
+  filter_packets (f, "web", all);
+  filter_packets (f, "25", 0);
+  /* Text in the data. */
+  filter_packets (f, "HOST:", count_matching (f->player, 0, "host:"));
+  assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), 1);
+  filter_packets (f, "hello from", count_matching (f->player, 0, "hello"));
+  assert_true (pf_packet_list_get_n_rows (f->packet_list) >= 1);
+  filter_packets (f, "", all);
+}
+
+/* The selection follows the player's selected segment while its row is
+ * shown, and the player's selection outlives a filter that hides it. */
+static void
+test_packet_filter_selection (void **state)
+{
+  Fixture *f = *state;
+  GtkSingleSelection *selection = GTK_SINGLE_SELECTION (packet_selection (f));
+
+  step_forward (f);
+  filter_packets (f, "syn", 2);
+
+  pf_player_set_selected (f->player, nth_segment (f->player, 1));
+  pf_test_settle ();
+  assert_int_equal (gtk_single_selection_get_selected (selection), 1);
+
+  /* The ACK is not shown: no row selected, the player's stays. */
+  pf_player_set_selected (f->player, nth_segment (f->player, 2));
+  pf_test_settle ();
+  assert_int_equal (gtk_single_selection_get_selected (selection), GTK_INVALID_LIST_POSITION);
+  assert_ptr_equal (pf_player_get_selected (f->player), nth_segment (f->player, 2));
+
+  /* Shown again, it is selected again. */
+  filter_packets (f, "", 3);
+  assert_int_equal (gtk_single_selection_get_selected (selection), 2);
+  assert_ptr_equal (pf_player_get_selected (f->player), nth_segment (f->player, 2));
+
+  /* Hidden by the filter while selected: still the player's. */
+  filter_packets (f, "syn", 2);
+  assert_ptr_equal (pf_player_get_selected (f->player), nth_segment (f->player, 2));
+
+  /* A row picked in the filtered list is that segment. */
+  filter_packets (f, "ack", 2);
+  assert_true (gtk_selection_model_select_item (GTK_SELECTION_MODEL (selection), 0, TRUE));
+  pf_test_settle ();
+  assert_ptr_equal (pf_player_get_selected (f->player), nth_segment (f->player, 1));
+
+  /* A step back still takes away the selection its rows made. */
+  pf_player_step_back (f->player);
+  pf_test_settle ();
+  assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), 0);
+  assert_null (pf_player_get_selected (f->player));
+}
+
+/* Ctrl+F in the list goes to the search; it is the list's own key. */
+static void
+test_packet_filter_key (void **state)
+{
+  Fixture *f = *state;
+  GtkWidget *entry = pf_test_find_descendant (GTK_WIDGET (f->packet_list), GTK_TYPE_SEARCH_ENTRY);
+  GtkWidget *column_view = pf_test_find_descendant (GTK_WIDGET (f->packet_list),
+                                                    GTK_TYPE_COLUMN_VIEW);
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (f->packet_list));
+  gboolean bound = FALSE;
+  GtkWidget *focus;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !bound; i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)) && !bound; j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
+          GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
+
+          bound = g_str_equal (trigger, "<Control>f") && GTK_IS_NAMED_ACTION (action) &&
+                  g_str_equal (gtk_named_action_get_action_name (GTK_NAMED_ACTION (action)),
+                               "packet-list.find");
+        }
+    }
+  assert_true (bound);
+
+  assert_true (gtk_widget_grab_focus (column_view));
+  assert_true (gtk_widget_activate_action (column_view, "packet-list.find", NULL));
+  pf_test_settle ();
+  focus = gtk_window_get_focus (f->window);
+  assert_non_null (focus);
+  assert_true (focus == entry || gtk_widget_is_ancestor (focus, entry));
 }
 
 static void
@@ -534,7 +880,12 @@ main (void)
     cmocka_unit_test_setup_teardown (test_incremental, setup_loopback, teardown),
     cmocka_unit_test_setup_teardown (test_restart, setup_exact, teardown),
     cmocka_unit_test_setup_teardown (test_udp, setup_loopback, teardown),
+    cmocka_unit_test_setup_teardown (test_socket_table_scrolls, setup_loopback, teardown),
+    cmocka_unit_test_setup_teardown (test_packet_filter, setup_loopback, teardown),
+    cmocka_unit_test_setup_teardown (test_packet_filter_selection, setup_exact, teardown),
+    cmocka_unit_test_setup_teardown (test_packet_filter_key, setup_loopback, teardown),
     cmocka_unit_test_setup_teardown (test_zoom, setup_loopback, teardown),
+    cmocka_unit_test (test_loopback_columns_fit),
   };
 
   gtk_init ();

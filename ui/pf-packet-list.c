@@ -6,6 +6,14 @@
  * first bytes of the payload, and whether the segment was captured or
  * modelled. Selecting a row selects the segment everywhere.
  *
+ * The search entry above filters the rows (Ctrl+F in the list goes to
+ * it): each word must match a host's id, name or DNS name, an address
+ * (the scenario's or the kernel's), a port (exactly, or its service's
+ * name), TCP or UDP, a flag (SYN, ACK, FIN, RST, PSH, URG), or text in
+ * the data; case does not matter. A row keeps its number among all the
+ * segments. The player's selected segment stays selected while its row
+ * is shown, and stays the player's while it is filtered out.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
@@ -16,6 +24,7 @@
 #include "pf-packet-list.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "pf-segment-model.h"
 #include "pf-view-util.h"
@@ -27,12 +36,16 @@ struct _PfPacketList
   PfView              parent_instance;
 
   PfSegmentModel     *model;
+  GtkFilterListModel *filtered;   /* the rows: @model through the search */
+  GtkCustomFilter    *filter;
+  GStrv               terms;      /* the search's words, casefolded */
 
   gpointer            pushed;     /* the event this list last selected;
                                    * compared, never dereferenced */
   gboolean            syncing;
 
   /* Template children */
+  GtkWidget          *search_entry;
   GtkWidget          *scrolled;
   GtkColumnView      *column_view;
   GtkSingleSelection *selection;
@@ -71,13 +84,35 @@ static const struct
   [COLUMN_ORIGIN]      = { N_("Origin"), FALSE, FALSE },
 };
 
+/* The row of @event among those shown, or GTK_INVALID_LIST_POSITION. */
+static guint
+find_row (PfPacketList *self,
+          PfEvent      *event)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+
+  if (event == NULL || pf_segment_model_find (self->model, event) == GTK_INVALID_LIST_POSITION)
+    return GTK_INVALID_LIST_POSITION;
+  if (self->terms == NULL)
+    return pf_segment_model_find (self->model, event);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PfEvent) item = g_list_model_get_item (G_LIST_MODEL (self->filtered), i);
+
+      if (item == event)
+        return i;
+    }
+  return GTK_INVALID_LIST_POSITION;
+}
+
 static void
 sync_selection_from_player (PfPacketList *self,
                             gboolean      scroll)
 {
   PfPlayer *player = pf_view_get_player (PF_VIEW (self));
   PfEvent *selected = player ? pf_player_get_selected (player) : NULL;
-  guint index = pf_segment_model_find (self->model, selected);
+  guint index = find_row (self, selected);
 
   self->syncing = TRUE;
   gtk_single_selection_set_selected (self->selection, index);
@@ -121,9 +156,11 @@ on_selection_changed (PfPacketList *self)
       self->pushed = item;
       pf_player_set_selected (player, item);
     }
-  else if (self->pushed != NULL && pf_player_get_selected (player) == self->pushed)
+  else if (self->pushed != NULL && pf_player_get_selected (player) == self->pushed &&
+           pf_segment_model_find (self->model, self->pushed) == GTK_INVALID_LIST_POSITION)
     {
-      /* The row went (a step back): so does the selection it made. */
+      /* The segment went (a step back): so does the selection it made.
+       * A row only filtered out leaves the player's selection be. */
       self->pushed = NULL;
       pf_player_set_selected (player, NULL);
     }
@@ -135,6 +172,212 @@ static void
 on_model_items_changed (PfPacketList *self)
 {
   sync_selection_from_player (self, FALSE);
+}
+
+/* Search */
+
+static gboolean
+contains_casefolded (const char *text,
+                     const char *term)
+{
+  g_autofree char *folded = NULL;
+
+  if (text == NULL)
+    return FALSE;
+  folded = g_utf8_casefold (text, -1);
+  return strstr (folded, term) != NULL;
+}
+
+static gboolean
+port_matches (const char *term,
+              guint16     port)
+{
+  char text[8];
+
+  g_snprintf (text, sizeof text, "%u", port);
+  return g_str_equal (text, term);
+}
+
+/* @term in "192.203.196.71:80": any part of the address ("10.0.0",
+ * "196.71"); the port only with the address ("…71:80"), since a port
+ * matches whole (port_matches ()). */
+static gboolean
+address_matches (const char *endpoint,
+                 const char *term)
+{
+  g_autofree char *address = NULL;
+  const char *colon;
+
+  if (endpoint == NULL)
+    return FALSE;
+  if (strchr (term, ':') != NULL)
+    return strstr (endpoint, term) != NULL;
+  colon = strrchr (endpoint, ':');
+  address = colon ? g_strndup (endpoint, colon - endpoint) : g_strdup (endpoint);
+  return strstr (address, term) != NULL;
+}
+
+static gboolean
+host_matches (const PfHost *host,
+              const char   *term)
+{
+  if (contains_casefolded (host->id, term) || contains_casefolded (host->name, term))
+    return TRUE;
+  for (guint i = 0; host->names[i] != NULL; i++)
+    {
+      if (contains_casefolded (host->names[i], term))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Whether @term names one end of @packet: its host, address or port. */
+static gboolean
+endpoint_matches (PfPacketList *self,
+                  PfPacket     *packet,
+                  PfIpv4        address,
+                  guint16       port,
+                  const char   *term)
+{
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  const PfHost *host = pf_view_find_host (player, address);
+  PfEndpoint endpoint = { address, port };
+  g_autofree char *here = NULL;
+  g_autofree char *shown = pf_view_format_endpoint (player, &endpoint, &here);
+  guint16 scenario_port = pf_view_unmap_port (player, port);
+  const PfService *service;
+  g_autofree char *service_name = NULL;
+
+  if (port_matches (term, port) || port_matches (term, scenario_port) ||
+      address_matches (shown, term) || address_matches (here, term))
+    return TRUE;
+  if (host == NULL)
+    return FALSE;
+  if (host_matches (host, term))
+    return TRUE;
+
+  /* The service there by its name, whole: "web" is port 80. */
+  service = pf_host_find_service (host, (PfProtocol) packet->protocol, scenario_port);
+  if (service == NULL || service->name == NULL)
+    return FALSE;
+  service_name = g_utf8_casefold (service->name, -1);
+  return g_str_equal (service_name, term);
+}
+
+static gboolean
+flags_match (PfPacket   *packet,
+             const char *term)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) flags = NULL;
+
+  if (packet->protocol != PF_IP_PROTOCOL_TCP)
+    return FALSE;
+  text = pf_packet_flags_to_string (packet->flags);
+  flags = g_strsplit (text, ",", -1);
+  for (guint i = 0; flags[i] != NULL; i++)
+    {
+      if (g_ascii_strcasecmp (flags[i], term) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The payload as casefolded text, bytes that are not UTF-8 as '.'. */
+static char *
+payload_text (PfPacket *packet)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (packet->payload, &len);
+  g_autofree char *valid = NULL;
+
+  if (len == 0)
+    return NULL;
+  valid = g_utf8_make_valid (data, len);
+  for (char *c = valid; *c != '\0'; c++)
+    if ((guchar) *c < 0x20)
+      *c = ' ';
+  return g_utf8_casefold (valid, -1);
+}
+
+static gboolean
+packet_matches (PfPacketList *self,
+                PfPacket     *packet)
+{
+  g_autofree char *payload = NULL;
+  gboolean payload_read = FALSE;
+
+  for (guint i = 0; self->terms[i] != NULL; i++)
+    {
+      const char *term = self->terms[i];
+
+      if ((g_str_equal (term, "tcp") && packet->protocol == PF_IP_PROTOCOL_TCP) ||
+          (g_str_equal (term, "udp") && packet->protocol == PF_IP_PROTOCOL_UDP) ||
+          flags_match (packet, term) ||
+          endpoint_matches (self, packet, packet->src, packet->sport, term) ||
+          endpoint_matches (self, packet, packet->dst, packet->dport, term))
+        continue;
+
+      if (!payload_read)
+        {
+          payload = payload_text (packet);
+          payload_read = TRUE;
+        }
+      if (payload == NULL || strstr (payload, term) == NULL)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+filter_event (gpointer item,
+              gpointer user_data)
+{
+  PfPacketList *self = user_data;
+
+  return self->terms == NULL || packet_matches (self, pf_event_get_packet (item));
+}
+
+static void
+on_search_changed (PfPacketList *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *folded = g_utf8_casefold (text, -1);
+  g_auto(GStrv) words = g_strsplit_set (g_strstrip (folded), " \t", -1);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      if (words[i][0] != '\0')
+        g_strv_builder_add (builder, words[i]);
+    }
+
+  g_clear_pointer (&self->terms, g_strfreev);
+  self->terms = g_strv_builder_end (builder);
+  if (self->terms[0] == NULL)
+    g_clear_pointer (&self->terms, g_strfreev);
+
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  sync_selection_from_player (self, TRUE);
+}
+
+/* Escape in the entry: no filter, back to the rows. */
+static void
+on_stop_search (PfPacketList *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  gtk_widget_grab_focus (GTK_WIDGET (self->column_view));
+}
+
+static void
+find_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  PfPacketList *self = PF_PACKET_LIST (widget);
+
+  gtk_widget_grab_focus (self->search_entry);
 }
 
 static GtkWidget *
@@ -230,7 +473,8 @@ on_bind (GtkSignalListItemFactory *factory,
   switch (column)
     {
     case COLUMN_NUMBER:
-      text = g_strdup_printf ("%u", gtk_list_item_get_position (item) + 1);
+      /* Its number among all the segments, filtered or not. */
+      text = g_strdup_printf ("%u", pf_segment_model_find (self->model, event) + 1);
       break;
     case COLUMN_TIME:
       text = g_strdup_printf ("%.3f", pf_event_get_time (event) / 1000.0);
@@ -307,10 +551,16 @@ pf_packet_list_dispose (GObject *object)
 {
   PfPacketList *self = PF_PACKET_LIST (object);
 
-  gtk_widget_dispose_template (GTK_WIDGET (self), PF_TYPE_PACKET_LIST);
+  /* The rows go while the selection is still ours to follow them. */
   if (self->model != NULL)
     pf_segment_model_set_player (self->model, NULL);
+  if (self->filter != NULL)
+    gtk_custom_filter_set_filter_func (self->filter, NULL, NULL, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), PF_TYPE_PACKET_LIST);
+  g_clear_object (&self->filtered);
+  g_clear_object (&self->filter);
   g_clear_object (&self->model);
+  g_clear_pointer (&self->terms, g_strfreev);
 
   G_OBJECT_CLASS (pf_packet_list_parent_class)->dispose (object);
 }
@@ -328,11 +578,19 @@ pf_packet_list_class_init (PfPacketListClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/packetflow/PacketFlow/ui/pf-packet-list.ui");
+  gtk_widget_class_bind_template_child (widget_class, PfPacketList, search_entry);
   gtk_widget_class_bind_template_child (widget_class, PfPacketList, scrolled);
   gtk_widget_class_bind_template_child (widget_class, PfPacketList, column_view);
   gtk_widget_class_bind_template_child (widget_class, PfPacketList, selection);
   gtk_widget_class_bind_template_callback (widget_class, on_selection_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_model_items_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_stop_search);
+
+  /* Inside the list only: the window's keys are the player's. */
+  gtk_widget_class_install_action (widget_class, "packet-list.find", NULL, find_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "packet-list.find", NULL);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "pfpacketlist");
@@ -347,7 +605,10 @@ pf_packet_list_init (PfPacketList *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->model = pf_segment_model_new (NULL);
-  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->model));
+  self->filter = gtk_custom_filter_new (filter_event, self, NULL);
+  self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->model)),
+                                              g_object_ref (GTK_FILTER (self->filter)));
+  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->filtered));
   add_columns (self);
 
   g_signal_group_connect_swapped (player_signals, "notify::selected",
@@ -362,10 +623,11 @@ pf_packet_list_new (void)
   return g_object_new (PF_TYPE_PACKET_LIST, NULL);
 }
 
-/* For tests: the rows on screen, one per segment in the history. */
+/* For tests: the rows on screen, one per segment in the history that
+ * the search lets through. */
 guint
 pf_packet_list_get_n_rows (PfPacketList *self)
 {
   g_return_val_if_fail (PF_IS_PACKET_LIST (self), 0);
-  return g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  return g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
 }

@@ -1,11 +1,12 @@
 /* pf-socket-table.c: every socket of the run and its state, like ss(8)
  *
  * One row per socket seen in the history on screen: each TCP socket the
- * kernel reported a state for (listeners too), each UDP socket that sent
- * or received a datagram. The TCP state is the last one the kernel
- * reported before the position; a row whose state changed in the step on
- * screen carries the CSS class "changed". Addresses are the scenario's,
- * with the kernel's beside them in loopback mode.
+ * kernel reported a state for (listeners too), each UDP socket from its
+ * bind (a "udp" state event) or its first datagram. The TCP state is the
+ * last one the kernel reported before the position; a row whose state
+ * changed in the step on screen carries the CSS class "changed", and the
+ * table scrolls to it. Addresses are the scenario's, with the kernel's
+ * under them in loopback mode.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -115,6 +116,8 @@ struct _PfSocketTable
   PfView          parent_instance;
 
   GListStore     *rows;           /* PfSocketRow* */
+  guint           scroll_tick;    /* a scroll to the changed rows waits */
+  gboolean        scroll_waited;  /* for the frame after the next */
 
   /* Template children */
   GtkWidget      *scrolled;
@@ -243,6 +246,14 @@ scan_history (PfSocketTable *self,
           note_socket (seen, order, scenario, pf_event_get_host_id (event), FALSE,
                        pf_event_get_tuple (event), pf_event_get_state (event), i);
         }
+      else if (kind == PF_EVENT_STATE && udp && pf_event_get_host_id (event) != NULL)
+        {
+          /* Bound: the engine records it when the program binds. */
+          PfFourTuple local = { pf_event_get_tuple (event)->src, { 0, 0 } };
+
+          note_socket (seen, order, scenario, pf_event_get_host_id (event), TRUE,
+                       &local, PF_TCP_STATE_NONE, i);
+        }
       else if (kind == PF_EVENT_DELIVER && udp && pf_event_get_host_id (event) != NULL)
         {
           PfFourTuple local = { pf_event_get_tuple (event)->src, { 0, 0 } };
@@ -312,6 +323,86 @@ row_update (PfSocketTable *self,
   return any;
 }
 
+/* Brings the rows that changed in the step on screen into view: all of
+ * them if they fit, else the first. GtkColumnView has no scroll_to ()
+ * before GTK 4.12, and its list view's "list.scroll-to-item" finds no
+ * row it has not laid out yet; the rows are all one height, so the
+ * vertical adjustment is moved by row position × row height. */
+static void
+scroll_to_changed (PfSocketTable *self)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scrolled));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->rows));
+  guint first = G_MAXUINT, last = G_MAXUINT;
+  double row_height, value, page, top, bottom;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PfSocketRow) row = g_list_model_get_item (G_LIST_MODEL (self->rows), i);
+
+      if (!row->changed)
+        continue;
+      if (first == G_MAXUINT)
+        first = i;
+      last = i;
+    }
+
+  if (first == G_MAXUINT || gtk_adjustment_get_upper (adjustment) <= 0)
+    return;
+
+  row_height = gtk_adjustment_get_upper (adjustment) / n;
+  value = gtk_adjustment_get_value (adjustment);
+  page = gtk_adjustment_get_page_size (adjustment);
+  top = first * row_height;
+  bottom = (last + 1) * row_height;
+  if (bottom > value + page)
+    value = bottom - page;
+  if (top < value)
+    value = top;
+  gtk_adjustment_set_value (adjustment, value);
+}
+
+/* The adjustment knows the rows just added once they are laid out, in
+ * the next frame: so the scroll waits for the frame after that (and, on
+ * a page not shown, until it is shown). */
+static gboolean
+scroll_tick (GtkWidget     *widget,
+             GdkFrameClock *frame_clock,
+             gpointer       user_data)
+{
+  PfSocketTable *self = PF_SOCKET_TABLE (widget);
+
+  if (!self->scroll_waited)
+    {
+      self->scroll_waited = TRUE;
+      return G_SOURCE_CONTINUE;
+    }
+
+  self->scroll_tick = 0;
+  scroll_to_changed (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_scroll_to_changed (PfSocketTable *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->rows));
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < n && !any; i++)
+    {
+      g_autoptr(PfSocketRow) row = g_list_model_get_item (G_LIST_MODEL (self->rows), i);
+
+      any = row->changed;
+    }
+  if (!any)
+    return;
+
+  self->scroll_waited = FALSE;
+  if (self->scroll_tick == 0)
+    self->scroll_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_tick, NULL, NULL);
+}
+
 static void
 refresh (PfSocketTable *self)
 {
@@ -360,6 +451,8 @@ refresh (PfSocketTable *self)
 
   if (i < n_rows || added->len > 0)
     g_list_store_splice (self->rows, i, n_rows - i, added->pdata, added->len);
+
+  queue_scroll_to_changed (self);
 }
 
 static void
@@ -388,6 +481,23 @@ update_row_classes (GtkWidget   *cell_child,
     gtk_widget_remove_css_class (row_widget, "closed");
 }
 
+/* An address cell, the kernel's address on its own line, so without
+ * the parentheses of the one-line form. */
+static void
+endpoint_cell_set (GtkWidget  *cell,
+                   const char *text,
+                   const char *here)
+{
+  pf_view_endpoint_label_set (cell, text, here);
+  if (here != NULL)
+    {
+      /* TRANSLATORS: the address the kernel used, in loopback mode */
+      g_autofree char *line = g_strdup_printf (_("here %s"), here);
+
+      gtk_label_set_text (GTK_LABEL (gtk_widget_get_last_child (cell)), line);
+    }
+}
+
 static void
 fill_cell (GtkWidget   *child,
            PfSocketRow *row)
@@ -405,10 +515,10 @@ fill_cell (GtkWidget   *child,
       gtk_label_set_text (GTK_LABEL (child), row->udp ? "UDP" : "TCP");
       break;
     case COLUMN_LOCAL:
-      pf_view_endpoint_label_set (child, row->local, row->local_here);
+      endpoint_cell_set (child, row->local, row->local_here);
       break;
     case COLUMN_REMOTE:
-      pf_view_endpoint_label_set (child, row->remote, row->remote_here);
+      endpoint_cell_set (child, row->remote, row->remote_here);
       break;
     case COLUMN_STATE:
       if (row->udp)
@@ -446,7 +556,13 @@ on_setup (GtkSignalListItemFactory *factory,
 
   if (column == COLUMN_LOCAL || column == COLUMN_REMOTE)
     {
+      /* The kernel's address under the scenario's, not beside it: in
+       * loopback mode both in one line pushed the Remote address out of
+       * a window of the default size. */
       child = pf_view_endpoint_label_new ();
+      gtk_orientable_set_orientation (GTK_ORIENTABLE (child), GTK_ORIENTATION_VERTICAL);
+      gtk_box_set_spacing (GTK_BOX (child), 0);
+      gtk_widget_add_css_class (child, "pf-endpoint-stacked");
     }
   else
     {
@@ -516,6 +632,9 @@ pf_socket_table_dispose (GObject *object)
 {
   PfSocketTable *self = PF_SOCKET_TABLE (object);
 
+  if (self->scroll_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick);
+  self->scroll_tick = 0;
   gtk_widget_dispose_template (GTK_WIDGET (self), PF_TYPE_SOCKET_TABLE);
   g_clear_object (&self->rows);
 
