@@ -497,6 +497,16 @@ mark_text (PfLadder *self,
   if (pf_event_get_kind (event) == PF_EVENT_ERROR)
     return g_strdup (pf_event_get_code (event) ? pf_event_get_code (event) : _("error"));
 
+  /* A UDP socket's one state event is its bind: its kernel state (CLOSE)
+   * would read as a closed connection. */
+  if (g_strcmp0 (pf_event_get_protocol (event), "udp") == 0)
+    {
+      g_autofree char *port = format_port (self, pf_event_get_tuple (event)->src.port);
+
+      /* TRANSLATORS: a UDP socket bound to a port, on the ladder */
+      return g_strdup_printf (_("UDP %s"), port);
+    }
+
   if (state == PF_TCP_STATE_LISTEN)
     {
       g_autofree char *port = format_port (self, pf_event_get_tuple (event)->src.port);
