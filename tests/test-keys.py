@@ -17,7 +17,9 @@
 # window's size from xdotool for fullscreen.
 #
 # Each case starts a fresh packetflow and sends its first key before
-# anything has been clicked, as a teacher does.
+# anything has been clicked, as a teacher does: just opened with a
+# built-in scenario or a file, after the main menu, the mode popover or
+# the shortcuts window, from the start page, in presentation mode.
 
 import os
 import subprocess
@@ -218,6 +220,11 @@ def window_title(nodes):
     return []
 
 
+def toplevels(nodes):
+    """The windows shown: the main window, a dialog."""
+    return [n for n in nodes if n.depth == 1]
+
+
 def menu_open(nodes):
     return any("Keyboard Shortcuts" in n.name for n in nodes)
 
@@ -342,6 +349,52 @@ def case_after_menu():
     wait_step("Step 1 of %d" % STEPS)
 
 
+def case_from_file():
+    start_app(os.path.join(SRCDIR, "data", "scenarios", "web.pflow.json"))
+    wait_step("Ready: %d steps" % STEPS)
+    key("Next")
+    wait_step("Step 1 of %d" % STEPS)
+
+
+def window_origin():
+    out = xdotool("getactivewindow", "getwindowgeometry", "--shell")
+    values = dict(line.split("=", 1) for line in out.split())
+    return int(values["X"]), int(values["Y"])
+
+
+def case_after_popover():
+    start_app("web")
+    nodes = wait_for("the mode button", lambda nodes: named(nodes, "Exact", "push button") or
+                     named(nodes, "Loopback", "push button"))
+    button = (named(nodes, "Exact", "push button") or named(nodes, "Loopback", "push button"))[0]
+    x, y, width, height = button.extents
+    origin = window_origin()
+    xdotool("mousemove", str(origin[0] + x + width // 2), str(origin[1] + y + height // 2))
+    xdotool("click", "1")
+    wait_for("the mode popover to open",
+             lambda nodes: any(n.name.startswith(("Exact mode:", "Loopback mode:")) for n in nodes))
+    key("Right")       # the popover's: no step
+    time.sleep(0.5)
+    check(step_text(read_tree()) == "Ready: %d steps" % STEPS, "Right stepped with a popover open")
+    key("Escape")
+    wait_for("the mode popover to close",
+             lambda nodes: not any(n.name.startswith(("Exact mode:", "Loopback mode:")) for n in nodes))
+    key("Right")
+    wait_step("Step 1 of %d" % STEPS)
+
+
+def case_after_dialog():
+    start_app("web")
+    wait_step("Ready: %d steps" % STEPS)
+    key("ctrl+question")
+    wait_for("the shortcuts window", lambda nodes: len(toplevels(nodes)) == 2)
+    time.sleep(0.5)
+    key("Escape")
+    wait_for("the shortcuts window to close", lambda nodes: len(toplevels(nodes)) == 1)
+    key("Right")
+    wait_step("Step 1 of %d" % STEPS)
+
+
 def case_start_page():
     start_app()
     nodes = wait_for("the start page", start_page_showing)
@@ -414,6 +467,9 @@ CASES = [
     ("packetflow web: Space plays and never leaves the run", case_space_stays_in_run),
     ("Page Down, Page Up, Home", case_page_keys),
     ("after the main menu closed with Escape, Right steps", case_after_menu),
+    ("packetflow FILE: Page Down from the first press", case_from_file),
+    ("the mode popover takes the keys while open; after it, Right steps", case_after_popover),
+    ("after the shortcuts window closed with Escape, Right steps", case_after_dialog),
     ("the start page: Enter opens the focused first row, then Right steps", case_start_page),
     ("the start page clears the title and the mode; Enter opens the row", case_start_page_clears_title),
     ("presentation mode: F5 in, B blanks, 3 Enter jumps, Esc out", case_presentation),
@@ -430,7 +486,12 @@ def run():
             print("#   %s" % line)
         return 1
     try:
-        return pftest.main(CASES, before_each=before_each)
+        # PF_TEST_KEYS_CASES=2,5 runs only those cases (when working on one).
+        only = os.environ.get("PF_TEST_KEYS_CASES")
+        cases = CASES
+        if only:
+            cases = [CASES[int(n) - 1] for n in only.split(",")]
+        return pftest.main(cases, before_each=before_each)
     finally:
         stop_app()
         for proc in (WM, XVFB):
