@@ -191,7 +191,7 @@ def named(nodes, name, role=None):
 
 def step_text(nodes):
     for n in nodes:
-        if n.role == "label" and (n.name.startswith("Step ") or n.name.startswith("Ready:")):
+        if n.role == "label" and n.name.startswith(("Step ", "Ready:", "Go to step ")):
             return n.name
     return None
 
@@ -451,7 +451,9 @@ def case_presentation():
     wait_for(". to blank the screen", lambda nodes: named(nodes, "Blank screen"))
     key("x")
     wait_for("a key to bring the screen back", lambda nodes: not named(nodes, "Blank screen"))
-    key("3", "Return")
+    key("3")
+    wait_step("Go to step 3…")
+    key("Return")
     wait_step("Step 3 of %d" % STEPS)
     key("1", "KP_Enter")
     wait_step("Step 1 of %d" % STEPS)

@@ -252,23 +252,27 @@ type_step (PfWindow *self,
            guint     keyval)
 {
   guint32 c = gdk_keyval_to_unicode (keyval);
+  int n = self->typed_step;
 
   if (g_unichar_isdigit (c) && g_unichar_digit_value (c) >= 0)
     {
-      self->typed_step = MIN (self->typed_step * 10 + g_unichar_digit_value (c), 9999);
+      self->typed_step = MIN (n * 10 + g_unichar_digit_value (c), 9999);
+      pf_window_update_player_bar (self);
       return TRUE;
     }
 
-  if ((keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter) && self->typed_step > 0)
-    {
-      int n = self->typed_step;
+  if (n == 0)
+    return FALSE;
 
-      self->typed_step = 0;
+  /* Enter goes there; any other key forgets the number, and acts. */
+  self->typed_step = 0;
+  pf_window_update_player_bar (self);
+  if (keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter)
+    {
       gtk_widget_activate_action (GTK_WIDGET (self), "win.go-to-step", "i", n);
       return TRUE;
     }
 
-  self->typed_step = 0;
   return FALSE;
 }
 

@@ -78,6 +78,7 @@ pf_window_set_presenting (PfWindow *self,
 
   self->presenting = presenting;
   self->typed_step = 0;
+  pf_window_update_player_bar (self);
   pf_window_set_blanked (self, FALSE);
   gtk_revealer_set_reveal_child (self->header_revealer, !presenting);
   gtk_widget_set_visible (self->bottom_paned, !presenting);

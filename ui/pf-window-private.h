@@ -54,6 +54,7 @@ void pf_window_class_add_actions  (GtkWidgetClass *widget_class);
 void pf_window_setup_shortcuts    (PfWindow       *self);
 void pf_window_update_actions     (PfWindow       *self);
 void pf_window_update_caption_css (PfWindow       *self);
+void pf_window_update_player_bar  (PfWindow       *self);
 
 /* pf-window-presentation.c */
 void pf_window_setup_presentation (PfWindow       *self);

@@ -100,8 +100,8 @@ update_titles (PfWindow *self)
   adw_window_title_set_subtitle (self->window_title, scenario->summary);
 }
 
-static void
-update_player_bar (PfWindow *self)
+void
+pf_window_update_player_bar (PfWindow *self)
 {
   int step = pf_player_get_step (self->player);
   guint n_steps = pf_player_get_n_steps (self->player);
@@ -109,7 +109,10 @@ update_player_bar (PfWindow *self)
   const char *narration = pf_player_get_narration (self->player);
   const char *error = pf_player_get_error (self->player);
 
-  if (step < 0)
+  /* A step number being typed in presentation mode shows instead. */
+  if (self->typed_step > 0)
+    label = g_strdup_printf (_("Go to step %d…"), self->typed_step);
+  else if (step < 0)
     label = g_strdup_printf (_("Ready: %u steps"), n_steps);
   else
     label = g_strdup_printf (_("Step %d of %u"), step + 1, n_steps);
@@ -136,7 +139,7 @@ update_player_bar (PfWindow *self)
 static void
 on_player_changed (PfWindow *self)
 {
-  update_player_bar (self);
+  pf_window_update_player_bar (self);
 }
 
 static void
@@ -144,7 +147,7 @@ on_player_engine_changed (PfWindow *self)
 {
   update_titles (self);
   update_mode_badge (self);
-  update_player_bar (self);
+  pf_window_update_player_bar (self);
 }
 
 /* The start page clears the last run's title and mode and puts the focus
@@ -445,7 +448,7 @@ pf_window_init (PfWindow *self)
   fill_scenario_list (self);
   pf_window_setup_shortcuts (self);
   pf_window_setup_presentation (self);
-  update_player_bar (self);
+  pf_window_update_player_bar (self);
   on_page_changed (self);
 }
 
@@ -508,7 +511,7 @@ pf_window_run_scenario (PfWindow   *self,
   gtk_stack_set_visible_child_name (self->stack, "run");
   update_titles (self);
   update_mode_badge (self);
-  update_player_bar (self);
+  pf_window_update_player_bar (self);
   return TRUE;
 }
 
