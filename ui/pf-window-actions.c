@@ -1,8 +1,10 @@
 /* pf-window-actions.c: every command of the window, with its keys
  *
  * Menus, buttons, keys and tests all go through these actions. The
- * player's keys (Space, Left, Right, Home) are caught before the focused
- * widget sees them, so a teacher's clicker works whatever has focus.
+ * player's keys (Space, the arrows, Page Up and Down, Home) and those of
+ * presentation mode are caught on the window in the capture phase, before
+ * the focused widget sees them, so a teacher's clicker works from the
+ * first press whatever has focus (player_keys below).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -162,6 +164,22 @@ open_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+static void
+blank_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  pf_window_set_blanked (PF_WINDOW (widget), TRUE);
+}
+
+static void
+go_to_step_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  pf_window_go_to_step (PF_WINDOW (widget), g_variant_get_int32 (parameter));
+}
+
 void
 pf_window_class_add_actions (GtkWidgetClass *widget_class)
 {
@@ -178,6 +196,9 @@ pf_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.show-start", NULL, show_start_action);
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-builtin", "s", open_builtin_action);
+  gtk_widget_class_install_property_action (widget_class, "win.presentation", "presenting");
+  gtk_widget_class_install_action (widget_class, "win.blank", NULL, blank_action);
+  gtk_widget_class_install_action (widget_class, "win.go-to-step", "i", go_to_step_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "win.zoom-in", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK, "win.zoom-in", NULL);
@@ -187,40 +208,139 @@ pf_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK, "win.zoom-reset", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_0, GDK_CONTROL_MASK, "win.zoom-reset", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F11, 0, "win.fullscreen", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.presentation", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Home, GDK_ALT_MASK, "win.show-start", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_bracketright, 0, "win.faster", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_bracketleft, 0, "win.slower", NULL);
 }
 
-static void
-add_capture_shortcut (GtkShortcutController *controller,
-                      guint                  key,
-                      const char            *action)
+/* The keys caught before the focused widget sees them. A key of the
+ * player is taken even when its action is disabled (Space at the last
+ * step), so it never falls through to a focused button. */
+static const struct {
+  guint       keyval;
+  const char *action;
+  gboolean    presenting_only;
+} player_keys[] = {
+  { GDK_KEY_space, "win.play", FALSE },
+  { GDK_KEY_KP_Space, "win.play", FALSE },
+  { GDK_KEY_Right, "win.step-forward", FALSE },
+  { GDK_KEY_Page_Down, "win.step-forward", FALSE },
+  { GDK_KEY_Down, "win.step-forward", FALSE },
+  { GDK_KEY_KP_Right, "win.step-forward", FALSE },
+  { GDK_KEY_KP_Page_Down, "win.step-forward", FALSE },
+  { GDK_KEY_KP_Down, "win.step-forward", FALSE },
+  { GDK_KEY_Left, "win.step-back", FALSE },
+  { GDK_KEY_Page_Up, "win.step-back", FALSE },
+  { GDK_KEY_Up, "win.step-back", FALSE },
+  { GDK_KEY_KP_Left, "win.step-back", FALSE },
+  { GDK_KEY_KP_Page_Up, "win.step-back", FALSE },
+  { GDK_KEY_KP_Up, "win.step-back", FALSE },
+  { GDK_KEY_Home, "win.restart", FALSE },
+  { GDK_KEY_KP_Home, "win.restart", FALSE },
+  { GDK_KEY_Escape, "win.presentation", TRUE },
+  { GDK_KEY_b, "win.blank", TRUE },
+  { GDK_KEY_B, "win.blank", TRUE },
+  { GDK_KEY_period, "win.blank", TRUE },
+  { GDK_KEY_KP_Decimal, "win.blank", TRUE },
+};
+
+/* Presentation mode: a step number typed, then Enter (win.go-to-step). */
+static gboolean
+type_step (PfWindow *self,
+           guint     keyval)
 {
-  gtk_shortcut_controller_add_shortcut (controller,
-                                        gtk_shortcut_new (gtk_keyval_trigger_new (key, 0),
-                                                          gtk_named_action_new (action)));
+  guint32 c = gdk_keyval_to_unicode (keyval);
+  int n = self->typed_step;
+
+  if (g_unichar_isdigit (c) && g_unichar_digit_value (c) >= 0)
+    {
+      self->typed_step = MIN (n * 10 + g_unichar_digit_value (c), 9999);
+      pf_window_update_player_bar (self);
+      return TRUE;
+    }
+
+  if (n == 0)
+    return FALSE;
+
+  /* Enter goes there; any other key forgets the number, and acts. */
+  self->typed_step = 0;
+  pf_window_update_player_bar (self);
+  if (keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.go-to-step", "i", n);
+      return TRUE;
+    }
+
+  return FALSE;
 }
 
-/* The player's keys on the run page, in the capture phase: Space must
- * play even when a button has focus, Left and Right must step even in a
- * list. Page Up and Page Down too, which presentation clickers send. */
+/* The keys belong to a text entry with focus, to an open popover or
+ * menu (its own surface, whose events pass through the window on their
+ * way up), and on the start page to its list (Space and Enter open a
+ * row); everywhere else on the run page, to the player. */
+static gboolean
+keys_belong_to_player (PfWindow           *self,
+                       GtkEventController *controller)
+{
+  GdkEvent *event = gtk_event_controller_get_current_event (controller);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  GtkNative *native = GTK_NATIVE (self);
+
+  if (event != NULL && gdk_event_get_surface (event) != gtk_native_get_surface (native))
+    return FALSE;
+  if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_TEXT_VIEW (focus)))
+    return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+on_key_pressed (GtkEventControllerKey *key,
+                guint                  keyval,
+                guint                  keycode,
+                GdkModifierType        state,
+                PfWindow              *self)
+{
+  if (!keys_belong_to_player (self, GTK_EVENT_CONTROLLER (key)))
+    return FALSE;
+
+  /* Any key brings a blanked screen back, and does nothing else. */
+  if (self->blanked)
+    {
+      pf_window_set_blanked (self, FALSE);
+      return TRUE;
+    }
+
+  if ((state & gtk_accelerator_get_default_mod_mask ()) != 0)
+    return FALSE;
+
+  if (self->presenting && pf_window_is_running (self) && type_step (self, keyval))
+    return TRUE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (player_keys); i++)
+    {
+      if (player_keys[i].keyval != keyval)
+        continue;
+      if (player_keys[i].presenting_only ? !self->presenting : !pf_window_is_running (self))
+        return FALSE;
+
+      gtk_widget_activate_action (GTK_WIDGET (self), player_keys[i].action, NULL);
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
 void
 pf_window_setup_shortcuts (PfWindow *self)
 {
-  GtkEventController *controller = gtk_shortcut_controller_new ();
-  GtkShortcutController *shortcuts = GTK_SHORTCUT_CONTROLLER (controller);
+  GtkEventController *key = gtk_event_controller_key_new ();
 
-  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
-  gtk_shortcut_controller_set_scope (shortcuts, GTK_SHORTCUT_SCOPE_LOCAL);
-  add_capture_shortcut (shortcuts, GDK_KEY_space, "win.play");
-  add_capture_shortcut (shortcuts, GDK_KEY_Right, "win.step-forward");
-  add_capture_shortcut (shortcuts, GDK_KEY_Page_Down, "win.step-forward");
-  add_capture_shortcut (shortcuts, GDK_KEY_Left, "win.step-back");
-  add_capture_shortcut (shortcuts, GDK_KEY_Page_Up, "win.step-back");
-  add_capture_shortcut (shortcuts, GDK_KEY_Home, "win.restart");
-  gtk_widget_add_controller (self->run_box, controller);
+  gtk_event_controller_set_propagation_phase (key, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (key, "key-pressed", G_CALLBACK (on_key_pressed), self, 0);
+  gtk_widget_add_controller (GTK_WIDGET (self), key);
 }
 
 void
@@ -243,4 +363,6 @@ pf_window_update_actions (PfWindow *self)
   gtk_widget_action_set_enabled (widget, "win.zoom-in", self->zoom < PF_VIEW_MAX_ZOOM);
   gtk_widget_action_set_enabled (widget, "win.zoom-out", self->zoom > PF_VIEW_MIN_ZOOM);
   gtk_widget_action_set_enabled (widget, "win.show-start", running);
+  gtk_widget_action_set_enabled (widget, "win.blank", self->presenting);
+  gtk_widget_action_set_enabled (widget, "win.go-to-step", running && pf_player_get_n_steps (self->player) > 0);
 }

@@ -22,8 +22,13 @@ struct _PfWindow
   PfNetspaceMode        mode;
   double                zoom;
   int                   advance_to;
+  gboolean              presenting;
+  gboolean              blanked;
+  int                   typed_step;      /* digits typed in presentation mode, or 0 */
 
   /* Template children */
+  GtkRevealer          *header_revealer;
+  GtkWidget            *blank_screen;
   AdwWindowTitle       *window_title;
   AdwStatusPage        *status_page;
   AdwToastOverlay      *toast_overlay;
@@ -38,14 +43,24 @@ struct _PfWindow
   GtkWidget            *socket_table;
   GtkWidget            *packet_list;
   GtkWidget            *inspector;
+  GtkWidget            *bottom_paned;
   GtkLabel             *caption;
   GtkLabel             *step_label;
   GtkButton            *play_button;
   GtkDropDown          *speed_dropdown;
 };
 
-void pf_window_class_add_actions (GtkWidgetClass *widget_class);
-void pf_window_setup_shortcuts   (PfWindow       *self);
-void pf_window_update_actions    (PfWindow       *self);
+void pf_window_class_add_actions  (GtkWidgetClass *widget_class);
+void pf_window_setup_shortcuts    (PfWindow       *self);
+void pf_window_update_actions     (PfWindow       *self);
+void pf_window_update_caption_css (PfWindow       *self);
+void pf_window_update_player_bar  (PfWindow       *self);
+
+/* pf-window-presentation.c */
+void pf_window_setup_presentation (PfWindow       *self);
+void pf_window_set_blanked        (PfWindow       *self,
+                                   gboolean        blanked);
+void pf_window_go_to_step         (PfWindow       *self,
+                                   int             n);
 
 G_END_DECLS

@@ -28,6 +28,7 @@ enum {
   PROP_0,
   PROP_PLAYER,
   PROP_ZOOM,
+  PROP_PRESENTING,
   N_PROPS
 };
 
@@ -35,13 +36,17 @@ static GParamSpec *properties[N_PROPS];
 
 static const double speeds[] = { 0.25, 0.5, 1.0, 2.0, 4.0 };
 
-static void
-update_caption_css (PfWindow *self)
+void
+pf_window_update_caption_css (PfWindow *self)
 {
   g_autofree char *css = NULL;
+  double size = 20.0 * self->zoom;
 
-  /* The caption is read from the back of a lecture hall: 20 pt at 1×. */
-  css = g_strdup_printf (".pf-caption { font-size: %.1fpt; }", 20.0 * self->zoom);
+  /* The caption is read from the back of a lecture hall: 20 pt at 1×,
+   * half as large again in presentation mode, where it has the room. */
+  if (self->presenting)
+    size *= 1.5;
+  css = g_strdup_printf (".pf-caption { font-size: %.1fpt; }", size);
   gtk_css_provider_load_from_data (self->caption_css, css, -1);
 }
 
@@ -53,7 +58,9 @@ update_mode_badge (PfWindow *self)
   PfNetspace *netspace;
   gboolean exact;
 
-  gtk_widget_set_visible (GTK_WIDGET (self->mode_button), engine != NULL);
+  /* The start page shows no run: no mode either. */
+  gtk_widget_set_visible (GTK_WIDGET (self->mode_button),
+                          engine != NULL && pf_window_is_running (self));
   if (engine == NULL)
     return;
 
@@ -82,7 +89,7 @@ update_titles (PfWindow *self)
 {
   const PfScenario *scenario = pf_player_get_scenario (self->player);
 
-  if (scenario == NULL)
+  if (scenario == NULL || !pf_window_is_running (self))
     {
       adw_window_title_set_title (self->window_title, _("Packet Flow"));
       adw_window_title_set_subtitle (self->window_title, NULL);
@@ -93,8 +100,8 @@ update_titles (PfWindow *self)
   adw_window_title_set_subtitle (self->window_title, scenario->summary);
 }
 
-static void
-update_player_bar (PfWindow *self)
+void
+pf_window_update_player_bar (PfWindow *self)
 {
   int step = pf_player_get_step (self->player);
   guint n_steps = pf_player_get_n_steps (self->player);
@@ -102,7 +109,10 @@ update_player_bar (PfWindow *self)
   const char *narration = pf_player_get_narration (self->player);
   const char *error = pf_player_get_error (self->player);
 
-  if (step < 0)
+  /* A step number being typed in presentation mode shows instead. */
+  if (self->typed_step > 0)
+    label = g_strdup_printf (_("Go to step %d…"), self->typed_step);
+  else if (step < 0)
     label = g_strdup_printf (_("Ready: %u steps"), n_steps);
   else
     label = g_strdup_printf (_("Step %d of %u"), step + 1, n_steps);
@@ -129,7 +139,7 @@ update_player_bar (PfWindow *self)
 static void
 on_player_changed (PfWindow *self)
 {
-  update_player_bar (self);
+  pf_window_update_player_bar (self);
 }
 
 static void
@@ -137,7 +147,26 @@ on_player_engine_changed (PfWindow *self)
 {
   update_titles (self);
   update_mode_badge (self);
-  update_player_bar (self);
+  pf_window_update_player_bar (self);
+}
+
+/* The start page clears the last run's title and mode and puts the focus
+ * on its first row, so Enter opens that scenario and the arrows move
+ * along the list. */
+static void
+on_page_changed (PfWindow *self)
+{
+  update_titles (self);
+  update_mode_badge (self);
+  pf_window_update_actions (self);
+
+  if (!pf_window_is_running (self))
+    {
+      GtkListBoxRow *first = gtk_list_box_get_row_at_index (self->scenario_list, 0);
+
+      if (first != NULL)
+        gtk_widget_grab_focus (GTK_WIDGET (first));
+    }
 }
 
 static void
@@ -272,6 +301,9 @@ pf_window_get_property (GObject    *object,
     case PROP_ZOOM:
       g_value_set_double (value, self->zoom);
       break;
+    case PROP_PRESENTING:
+      g_value_set_boolean (value, self->presenting);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -289,6 +321,9 @@ pf_window_set_property (GObject      *object,
     {
     case PROP_ZOOM:
       pf_window_set_zoom (self, g_value_get_double (value));
+      break;
+    case PROP_PRESENTING:
+      pf_window_set_presenting (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -313,6 +348,10 @@ pf_window_class_init (PfWindowClass *klass)
   properties[PROP_ZOOM] =
     g_param_spec_double ("zoom", NULL, NULL, PF_VIEW_MIN_ZOOM, PF_VIEW_MAX_ZOOM, 1.0,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Presentation mode (pf-window-presentation.c): F5, the menu. */
+  properties[PROP_PRESENTING] =
+    g_param_spec_boolean ("presenting", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (PF_TYPE_STAGE);
@@ -323,6 +362,8 @@ pf_window_class_init (PfWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/packetflow/PacketFlow/ui/pf-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, PfWindow, header_revealer);
+  gtk_widget_class_bind_template_child (widget_class, PfWindow, blank_screen);
   gtk_widget_class_bind_template_child (widget_class, PfWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, PfWindow, status_page);
   gtk_widget_class_bind_template_child (widget_class, PfWindow, toast_overlay);
@@ -337,6 +378,7 @@ pf_window_class_init (PfWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PfWindow, socket_table);
   gtk_widget_class_bind_template_child (widget_class, PfWindow, packet_list);
   gtk_widget_class_bind_template_child (widget_class, PfWindow, inspector);
+  gtk_widget_class_bind_template_child (widget_class, PfWindow, bottom_paned);
   gtk_widget_class_bind_template_child (widget_class, PfWindow, caption);
   gtk_widget_class_bind_template_child (widget_class, PfWindow, step_label);
   gtk_widget_class_bind_template_child (widget_class, PfWindow, play_button);
@@ -370,7 +412,7 @@ pf_window_init (PfWindow *self)
   gtk_style_context_add_provider (gtk_widget_get_style_context (GTK_WIDGET (self->caption)),
                                   GTK_STYLE_PROVIDER (self->caption_css),
                                   GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  update_caption_css (self);
+  pf_window_update_caption_css (self);
 
   self->player_signals = g_signal_group_new (PF_TYPE_PLAYER);
   g_signal_group_connect_swapped (self->player_signals, "notify::step",
@@ -391,6 +433,8 @@ pf_window_init (PfWindow *self)
                            G_CALLBACK (on_speed_selected), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->scenario_list, "row-activated",
                            G_CALLBACK (on_scenario_row_activated), self, 0);
+  g_signal_connect_object (self->stack, "notify::visible-child-name",
+                           G_CALLBACK (on_page_changed), self, G_CONNECT_SWAPPED);
 
   g_settings_bind (self->settings, "playback-speed", self->player, "speed",
                    G_SETTINGS_BIND_DEFAULT);
@@ -403,7 +447,9 @@ pf_window_init (PfWindow *self)
 
   fill_scenario_list (self);
   pf_window_setup_shortcuts (self);
-  update_player_bar (self);
+  pf_window_setup_presentation (self);
+  pf_window_update_player_bar (self);
+  on_page_changed (self);
 }
 
 PfWindow *
@@ -465,7 +511,7 @@ pf_window_run_scenario (PfWindow   *self,
   gtk_stack_set_visible_child_name (self->stack, "run");
   update_titles (self);
   update_mode_badge (self);
-  update_player_bar (self);
+  pf_window_update_player_bar (self);
   return TRUE;
 }
 
@@ -599,7 +645,7 @@ pf_window_set_zoom (PfWindow *self,
     return;
 
   self->zoom = zoom;
-  update_caption_css (self);
+  pf_window_update_caption_css (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
   pf_window_update_actions (self);
 }

@@ -32,5 +32,8 @@ void      pf_window_set_mode     (PfWindow       *self,
 double    pf_window_get_zoom     (PfWindow       *self);
 void      pf_window_set_zoom     (PfWindow       *self,
                                   double          zoom);
+gboolean  pf_window_get_presenting (PfWindow     *self);
+void      pf_window_set_presenting (PfWindow     *self,
+                                    gboolean      presenting);
 
 G_END_DECLS
