@@ -95,3 +95,18 @@ pf_test_assert_renderer_at (GtkWidget  *widget,
       return;
     }
 }
+
+/* Packet Flow's application, registered and not unique: tests do not
+ * want to find another instance on the session bus. */
+PfApplication *
+pf_test_application_start (void)
+{
+  PfApplication *app = pf_application_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_application_set_flags (G_APPLICATION (app),
+                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
+  assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  assert_null (error);
+  return app;
+}

@@ -10,6 +10,7 @@
 
 #include <gtk/gtk.h>
 
+#include "pf-application.h"
 #include "pf-test-util.h"
 
 G_BEGIN_DECLS
@@ -17,6 +18,7 @@ G_BEGIN_DECLS
 gboolean   pf_test_widget_is_mapped   (gpointer    widget);
 GtkWidget *pf_test_find_descendant    (GtkWidget  *widget,
                                        GType       type);
+PfApplication *pf_test_application_start (void);
 
 #define pf_test_destroy_window(window, watched) \
   pf_test_destroy_window_at ((window), (watched), __FILE__, __LINE__)

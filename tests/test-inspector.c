@@ -21,20 +21,6 @@
 #include "pf-inspector.h"
 #include "pf-window.h"
 
-/* As in test-window.c. */
-static PfApplication *
-start_application (void)
-{
-  PfApplication *app = pf_application_new ();
-  g_autoptr(GError) error = NULL;
-
-  g_application_set_flags (G_APPLICATION (app),
-                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
-  assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  assert_null (error);
-  return app;
-}
-
 /* The window at its default size (1100×720) with `web` at step 2 and
  * its request, the first segment that carries data, selected. */
 static GtkWidget *
@@ -94,7 +80,7 @@ find_inspector (GtkWidget *window)
 static void
 test_ten_rows_visible (void **state)
 {
-  g_autoptr(PfApplication) app = start_application ();
+  g_autoptr(PfApplication) app = pf_test_application_start ();
   GtkWidget *window = open_web_with_request (app);
   GtkWidget *inspector = find_inspector (window);
   GtkWidget *list = pf_test_find_descendant (inspector, GTK_TYPE_LIST_VIEW);
@@ -195,7 +181,7 @@ parse_hex_line (const char *line)
 static void
 test_hex_shown_whole (void **state)
 {
-  g_autoptr(PfApplication) app = start_application ();
+  g_autoptr(PfApplication) app = pf_test_application_start ();
   GtkWidget *window = open_web_with_request (app);
   GtkWidget *inspector = find_inspector (window);
   GtkWidget *notebook = pf_test_find_descendant (inspector, GTK_TYPE_NOTEBOOK);
@@ -249,7 +235,7 @@ test_hex_shown_whole (void **state)
 static void
 test_divider_moves_and_is_remembered (void **state)
 {
-  g_autoptr(PfApplication) app = start_application ();
+  g_autoptr(PfApplication) app = pf_test_application_start ();
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autoptr(GSettingsSchema) schema = NULL;
   GtkWidget *window = open_web_with_request (app);

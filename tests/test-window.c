@@ -24,24 +24,10 @@
 #include "pf-stage-private.h"
 #include "pf-window.h"
 
-static PfApplication *
-start_application (void)
-{
-  PfApplication *app = pf_application_new ();
-  g_autoptr(GError) error = NULL;
-
-  /* Tests do not want to find another instance on the session bus. */
-  g_application_set_flags (G_APPLICATION (app),
-                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
-  assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  assert_null (error);
-  return app;
-}
-
 static void
 test_window_shown_and_finalized (void **state)
 {
-  g_autoptr(PfApplication) app = start_application ();
+  g_autoptr(PfApplication) app = pf_test_application_start ();
   GtkWindow *window;
 
   g_application_activate (G_APPLICATION (app));
@@ -66,7 +52,7 @@ test_window_shown_and_finalized (void **state)
 static void
 test_actions_and_accels (void **state)
 {
-  g_autoptr(PfApplication) app = start_application ();
+  g_autoptr(PfApplication) app = pf_test_application_start ();
   g_auto(GStrv) quit_accels = NULL;
   g_auto(GStrv) help_accels = NULL;
   GtkWindow *window;
@@ -164,7 +150,7 @@ clear_picture (Picture *picture)
 static void
 test_handshake_through_actions (void **state)
 {
-  g_autoptr(PfApplication) app = start_application ();
+  g_autoptr(PfApplication) app = pf_test_application_start ();
   GtkWidget *window;
   PfPlayer *player;
   const PfFourTuple *laptop, *knuth;
@@ -237,7 +223,7 @@ test_handshake_through_actions (void **state)
 static void
 test_keyboard_reaches_every_action (void **state)
 {
-  g_autoptr(PfApplication) app = start_application ();
+  g_autoptr(PfApplication) app = pf_test_application_start ();
   GtkWidget *window;
   double zoom;
 
@@ -262,7 +248,7 @@ test_keyboard_reaches_every_action (void **state)
 static void
 test_views_follow_window (void **state)
 {
-  g_autoptr(PfApplication) app = start_application ();
+  g_autoptr(PfApplication) app = pf_test_application_start ();
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   const GType views[] = {
     PF_TYPE_STAGE, PF_TYPE_LADDER, PF_TYPE_SOCKET_TABLE, PF_TYPE_PACKET_LIST, PF_TYPE_INSPECTOR,
@@ -304,7 +290,7 @@ test_views_follow_window (void **state)
 static void
 test_bad_file_shows_message (void **state)
 {
-  g_autoptr(PfApplication) app = start_application ();
+  g_autoptr(PfApplication) app = pf_test_application_start ();
   g_autofree char *dir = g_dir_make_tmp ("pf-window-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "bad.pflow.json", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
