@@ -398,6 +398,46 @@ def case_after_dialog():
     wait_step("Step 1 of %d" % STEPS)
 
 
+def case_after_open_dialog():
+    start_app("web")
+    wait_step("Ready: %d steps" % STEPS)
+    key("ctrl+o")
+    wait_for("the Open dialog", lambda nodes: len(toplevels(nodes)) == 2)
+    time.sleep(0.5)
+    key("Right")       # the dialog's own: no step behind it
+    time.sleep(0.5)
+    check(step_text(read_tree()) == "Ready: %d steps" % STEPS, "Right stepped behind the Open dialog")
+    key("Escape")
+    wait_for("the Open dialog to close", lambda nodes: len(toplevels(nodes)) == 1)
+    key("Right")
+    wait_step("Step 1 of %d" % STEPS)
+
+
+def case_after_drag():
+    start_app("web")
+    wait_step("Ready: %d steps" % STEPS)
+    key("Right")
+    wait_step("Step 1 of %d" % STEPS)
+    nodes = wait_for("the stage", lambda nodes: any(n.name.startswith("Network stage") for n in nodes))
+    stage = [n for n in nodes if n.name.startswith("Network stage")][0]
+    x, y, width, height = stage.extents
+    origin = window_origin()
+    # The laptop's card is centred at (0.2, 0.5) of the stage (web.pflow.json).
+    start = (origin[0] + x + int(width * 0.2), origin[1] + y + height // 2)
+    xdotool("mousemove", str(start[0]), str(start[1]))
+    xdotool("mousedown", "1")
+    for i in range(1, 11):
+        xdotool("mousemove", str(start[0] + 6 * i), str(start[1] + 4 * i))
+        time.sleep(0.03)
+    xdotool("mouseup", "1")
+    time.sleep(0.3)
+    key("Right")
+    wait_step("Step 2 of %d" % STEPS)
+    key("space")
+    wait_for("Space after a drag to play on", lambda nodes: step_text(nodes) == "Step 3 of %d" % STEPS
+             or step_text(nodes) == "Step 4 of %d" % STEPS)
+
+
 def case_start_page():
     start_app()
     nodes = wait_for("the start page", start_page_showing)
@@ -476,6 +516,8 @@ CASES = [
     ("packetflow FILE: Page Down from the first press", case_from_file),
     ("the mode popover takes the keys while open; after it, Right steps", case_after_popover),
     ("after the shortcuts window closed with Escape, Right steps", case_after_dialog),
+    ("after the Open dialog closed with Escape, Right steps", case_after_open_dialog),
+    ("after dragging a host on the stage, Right and Space play on", case_after_drag),
     ("the start page: Enter opens the focused first row, then Right steps", case_start_page),
     ("the start page clears the title and the mode; Enter opens the row", case_start_page_clears_title),
     ("presentation mode: F5 in, B blanks, 3 Enter jumps, Esc out", case_presentation),
