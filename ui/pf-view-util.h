@@ -21,6 +21,7 @@ char         *pf_view_format_address     (PfPlayer          *player,
 char         *pf_view_format_endpoint    (PfPlayer          *player,
                                           const PfEndpoint  *real,
                                           char             **out_here);
+char         *pf_view_describe_run       (PfPlayer          *player);
 
 GtkWidget    *pf_view_endpoint_label_new (void);
 void          pf_view_endpoint_label_set (GtkWidget         *label_box,

@@ -275,6 +275,7 @@ pf_window_dispose (GObject *object)
       pf_player_unload (self->player);
     }
 
+  pf_window_watch_file (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), PF_TYPE_WINDOW);
   g_clear_object (&self->player_signals);
   g_clear_object (&self->player);
@@ -385,6 +386,7 @@ pf_window_class_init (PfWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PfWindow, speed_dropdown);
 
   pf_window_class_add_actions (widget_class);
+  pf_window_class_add_file_actions (widget_class);
 }
 
 static void
@@ -533,6 +535,7 @@ pf_window_open_builtin (PfWindow   *self,
     }
 
   g_settings_set_string (self->settings, "last-scenario", name);
+  pf_window_watch_file (self, NULL);
   return pf_window_run_scenario (self, scenario);
 }
 
@@ -566,7 +569,8 @@ pf_window_open_file (PfWindow *self,
       return;
     }
 
-  pf_window_run_scenario (self, scenario);
+  if (pf_window_run_scenario (self, scenario))
+    pf_window_watch_file (self, file);
 }
 
 static void
