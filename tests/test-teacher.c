@@ -3,7 +3,8 @@
  * Save capture… and Save trace… write what is on screen; a scenario file
  * edited beside the window reloads itself, and a broken edit leaves the
  * run alone and says why; a host moved by hand comes back with Ctrl+Z
- * and Reset Layout.
+ * and Reset Layout; the stage and ladder's text for a screen reader says
+ * the step and the selected segment.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -23,6 +24,7 @@
 #include <string.h>
 
 #include "pf-stage-private.h"
+#include "pf-view-util.h"
 #include "pf-window.h"
 
 static GtkWidget *
@@ -328,6 +330,48 @@ test_undo_move_and_reset_layout (void **state)
   pf_test_destroy_window (GTK_WINDOW (window), window);
 }
 
+/* What the stage and the ladder tell a screen reader: the step, its
+ * narration, and the selected segment in the scenario's own addresses. */
+static void
+test_describe_run (void **state)
+{
+  g_autoptr(PfApplication) app = pf_test_application_start ();
+  GtkWidget *window = start_window (app);
+  PfPlayer *player = pf_window_get_player (PF_WINDOW (window));
+  PfTimeline *timeline;
+  g_autofree char *ready = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *selected = NULL;
+
+  assert_null (pf_view_describe_run (player));
+  assert_true (gtk_widget_activate_action (window, "win.open-builtin", "s", "web"));
+  ready = pf_view_describe_run (player);
+  assert_string_equal (ready, "Ready: 4 steps.");
+
+  step (window, "win.step-forward");
+  first = pf_view_describe_run (player);
+  assert_true (g_str_has_prefix (first, "Step 1 of 4: "));
+  assert_non_null (strstr (first, pf_player_get_narration (player)));
+  assert_null (strstr (first, "Selected:"));
+
+  timeline = pf_player_get_timeline (player);
+  for (guint i = 0; i < pf_player_get_position (player); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      if (pf_event_get_packet (event) != NULL)
+        {
+          pf_player_set_selected (player, event);
+          break;
+        }
+    }
+  selected = pf_view_describe_run (player);
+  assert_non_null (strstr (selected, " Selected: SYN from 10.0.0.2:"));
+  assert_true (g_str_has_suffix (selected, " to 192.203.196.71:80."));
+
+  pf_test_destroy_window (GTK_WINDOW (window), window);
+}
+
 int
 main (void)
 {
@@ -335,6 +379,7 @@ main (void)
     cmocka_unit_test (test_save_capture_and_trace),
     cmocka_unit_test (test_reload_on_change),
     cmocka_unit_test (test_undo_move_and_reset_layout),
+    cmocka_unit_test (test_describe_run),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -155,6 +155,25 @@ pf_view_describe_run (PfPlayer *player)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
+/* GTK 4.8 gives the button inside a GtkDropDown, the one that takes the
+ * focus and that Orca reads, no name of its own (AT-SPI shows it as
+ * "GtkToggleButton"): it gets @label. (A GtkMenuButton's inner button is
+ * labelled by the menu button, so its accessible label is enough.) */
+void
+pf_view_name_inner_button (GtkWidget  *control,
+                           const char *label)
+{
+  g_return_if_fail (GTK_IS_WIDGET (control));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (control); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child))
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child),
+                                        GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+    }
+}
+
 /* An address cell: the scenario's endpoint, and the kernel's beside it,
  * dimmed, when they differ. */
 GtkWidget *

@@ -20,6 +20,7 @@
 #include "pf-packet-list.h"
 #include "pf-socket-table.h"
 #include "pf-stage.h"
+#include "pf-view-util.h"
 #include "pf-window-private.h"
 
 G_DEFINE_FINAL_TYPE (PfWindow, pf_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -132,6 +133,8 @@ pf_window_update_player_bar (PfWindow *self)
                             ? "media-playback-pause-symbolic" : "media-playback-start-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->play_button),
                                pf_player_get_playing (self->player) ? _("Pause (Space)") : _("Play (Space)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->play_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  pf_player_get_playing (self->player) ? _("Pause") : _("Play"), -1);
 
   pf_window_update_actions (self);
 }
@@ -446,6 +449,8 @@ pf_window_init (PfWindow *self)
   drop = gtk_drop_target_new (G_TYPE_FILE, GDK_ACTION_COPY);
   g_signal_connect_object (drop, "drop", G_CALLBACK (on_drop), self, 0);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+
+  pf_view_name_inner_button (GTK_WIDGET (self->speed_dropdown), _("Playback speed"));
 
   fill_scenario_list (self);
   pf_window_setup_shortcuts (self);
