@@ -13,6 +13,7 @@
 import importlib.util
 import os
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("pf_test_keys", os.path.join(HERE, "test-keys.py"))
@@ -107,10 +108,69 @@ def case_stage_says_the_step():
                   described_step("Step 2 of %d" % keys.STEPS))
 
 
+def menu_items(nodes):
+    """{name: sensitive} of the main menu's items, mnemonics dropped."""
+    return {n.name.replace("_", ""): "sensitive" in n.states for n in nodes
+            if n.role == "menu item"}
+
+
+def open_menu_items(what):
+    keys.key("F10")
+    nodes = keys.wait_for("the main menu to open", keys.menu_open)
+    items = menu_items(nodes)
+    keys.key("Escape")
+    keys.wait_for("the main menu to close", lambda nodes: not keys.menu_open(nodes))
+    for name in ("Save Capture…", "Save Trace…", "Undo Move", "Reset Layout"):
+        check(name in items, "%s: no “%s” in the main menu" % (what, name),
+              ["items: %s" % sorted(items)])
+    return items
+
+
+def case_menu_saves_only_a_run():
+    keys.start_app()
+    keys.wait_for("the start page", keys.start_page_showing)
+    items = open_menu_items("the start page")
+    check(not items["Save Capture…"] and not items["Save Trace…"],
+          "the start page can save a run it does not have", ["items: %s" % items])
+    keys.start_app("web")
+    keys.wait_step("Ready: %d steps" % keys.STEPS)
+    items = open_menu_items("web")
+    check(items["Save Capture…"] and items["Save Trace…"], "a run cannot be saved",
+          ["items: %s" % items])
+    check(not items["Undo Move"] and not items["Reset Layout"],
+          "nothing was moved, yet Undo Move or Reset Layout is enabled", ["items: %s" % items])
+
+    # A real drag of the laptop's card (at 0.2, 0.5 of the stage in
+    # web.pflow.json) with the mouse, then Ctrl+Z.
+    nodes = keys.read_tree()
+    stages = [n for n in nodes if n.role == "image" and n.name.startswith("Network stage")]
+    check(stages and stages[0].extents, "no stage in the tree", keys.describe(nodes))
+    x, y, width, height = stages[0].extents
+    origin = keys.window_origin()
+    start = (origin[0] + x + int(width * 0.2), origin[1] + y + height // 2)
+    keys.xdotool("mousemove", str(start[0]), str(start[1]))
+    keys.xdotool("mousedown", "1")
+    for i in range(1, 11):
+        keys.xdotool("mousemove", str(start[0] + 12 * i), str(start[1] + 6 * i))
+        time.sleep(0.03)
+    keys.xdotool("mouseup", "1")
+    time.sleep(0.3)
+    items = open_menu_items("after a drag")
+    check(items["Undo Move"] and items["Reset Layout"],
+          "a host was dragged, yet Undo Move or Reset Layout is disabled", ["items: %s" % items])
+    keys.key("ctrl+z")
+    time.sleep(0.3)
+    items = open_menu_items("after Ctrl+Z")
+    check(not items["Undo Move"] and not items["Reset Layout"],
+          "Ctrl+Z did not put the host back", ["items: %s" % items])
+
+
 keys.CASES[:] = [
     ("packetflow web: every button, toggle, menu button and drop-down has a name",
      case_every_control_named),
     ("after Right, the stage says “Step 1 of 4” and the narration", case_stage_says_the_step),
+    ("Save Capture…, Save Trace… only with a run; Undo Move, Reset Layout only after a move",
+     case_menu_saves_only_a_run),
 ]
 
 if __name__ == "__main__":
