@@ -179,6 +179,7 @@ save_action (GtkWidget  *widget,
 
   name = g_strdup_printf ("%s.%s", scenario != NULL ? scenario->title : "packetflow",
                           trace ? "jsonl" : "pcap");
+  g_strdelimit (name, G_DIR_SEPARATOR_S, '-');   /* a title is no path */
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
 
   g_object_set_data (G_OBJECT (dialog), "pf-trace", GINT_TO_POINTER (trace));
