@@ -25,7 +25,7 @@
 
 #include "pf-stage-private.h"
 #include "pf-view-util.h"
-#include "pf-window.h"
+#include "pf-window-private.h"
 
 static GtkWidget *
 start_window (PfApplication *app)
@@ -77,6 +77,33 @@ tshark_frames (const char *path)
     fail_msg ("tshark -r %s: %s", path, err);
   g_strchomp (out);
   return out[0] == '\0' ? g_new0 (char *, 1) : g_strsplit (out, "\n", -1);
+}
+
+typedef struct
+{
+  GtkWidget  *window;
+  const char *text;
+} LabelWait;
+
+/* A mapped label in the window whose text holds wait->text. */
+static gboolean
+label_shows (gpointer data)
+{
+  LabelWait *wait = data;
+  g_autoptr(GPtrArray) todo = g_ptr_array_new ();
+
+  g_ptr_array_add (todo, wait->window);
+  while (todo->len > 0)
+    {
+      GtkWidget *w = g_ptr_array_steal_index (todo, todo->len - 1);
+
+      if (GTK_IS_LABEL (w) && gtk_widget_get_mapped (w) &&
+          strstr (gtk_label_get_text (GTK_LABEL (w)), wait->text) != NULL)
+        return TRUE;
+      for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+        g_ptr_array_add (todo, c);
+    }
+  return FALSE;
 }
 
 static void
@@ -147,6 +174,16 @@ test_save_capture_and_trace (void **state)
   assert_non_null (strstr (error->message, bad_path));
   g_clear_error (&error);
 
+  /* What the dialog does with such a path: a toast that names it. */
+  {
+    LabelWait said = { window, bad_path };
+
+    g_test_expect_message ("pf-window", G_LOG_LEVEL_WARNING, "*no-such-dir*");
+    assert_false (pf_window_save_as (PF_WINDOW (window), bad, FALSE));
+    g_test_assert_expected_messages ();
+    pf_test_iterate_until_timeout (label_shows, &said, 20);
+  }
+
   pf_test_destroy_window (GTK_WINDOW (window), window);
   g_unlink (pcap_path);
   g_unlink (trace_path);
@@ -174,33 +211,6 @@ static gboolean
 step_is_first (gpointer player)
 {
   return !pf_player_get_busy (player) && pf_player_get_step (player) == 0;
-}
-
-typedef struct
-{
-  GtkWidget  *window;
-  const char *text;
-} LabelWait;
-
-/* A mapped label in the window whose text holds wait->text. */
-static gboolean
-label_shows (gpointer data)
-{
-  LabelWait *wait = data;
-  g_autoptr(GPtrArray) todo = g_ptr_array_new ();
-
-  g_ptr_array_add (todo, wait->window);
-  while (todo->len > 0)
-    {
-      GtkWidget *w = g_ptr_array_steal_index (todo, todo->len - 1);
-
-      if (GTK_IS_LABEL (w) && gtk_widget_get_mapped (w) &&
-          strstr (gtk_label_get_text (GTK_LABEL (w)), wait->text) != NULL)
-        return TRUE;
-      for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
-        g_ptr_array_add (todo, c);
-    }
-  return FALSE;
 }
 
 static char *

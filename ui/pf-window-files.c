@@ -124,6 +124,25 @@ pf_window_save_trace (PfWindow  *self,
                                    pf_player_get_position (self->player), path, error);
 }
 
+/* What the save dialogs do with the file chosen: an error, which names
+ * the file and the reason, is a toast. */
+gboolean
+pf_window_save_as (PfWindow *self,
+                   GFile    *file,
+                   gboolean  trace)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean saved = trace ? pf_window_save_trace (self, file, &error)
+                         : pf_window_save_capture (self, file, &error);
+
+  if (!saved)
+    {
+      g_warning ("%s", error->message);
+      show_toast (self, error->message, TRUE);
+    }
+  return saved;
+}
+
 static void
 on_save_response (GtkNativeDialog *dialog,
                   int              response,
@@ -132,16 +151,9 @@ on_save_response (GtkNativeDialog *dialog,
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autoptr(GError) error = NULL;
       gboolean trace = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "pf-trace"));
-      gboolean saved = trace ? pf_window_save_trace (self, file, &error)
-                             : pf_window_save_capture (self, file, &error);
 
-      if (!saved)
-        {
-          g_warning ("%s", error->message);
-          show_toast (self, error->message, TRUE);
-        }
+      pf_window_save_as (self, file, trace);
     }
 
   gtk_native_dialog_destroy (dialog);

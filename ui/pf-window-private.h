@@ -64,6 +64,9 @@ void pf_window_class_add_file_actions (GtkWidgetClass *widget_class);
 void pf_window_update_file_actions    (PfWindow       *self);
 void pf_window_watch_file             (PfWindow       *self,
                                        GFile          *file);
+gboolean pf_window_save_as            (PfWindow       *self,
+                                       GFile          *file,
+                                       gboolean        trace);
 
 /* pf-window-presentation.c */
 void pf_window_setup_presentation (PfWindow       *self);
