@@ -18,8 +18,7 @@
 #include "pf-builtin.h"
 #include "pf-cli.h"
 #include "pf-engine.h"
-#include "pf-pcap-writer.h"
-#include "pf-trace-writer.h"
+#include "pf-run-export.h"
 
 typedef struct
 {
@@ -224,24 +223,8 @@ write_outputs (PfCliOutputs  *outputs,
 {
   PfTimeline *timeline = pf_engine_get_timeline (engine);
 
-  for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
-    {
-      PfEvent *event = pf_timeline_get_event (timeline, i);
-      PfPacket *packet = pf_event_get_packet (event);
-
-      if (outputs->trace != NULL && !pf_trace_writer_write (outputs->trace, event, error))
-        return FALSE;
-      if (outputs->pcap != NULL && packet != NULL &&
-          !pf_pcap_writer_write (outputs->pcap, packet, start_wall + pf_event_get_time (event), error))
-        return FALSE;
-    }
-
-  if (outputs->trace != NULL && !pf_trace_writer_close (outputs->trace, error))
-    return FALSE;
-  if (outputs->pcap != NULL && !pf_pcap_writer_close (outputs->pcap, error))
-    return FALSE;
-
-  return TRUE;
+  return pf_run_export_write (timeline, pf_timeline_get_n_events (timeline), start_wall,
+                              outputs->trace, outputs->pcap, error);
 }
 
 static int

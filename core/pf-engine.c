@@ -714,6 +714,15 @@ pf_engine_get_netspace (PfEngine *self)
   return self->netspace;
 }
 
+/* The wall clock (µs) when the run started: the events' times count
+ * from it. */
+gint64
+pf_engine_get_start_time (PfEngine *self)
+{
+  g_return_val_if_fail (PF_IS_ENGINE (self), 0);
+  return self->start_time;
+}
+
 const char *
 pf_engine_get_fallback_reason (PfEngine *self)
 {

@@ -49,6 +49,7 @@ const PfScenario *pf_engine_get_scenario         (PfEngine            *self);
 PfTimeline       *pf_engine_get_timeline         (PfEngine            *self);
 PfNetspace       *pf_engine_get_netspace         (PfEngine            *self);
 const char       *pf_engine_get_fallback_reason  (PfEngine            *self);
+gint64            pf_engine_get_start_time       (PfEngine            *self);
 int               pf_engine_get_next_step        (PfEngine            *self);
 gboolean          pf_engine_is_finished          (PfEngine            *self);
 guint             pf_engine_get_n_failures       (PfEngine            *self);

@@ -11,7 +11,10 @@
 # application's accelerators, so every shortcut must name its keys.
 # README.md's table under "| key | does |" names them as people write
 # them ("Ctrl+plus", "Right, Page Down", "0…9"). Both are brought to the
-# README's spelling and compared as sets.
+# README's spelling and compared as sets. The keys the sources bind
+# (gtk_widget_class_add_binding_action, the window's player_keys table,
+# gtk_application_set_accels_for_action) must all be in the shortcuts
+# window, less the keypad's twins and Ctrl+= (Ctrl++ on a US keyboard).
 
 import os
 import re
@@ -103,8 +106,53 @@ def case_same_keys():
     return ["%d keys in both" % len(overlay)]
 
 
+MASKS = {"GDK_CONTROL_MASK": "<Control>", "GDK_SHIFT_MASK": "<Shift>", "GDK_ALT_MASK": "<Alt>"}
+# Keys that only repeat another under a second name: the keypad's, and
+# Ctrl+= for Ctrl++ (on a US layout + is Shift+=).
+ALIASES = ("KP_",)
+
+
+def code_keys():
+    """{key: where} for every key the sources bind: widget class
+    bindings, the window's player key table, the application's
+    accelerators."""
+    keys = {}
+    for sub in ("ui", "app"):
+        folder = os.path.join(SRCDIR, sub)
+        for name in sorted(os.listdir(folder)):
+            if not name.endswith(".c"):
+                continue
+            text = open(os.path.join(folder, name), encoding="utf-8").read()
+            where = "%s/%s" % (sub, name)
+            for m in re.finditer(r"add_binding_action\s*\(\s*\w+,\s*GDK_KEY_(\w+),\s*([\w |]+?),",
+                                 text):
+                key, mask = m.group(1), m.group(2)
+                mods = "".join(MASKS[part.strip()] for part in mask.split("|")
+                               if part.strip() in MASKS)
+                if key.startswith(ALIASES) or (key == "equal" and mods == "<Control>"):
+                    continue
+                keys[people_key(mods + key)] = where
+            for m in re.finditer(r"\{\s*GDK_KEY_(\w+),\s*\"win\.", text):
+                if not m.group(1).startswith(ALIASES):
+                    keys[people_key(m.group(1))] = where + " (player keys)"
+            for m in re.finditer(r"set_accels_for_action\s*\([^;]*?\{\s*\"([^\"]+)\"", text, re.S):
+                keys[people_key(m.group(1))] = where
+    return keys
+
+
+def case_every_bound_key_listed():
+    overlay = overlay_keys()
+    bound = code_keys()
+    check(len(bound) >= 20, "found only %d bound keys in the sources" % len(bound))
+    missing = sorted(set(bound) - set(overlay))
+    check(not missing, "keys bound in the code but not in the shortcuts window",
+          ["%s (%s)" % (key, bound[key]) for key in missing])
+    return ["%d bound keys, all listed" % len(bound)]
+
+
 if __name__ == "__main__":
     raise SystemExit(pftest.main([
         ("every shortcut in the shortcuts window names its keys", case_every_shortcut_has_keys),
         ("README's key table lists the keys of the shortcuts window, and no others", case_same_keys),
+        ("every key the code binds is in the shortcuts window", case_every_bound_key_listed),
     ]))

@@ -26,6 +26,7 @@
 #include "config.h"
 
 #include "pf-ladder-private.h"
+#include "pf-view-util.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -102,8 +103,12 @@ static void
 update_accessible (PfLadder *self)
 {
   guint n = pf_ladder_get_n_arrows (self);
-  g_autofree char *description =
+  g_autofree char *run = pf_view_describe_run (pf_view_get_player (PF_VIEW (self)));
+  g_autofree char *sent =
     g_strdup_printf (ngettext ("%u segment sent", "%u segments sent", n), n);
+  /* The step and the selected segment, for a screen reader. */
+  g_autofree char *description = run != NULL ? g_strdup_printf ("%s. %s", sent, run)
+                                             : g_steal_pointer (&sent);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
@@ -387,6 +392,7 @@ on_position_changed (PfLadder *self)
     rebuild (self);
   else
     sync_position (self);
+  update_accessible (self);
 }
 
 static void
@@ -411,6 +417,7 @@ on_selected_changed (PfLadder *self)
             }
         }
     }
+  update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 

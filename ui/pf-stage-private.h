@@ -161,6 +161,13 @@ typedef enum
   DRAG_PAN,
 } PfStageDragMode;
 
+/* Where host @host was before a drag moved it (pf-stage-moves.c). */
+typedef struct
+{
+  int    host;
+  double fx, fy;
+} PfStageMove;
+
 /* How wide or how tall the world must be to keep two hosts apart. */
 typedef struct
 {
@@ -236,6 +243,11 @@ struct _PfStage
   gboolean        drag_claimed;
   PfEvent        *pressed;
   const char     *cursor;
+
+  /* Hosts moved by hand, for Undo Move and Reset Layout. */
+  GArray         *moves;         /* PfStageMove, the last on top */
+  GArray         *home;          /* PfStageMove, every host before the first move */
+  PfEngine       *moves_engine;  /* weak: the run they belong to */
 };
 
 static inline PfStageHost *
@@ -253,6 +265,12 @@ pf_stage_conn_drawable (const PfStageConn *conn)
 
 /* pf-stage.c */
 void pf_stage_update_accessible (PfStage *self);
+
+extern guint pf_stage_moves_changed_signal;
+
+/* pf-stage-moves.c */
+void pf_stage_note_move (PfStage *self,
+                         int      host);
 
 /* pf-stage-scene.c */
 PangoLayout *pf_stage_layout_new       (PfStage           *self,
@@ -336,5 +354,11 @@ gboolean pf_stage_select_at         (PfStage         *self,
 guint    pf_stage_get_n_flying      (PfStage         *self);
 void     pf_stage_hold_animation    (PfStage         *self,
                                      double           seconds);
+
+/* pf-stage-moves.c, for tests */
+void     pf_stage_drag_host         (PfStage         *self,
+                                     guint            index,
+                                     double           dx,
+                                     double           dy);
 
 G_END_DECLS

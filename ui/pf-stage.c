@@ -41,12 +41,15 @@
 #include "config.h"
 
 #include "pf-stage-private.h"
+#include "pf-view-util.h"
 
 #include <math.h>
 
 #include <glib/gi18n.h>
 
 G_DEFINE_FINAL_TYPE (PfStage, pf_stage, PF_TYPE_VIEW)
+
+guint pf_stage_moves_changed_signal;
 
 /* The player */
 
@@ -60,6 +63,7 @@ static void
 on_selected_changed (PfStage *self)
 {
   pf_stage_update_selection (self);
+  pf_stage_update_accessible (self);
   self->scene_dirty = TRUE;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -122,6 +126,17 @@ pf_stage_update_accessible (PfStage *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, text->str,
                                   -1);
+
+  /* The step and the selected segment, for a screen reader. */
+  {
+    g_autofree char *run = pf_view_describe_run (pf_view_get_player (PF_VIEW (self)));
+
+    if (run != NULL)
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, run, -1);
+    else
+      gtk_accessible_reset_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+  }
 }
 
 /* Drawing */
@@ -396,7 +411,10 @@ on_drag_update (GtkGestureDrag *gesture,
       gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
       set_cursor (self, "grabbing");
       if (self->drag_mode == DRAG_HOST)
-        self->scene_dirty = TRUE;  /* the dragged card on top */
+        {
+          self->scene_dirty = TRUE;  /* the dragged card on top */
+          pf_stage_note_move (self, self->drag_host);
+        }
     }
 
   gtk_gesture_drag_get_start_point (gesture, &start_x, &start_y);
@@ -431,7 +449,11 @@ on_drag_end (GtkGestureDrag *gesture,
              PfStage        *self)
 {
   if (self->drag_mode == DRAG_HOST)
-    self->scene_dirty = TRUE;
+    {
+      self->scene_dirty = TRUE;
+      if (self->drag_claimed)
+        g_signal_emit (self, pf_stage_moves_changed_signal, 0);
+    }
   self->drag_mode = DRAG_NONE;
   self->drag_host = -1;
   set_cursor (self, NULL);
@@ -491,6 +513,7 @@ pf_stage_dispose (GObject *object)
   g_clear_object (&self->parked);
   g_clear_object (&self->pressed);
   g_clear_weak_pointer (&self->engine);
+  g_clear_weak_pointer (&self->moves_engine);
 
   G_OBJECT_CLASS (pf_stage_parent_class)->dispose (object);
 }
@@ -501,6 +524,8 @@ pf_stage_finalize (GObject *object)
   PfStage *self = PF_STAGE (object);
 
   g_clear_pointer (&self->flights, g_array_unref);
+  g_clear_pointer (&self->moves, g_array_unref);
+  g_clear_pointer (&self->home, g_array_unref);
   g_clear_pointer (&self->schedule, pf_flight_schedule_free);
   g_clear_pointer (&self->pair_worlds, g_array_unref);
   g_clear_pointer (&self->arts, g_hash_table_unref);
@@ -534,6 +559,11 @@ pf_stage_class_init (PfStageClass *klass)
   view_class->player_changed = pf_stage_player_changed;
   view_class->zoom_changed = pf_stage_zoom_changed;
 
+  /* A host was moved by hand, or put back (pf-stage-moves.c). */
+  pf_stage_moves_changed_signal =
+    g_signal_new ("moves-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
   gtk_widget_class_set_css_name (widget_class, "stage");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
@@ -552,6 +582,8 @@ pf_stage_init (PfStage *self)
   self->schedule = pf_flight_schedule_new ();
   self->step = G_MININT;
   self->drag_host = -1;
+  self->moves = g_array_new (FALSE, FALSE, sizeof (PfStageMove));
+  self->home = g_array_new (FALSE, FALSE, sizeof (PfStageMove));
   self->hosts = g_ptr_array_new_with_free_func ((GDestroyNotify) pf_stage_host_free);
   self->host_by_address = g_hash_table_new (NULL, NULL);
   self->conns = g_ptr_array_new_with_free_func ((GDestroyNotify) pf_stage_conn_free);

@@ -17,4 +17,9 @@ G_DECLARE_FINAL_TYPE (PfStage, pf_stage, PF, STAGE, PfView)
 
 GtkWidget *pf_stage_new (void);
 
+gboolean   pf_stage_can_undo_move    (PfStage *self);
+gboolean   pf_stage_undo_move        (PfStage *self);
+gboolean   pf_stage_can_reset_layout (PfStage *self);
+void       pf_stage_reset_layout     (PfStage *self);
+
 G_END_DECLS

@@ -105,6 +105,75 @@ pf_view_format_endpoint (PfPlayer          *player,
   return pf_endpoint_to_string (&shown);
 }
 
+/* The step on screen and the selected segment, as a screen reader reads
+ * them: "Step 2 of 9: narration. Selected: SYN from 10.0.0.2:37269 to
+ * 192.203.196.71:80." NULL when there is no run. */
+char *
+pf_view_describe_run (PfPlayer *player)
+{
+  g_autoptr(GString) text = NULL;
+  PfEvent *selected;
+  PfPacket *packet;
+  int step;
+
+  if (player == NULL || pf_player_get_scenario (player) == NULL)
+    return NULL;
+
+  text = g_string_new (NULL);
+  step = pf_player_get_step (player);
+  if (step < 0)
+    g_string_append_printf (text, _("Ready: %u steps."), pf_player_get_n_steps (player));
+  else
+    {
+      const char *said = pf_player_get_error (player);
+
+      if (said == NULL)
+        said = pf_player_get_narration (player);
+      g_string_append_printf (text, _("Step %d of %u"), step + 1, pf_player_get_n_steps (player));
+      if (said != NULL)
+        g_string_append_printf (text, ": %s", said);
+      if (text->len > 0 && text->str[text->len - 1] != '.')
+        g_string_append_c (text, '.');
+    }
+
+  selected = pf_player_get_selected (player);
+  packet = selected != NULL ? pf_event_get_packet (selected) : NULL;
+  if (packet != NULL)
+    {
+      PfEndpoint src = { .address = packet->src, .port = packet->sport };
+      PfEndpoint dst = { .address = packet->dst, .port = packet->dport };
+      g_autofree char *from = pf_view_format_endpoint (player, &src, NULL);
+      g_autofree char *to = pf_view_format_endpoint (player, &dst, NULL);
+      g_autofree char *what = packet->protocol == PF_IP_PROTOCOL_TCP
+                              ? pf_packet_flags_to_string (packet->flags) : g_strdup ("UDP");
+
+      g_string_append_c (text, ' ');
+      /* Translators: "SYN from 10.0.0.2:37269 to 192.203.196.71:80" */
+      g_string_append_printf (text, _("Selected: %s from %s to %s."), what, from, to);
+    }
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* GTK 4.8 gives the button inside a GtkDropDown, the one that takes the
+ * focus and that Orca reads, no name of its own (AT-SPI shows it as
+ * "GtkToggleButton"): it gets @label. (A GtkMenuButton's inner button is
+ * labelled by the menu button, so its accessible label is enough.) */
+void
+pf_view_name_inner_button (GtkWidget  *control,
+                           const char *label)
+{
+  g_return_if_fail (GTK_IS_WIDGET (control));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (control); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child))
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child),
+                                        GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+    }
+}
+
 /* An address cell: the scenario's endpoint, and the kernel's beside it,
  * dimmed, when they differ. */
 GtkWidget *

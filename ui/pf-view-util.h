@@ -21,11 +21,14 @@ char         *pf_view_format_address     (PfPlayer          *player,
 char         *pf_view_format_endpoint    (PfPlayer          *player,
                                           const PfEndpoint  *real,
                                           char             **out_here);
+char         *pf_view_describe_run       (PfPlayer          *player);
 
 GtkWidget    *pf_view_endpoint_label_new (void);
 void          pf_view_endpoint_label_set (GtkWidget         *label_box,
                                           const char        *text,
                                           const char        *here);
+void          pf_view_name_inner_button  (GtkWidget         *control,
+                                          const char        *label);
 GtkWidget    *pf_view_get_list_view      (GtkColumnView     *column_view);
 GtkWidget    *pf_view_get_row_widget     (GtkWidget         *cell_child);
 

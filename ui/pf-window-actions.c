@@ -15,6 +15,7 @@
 
 #include <glib/gi18n.h>
 
+#include "pf-stage.h"
 #include "pf-window-private.h"
 
 #define ZOOM_STEP 1.25
@@ -165,6 +166,19 @@ open_action (GtkWidget  *widget,
 }
 
 static void
+layout_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  PfStage *stage = PF_STAGE (PF_WINDOW (widget)->stage);
+
+  if (g_str_equal (action_name, "win.undo-move"))
+    pf_stage_undo_move (stage);
+  else
+    pf_stage_reset_layout (stage);
+}
+
+static void
 blank_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
@@ -199,6 +213,8 @@ pf_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_property_action (widget_class, "win.presentation", "presenting");
   gtk_widget_class_install_action (widget_class, "win.blank", NULL, blank_action);
   gtk_widget_class_install_action (widget_class, "win.go-to-step", "i", go_to_step_action);
+  gtk_widget_class_install_action (widget_class, "win.undo-move", NULL, layout_action);
+  gtk_widget_class_install_action (widget_class, "win.reset-layout", NULL, layout_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "win.zoom-in", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK, "win.zoom-in", NULL);
@@ -210,6 +226,7 @@ pf_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F11, 0, "win.fullscreen", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.presentation", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo-move", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Home, GDK_ALT_MASK, "win.show-start", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_bracketright, 0, "win.faster", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_bracketleft, 0, "win.slower", NULL);
@@ -341,6 +358,9 @@ pf_window_setup_shortcuts (PfWindow *self)
   gtk_event_controller_set_propagation_phase (key, GTK_PHASE_CAPTURE);
   g_signal_connect_object (key, "key-pressed", G_CALLBACK (on_key_pressed), self, 0);
   gtk_widget_add_controller (GTK_WIDGET (self), key);
+
+  g_signal_connect_object (self->stage, "moves-changed", G_CALLBACK (pf_window_update_actions),
+                           self, G_CONNECT_SWAPPED);
 }
 
 void
@@ -365,4 +385,9 @@ pf_window_update_actions (PfWindow *self)
   gtk_widget_action_set_enabled (widget, "win.show-start", running);
   gtk_widget_action_set_enabled (widget, "win.blank", self->presenting);
   gtk_widget_action_set_enabled (widget, "win.go-to-step", running && pf_player_get_n_steps (self->player) > 0);
+  gtk_widget_action_set_enabled (widget, "win.undo-move",
+                                 running && pf_stage_can_undo_move (PF_STAGE (self->stage)));
+  gtk_widget_action_set_enabled (widget, "win.reset-layout",
+                                 running && pf_stage_can_reset_layout (PF_STAGE (self->stage)));
+  pf_window_update_file_actions (self);
 }

@@ -25,6 +25,9 @@ struct _PfWindow
   gboolean              presenting;
   gboolean              blanked;
   int                   typed_step;      /* digits typed in presentation mode, or 0 */
+  GFile                *watched_file;    /* the scenario file on screen, reloaded on change */
+  GFileMonitor         *file_monitor;
+  guint                 reload_source;
 
   /* Template children */
   GtkRevealer          *header_revealer;
@@ -55,6 +58,15 @@ void pf_window_setup_shortcuts    (PfWindow       *self);
 void pf_window_update_actions     (PfWindow       *self);
 void pf_window_update_caption_css (PfWindow       *self);
 void pf_window_update_player_bar  (PfWindow       *self);
+
+/* pf-window-files.c */
+void pf_window_class_add_file_actions (GtkWidgetClass *widget_class);
+void pf_window_update_file_actions    (PfWindow       *self);
+void pf_window_watch_file             (PfWindow       *self,
+                                       GFile          *file);
+gboolean pf_window_save_as            (PfWindow       *self,
+                                       GFile          *file,
+                                       gboolean        trace);
 
 /* pf-window-presentation.c */
 void pf_window_setup_presentation (PfWindow       *self);

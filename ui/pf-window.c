@@ -20,6 +20,7 @@
 #include "pf-packet-list.h"
 #include "pf-socket-table.h"
 #include "pf-stage.h"
+#include "pf-view-util.h"
 #include "pf-window-private.h"
 
 G_DEFINE_FINAL_TYPE (PfWindow, pf_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -132,6 +133,8 @@ pf_window_update_player_bar (PfWindow *self)
                             ? "media-playback-pause-symbolic" : "media-playback-start-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->play_button),
                                pf_player_get_playing (self->player) ? _("Pause (Space)") : _("Play (Space)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->play_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  pf_player_get_playing (self->player) ? _("Pause") : _("Play"), -1);
 
   pf_window_update_actions (self);
 }
@@ -275,6 +278,7 @@ pf_window_dispose (GObject *object)
       pf_player_unload (self->player);
     }
 
+  pf_window_watch_file (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), PF_TYPE_WINDOW);
   g_clear_object (&self->player_signals);
   g_clear_object (&self->player);
@@ -385,6 +389,7 @@ pf_window_class_init (PfWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PfWindow, speed_dropdown);
 
   pf_window_class_add_actions (widget_class);
+  pf_window_class_add_file_actions (widget_class);
 }
 
 static void
@@ -444,6 +449,8 @@ pf_window_init (PfWindow *self)
   drop = gtk_drop_target_new (G_TYPE_FILE, GDK_ACTION_COPY);
   g_signal_connect_object (drop, "drop", G_CALLBACK (on_drop), self, 0);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+
+  pf_view_name_inner_button (GTK_WIDGET (self->speed_dropdown), _("Playback speed"));
 
   fill_scenario_list (self);
   pf_window_setup_shortcuts (self);
@@ -533,6 +540,7 @@ pf_window_open_builtin (PfWindow   *self,
     }
 
   g_settings_set_string (self->settings, "last-scenario", name);
+  pf_window_watch_file (self, NULL);
   return pf_window_run_scenario (self, scenario);
 }
 
@@ -566,7 +574,8 @@ pf_window_open_file (PfWindow *self,
       return;
     }
 
-  pf_window_run_scenario (self, scenario);
+  if (pf_window_run_scenario (self, scenario))
+    pf_window_watch_file (self, file);
 }
 
 static void

@@ -36,4 +36,11 @@ gboolean  pf_window_get_presenting (PfWindow     *self);
 void      pf_window_set_presenting (PfWindow     *self,
                                     gboolean      presenting);
 
+gboolean  pf_window_save_capture (PfWindow      *self,
+                                  GFile         *file,
+                                  GError       **error);
+gboolean  pf_window_save_trace   (PfWindow       *self,
+                                  GFile          *file,
+                                  GError        **error);
+
 G_END_DECLS
