@@ -21,9 +21,12 @@
 # built-in scenario or a file, after the main menu, the mode popover or
 # the shortcuts window, from the start page, in presentation mode.
 
+import atexit
 import os
 import subprocess
+import shutil
 import sys
+import tempfile
 import time
 
 import pftest
@@ -41,7 +44,14 @@ if os.environ.get("PF_TEST_KEYS_BUS") != "1":
     if runner is None:
         print("1..1\nnot ok 1 - dbus-run-session (package dbus-daemon) is not installed")
         sys.exit(1)
-    env = dict(os.environ, PF_TEST_KEYS_BUS="1")
+    # The accessibility bus's socket goes in $XDG_RUNTIME_DIR/at-spi, else
+    # in ~/.cache/at-spi: shared by every test run at the same time (this
+    # one, test-a11y, test-layout, another checkout's), where one bus
+    # launcher replaces or removes the other's socket. A directory of our
+    # own keeps each run's bus its own.
+    runtime_dir = tempfile.mkdtemp(prefix="pf-test-keys-")
+    env = dict(os.environ, PF_TEST_KEYS_BUS="1", XDG_RUNTIME_DIR=runtime_dir,
+               PF_TEST_KEYS_RUNTIME_DIR=runtime_dir)
     python = DEBIAN_PYTHON if os.access(DEBIAN_PYTHON, os.X_OK) else sys.executable
     # The buses and the services they start (at-spi2-registryd says it
     # runs on its stdout) write to stderr; the TAP stream goes on fd 3
@@ -53,6 +63,7 @@ if os.environ.get("PF_TEST_KEYS_BUS") != "1":
 os.dup2(3, 1)
 os.close(3)
 del os.environ["PF_TEST_KEYS_BUS"]
+atexit.register(shutil.rmtree, os.environ.pop("PF_TEST_KEYS_RUNTIME_DIR"), True)
 
 import gi                                 # noqa: E402
 gi.require_version("Atspi", "2.0")
