@@ -25,6 +25,9 @@ struct _PfWindow
   gboolean              presenting;
   gboolean              blanked;
   int                   typed_step;      /* digits typed in presentation mode, or 0 */
+  int                   lesson_step;     /* the step the lesson card last decided for */
+  const PfScenario     *lesson_scenario; /* and the scenario, not a reference */
+  gboolean              lesson_shown;
 
   /* Template children */
   GtkRevealer          *header_revealer;
@@ -39,6 +42,8 @@ struct _PfWindow
   GtkLabel             *mode_label;
   GtkWidget            *run_box;
   GtkWidget            *stage;
+  GtkRevealer          *lesson_revealer;
+  GtkWidget            *lesson_card;
   GtkWidget            *ladder;
   GtkWidget            *socket_table;
   GtkWidget            *packet_list;
@@ -55,6 +60,11 @@ void pf_window_setup_shortcuts    (PfWindow       *self);
 void pf_window_update_actions     (PfWindow       *self);
 void pf_window_update_caption_css (PfWindow       *self);
 void pf_window_update_player_bar  (PfWindow       *self);
+
+/* pf-window-lesson.c */
+void  pf_window_update_lesson    (PfWindow       *self);
+void  pf_window_toggle_lesson    (PfWindow       *self);
+char *pf_window_describe_failure (PfWindow       *self);
 
 /* pf-window-presentation.c */
 void pf_window_setup_presentation (PfWindow       *self);
