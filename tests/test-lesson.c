@@ -386,6 +386,15 @@ test_expected_refusal_is_no_failure (void **state)
   assert_non_null (find_label (window, NULL, "Step 1 of 3"));
   assert_null (find_label (window, NULL, "Step 1 of 3 · failed"));
 
+  /* At the end, the card counts the refused connection apart. */
+  step_forward (window);
+  step_forward (window);
+  pf_test_settle ();
+  assert_true (lesson_shown (window));
+  assert_contains (pf_lesson_card_get_text (lesson_card (window)), "2 TCP connections (1 refused);");
+  assert_contains (pf_lesson_card_get_text (lesson_card (window)),
+                   "→ knuth.luther.edu 192.203.196.71:8080 (TCP, 2 segments, refused)");
+
   pf_test_destroy_window (GTK_WINDOW (window), window);
 }
 

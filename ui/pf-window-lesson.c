@@ -101,7 +101,7 @@ describe_run (PfWindow *self)
   guint position = pf_player_get_position (self->player);
   g_autoptr(GArray) flows = g_array_new (FALSE, TRUE, sizeof (SeenFlow));
   g_autoptr(GString) text = g_string_new (NULL);
-  guint n_captured = 0, n_modelled = 0, n_tcp = 0, n_udp = 0;
+  guint n_captured = 0, n_modelled = 0, n_tcp = 0, n_udp = 0, n_refused = 0;
   g_autofree char *connections = NULL;
   g_autofree char *segments = NULL;
 
@@ -155,6 +155,14 @@ describe_run (PfWindow *self)
 
   connections = g_strdup_printf (ngettext ("%u TCP connection", "%u TCP connections", n_tcp), n_tcp);
   g_string_append (text, connections);
+  for (guint i = 0; i < flows->len; i++)
+    {
+      const SeenFlow *flow = &g_array_index (flows, SeenFlow, i);
+
+      n_refused += !flow->udp && flow->reset && !flow->answered;
+    }
+  if (n_refused > 0)
+    g_string_append_printf (text, _(" (%u refused)"), n_refused);
   if (n_udp > 0)
     {
       g_autofree char *udp = g_strdup_printf (ngettext ("%u UDP exchange", "%u UDP exchanges", n_udp), n_udp);
