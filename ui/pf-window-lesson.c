@@ -299,9 +299,12 @@ describe_expect (PfWindow *self,
   }
   peer = expect_peer (self, step);
 
+  if (received[0] == '\0' && peer != NULL)
+    return g_strdup_printf (_("Step failed: %s expected “%s”, but nothing arrived from %s (scenario line %u)."),
+                            who, want, peer->name, step->line);
   if (received[0] == '\0')
-    return g_strdup_printf (_("Step failed: %s expected “%s”, but nothing arrived%s%s (scenario line %u)."),
-                            who, want, peer ? _(" from ") : "", peer ? peer->name : "", step->line);
+    return g_strdup_printf (_("Step failed: %s expected “%s”, but nothing arrived (scenario line %u)."),
+                            who, want, step->line);
   if (peer != NULL)
     return g_strdup_printf (_("Step failed: %s expected “%s”, but %s sent “%s” (scenario line %u)."),
                             who, want, peer->name, received, step->line);
