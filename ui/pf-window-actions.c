@@ -194,6 +194,14 @@ go_to_step_action (GtkWidget  *widget,
   pf_window_go_to_step (PF_WINDOW (widget), g_variant_get_int32 (parameter));
 }
 
+static void
+lesson_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  pf_window_toggle_lesson (PF_WINDOW (widget));
+}
+
 void
 pf_window_class_add_actions (GtkWidgetClass *widget_class)
 {
@@ -215,6 +223,7 @@ pf_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.go-to-step", "i", go_to_step_action);
   gtk_widget_class_install_action (widget_class, "win.undo-move", NULL, layout_action);
   gtk_widget_class_install_action (widget_class, "win.reset-layout", NULL, layout_action);
+  gtk_widget_class_install_action (widget_class, "win.lesson", NULL, lesson_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "win.zoom-in", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK, "win.zoom-in", NULL);
@@ -230,6 +239,7 @@ pf_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Home, GDK_ALT_MASK, "win.show-start", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_bracketright, 0, "win.faster", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_bracketleft, 0, "win.slower", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, 0, "win.lesson", NULL);
 }
 
 /* The keys caught before the focused widget sees them. A key of the

@@ -28,6 +28,9 @@ struct _PfWindow
   GFile                *watched_file;    /* the scenario file on screen, reloaded on change */
   GFileMonitor         *file_monitor;
   guint                 reload_source;
+  int                   lesson_step;     /* the step the lesson card last decided for */
+  const PfScenario     *lesson_scenario; /* and the scenario, not a reference */
+  gboolean              lesson_shown;
 
   /* Template children */
   GtkRevealer          *header_revealer;
@@ -42,6 +45,8 @@ struct _PfWindow
   GtkLabel             *mode_label;
   GtkWidget            *run_box;
   GtkWidget            *stage;
+  GtkRevealer          *lesson_revealer;
+  GtkWidget            *lesson_card;
   GtkWidget            *ladder;
   GtkWidget            *socket_table;
   GtkWidget            *packet_list;
@@ -67,6 +72,11 @@ void pf_window_watch_file             (PfWindow       *self,
 gboolean pf_window_save_as            (PfWindow       *self,
                                        GFile          *file,
                                        gboolean        trace);
+
+/* pf-window-lesson.c */
+void  pf_window_update_lesson    (PfWindow       *self);
+void  pf_window_toggle_lesson    (PfWindow       *self);
+char *pf_window_describe_failure (PfWindow       *self);
 
 /* pf-window-presentation.c */
 void pf_window_setup_presentation (PfWindow       *self);

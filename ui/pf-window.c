@@ -17,6 +17,7 @@
 #include "pf-builtin.h"
 #include "pf-inspector.h"
 #include "pf-ladder.h"
+#include "pf-lesson-card.h"
 #include "pf-packet-list.h"
 #include "pf-socket-table.h"
 #include "pf-stage.h"
@@ -108,19 +109,37 @@ pf_window_update_player_bar (PfWindow *self)
   guint n_steps = pf_player_get_n_steps (self->player);
   g_autofree char *label = NULL;
   const char *narration = pf_player_get_narration (self->player);
-  const char *error = pf_player_get_error (self->player);
+  g_autofree char *failure = pf_window_describe_failure (self);
 
   /* A step number being typed in presentation mode shows instead. */
   if (self->typed_step > 0)
     label = g_strdup_printf (_("Go to step %d…"), self->typed_step);
   else if (step < 0)
     label = g_strdup_printf (_("Ready: %u steps"), n_steps);
+  else if (failure != NULL)
+    label = g_strdup_printf (_("Step %d of %u · failed"), step + 1, n_steps);
   else
     label = g_strdup_printf (_("Step %d of %u"), step + 1, n_steps);
   gtk_label_set_label (self->step_label, label);
 
-  if (error != NULL)
-    gtk_label_set_label (self->caption, error);
+  /* A failure replaces the narration, which tells what did not happen. */
+  if (failure != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->caption), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->caption), "error");
+  if (failure != NULL && self->typed_step == 0)
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->step_label), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self->step_label), "error");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->step_label), "error");
+      gtk_widget_add_css_class (GTK_WIDGET (self->step_label), "dim-label");
+    }
+
+  if (failure != NULL)
+    gtk_label_set_label (self->caption, failure);
   else if (narration != NULL)
     gtk_label_set_label (self->caption, narration);
   else if (pf_player_get_scenario (self->player) != NULL)
@@ -137,6 +156,7 @@ pf_window_update_player_bar (PfWindow *self)
                                   pf_player_get_playing (self->player) ? _("Pause") : _("Play"), -1);
 
   pf_window_update_actions (self);
+  pf_window_update_lesson (self);
 }
 
 static void
@@ -162,6 +182,7 @@ on_page_changed (PfWindow *self)
   update_titles (self);
   update_mode_badge (self);
   pf_window_update_actions (self);
+  pf_window_update_lesson (self);
 
   if (!pf_window_is_running (self))
     {
@@ -360,6 +381,7 @@ pf_window_class_init (PfWindowClass *klass)
 
   g_type_ensure (PF_TYPE_STAGE);
   g_type_ensure (PF_TYPE_LADDER);
+  g_type_ensure (PF_TYPE_LESSON_CARD);
   g_type_ensure (PF_TYPE_INSPECTOR);
   g_type_ensure (PF_TYPE_PACKET_LIST);
   g_type_ensure (PF_TYPE_SOCKET_TABLE);
@@ -378,6 +400,8 @@ pf_window_class_init (PfWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PfWindow, mode_label);
   gtk_widget_class_bind_template_child (widget_class, PfWindow, run_box);
   gtk_widget_class_bind_template_child (widget_class, PfWindow, stage);
+  gtk_widget_class_bind_template_child (widget_class, PfWindow, lesson_revealer);
+  gtk_widget_class_bind_template_child (widget_class, PfWindow, lesson_card);
   gtk_widget_class_bind_template_child (widget_class, PfWindow, ladder);
   gtk_widget_class_bind_template_child (widget_class, PfWindow, socket_table);
   gtk_widget_class_bind_template_child (widget_class, PfWindow, packet_list);
@@ -398,6 +422,7 @@ pf_window_init (PfWindow *self)
   GtkDropTarget *drop;
 
   self->zoom = 1.0;
+  self->lesson_step = G_MININT;
   self->player = pf_player_new ();
 
   /* The template binds every view's player and zoom to the window's. */
@@ -427,6 +452,9 @@ pf_window_init (PfWindow *self)
   g_signal_group_connect_swapped (self->player_signals, "notify::busy",
                                   G_CALLBACK (on_player_changed), self);
   g_signal_group_connect_swapped (self->player_signals, "notify::error",
+                                  G_CALLBACK (on_player_changed), self);
+  /* Late events (a delayed ACK) may bring a failure or a segment. */
+  g_signal_group_connect_swapped (self->player_signals, "notify::position",
                                   G_CALLBACK (on_player_changed), self);
   g_signal_group_connect_swapped (self->player_signals, "notify::engine",
                                   G_CALLBACK (on_player_engine_changed), self);
