@@ -267,7 +267,7 @@ draw_lines (PfStage     *self,
   if (self->n_connections == 0)
     return;
 
-  /* A curve lies within the triangle of its points. */
+  /* A curve lies within the triangle of its points, */
   for (guint i = 0; i < self->n_visible; i++)
     {
       PfStageConn *conn = g_ptr_array_index (self->conns, i);
@@ -278,6 +278,11 @@ draw_lines (PfStage     *self,
       y0 = MIN (y0, MIN (conn->p0.y, MIN (conn->c.y, conn->p2.y)));
       x1 = MAX (x1, MAX (conn->p0.x, MAX (conn->c.x, conn->p2.x)));
       y1 = MAX (y1, MAX (conn->p0.y, MAX (conn->c.y, conn->p2.y)));
+      /* and a leader ends on its label */
+      x0 = MIN (x0, conn->label_at.x);
+      y0 = MIN (y0, conn->label_at.y);
+      x1 = MAX (x1, conn->label_at.x);
+      y1 = MAX (y1, conn->label_at.y);
     }
 
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (floor (x0) - 8, floor (y0) - 8,
@@ -328,6 +333,30 @@ draw_lines (PfStage     *self,
 
       /* The client's end: a dot where it leaves the card. */
       cairo_arc (cr, conn->p0.x, conn->p0.y, conn == self->selected_conn ? 4 : 3, 0, 2 * G_PI);
+      cairo_fill (cr);
+    }
+
+  /* From each label to the point of its line it is beside, thin: which
+   * label is whose stays plain where labels had to move away. */
+  cairo_set_dash (cr, NULL, 0, 0);
+  cairo_set_line_width (cr, 1);
+  for (guint i = 0; i < self->n_visible; i++)
+    {
+      PfStageConn *conn = g_ptr_array_index (self->conns, i);
+      GdkRGBA leader = with_alpha (&self->colors.line, 0.7);
+      graphene_rect_t bg;
+      double x, y;
+
+      if (!pf_stage_conn_drawable (conn))
+        continue;
+      pf_stage_conn_label_rect (self, conn, &bg);
+      x = CLAMP (conn->label_for.x, bg.origin.x, bg.origin.x + bg.size.width);
+      y = CLAMP (conn->label_for.y, bg.origin.y, bg.origin.y + bg.size.height);
+      gdk_cairo_set_source_rgba (cr, &leader);
+      cairo_move_to (cr, conn->label_for.x, conn->label_for.y);
+      cairo_line_to (cr, x, y);
+      cairo_stroke (cr);
+      cairo_arc (cr, conn->label_for.x, conn->label_for.y, 1.5, 0, 2 * G_PI);
       cairo_fill (cr);
     }
 

@@ -140,6 +140,7 @@ typedef struct
   int              wide_w, wide_h, narrow_w, narrow_h;
   graphene_point_t p0, c, p2;  /* a quadratic curve, client to server */
   graphene_point_t label_at;   /* the label's centre, beside the curve */
+  graphene_point_t label_for;  /* the curve's point it is beside */
   double           fly_from;   /* where an envelope's flight starts and ends, */
   double           fly_to;     /* on the curve, clear of both cards */
   GArray          *changes;    /* PfStageConnChange, in order */

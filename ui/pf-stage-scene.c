@@ -1596,7 +1596,7 @@ place_labels (PfStage *self)
     {
       PfStageConn *conn = g_ptr_array_index (self->conns, i);
       double best = G_MAXDOUBLE;
-      graphene_point_t best_at = { 0, 0 };
+      graphene_point_t best_at = { 0, 0 }, best_for = { 0, 0 };
       gboolean best_narrow = FALSE, best_top = FALSE;
       graphene_rect_t r;
 
@@ -1637,6 +1637,7 @@ place_labels (PfStage *self)
                 {
                   best = cost;
                   best_at = GRAPHENE_POINT_INIT (p.x + nx * d, p.y + ny * d);
+                  best_for = p;
                   best_top = ny >= 0;
                   best_narrow = narrow;
                 }
@@ -1649,6 +1650,7 @@ place_labels (PfStage *self)
       conn_room (self, conn);
       conn->label_top = best_top;
       conn->label_at = best_at;
+      conn->label_for = best_for;
       all_clear &= best == 0;
       r = GRAPHENE_RECT_INIT (best_at.x - conn->box_w / 2 - LABEL_CLEAR, best_at.y - conn->box_h / 2 - LABEL_CLEAR,
                               conn->box_w + 2 * LABEL_CLEAR, conn->box_h + 2 * LABEL_CLEAR);
