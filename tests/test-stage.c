@@ -13,6 +13,7 @@
 
 #include "pf-test-gtk-util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <gtk/gtk.h>
@@ -474,6 +475,8 @@ check_labels (const char     *name,
   pf_player_set_speed (player, PF_PLAYER_MAX_SPEED);
   window = show_stage (player, width, height, &stage);
   assert_int_equal (gtk_widget_get_width (GTK_WIDGET (stage)), width);
+  if (g_getenv ("GDK_SCALE") != NULL)
+    assert_int_equal (gtk_widget_get_scale_factor (GTK_WIDGET (stage)), atoi (g_getenv ("GDK_SCALE")));
   {
     g_autofree char *what = g_strdup_printf ("%s (%s, %d×%d) before step 1", name,
                                              mode == PF_NETSPACE_MODE_EXACT ? "exact" : "loopback",
@@ -533,6 +536,44 @@ check_all_labels (PfNetspaceMode mode)
     }
 }
 
+/* dns: the DNS server's plug on the side of its card facing the laptop,
+ * the only host that asks it. */
+static double
+center_x (const graphene_rect_t *r)
+{
+  return r->origin.x + r->size.width / 2;
+}
+
+static void
+test_plugs_face_peers (void **state)
+{
+  g_autoptr(PfPlayer) player = pf_test_player_new_builtin ("dns", PF_NETSPACE_MODE_LOOPBACK);
+  g_autoptr(GArray) boxes = NULL;
+  graphene_rect_t laptop, server;
+  guint n_plugs = 0;
+  PfStage *stage;
+  GtkWindow *window;
+
+  window = show_stage (player, 1100, 720, &stage);
+  assert_string_equal (((PfHost *) g_ptr_array_index (pf_player_get_scenario (player)->hosts, 1))->id,
+                       "resolver");
+  assert_true (pf_stage_get_host_bounds (stage, 0, &laptop));
+  assert_true (pf_stage_get_host_bounds (stage, 1, &server));
+  assert_true (center_x (&laptop) < graphene_rect_get_x (&server));
+  boxes = pf_stage_get_label_rects (stage);
+  for (guint i = 0; i < boxes->len; i++)
+    {
+      PfStageBox *box = &g_array_index (boxes, PfStageBox, i);
+
+      if (box->kind != PF_STAGE_BOX_PLUG_LABEL || box->host != 1)
+        continue;
+      assert_true (graphene_rect_get_x (&box->rect) < center_x (&server));
+      n_plugs++;
+    }
+  assert_int_equal (n_plugs, 1);
+  pf_test_destroy_window (window, stage);
+}
+
 static void
 test_labels_exact (void **state)
 {
@@ -543,6 +584,34 @@ static void
 test_labels_loopback (void **state)
 {
   check_all_labels (PF_NETSPACE_MODE_LOOPBACK);
+}
+
+static const char *self_path;
+
+/* The same at a projector's scale: this program again, with GDK_SCALE=2
+ * (read when GTK starts), running only the label tests. Text is laid
+ * out for twice the pixels there, and measures a little differently. */
+static void
+test_labels_scale_2 (void **state)
+{
+  /* In an X server of its own, large enough for 1100×720 at scale 2. */
+  const char *argv[] = { "xvfb-run", "-a", "-s", "-screen 0 2400x1600x24", self_path, "--labels-only", NULL };
+  g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "GDK_SCALE", "2", TRUE);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                             &out, &err, &status, &error));
+  assert_null (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    {
+      print_error ("at scale 2:\n%s\n%s\n", out, err);
+      fail ();
+    }
+  /* It ran them. */
+  assert_non_null (strstr (out, "test_labels_loopback"));
 }
 
 /* After the close step the connection looks ended: the client that
@@ -640,8 +709,13 @@ test_failure_mark_loopback (void **state)
 }
 
 int
-main (void)
+main (int    argc,
+      char **argv)
 {
+  const struct CMUnitTest labels_only[] = {
+    cmocka_unit_test (test_labels_exact),
+    cmocka_unit_test (test_labels_loopback),
+  };
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_handshake_loopback),
     cmocka_unit_test (test_handshake_exact),
@@ -649,14 +723,19 @@ main (void)
     cmocka_unit_test (test_layout_columns),
     cmocka_unit_test (test_layout_many),
     cmocka_unit_test (test_layout_wide),
+    cmocka_unit_test (test_plugs_face_peers),
     cmocka_unit_test (test_labels_exact),
     cmocka_unit_test (test_labels_loopback),
     cmocka_unit_test (test_closed_look_exact),
     cmocka_unit_test (test_closed_look_loopback),
     cmocka_unit_test (test_failure_mark_exact),
     cmocka_unit_test (test_failure_mark_loopback),
+    cmocka_unit_test (test_labels_scale_2),
   };
 
+  self_path = argv[0];
   gtk_init ();
+  if (argc > 1 && strcmp (argv[1], "--labels-only") == 0)
+    return cmocka_run_group_tests (labels_only, NULL, NULL);
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
