@@ -42,6 +42,7 @@ G_BEGIN_DECLS
 #define MAX_ARTS        512    /* envelope pictures kept */
 
 #define BADGE_RISE      9.0    /* a host's failure badge, above its card */
+#define LABELS_PLACED_MAX 64   /* above, labels on their curves */
 #define LABEL_CLEAR       4.0    /* between a label and what it avoids */
 
 #define PARKED_AT       0.72   /* where a selected envelope waits, of its path */

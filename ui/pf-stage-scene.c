@@ -301,25 +301,28 @@ note_service_steps (PfStage *self)
 }
 
 static int
-host_index (PfStage      *self,
+host_index (GHashTable   *index,
             const PfHost *h)
 {
-  for (guint i = 0; i < self->hosts->len; i++)
-    if (h != NULL && pf_stage_host_at (self, i)->host == h)
-      return i;
-  return -1;
+  gpointer value;
+
+  return h != NULL && g_hash_table_lookup_extended (index, h, NULL, &value) ? GPOINTER_TO_INT (value) : -1;
 }
 
 /* Which hosts each host talks with, from the steps: its plugs face them. */
 static void
 note_peers (PfStage *self)
 {
+  g_autoptr(GHashTable) index = g_hash_table_new (NULL, NULL);
+
+  for (guint i = 0; i < self->hosts->len; i++)
+    g_hash_table_insert (index, (gpointer) pf_stage_host_at (self, i)->host, GINT_TO_POINTER (i));
   for (guint s = 0; s < self->scenario->steps->len; s++)
     {
       PfStep *step = g_ptr_array_index (self->scenario->steps, s);
-      int from = host_index (self, step->from);
+      int from = host_index (index, step->from);
       /* A lookup's peer is the server it asks, not the name's host. */
-      int to = host_index (self, step->action == PF_STEP_LOOKUP ? step->host : step->to);
+      int to = host_index (index, step->action == PF_STEP_LOOKUP ? step->host : step->to);
 
       if (from < 0 || to < 0 || from == to)
         continue;
@@ -1562,6 +1565,21 @@ place_labels (PfStage *self)
   static const double extra[] = { -30, -15, 0, 10, 24, 44, 70 };
   g_autoptr(GArray) taken = g_array_new (FALSE, FALSE, sizeof (graphene_rect_t));
   double ew = self->envelope_w, eh = self->envelope_h, below = self->envelope_below;
+
+  /* Very many: on their curves, halfway, as each costs all the others. */
+  if (self->conns->len > LABELS_PLACED_MAX)
+    {
+      for (guint i = 0; i < self->conns->len; i++)
+        {
+          PfStageConn *conn = g_ptr_array_index (self->conns, i);
+
+          if (!pf_stage_conn_drawable (conn))
+            continue;
+          pf_stage_curve_point (conn, 0.5, &conn->label_at);
+          conn->label_for = conn->label_at;
+        }
+      return TRUE;
+    }
 
   for (guint i = 0; i < self->hosts->len; i++)
     {
