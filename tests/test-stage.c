@@ -13,6 +13,7 @@
 
 #include "pf-test-gtk-util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <gtk/gtk.h>
@@ -372,9 +373,349 @@ test_layout_many (void **state)
     }
 }
 
-int
-main (void)
+
+/* Labels */
+
+static const char *const box_kinds[] = { "card", "plug label", "connection label", "packet", "failure" };
+
+/* Whether @a and @b must stay apart: a card's own plugs and badge are
+ * on it; everything else keeps clear of everything else. */
+static gboolean
+must_not_meet (const PfStageBox *a,
+               const PfStageBox *b)
 {
+  if (a->kind > b->kind)
+    {
+      const PfStageBox *t = a;
+
+      a = b;
+      b = t;
+    }
+  if (a->kind == PF_STAGE_BOX_CARD &&
+      (b->kind == PF_STAGE_BOX_PLUG_LABEL || b->kind == PF_STAGE_BOX_FAILURE))
+    return a->host != b->host;
+  /* Envelopes pass one another on their way, as on the ladder: when
+   * each takes off is the flight schedule's (test-flight-schedule). */
+  if (a->kind == PF_STAGE_BOX_PACKET && b->kind == PF_STAGE_BOX_PACKET)
+    return FALSE;
+  return TRUE;
+}
+
+static void
+assert_labels_apart (PfStage    *stage,
+                     const char *what)
+{
+  g_autoptr(GArray) boxes = pf_stage_get_label_rects (stage);
+  graphene_rect_t all = GRAPHENE_RECT_INIT (0, 0,
+                                            gtk_widget_get_width (GTK_WIDGET (stage)),
+                                            gtk_widget_get_height (GTK_WIDGET (stage)));
+  guint n_labels = 0;
+
+  for (guint i = 0; i < boxes->len; i++)
+    {
+      PfStageBox *a = &g_array_index (boxes, PfStageBox, i);
+
+      n_labels += a->kind == PF_STAGE_BOX_CONN_LABEL;
+      if (!graphene_rect_contains_rect (&all, &a->rect))
+        {
+          print_error ("%s: the %s at %g,%g %g×%g is cut by the stage's edge (%g×%g)\n",
+                       what, box_kinds[a->kind], a->rect.origin.x, a->rect.origin.y,
+                       a->rect.size.width, a->rect.size.height, all.size.width, all.size.height);
+          fail ();
+        }
+      for (guint j = i + 1; j < boxes->len; j++)
+        {
+          PfStageBox *b = &g_array_index (boxes, PfStageBox, j);
+          graphene_rect_t r;
+
+          if (must_not_meet (a, b) && graphene_rect_intersection (&a->rect, &b->rect, &r) &&
+              r.size.width > 0.5 && r.size.height > 0.5)
+            {
+              print_error ("%s: the %s (host %d, connection %d) at %g,%g %g×%g covers "
+                           "the %s (host %d, connection %d) at %g,%g %g×%g\n",
+                           what, box_kinds[a->kind], a->host, a->conn, a->rect.origin.x, a->rect.origin.y,
+                           a->rect.size.width, a->rect.size.height,
+                           box_kinds[b->kind], b->host, b->conn, b->rect.origin.x, b->rect.origin.y,
+                           b->rect.size.width, b->rect.size.height);
+              fail ();
+            }
+        }
+    }
+  assert_int_equal (n_labels, pf_stage_get_n_connections (stage));
+}
+
+/* The first segment of the step on screen, or NULL. */
+static PfEvent *
+step_segment (PfPlayer *player)
+{
+  PfTimeline *timeline = pf_player_get_timeline (player);
+
+  for (guint i = pf_player_get_step_start (player); i < pf_player_get_position (player); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      if (pf_event_get_kind (event) == PF_EVENT_SEGMENT)
+        return event;
+    }
+  return NULL;
+}
+
+/* Every step of @name: still, mid-flight, and with a packet selected. */
+static void
+check_labels (const char     *name,
+              PfNetspaceMode  mode,
+              int             width,
+              int             height)
+{
+  g_autoptr(PfPlayer) player = pf_test_player_new_builtin (name, mode);
+  guint n_steps = pf_player_get_n_steps (player);
+  PfStage *stage;
+  GtkWindow *window;
+
+  pf_player_set_speed (player, PF_PLAYER_MAX_SPEED);
+  window = show_stage (player, width, height, &stage);
+  assert_int_equal (gtk_widget_get_width (GTK_WIDGET (stage)), width);
+  if (g_getenv ("GDK_SCALE") != NULL)
+    assert_int_equal (gtk_widget_get_scale_factor (GTK_WIDGET (stage)), atoi (g_getenv ("GDK_SCALE")));
+  {
+    g_autofree char *what = g_strdup_printf ("%s (%s, %d×%d) before step 1", name,
+                                             mode == PF_NETSPACE_MODE_EXACT ? "exact" : "loopback",
+                                             width, height);
+    assert_labels_apart (stage, what);
+  }
+
+  for (guint step = 1; step <= n_steps; step++)
+    {
+      double end;
+      PfEvent *segment;
+
+      pf_player_step_forward (player);
+      pf_test_wait_idle (player, PF_TEST_TIMEOUT_S);
+      end = pf_stage_get_anim_end (stage);
+      for (guint k = 0; k <= 12; k++)
+        {
+          g_autofree char *what = g_strdup_printf ("%s (%s, %d×%d, scale %d) step %u at %.2f s", name,
+                                                   mode == PF_NETSPACE_MODE_EXACT ? "exact" : "loopback",
+                                                   width, height,
+                                                   gtk_widget_get_scale_factor (GTK_WIDGET (stage)),
+                                                   step, end * k / 12);
+
+          pf_stage_hold_animation (stage, end * k / 12);
+          assert_labels_apart (stage, what);
+        }
+
+      if ((segment = step_segment (player)) != NULL)
+        {
+          g_autofree char *what = g_strdup_printf ("%s (%s, %d×%d) step %u, a packet selected", name,
+                                                   mode == PF_NETSPACE_MODE_EXACT ? "exact" : "loopback",
+                                                   width, height, step);
+
+          pf_player_set_selected (player, segment);
+          assert_labels_apart (stage, what);
+          pf_stage_hold_animation (stage, end / 3);
+          assert_labels_apart (stage, what);
+          pf_player_set_selected (player, NULL);
+        }
+    }
+
+  pf_test_destroy_window (window, stage);
+}
+
+static void
+check_all_labels (PfNetspaceMode mode)
+{
+  g_autoptr(GPtrArray) names = pf_builtin_list ();
+
+  assert_true (names->len >= 12);
+  for (guint i = 0; i < names->len; i++)
+    {
+      /* The stage alone in a window of the default size, and as the
+       * window at its default size has it. */
+      check_labels (g_ptr_array_index (names, i), mode, 1100, 720);
+      check_labels (g_ptr_array_index (names, i), mode, 790, 250);
+    }
+}
+
+/* dns: the DNS server's plug on the side of its card facing the laptop,
+ * the only host that asks it. */
+static double
+center_x (const graphene_rect_t *r)
+{
+  return r->origin.x + r->size.width / 2;
+}
+
+static void
+test_plugs_face_peers (void **state)
+{
+  g_autoptr(PfPlayer) player = pf_test_player_new_builtin ("dns", PF_NETSPACE_MODE_LOOPBACK);
+  g_autoptr(GArray) boxes = NULL;
+  graphene_rect_t laptop, server;
+  guint n_plugs = 0;
+  PfStage *stage;
+  GtkWindow *window;
+
+  window = show_stage (player, 1100, 720, &stage);
+  assert_string_equal (((PfHost *) g_ptr_array_index (pf_player_get_scenario (player)->hosts, 1))->id,
+                       "resolver");
+  assert_true (pf_stage_get_host_bounds (stage, 0, &laptop));
+  assert_true (pf_stage_get_host_bounds (stage, 1, &server));
+  assert_true (center_x (&laptop) < graphene_rect_get_x (&server));
+  boxes = pf_stage_get_label_rects (stage);
+  for (guint i = 0; i < boxes->len; i++)
+    {
+      PfStageBox *box = &g_array_index (boxes, PfStageBox, i);
+
+      if (box->kind != PF_STAGE_BOX_PLUG_LABEL || box->host != 1)
+        continue;
+      assert_true (graphene_rect_get_x (&box->rect) < center_x (&server));
+      n_plugs++;
+    }
+  assert_int_equal (n_plugs, 1);
+  pf_test_destroy_window (window, stage);
+}
+
+static void
+test_labels_exact (void **state)
+{
+  check_all_labels (PF_NETSPACE_MODE_EXACT);
+}
+
+static void
+test_labels_loopback (void **state)
+{
+  check_all_labels (PF_NETSPACE_MODE_LOOPBACK);
+}
+
+static const char *self_path;
+
+/* The same at a projector's scale: this program again, with GDK_SCALE=2
+ * (read when GTK starts), running only the label tests. Text is laid
+ * out for twice the pixels there, and measures a little differently. */
+static void
+test_labels_scale_2 (void **state)
+{
+  /* In an X server of its own, large enough for 1100×720 at scale 2. */
+  const char *argv[] = { "xvfb-run", "-a", "-s", "-screen 0 2400x1600x24", self_path, "--labels-only", NULL };
+  g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "GDK_SCALE", "2", TRUE);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                             &out, &err, &status, &error));
+  assert_null (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    {
+      print_error ("at scale 2:\n%s\n%s\n", out, err);
+      fail ();
+    }
+  /* It ran them. */
+  assert_non_null (strstr (out, "test_labels_loopback"));
+}
+
+/* After the close step the connection looks ended: the client that
+ * closed first waits out TIME_WAIT. */
+static void
+check_closed_look (PfNetspaceMode mode)
+{
+  g_autoptr(PfPlayer) player = pf_test_player_new_builtin ("web", mode);
+  guint n_steps = pf_player_get_n_steps (player);
+  PfStage *stage;
+  GtkWindow *window;
+
+  pf_player_set_speed (player, PF_PLAYER_MAX_SPEED);
+  window = show_stage (player, 900, 520, &stage);
+  for (guint i = 0; i + 1 < n_steps; i++)
+    {
+      step_forward (player);
+      assert_int_equal (pf_stage_get_conn_look (stage, 0), PF_STAGE_LOOK_LIVE);
+    }
+  step_forward (player);
+  assert_int_equal (pf_stage_get_conn_look (stage, 0), PF_STAGE_LOOK_TIME_WAIT);
+  assert_labels_apart (stage, "web after the close");
+
+  /* Back a step: live again. */
+  pf_player_step_back (player);
+  assert_int_equal (pf_stage_get_conn_look (stage, 0), PF_STAGE_LOOK_LIVE);
+  pf_test_destroy_window (window, stage);
+}
+
+static void
+test_closed_look_exact (void **state)
+{
+  check_closed_look (PF_NETSPACE_MODE_EXACT);
+}
+
+static void
+test_closed_look_loopback (void **state)
+{
+  check_closed_look (PF_NETSPACE_MODE_LOOPBACK);
+}
+
+/* The refused connection is marked where it failed, in its step only;
+ * the connection that ends refused is drawn as closed. */
+static void
+check_failure_mark (PfNetspaceMode mode)
+{
+  g_autoptr(PfPlayer) player = pf_test_player_new_builtin ("refused", mode);
+  guint n_steps = pf_player_get_n_steps (player);
+  gboolean marked = FALSE;
+  PfStage *stage;
+  GtkWindow *window;
+
+  pf_player_set_speed (player, PF_PLAYER_MAX_SPEED);
+  window = show_stage (player, 900, 520, &stage);
+  for (guint step = 1; step <= n_steps; step++)
+    {
+      PfTimeline *timeline = pf_player_get_timeline (player);
+      gboolean failed = FALSE;
+      const char *text;
+      int host, conn;
+
+      pf_player_step_forward (player);
+      pf_test_wait_idle (player, PF_TEST_TIMEOUT_S);
+      for (guint i = pf_player_get_step_start (player); i < pf_player_get_position (player); i++)
+        failed |= pf_event_get_kind (pf_timeline_get_event (timeline, i)) == PF_EVENT_ERROR;
+
+      text = pf_stage_get_failure (stage, &host, &conn);
+      if (!failed)
+        {
+          assert_null (text);
+          continue;
+        }
+      assert_string_equal (text, "refused");
+      /* On the connection the SYN tried, which ended there. */
+      assert_int_equal (host, -1);
+      assert_true (conn >= 0);
+      assert_int_equal (pf_stage_get_conn_look (stage, conn), PF_STAGE_LOOK_CLOSED);
+      assert_labels_apart (stage, "refused, marked");
+      marked = TRUE;
+    }
+  assert_true (marked);
+  pf_test_destroy_window (window, stage);
+}
+
+static void
+test_failure_mark_exact (void **state)
+{
+  check_failure_mark (PF_NETSPACE_MODE_EXACT);
+}
+
+static void
+test_failure_mark_loopback (void **state)
+{
+  check_failure_mark (PF_NETSPACE_MODE_LOOPBACK);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const struct CMUnitTest labels_only[] = {
+    cmocka_unit_test (test_labels_exact),
+    cmocka_unit_test (test_labels_loopback),
+  };
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_handshake_loopback),
     cmocka_unit_test (test_handshake_exact),
@@ -382,8 +723,19 @@ main (void)
     cmocka_unit_test (test_layout_columns),
     cmocka_unit_test (test_layout_many),
     cmocka_unit_test (test_layout_wide),
+    cmocka_unit_test (test_plugs_face_peers),
+    cmocka_unit_test (test_labels_exact),
+    cmocka_unit_test (test_labels_loopback),
+    cmocka_unit_test (test_closed_look_exact),
+    cmocka_unit_test (test_closed_look_loopback),
+    cmocka_unit_test (test_failure_mark_exact),
+    cmocka_unit_test (test_failure_mark_loopback),
+    cmocka_unit_test (test_labels_scale_2),
   };
 
+  self_path = argv[0];
   gtk_init ();
+  if (argc > 1 && strcmp (argv[1], "--labels-only") == 0)
+    return cmocka_run_group_tests (labels_only, NULL, NULL);
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -259,13 +259,15 @@ draw_lines (PfStage     *self,
             GtkSnapshot *snapshot)
 {
   static const double dashes[] = { 7.0, 5.0 };
+  static const double ended[] = { 2.0, 5.0 };
+  const GdkRGBA *error = &self->colors.kinds[PF_PACKET_KIND_RESET];
   double x0 = G_MAXDOUBLE, y0 = G_MAXDOUBLE, x1 = -G_MAXDOUBLE, y1 = -G_MAXDOUBLE;
   cairo_t *cr;
 
   if (self->n_connections == 0)
     return;
 
-  /* A curve lies within the triangle of its points. */
+  /* A curve lies within the triangle of its points, */
   for (guint i = 0; i < self->n_visible; i++)
     {
       PfStageConn *conn = g_ptr_array_index (self->conns, i);
@@ -276,6 +278,11 @@ draw_lines (PfStage     *self,
       y0 = MIN (y0, MIN (conn->p0.y, MIN (conn->c.y, conn->p2.y)));
       x1 = MAX (x1, MAX (conn->p0.x, MAX (conn->c.x, conn->p2.x)));
       y1 = MAX (y1, MAX (conn->p0.y, MAX (conn->c.y, conn->p2.y)));
+      /* and a leader ends on its label */
+      x0 = MIN (x0, conn->label_at.x);
+      y0 = MIN (y0, conn->label_at.y);
+      x1 = MAX (x1, conn->label_at.x);
+      y1 = MAX (y1, conn->label_at.y);
     }
 
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (floor (x0) - 8, floor (y0) - 8,
@@ -299,21 +306,57 @@ draw_lines (PfStage     *self,
       cairo_move_to (cr, conn->p0.x, conn->p0.y);
       cairo_curve_to (cr, ax, ay, bx, by, conn->p2.x, conn->p2.y);
 
-      cairo_set_dash (cr, conn->udp ? dashes : NULL, conn->udp ? G_N_ELEMENTS (dashes) : 0, 0);
+      /* An ended connection dotted and faded, TIME_WAIT less so. */
+      if (conn->look != PF_STAGE_LOOK_LIVE)
+        cairo_set_dash (cr, ended, G_N_ELEMENTS (ended), 0);
+      else
+        cairo_set_dash (cr, conn->udp ? dashes : NULL, conn->udp ? G_N_ELEMENTS (dashes) : 0, 0);
       if (conn == self->selected_conn)
         {
           cairo_set_line_width (cr, SELECTED_WIDTH);
           gdk_cairo_set_source_rgba (cr, &self->colors.selection);
         }
+      else if (conn == self->failure.conn)
+        {
+          cairo_set_line_width (cr, SELECTED_WIDTH);
+          gdk_cairo_set_source_rgba (cr, error);
+        }
       else
         {
+          GdkRGBA line = with_alpha (&self->colors.line, conn->look == PF_STAGE_LOOK_CLOSED ? 0.5 :
+                                                         conn->look == PF_STAGE_LOOK_TIME_WAIT ? 0.75 : 1);
+
           cairo_set_line_width (cr, LINE_WIDTH);
-          gdk_cairo_set_source_rgba (cr, &self->colors.line);
+          gdk_cairo_set_source_rgba (cr, &line);
         }
       cairo_stroke (cr);
 
       /* The client's end: a dot where it leaves the card. */
       cairo_arc (cr, conn->p0.x, conn->p0.y, conn == self->selected_conn ? 4 : 3, 0, 2 * G_PI);
+      cairo_fill (cr);
+    }
+
+  /* From each label to the point of its line it is beside, thin: which
+   * label is whose stays plain where labels had to move away. */
+  cairo_set_dash (cr, NULL, 0, 0);
+  cairo_set_line_width (cr, 1);
+  for (guint i = 0; i < self->n_visible; i++)
+    {
+      PfStageConn *conn = g_ptr_array_index (self->conns, i);
+      GdkRGBA leader = with_alpha (&self->colors.line, 0.7);
+      graphene_rect_t bg;
+      double x, y;
+
+      if (!pf_stage_conn_drawable (conn))
+        continue;
+      pf_stage_conn_label_rect (self, conn, &bg);
+      x = CLAMP (conn->label_for.x, bg.origin.x, bg.origin.x + bg.size.width);
+      y = CLAMP (conn->label_for.y, bg.origin.y, bg.origin.y + bg.size.height);
+      gdk_cairo_set_source_rgba (cr, &leader);
+      cairo_move_to (cr, conn->label_for.x, conn->label_for.y);
+      cairo_line_to (cr, x, y);
+      cairo_stroke (cr);
+      cairo_arc (cr, conn->label_for.x, conn->label_for.y, 1.5, 0, 2 * G_PI);
       cairo_fill (cr);
     }
 
@@ -324,38 +367,50 @@ static void
 draw_conn_labels (PfStage     *self,
                   GtkSnapshot *snapshot)
 {
+  const GdkRGBA *error = &self->colors.kinds[PF_PACKET_KIND_RESET];
+
   for (guint i = 0; i < self->n_visible; i++)
     {
       PfStageConn *conn = g_ptr_array_index (self->conns, i);
-      graphene_point_t mid = conn->label_at;
+      gboolean failed = conn == self->failure.conn;
+      PangoLayout *tag = failed ? self->failure.text : conn->tag;
+      int tag_w = failed ? self->failure.text_w : conn->tag_w;
+      GdkRGBA ink = with_alpha (&self->colors.fg, conn->look == PF_STAGE_LOOK_CLOSED ? 0.6 : 1);
       graphene_rect_t bg;
       GskRoundedRect rounded;
 
       if (!pf_stage_conn_drawable (conn))
         continue;
 
-      bg = GRAPHENE_RECT_INIT (mid.x - conn->label_w / 2.0 - LABEL_PAD_X,
-                               mid.y - conn->label_h / 2.0 - LABEL_PAD_Y,
-                               conn->label_w + 2 * LABEL_PAD_X,
-                               conn->label_h + 2 * LABEL_PAD_Y);
+      pf_stage_conn_label_rect (self, conn, &bg);
       gsk_rounded_rect_init_from_rect (&rounded, &bg, 6);
       gtk_snapshot_push_rounded_clip (snapshot, &rounded);
       gtk_snapshot_append_color (snapshot, &self->colors.label_bg, &bg);
       gtk_snapshot_pop (snapshot);
-      if (conn == self->selected_conn)
+      if (conn == self->selected_conn || failed)
         {
+          const GdkRGBA *color = failed ? error : &self->colors.selection;
           float widths[4] = { 1.5, 1.5, 1.5, 1.5 };
-          GdkRGBA c[4] = { self->colors.selection, self->colors.selection,
-                           self->colors.selection, self->colors.selection };
+          GdkRGBA c[4] = { *color, *color, *color, *color };
 
           gtk_snapshot_append_border (snapshot, &rounded, widths, c);
         }
 
       gtk_snapshot_save (snapshot);
-      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (bg.origin.x + LABEL_PAD_X,
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (bg.origin.x + (bg.size.width - conn->label_w) / 2,
                                                               bg.origin.y + LABEL_PAD_Y));
-      gtk_snapshot_append_layout (snapshot, conn->label, &self->colors.fg);
+      gtk_snapshot_append_layout (snapshot, conn->label, &ink);
       gtk_snapshot_restore (snapshot);
+
+      /* What became of it: closed, TIME_WAIT, or what failed. */
+      if (tag != NULL)
+        {
+          gtk_snapshot_save (snapshot);
+          gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (bg.origin.x + (bg.size.width - tag_w) / 2,
+                                                                  bg.origin.y + LABEL_PAD_Y + conn->label_h));
+          gtk_snapshot_append_layout (snapshot, tag, failed ? error : &ink);
+          gtk_snapshot_restore (snapshot);
+        }
     }
 }
 
@@ -370,6 +425,17 @@ draw_card (PfStage     *self,
   float widths[4] = { 1, 1, 1, 1 };
   GdkRGBA border[4] = { colors->card_border, colors->card_border, colors->card_border, colors->card_border };
 
+  gboolean failed = self->failure.conn == NULL && self->failure.host >= 0 &&
+                    pf_stage_host_at (self, self->failure.host) == host;
+
+  if (failed)
+    {
+      for (guint i = 0; i < 4; i++)
+        {
+          widths[i] = 2.5;
+          border[i] = colors->kinds[PF_PACKET_KIND_RESET];
+        }
+    }
   gsk_rounded_rect_init_from_rect (&rounded, &r, CARD_RADIUS);
   gtk_snapshot_push_rounded_clip (snapshot, &rounded);
   gtk_snapshot_append_color (snapshot, &colors->card_base, &r);
@@ -411,8 +477,7 @@ draw_card (PfStage     *self,
       graphene_rect_t p = GRAPHENE_RECT_INIT (edge - PLUG_WIDTH / 2, host->y + plug->row_y - PLUG_HEIGHT / 2,
                                               PLUG_WIDTH, PLUG_HEIGHT);
       GskRoundedRect plug_rounded;
-      PangoRectangle logical;
-      double text_x;
+      graphene_rect_t text;
 
       gsk_rounded_rect_init_from_rect (&plug_rounded, &p, 3);
       if (plug->listening)
@@ -432,12 +497,29 @@ draw_card (PfStage     *self,
           gtk_snapshot_append_border (snapshot, &plug_rounded, plug_widths, plug_border);
         }
 
-      pango_layout_get_pixel_extents (layout, NULL, &logical);
-      text_x = host->plugs_left ? host->x + PLUG_WIDTH / 2 + 6
-                                : host->x + host->w - PLUG_WIDTH / 2 - 6 - logical.width;
+      pf_stage_plug_label_rect (host, plug, &text);
       gtk_snapshot_save (snapshot);
-      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (text_x, host->y + plug->row_y - logical.height / 2.0));
+      gtk_snapshot_translate (snapshot, &text.origin);
       gtk_snapshot_append_layout (snapshot, layout, &colors->fg);
+      gtk_snapshot_restore (snapshot);
+    }
+
+  /* A failure on the host: a badge on its top edge, in the room the
+   * labels leave it. */
+  if (failed)
+    {
+      graphene_rect_t badge;
+      GskRoundedRect badge_rounded;
+      GdkRGBA white = { 1, 1, 1, 1 };
+
+      pf_stage_failure_badge_rect (self, &badge);
+      gsk_rounded_rect_init_from_rect (&badge_rounded, &badge, badge.size.height / 2);
+      gtk_snapshot_push_rounded_clip (snapshot, &badge_rounded);
+      gtk_snapshot_append_color (snapshot, &colors->kinds[PF_PACKET_KIND_RESET], &badge);
+      gtk_snapshot_pop (snapshot);
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (badge.origin.x + 6, badge.origin.y + 1));
+      gtk_snapshot_append_layout (snapshot, self->failure.text, &white);
       gtk_snapshot_restore (snapshot);
     }
 }
@@ -577,6 +659,7 @@ pf_stage_art_new (PfStage        *self,
 
       pango_layout_get_pixel_extents (tag, NULL, &t);
       bg = GRAPHENE_RECT_INIT ((art->w - t.width) / 2 - 4, art->h + 2, t.width + 8, t.height);
+      art->below = 2 + t.height;
       gsk_rounded_rect_init_from_rect (&rounded, &bg, t.height / 2.0);
       gtk_snapshot_push_rounded_clip (snapshot, &rounded);
       gtk_snapshot_append_color (snapshot, &colors->label_bg, &bg);
@@ -599,14 +682,12 @@ pf_stage_parked_point (PfStage          *self,
 {
   PfStageConn *conn = self->parked_conn;
   PfStageArt *art = pf_stage_parked_art (self);
-  double dx = conn->p2.x - conn->p0.x, dy = conn->p2.y - conn->p0.y;
-  double len = MAX (hypot (dx, dy), 1);
-  double label = fabs (dx) / len * (conn->label_w / 2.0 + LABEL_PAD_X) +
-                 fabs (dy) / len * (conn->label_h / 2.0 + LABEL_PAD_Y);
-  double along = fabs (dx) / len * art->w / 2 + fabs (dy) / len * art->h / 2;
-  double s = CLAMP (0.5 + (label + along + 6) / len, PARKED_AT, PARKED_MAX);
+  double from, to, s;
 
-  pf_stage_curve_point (conn, self->parked_forward ? s : 1 - s, out);
+  /* Labels keep clear of the path, cards of the range: its ring too. */
+  pf_stage_fly_range (self, conn, art->w + 15, art->h + 15, art->below, &from, &to);
+  s = self->parked_forward ? from + (to - from) * PARKED_AT : to - (to - from) * PARKED_AT;
+  pf_stage_curve_point (conn, s, out);
 }
 
 static void

@@ -137,6 +137,18 @@ pf_stage_flight_point (PfStage             *self,
     return FALSE;
 
   s = t * t * (3 - 2 * t);
-  pf_stage_curve_point (f->conn, f->forward ? s : 1 - s, out);
+  /* Between the cards: an envelope never covers one, nor its plugs. */
+  if (f->art != NULL || self->have_colors)
+    {
+      PfStageArt *art = pf_stage_flight_art (self, (PfStageFlight *) f);
+      double ring = f->event == self->parked ? 15 : 0;
+      double from, to;
+
+      pf_stage_fly_range (self, f->conn, art->w + ring, art->h + ring, art->below, &from, &to);
+      s = f->forward ? from + (to - from) * s : to - (to - from) * s;
+    }
+  else if (!f->forward)
+    s = 1 - s;
+  pf_stage_curve_point (f->conn, s, out);
   return TRUE;
 }

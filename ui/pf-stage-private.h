@@ -41,8 +41,11 @@ G_BEGIN_DECLS
 #define PAIR_RULE_MAX   400    /* above, spacing by grid estimate only */
 #define MAX_ARTS        512    /* envelope pictures kept */
 
-#define PARKED_AT       0.72   /* where a selected envelope waits, */
-#define PARKED_MAX      0.9    /* at the furthest */
+#define BADGE_RISE      9.0    /* a host's failure badge, above its card */
+#define LABELS_PLACED_MAX 64   /* above, labels on their curves */
+#define LABEL_CLEAR       4.0    /* between a label and what it avoids */
+
+#define PARKED_AT       0.72   /* where a selected envelope waits, of its path */
 
 typedef enum
 {
@@ -97,7 +100,23 @@ typedef struct
   double          fx, fy;      /* where its centre is, fractions */
   double          x, y;        /* its top-left, stage units */
   gboolean        plugs_left;  /* plugs on the left edge */
+  GArray         *peers;       /* host indices its steps talk with */
 } PfStageHost;
+
+/* How a connection is drawn: live, or ended. */
+typedef enum
+{
+  PF_STAGE_LOOK_LIVE,
+  PF_STAGE_LOOK_TIME_WAIT,     /* one side waits out TIME_WAIT */
+  PF_STAGE_LOOK_CLOSED,        /* both sides gone */
+} PfStageConnLook;
+
+typedef struct
+{
+  guint      index;            /* in the timeline */
+  guint      side;             /* 0 the server's, 1 the client's, 2 both */
+  PfTcpState state;
+} PfStageConnChange;
 
 typedef struct
 {
@@ -121,8 +140,45 @@ typedef struct
   int              label_w, label_h;
   int              wide_w, wide_h, narrow_w, narrow_h;
   graphene_point_t p0, c, p2;  /* a quadratic curve, client to server */
-  graphene_point_t label_at;   /* the label's centre, on the curve */
+  graphene_point_t label_at;   /* the label's centre, beside the curve */
+  graphene_point_t label_for;  /* the curve's point it is beside */
+  double           fly_from;   /* where an envelope's flight starts and ends, */
+  double           fly_to;     /* on the curve, clear of both cards */
+  GArray          *changes;    /* PfStageConnChange, in order */
+  PfStageConnLook  look;       /* at the position on screen */
+  PangoLayout     *tag;        /* "closed", "TIME_WAIT" or NULL */
+  int              tag_w, tag_h;
+  double           box_w, box_h;  /* the room kept for label and tag */
+  gboolean         label_top;  /* the label at the top of that room */
 } PfStageConn;
+
+/* What the stage marks as failed in the step on screen. */
+typedef struct
+{
+  PfStageConn *conn;           /* or NULL: then on host */
+  int          host;           /* -1: nowhere */
+  PangoLayout *text;
+  int          text_w, text_h;
+  graphene_rect_t box;         /* the mark's tag, stage units */
+} PfStageFailure;
+
+/* A box the stage draws, for tests: none should cover another. */
+typedef enum
+{
+  PF_STAGE_BOX_CARD,
+  PF_STAGE_BOX_PLUG_LABEL,
+  PF_STAGE_BOX_CONN_LABEL,     /* with its closed / TIME_WAIT tag */
+  PF_STAGE_BOX_PACKET,
+  PF_STAGE_BOX_FAILURE,
+} PfStageBoxKind;
+
+typedef struct
+{
+  PfStageBoxKind  kind;
+  int             host;        /* a card's or a plug's host, else -1 */
+  int             conn;        /* a label's, a packet's connection, else -1 */
+  graphene_rect_t rect;        /* widget coordinates */
+} PfStageBox;
 
 /* A drawing made once and shown often: an image of it at the scale on
  * screen is one cheap copy a frame, where its node would be drawn anew.
@@ -142,6 +198,7 @@ typedef struct
 {
   PfStagePicture picture;
   double         w, h;         /* the envelope, without its tag */
+  double         below;        /* how far its "modelled" tag reaches below */
 } PfStageArt;
 
 typedef struct
@@ -215,6 +272,9 @@ struct _PfStage
   gboolean        parked_forward;
   PfStageArt     *parked_art;
 
+  /* A failure in the step on screen. */
+  PfStageFailure  failure;
+
   /* Caches. */
   PfStageColors   colors;
   gboolean        have_colors;
@@ -234,6 +294,9 @@ struct _PfStage
   GArray         *pair_worlds;   /* PfStagePairWorld, each pair of hosts */
   double          scale;         /* the zoom times what makes the world fit */
   double          origin_x, origin_y;
+  int             tag_room_w, tag_room_h;  /* the widest tag */
+  double          envelope_w, envelope_h;  /* the largest envelope, estimated, */
+  double          envelope_below;          /* with its tag */
 
   /* Input. */
   PfStageDragMode drag_mode;
@@ -271,6 +334,29 @@ extern guint pf_stage_moves_changed_signal;
 /* pf-stage-moves.c */
 void pf_stage_note_move (PfStage *self,
                          int      host);
+
+/* pf-stage-scene.c, where a label goes */
+void pf_stage_conn_label_rect  (PfStage           *self,
+                                const PfStageConn *conn,
+                                graphene_rect_t   *out);
+void pf_stage_plug_label_rect  (const PfStageHost *host,
+                                const PfStagePlug *plug,
+                                graphene_rect_t   *out);
+void pf_stage_envelope_rect    (const PfStageArt       *art,
+                                const graphene_point_t *at,
+                                graphene_rect_t        *out);
+void pf_stage_card_rect        (const PfStageHost *host,
+                                graphene_rect_t   *out);
+void pf_stage_fly_range        (PfStage           *self,
+                                const PfStageConn *conn,
+                                double             w,
+                                double             h,
+                                double             below,
+                                double            *out_from,
+                                double            *out_to);
+void pf_stage_update_failure   (PfStage           *self);
+void pf_stage_failure_badge_rect (PfStage         *self,
+                                  graphene_rect_t *out);
 
 /* pf-stage-scene.c */
 PangoLayout *pf_stage_layout_new       (PfStage           *self,
@@ -354,6 +440,13 @@ gboolean pf_stage_select_at         (PfStage         *self,
 guint    pf_stage_get_n_flying      (PfStage         *self);
 void     pf_stage_hold_animation    (PfStage         *self,
                                      double           seconds);
+GArray  *pf_stage_get_label_rects   (PfStage         *self);
+PfStageConnLook pf_stage_get_conn_look (PfStage      *self,
+                                     guint            index);
+const char *pf_stage_get_failure    (PfStage         *self,
+                                     int             *out_host,
+                                     int             *out_conn);
+double   pf_stage_get_anim_end      (PfStage         *self);
 
 /* pf-stage-moves.c, for tests */
 void     pf_stage_drag_host         (PfStage         *self,

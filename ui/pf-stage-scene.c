@@ -115,6 +115,7 @@ pf_stage_host_free (PfStageHost *host)
 {
   g_clear_object (&host->text);
   g_clear_pointer (&host->plugs, g_ptr_array_unref);
+  g_clear_pointer (&host->peers, g_array_unref);
   g_free (host);
 }
 
@@ -249,6 +250,7 @@ host_new (PfStage      *self,
   host->icon = icon_kind (h->kind);
   host->real_address = netspace ? pf_netspace_map_address (netspace, h->address) : h->address;
   host->plugs = g_ptr_array_new_with_free_func ((GDestroyNotify) plug_free);
+  host->peers = g_array_new (FALSE, FALSE, sizeof (guint));
 
   for (guint i = 0; i < h->services->len; i++)
     {
@@ -295,6 +297,37 @@ note_service_steps (PfStage *self)
                 g_array_append_val (plug->changes, change);
             }
         }
+    }
+}
+
+static int
+host_index (GHashTable   *index,
+            const PfHost *h)
+{
+  gpointer value;
+
+  return h != NULL && g_hash_table_lookup_extended (index, h, NULL, &value) ? GPOINTER_TO_INT (value) : -1;
+}
+
+/* Which hosts each host talks with, from the steps: its plugs face them. */
+static void
+note_peers (PfStage *self)
+{
+  g_autoptr(GHashTable) index = g_hash_table_new (NULL, NULL);
+
+  for (guint i = 0; i < self->hosts->len; i++)
+    g_hash_table_insert (index, (gpointer) pf_stage_host_at (self, i)->host, GINT_TO_POINTER (i));
+  for (guint s = 0; s < self->scenario->steps->len; s++)
+    {
+      PfStep *step = g_ptr_array_index (self->scenario->steps, s);
+      int from = host_index (index, step->from);
+      /* A lookup's peer is the server it asks, not the name's host. */
+      int to = host_index (index, step->action == PF_STEP_LOOKUP ? step->host : step->to);
+
+      if (from < 0 || to < 0 || from == to)
+        continue;
+      g_array_append_val (pf_stage_host_at (self, from)->peers, to);
+      g_array_append_val (pf_stage_host_at (self, to)->peers, from);
     }
 }
 
@@ -465,6 +498,93 @@ estimate_label_width (PfStage *self)
   return logical.width;
 }
 
+static PangoLayout *
+tag_layout_new (PfStage    *self,
+                const char *text,
+                int        *out_w,
+                int        *out_h)
+{
+  g_autofree char *markup = g_markup_printf_escaped ("<span size=\"x-small\" weight=\"bold\">%s</span>", text);
+  PangoLayout *layout = pf_stage_layout_new (self, markup);
+  PangoRectangle logical;
+
+  pango_layout_get_pixel_extents (layout, NULL, &logical);
+  *out_w = logical.width;
+  *out_h = logical.height;
+  return layout;
+}
+
+/* A failure's few words on the stage. */
+static const char *
+failure_text (PfEventErrorCode code)
+{
+  switch (code)
+    {
+    case PF_EVENT_ERROR_CODE_ECONNREFUSED:
+      /* Translators: a mark on the stage, where a connection was refused */
+      return _("refused");
+    case PF_EVENT_ERROR_CODE_ECONNRESET:
+      /* Translators: a mark on the stage, where a connection was reset */
+      return _("reset");
+    case PF_EVENT_ERROR_CODE_ENOTCONN:
+      return _("cut off");
+    case PF_EVENT_ERROR_CODE_ETIMEDOUT:
+      return _("timed out");
+    case PF_EVENT_ERROR_CODE_ESOCKET:
+      return _("no socket");
+    case PF_EVENT_ERROR_CODE_ESEND:
+      return _("not sent");
+    case PF_EVENT_ERROR_CODE_EDNS:
+      return _("no answer");
+    case PF_EVENT_ERROR_CODE_EXPECT:
+      /* Translators: a mark on the stage, where a step's expectation failed */
+      return _("not as expected");
+    case PF_EVENT_ERROR_CODE_CAPTURE:
+      return _("not captured");
+    case PF_EVENT_ERROR_CODE_OTHER:
+    default:
+      return _("failed");
+    }
+}
+
+/* The room a connection's tag takes under its label, the widest one,
+ * so that a label does not move when its connection ends or fails; and
+ * the largest envelope, whose path labels keep clear of. */
+static void
+measure_marks (PfStage *self)
+{
+  const char *tags[] = { "TIME_WAIT", NULL };
+  g_autofree char *widest = NULL;
+  g_autoptr(PangoLayout) modelled = NULL;
+  g_autoptr(PangoLayout) envelope = NULL;
+  PangoRectangle logical;
+  int w, h;
+
+  /* Translators: a tag on the stage, on a connection that ended */
+  tags[1] = _("closed");
+  self->tag_room_w = 0;
+  self->tag_room_h = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (tags) + PF_EVENT_ERROR_CODE_OTHER + 1; i++)
+    {
+      const char *text = i < G_N_ELEMENTS (tags) ? tags[i] : failure_text (i - G_N_ELEMENTS (tags));
+
+      g_object_unref (tag_layout_new (self, text, &w, &h));
+      self->tag_room_w = MAX (self->tag_room_w, w);
+      self->tag_room_h = MAX (self->tag_room_h, h);
+    }
+
+  /* As pf_stage_art_new () draws one with 14 characters and a tag under
+   * it, and the selection's ring around it. */
+  widest = g_markup_printf_escaped ("<span size=\"small\" weight=\"bold\">%s…</span>", "nnnnnnnnnnnnnn");
+  envelope = pf_stage_layout_new (self, widest);
+  pango_layout_get_pixel_extents (envelope, NULL, &logical);
+  self->envelope_w = 7 + ENVELOPE_ICON_W + 5 + logical.width + 8 + 15;
+  self->envelope_h = MAX (ENVELOPE_HEIGHT, logical.height + 6) + 15;
+  modelled = pf_stage_layout_new (self, "<span size=\"x-small\" style=\"italic\">modelled</span>");
+  pango_layout_get_pixel_extents (modelled, NULL, &logical);
+  self->envelope_below = 2 + logical.height;
+}
+
 /* How large the world must be so that no two cards overlap where the
  * layout put them, and a connection's label fits between two side by
  * side. Each pair of hosts can be kept apart across (a world this wide)
@@ -548,6 +668,8 @@ pf_stage_conn_free (PfStageConn *conn)
 {
   g_clear_object (&conn->wide);
   g_clear_object (&conn->narrow);
+  g_clear_object (&conn->tag);
+  g_clear_pointer (&conn->changes, g_array_unref);
   g_free (conn);
 }
 
@@ -651,6 +773,8 @@ build_conn_label (PfStage     *self,
   conn->label = conn->wide;
   conn->label_w = conn->wide_w;
   conn->label_h = conn->wide_h;
+  g_clear_object (&conn->tag);
+  conn->look = PF_STAGE_LOOK_LIVE;
 }
 
 static gboolean
@@ -696,6 +820,7 @@ find_or_add_conn (PfStage           *self,
   conn->tuple = src_is_client ? *tuple : pf_four_tuple_reversed (tuple);
   conn->udp = !!udp;
   conn->first_index = index;
+  conn->changes = g_array_new (FALSE, FALSE, sizeof (PfStageConnChange));
   conn->client = host_for_address (self, conn->tuple.src.address);
   conn->server = host_for_address (self, conn->tuple.dst.address);
   conn->plug = conn->server >= 0
@@ -763,8 +888,14 @@ scan_events (PfStage *self,
                   note_listener (self, i, tuple, pf_event_get_state (event));
               }
             else
-              find_or_add_conn (self, i, tuple, udp,
-                                pf_event_get_state (event) != PF_TCP_STATE_SYN_RECV);
+              {
+                PfStageConn *conn = find_or_add_conn (self, i, tuple, udp,
+                                                      pf_event_get_state (event) != PF_TCP_STATE_SYN_RECV);
+                PfStageConnChange change = { i, pf_endpoint_equal (&tuple->src, &conn->tuple.src) ? 1 : 0,
+                                             pf_event_get_state (event) };
+
+                g_array_append_val (conn->changes, change);
+              }
           }
           break;
 
@@ -781,9 +912,25 @@ scan_events (PfStage *self,
           }
           break;
 
+        case PF_EVENT_ERROR:
+          {
+            /* A refused or reset connection ends there, both sides. */
+            PfEventErrorCode code = pf_event_get_error_code (event);
+            const PfFourTuple *tuple = pf_event_get_tuple (event);
+            PfStageConn *conn;
+
+            if ((code == PF_EVENT_ERROR_CODE_ECONNREFUSED || code == PF_EVENT_ERROR_CODE_ECONNRESET) &&
+                tuple != NULL && (conn = pf_stage_lookup_conn (self, tuple, FALSE)) != NULL)
+              {
+                PfStageConnChange change = { i, 2, PF_TCP_STATE_CLOSE };
+
+                g_array_append_val (conn->changes, change);
+              }
+          }
+          break;
+
         case PF_EVENT_STEP:
         case PF_EVENT_DELIVER:
-        case PF_EVENT_ERROR:
         default:
           break;
         }
@@ -820,6 +967,120 @@ update_plug_states (PfStage *self)
             }
           plug->listening = listening;
         }
+    }
+}
+
+static gboolean
+state_is_gone (PfTcpState state)
+{
+  return state == PF_TCP_STATE_CLOSE || state == PF_TCP_STATE_NONE;
+}
+
+/* Ended when every side the kernel told of is gone or waits out
+ * TIME_WAIT. */
+static PfStageConnLook
+conn_look_at (const PfStageConn *conn,
+              guint              position)
+{
+  PfTcpState side[2] = { PF_TCP_STATE_NONE, PF_TCP_STATE_NONE };
+  gboolean seen[2] = { FALSE, FALSE };
+  gboolean time_wait = FALSE;
+
+  for (guint i = 0; i < conn->changes->len; i++)
+    {
+      const PfStageConnChange *change = &g_array_index (conn->changes, PfStageConnChange, i);
+
+      if (change->index >= position)
+        break;
+      for (guint k = 0; k < 2; k++)
+        if (change->side == 2 || change->side == k)
+          {
+            side[k] = change->state;
+            seen[k] = TRUE;
+          }
+    }
+  if (!seen[0] && !seen[1])
+    return PF_STAGE_LOOK_LIVE;
+  for (guint k = 0; k < 2; k++)
+    {
+      if (!seen[k])
+        continue;
+      if (side[k] == PF_TCP_STATE_TIME_WAIT)
+        time_wait = TRUE;
+      else if (!state_is_gone (side[k]))
+        return PF_STAGE_LOOK_LIVE;
+    }
+  return time_wait ? PF_STAGE_LOOK_TIME_WAIT : PF_STAGE_LOOK_CLOSED;
+}
+
+static void
+update_conn_looks (PfStage *self)
+{
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      PfStageConn *conn = g_ptr_array_index (self->conns, i);
+      PfStageConnLook look = i < self->n_visible ? conn_look_at (conn, self->position) : PF_STAGE_LOOK_LIVE;
+
+      if (look == conn->look && (look == PF_STAGE_LOOK_LIVE || conn->tag != NULL))
+        continue;
+      conn->look = look;
+      g_clear_object (&conn->tag);
+      if (look == PF_STAGE_LOOK_TIME_WAIT)
+        conn->tag = tag_layout_new (self, "TIME_WAIT", &conn->tag_w, &conn->tag_h);
+      else if (look == PF_STAGE_LOOK_CLOSED)
+        conn->tag = tag_layout_new (self, _("closed"), &conn->tag_w, &conn->tag_h);
+    }
+}
+
+static int
+host_for_id (PfStage    *self,
+             const char *id)
+{
+  for (guint i = 0; id != NULL && i < self->hosts->len; i++)
+    if (g_strcmp0 (pf_stage_host_at (self, i)->host->id, id) == 0)
+      return i;
+  return -1;
+}
+
+/* The first failure of the step on screen: on its connection where the
+ * stage draws that one, else on its host. */
+void
+pf_stage_update_failure (PfStage *self)
+{
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  PfTimeline *timeline = player ? pf_player_get_timeline (player) : NULL;
+  PfStageFailure *failure = &self->failure;
+  guint end;
+
+  g_clear_object (&failure->text);
+  failure->conn = NULL;
+  failure->host = -1;
+  if (timeline == NULL || self->hosts->len == 0)
+    return;
+
+  end = MIN (self->position, pf_timeline_get_n_events (timeline));
+  for (guint i = self->step_start; i < end && failure->text == NULL; i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+      const PfFourTuple *tuple;
+      PfStageConn *conn = NULL;
+
+      if (pf_event_get_kind (event) != PF_EVENT_ERROR)
+        continue;
+      tuple = pf_event_get_tuple (event);
+      if (tuple != NULL && tuple->dst.address != 0)
+        {
+          conn = pf_stage_lookup_conn (self, tuple, FALSE);
+          if (conn == NULL)
+            conn = pf_stage_lookup_conn (self, tuple, TRUE);
+        }
+      if (conn != NULL && pf_stage_conn_drawable (conn) && conn->first_index < self->position)
+        failure->conn = conn;
+      else
+        failure->host = host_for_id (self, pf_event_get_host_id (event));
+      if (failure->conn != NULL || failure->host >= 0)
+        failure->text = tag_layout_new (self, failure_text (pf_event_get_error_code (event)),
+                                        &failure->text_w, &failure->text_h);
     }
 }
 
@@ -878,6 +1139,9 @@ pf_stage_reset_run (PfStage  *self,
   self->parked_art = NULL;
   self->selected_conn = NULL;
   self->drag_mode = DRAG_NONE;
+  g_clear_object (&self->failure.text);
+  self->failure.conn = NULL;
+  self->failure.host = -1;
 
   g_hash_table_remove_all (self->conn_by_key);
   g_hash_table_remove_all (self->lanes);
@@ -914,7 +1178,9 @@ pf_stage_reset_run (PfStage  *self,
         g_hash_table_insert (self->host_by_address, GUINT_TO_POINTER (h->address), GINT_TO_POINTER (i));
     }
   note_service_steps (self);
+  note_peers (self);
   layout_hosts (self);
+  measure_marks (self);
   compute_min_world (self);
   self->pango_serial = pango_context_get_serial (gtk_widget_get_pango_context (GTK_WIDGET (self)));
 }
@@ -964,6 +1230,8 @@ pf_stage_sync (PfStage *self)
     self->n_connections += pf_stage_conn_drawable (g_ptr_array_index (self->conns, i));
 
   update_plug_states (self);
+  update_conn_looks (self);
+  pf_stage_update_failure (self);
   pf_stage_update_selection (self);
   pf_stage_update_accessible (self);
   self->scene_dirty = TRUE;
@@ -980,6 +1248,9 @@ pf_stage_refresh_layouts (PfStage *self)
     build_host_layouts (self, pf_stage_host_at (self, i));
   for (guint i = 0; i < self->conns->len; i++)
     build_conn_label (self, g_ptr_array_index (self->conns, i));
+  measure_marks (self);
+  update_conn_looks (self);
+  pf_stage_update_failure (self);
   compute_min_world (self);
   pf_stage_clear_arts (self);
   self->geometry_dirty = TRUE;
@@ -1016,6 +1287,9 @@ plug_anchor (const PfStageHost *host,
   out->y = host->y + plug->row_y;
 }
 
+static void conn_room (PfStage     *self,
+                       PfStageConn *conn);
+
 static void
 conn_geometry (PfStage     *self,
                PfStageConn *conn)
@@ -1026,11 +1300,11 @@ conn_geometry (PfStage     *self,
   graphene_point_t to = { server->x + server->w / 2, server->y + server->h / 2 };
   graphene_point_t a, b;
   double dx, dy, len, offset, spacing;
-  graphene_point_t mid;
   guint lane = conn->lane;
 
-  /* Room for a lane's label and an envelope beside it on the next lane. */
-  spacing = MAX (conn->wide_h, conn->narrow_h) / 2.0 + LABEL_PAD_Y + ENVELOPE_HEIGHT / 2 + 14;
+  /* Room between two lanes for the envelopes of both; the labels go
+   * where they find room. */
+  spacing = self->envelope_h + self->envelope_below + 2 * LABEL_CLEAR;
 
   if (conn->plug >= 0)
     plug_anchor (server, g_ptr_array_index (server->plugs, conn->plug), &to);
@@ -1047,8 +1321,7 @@ conn_geometry (PfStage     *self,
       conn->label = conn->narrow;
       conn->label_w = conn->narrow_w;
       conn->label_h = conn->narrow_h;
-      pf_stage_curve_point (conn, 0.5, &mid);
-      conn->label_at = GRAPHENE_POINT_INIT (mid.x, mid.y - ENVELOPE_HEIGHT / 2 - conn->label_h / 2.0 - LABEL_PAD_Y - 2);
+      conn_room (self, conn);
       return;
     }
 
@@ -1082,8 +1355,326 @@ conn_geometry (PfStage     *self,
       conn->label_h = conn->narrow_h;
     }
 
-  /* On its own curve, halfway: which label is whose stays plain. */
-  pf_stage_curve_point (conn, 0.5, &conn->label_at);
+  conn_room (self, conn);
+}
+
+/* Labels */
+
+/* A card with its plugs and the badge a failure puts on it. */
+void
+pf_stage_card_rect (const PfStageHost *host,
+                    graphene_rect_t   *out)
+{
+  double plug = host->plugs->len > 0 ? PLUG_WIDTH / 2 : 0;
+
+  graphene_rect_init (out, host->x - plug, host->y - BADGE_RISE, host->w + 2 * plug, host->h + BADGE_RISE);
+}
+
+void
+pf_stage_envelope_rect (const PfStageArt       *art,
+                        const graphene_point_t *at,
+                        graphene_rect_t        *out)
+{
+  graphene_rect_init (out, at->x - art->w / 2, at->y - art->h / 2, art->w, art->h + art->below);
+}
+
+/* The label and its tag as drawn, in their room beside the curve. */
+void
+pf_stage_conn_label_rect (PfStage           *self,
+                          const PfStageConn *conn,
+                          graphene_rect_t   *out)
+{
+  int tag_w = self->failure.conn == conn ? self->failure.text_w : conn->tag ? conn->tag_w : -1;
+  double w = MAX (conn->label_w, tag_w) + 2 * LABEL_PAD_X;
+  double h = conn->label_h + (tag_w >= 0 ? self->tag_room_h : 0) + 2 * LABEL_PAD_Y;
+  double top = conn->label_at.y - conn->box_h / 2;
+
+  graphene_rect_init (out, conn->label_at.x - w / 2, conn->label_top ? top : top + conn->box_h - h, w, h);
+}
+
+void
+pf_stage_plug_label_rect (const PfStageHost *host,
+                          const PfStagePlug *plug,
+                          graphene_rect_t   *out)
+{
+  PangoLayout *layout = plug->listening ? plug->layout_on : plug->layout_off;
+  PangoRectangle logical;
+  double x;
+
+  pango_layout_get_pixel_extents (layout, NULL, &logical);
+  x = host->plugs_left ? host->x + PLUG_WIDTH / 2 + 6 : host->x + host->w - PLUG_WIDTH / 2 - 6 - logical.width;
+  graphene_rect_init (out, x, host->y + plug->row_y - logical.height / 2.0, logical.width, logical.height);
+}
+
+/* A failure's badge on its host's top edge, at the right. */
+void
+pf_stage_failure_badge_rect (PfStage         *self,
+                             graphene_rect_t *out)
+{
+  PfStageHost *host = pf_stage_host_at (self, self->failure.host);
+  double w = self->failure.text_w + 12, h = MIN (self->failure.text_h + 2, 2 * BADGE_RISE);
+
+  graphene_rect_init (out, host->x + host->w - CARD_RADIUS - w, host->y - BADGE_RISE, w, h);
+}
+
+static void
+conn_room (PfStage     *self,
+           PfStageConn *conn)
+{
+  conn->box_w = MAX (conn->label_w, self->tag_room_w) + 2 * LABEL_PAD_X;
+  conn->box_h = conn->label_h + self->tag_room_h + 2 * LABEL_PAD_Y;
+}
+
+static gboolean
+clear_of (const graphene_rect_t *card,
+          const PfStageConn     *conn,
+          double                 s,
+          double                 w,
+          double                 h,
+          double                 below)
+{
+  graphene_point_t p;
+  graphene_rect_t r;
+
+  pf_stage_curve_point (conn, s, &p);
+  r = GRAPHENE_RECT_INIT (p.x - w / 2 - 1, p.y - h / 2 - 1, w + 2, h + below + 2);
+  return !graphene_rect_intersection (card, &r, NULL);
+}
+
+/* The longest stretch of @conn along which an envelope of @w × @h (and
+ * @below) is clear of both cards: envelopes fly between the cards, never
+ * over them or their plugs. Where there is none, the middle. */
+#define FLY_SAMPLES 48
+
+static gboolean
+clear_of_both (const graphene_rect_t *client,
+               const graphene_rect_t *server,
+               const PfStageConn     *conn,
+               double                 s,
+               double                 w,
+               double                 h,
+               double                 below)
+{
+  return clear_of (client, conn, s, w, h, below) && clear_of (server, conn, s, w, h, below);
+}
+
+void
+pf_stage_fly_range (PfStage           *self,
+                    const PfStageConn *conn,
+                    double             w,
+                    double             h,
+                    double             below,
+                    double            *out_from,
+                    double            *out_to)
+{
+  graphene_rect_t client, server;
+  int best_start = -1, best_len = 0, start = -1;
+  double lo, hi;
+
+  pf_stage_card_rect (pf_stage_host_at (self, conn->client), &client);
+  pf_stage_card_rect (pf_stage_host_at (self, conn->server), &server);
+
+  for (int k = 0; k <= FLY_SAMPLES + 1; k++)
+    {
+      gboolean clear = k <= FLY_SAMPLES &&
+                       clear_of_both (&client, &server, conn, k / (double) FLY_SAMPLES, w, h, below);
+
+      if (clear && start < 0)
+        start = k;
+      else if (!clear && start >= 0)
+        {
+          if (k - start > best_len)
+            best_start = start, best_len = k - start;
+          start = -1;
+        }
+    }
+  if (best_start < 0)
+    {
+      *out_from = *out_to = 0.5;
+      return;
+    }
+
+  /* Its ends, closer. */
+  lo = (best_start - 1) / (double) FLY_SAMPLES, hi = best_start / (double) FLY_SAMPLES;
+  if (best_start > 0)
+    for (int i = 0; i < 8; i++)
+      {
+        double mid = (lo + hi) / 2;
+
+        if (clear_of_both (&client, &server, conn, mid, w, h, below))
+          hi = mid;
+        else
+          lo = mid;
+      }
+  *out_from = hi;
+
+  lo = (best_start + best_len - 1) / (double) FLY_SAMPLES, hi = (best_start + best_len) / (double) FLY_SAMPLES;
+  if (best_start + best_len <= FLY_SAMPLES)
+    for (int i = 0; i < 8; i++)
+      {
+        double mid = (lo + hi) / 2;
+
+        if (clear_of_both (&client, &server, conn, mid, w, h, below))
+          lo = mid;
+        else
+          hi = mid;
+      }
+  *out_to = lo;
+}
+
+static double
+overlap (const graphene_rect_t *a,
+         const graphene_rect_t *b)
+{
+  graphene_rect_t r;
+
+  if (!graphene_rect_intersection (a, b, &r))
+    return 0;
+  return (r.size.width + 1) * (r.size.height + 1);
+}
+
+/* What a label at @r would cover, 0 for nothing: the outside of the
+ * world counts most. */
+static double
+label_cost (PfStage               *self,
+            const graphene_rect_t *r,
+            GArray                *taken)
+{
+  graphene_rect_t world = GRAPHENE_RECT_INIT (2, 2, self->world_w - 4, self->world_h - 4);
+  graphene_rect_t inside;
+  double cost = 0;
+
+  if (!graphene_rect_intersection (&world, r, &inside))
+    cost += 100 * r->size.width * r->size.height;
+  else
+    cost += 100 * (r->size.width * r->size.height - inside.size.width * inside.size.height);
+  for (guint i = 0; i < taken->len; i++)
+    cost += overlap (r, &g_array_index (taken, graphene_rect_t, i));
+  return cost;
+}
+
+/* Each label beside its curve, clear of the cards, of the labels placed
+ * before it and of every path the envelopes take; where nothing is
+ * clear, where it covers least. In the order the connections came, so
+ * a new one never moves an older one's label. */
+static gboolean
+place_labels (PfStage *self)
+{
+  gboolean all_clear = TRUE;
+  static const double along[] = { 0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82, 0.1, 0.9 };
+  static const double extra[] = { -30, -15, 0, 10, 24, 44, 70 };
+  g_autoptr(GArray) taken = g_array_new (FALSE, FALSE, sizeof (graphene_rect_t));
+  double ew = self->envelope_w, eh = self->envelope_h, below = self->envelope_below;
+
+  /* Very many: on their curves, halfway, as each costs all the others. */
+  if (self->conns->len > LABELS_PLACED_MAX)
+    {
+      for (guint i = 0; i < self->conns->len; i++)
+        {
+          PfStageConn *conn = g_ptr_array_index (self->conns, i);
+
+          if (!pf_stage_conn_drawable (conn))
+            continue;
+          pf_stage_curve_point (conn, 0.5, &conn->label_at);
+          conn->label_for = conn->label_at;
+        }
+      return TRUE;
+    }
+
+  for (guint i = 0; i < self->hosts->len; i++)
+    {
+      graphene_rect_t r;
+
+      pf_stage_card_rect (pf_stage_host_at (self, i), &r);
+      g_array_append_val (taken, r);
+    }
+
+  /* The envelopes' paths, as boxes along them. */
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      PfStageConn *conn = g_ptr_array_index (self->conns, i);
+      double from, to;
+
+      if (!pf_stage_conn_drawable (conn))
+        continue;
+      /* As far as the smallest envelope flies, as wide as the largest. */
+      pf_stage_fly_range (self, conn, 2 * ENVELOPE_HEIGHT, ENVELOPE_HEIGHT, 0, &from, &to);
+      for (guint k = 0; k <= 24; k++)
+        {
+          graphene_point_t p;
+          graphene_rect_t r;
+
+          pf_stage_curve_point (conn, from + (to - from) * k / 24.0, &p);
+          r = GRAPHENE_RECT_INIT (p.x - ew / 2, p.y - eh / 2, ew, eh + below);
+          g_array_append_val (taken, r);
+        }
+    }
+
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      PfStageConn *conn = g_ptr_array_index (self->conns, i);
+      double best = G_MAXDOUBLE;
+      graphene_point_t best_at = { 0, 0 }, best_for = { 0, 0 };
+      gboolean best_narrow = FALSE, best_top = FALSE;
+      graphene_rect_t r;
+
+      if (!pf_stage_conn_drawable (conn))
+        continue;
+
+      /* On one line where that fits, else on two. */
+      for (guint narrow = conn->label == conn->narrow; narrow < 2 && best > 0; narrow++)
+      {
+      conn->label = narrow ? conn->narrow : conn->wide;
+      conn->label_w = narrow ? conn->narrow_w : conn->wide_w;
+      conn->label_h = narrow ? conn->narrow_h : conn->wide_h;
+      conn_room (self, conn);
+      for (guint a = 0; a < G_N_ELEMENTS (along) && best > 0; a++)
+        for (int side = -1; side <= 1 && best > 0; side += 2)
+          for (guint e = 0; e < G_N_ELEMENTS (extra) && best > 0; e++)
+            {
+              double s = along[a], u = 1 - s;
+              double tx = 2 * u * (conn->c.x - conn->p0.x) + 2 * s * (conn->p2.x - conn->c.x);
+              double ty = 2 * u * (conn->c.y - conn->p0.y) + 2 * s * (conn->p2.y - conn->c.y);
+              double len = MAX (hypot (tx, ty), 1e-6);
+              double nx = -ty / len, ny = tx / len, d, cost;
+              graphene_point_t p;
+
+              /* Above the line first, then below. */
+              if (ny > 0 || (ny == 0 && nx > 0))
+                nx = -nx, ny = -ny;
+              nx *= side, ny *= side;
+              d = fabs (nx) * (ew / 2 + conn->box_w / 2) + fabs (ny) * ((eh / 2 + below) + conn->box_h / 2) +
+                  LABEL_CLEAR + extra[e];
+              if (d < fabs (nx) * conn->box_w / 2 + fabs (ny) * conn->box_h / 2 + LABEL_CLEAR)
+                continue;
+              pf_stage_curve_point (conn, s, &p);
+              r = GRAPHENE_RECT_INIT (p.x + nx * d - conn->box_w / 2, p.y + ny * d - conn->box_h / 2,
+                                      conn->box_w, conn->box_h);
+              cost = label_cost (self, &r, taken);
+              if (cost < best)
+                {
+                  best = cost;
+                  best_at = GRAPHENE_POINT_INIT (p.x + nx * d, p.y + ny * d);
+                  best_for = p;
+                  best_top = ny >= 0;
+                  best_narrow = narrow;
+                }
+            }
+      }
+
+      conn->label = best_narrow ? conn->narrow : conn->wide;
+      conn->label_w = best_narrow ? conn->narrow_w : conn->wide_w;
+      conn->label_h = best_narrow ? conn->narrow_h : conn->wide_h;
+      conn_room (self, conn);
+      conn->label_top = best_top;
+      conn->label_at = best_at;
+      conn->label_for = best_for;
+      all_clear &= best == 0;
+      r = GRAPHENE_RECT_INIT (best_at.x - conn->box_w / 2 - LABEL_CLEAR, best_at.y - conn->box_h / 2 - LABEL_CLEAR,
+                              conn->box_w + 2 * LABEL_CLEAR, conn->box_h + 2 * LABEL_CLEAR);
+      g_array_append_val (taken, r);
+    }
+  return all_clear;
 }
 
 void
@@ -1135,8 +1726,17 @@ pf_stage_ensure_geometry (PfStage *self)
   self->scale_factor = MAX (scale_factor, 1);
   self->scene_dirty = TRUE;
 
-  /* At zoom 1 the whole world fits; zoom scales from there. */
+  /* At zoom 1 the whole world fits; zoom scales from there. Where the
+   * labels find no room, a larger world, drawn smaller, gives them some. */
   fit_world (self, width, height);
+  for (guint attempt = 0; attempt < 8; attempt++)
+  {
+  sum_x = 0;
+  if (attempt > 0)
+    {
+      self->min_world_w = MAX (self->min_world_w, width / self->scale) * 1.12;
+      self->min_world_h = MAX (self->min_world_h, height / self->scale) * 1.12;
+    }
   fit = MIN (1.0, MIN (width / self->min_world_w, height / self->min_world_h));
   self->scale = zoom * MAX (fit, 0.05);
   self->world_w = MAX (width / self->scale, self->min_world_w);
@@ -1151,13 +1751,23 @@ pf_stage_ensure_geometry (PfStage *self)
       sum_x += host->x + host->w / 2;
     }
 
-  /* Plugs face the other hosts. */
+  /* Plugs face the hosts that talk to them, or else all the others. */
   for (guint i = 0; i < self->hosts->len; i++)
     {
       PfStageHost *host = pf_stage_host_at (self, i);
       double cx = host->x + host->w / 2;
       double others = self->hosts->len > 1 ? (sum_x - cx) / (self->hosts->len - 1) : self->world_w / 2;
 
+      if (host->peers->len > 0)
+        {
+          others = 0;
+          for (guint j = 0; j < host->peers->len; j++)
+            {
+              PfStageHost *peer = pf_stage_host_at (self, g_array_index (host->peers, guint, j));
+
+              others += (peer->x + peer->w / 2) / host->peers->len;
+            }
+        }
       host->plugs_left = cx > others + 1e-6;
     }
 
@@ -1168,6 +1778,9 @@ pf_stage_ensure_geometry (PfStage *self)
       if (pf_stage_conn_drawable (conn))
         conn_geometry (self, conn);
     }
+  if (place_labels (self))
+    break;
+  }
 
   pf_stage_update_origin (self);
 }

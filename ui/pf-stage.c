@@ -512,6 +512,7 @@ pf_stage_dispose (GObject *object)
   g_clear_object (&self->timeline_signals);
   g_clear_object (&self->parked);
   g_clear_object (&self->pressed);
+  g_clear_object (&self->failure.text);
   g_clear_weak_pointer (&self->engine);
   g_clear_weak_pointer (&self->moves_engine);
 
@@ -584,6 +585,7 @@ pf_stage_init (PfStage *self)
   self->drag_host = -1;
   self->moves = g_array_new (FALSE, FALSE, sizeof (PfStageMove));
   self->home = g_array_new (FALSE, FALSE, sizeof (PfStageMove));
+  self->failure.host = -1;
   self->hosts = g_ptr_array_new_with_free_func ((GDestroyNotify) pf_stage_host_free);
   self->host_by_address = g_hash_table_new (NULL, NULL);
   self->conns = g_ptr_array_new_with_free_func ((GDestroyNotify) pf_stage_conn_free);
@@ -784,4 +786,147 @@ pf_stage_hold_animation (PfStage *self,
     self->first_live = 0;
   self->anim_time = seconds;
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+add_box (PfStage               *self,
+         GArray                *boxes,
+         PfStageBoxKind         kind,
+         int                    host,
+         int                    conn,
+         const graphene_rect_t *r)
+{
+  PfStageBox box = { kind, host, conn };
+
+  graphene_rect_init (&box.rect, self->origin_x + r->origin.x * self->scale,
+                      self->origin_y + r->origin.y * self->scale,
+                      r->size.width * self->scale, r->size.height * self->scale);
+  g_array_append_val (boxes, box);
+}
+
+static int
+conn_index (PfStage     *self,
+            PfStageConn *conn)
+{
+  guint index;
+
+  return g_ptr_array_find (self->conns, conn, &index) ? (int) index : -1;
+}
+
+static void
+add_envelope_box (PfStage                *self,
+                  GArray                 *boxes,
+                  PfStageArt             *art,
+                  PfStageConn            *conn,
+                  const graphene_point_t *at,
+                  gboolean                selected)
+{
+  graphene_rect_t r;
+
+  pf_stage_envelope_rect (art, at, &r);
+  /* The selection's ring, as draw_art () draws it. */
+  if (selected)
+    graphene_rect_inset (&r, -7.5, -7.5);
+  add_box (self, boxes, PF_STAGE_BOX_PACKET, -1, conn_index (self, conn), &r);
+}
+
+/* Everything with words or a shape the stage draws now, in widget
+ * coordinates (PfStageBox): cards, plugs' labels, connections' labels,
+ * envelopes in the air or waiting, a failure's badge. */
+GArray *
+pf_stage_get_label_rects (PfStage *self)
+{
+  GArray *boxes;
+  gboolean selected_flying = FALSE;
+  graphene_point_t at;
+  graphene_rect_t r;
+
+  g_return_val_if_fail (PF_IS_STAGE (self), NULL);
+
+  boxes = g_array_new (FALSE, FALSE, sizeof (PfStageBox));
+  if (self->hosts->len == 0)
+    return boxes;
+  pf_stage_ensure_style (self);
+  pf_stage_ensure_geometry (self);
+
+  for (guint i = 0; i < self->hosts->len; i++)
+    {
+      PfStageHost *host = pf_stage_host_at (self, i);
+
+      r = GRAPHENE_RECT_INIT (host->x, host->y, host->w, host->h);
+      add_box (self, boxes, PF_STAGE_BOX_CARD, i, -1, &r);
+      for (guint j = 0; j < host->plugs->len; j++)
+        {
+          pf_stage_plug_label_rect (host, g_ptr_array_index (host->plugs, j), &r);
+          add_box (self, boxes, PF_STAGE_BOX_PLUG_LABEL, i, -1, &r);
+        }
+    }
+
+  for (guint i = 0; i < self->n_visible; i++)
+    {
+      PfStageConn *conn = g_ptr_array_index (self->conns, i);
+
+      if (!pf_stage_conn_drawable (conn))
+        continue;
+      pf_stage_conn_label_rect (self, conn, &r);
+      add_box (self, boxes, PF_STAGE_BOX_CONN_LABEL, -1, i, &r);
+    }
+
+  for (guint i = self->first_live; i < self->flights->len; i++)
+    {
+      PfStageFlight *f = &g_array_index (self->flights, PfStageFlight, i);
+
+      if (f->start > self->anim_time)
+        break;
+      if (!pf_stage_flight_point (self, f, &at))
+        continue;
+      add_envelope_box (self, boxes, pf_stage_flight_art (self, f), f->conn, &at, f->event == self->parked);
+      selected_flying |= f->event == self->parked;
+    }
+  if (self->parked != NULL && !selected_flying)
+    {
+      pf_stage_parked_point (self, &at);
+      add_envelope_box (self, boxes, pf_stage_parked_art (self), self->parked_conn, &at, TRUE);
+    }
+
+  if (self->failure.text != NULL && self->failure.conn == NULL)
+    {
+      pf_stage_failure_badge_rect (self, &r);
+      add_box (self, boxes, PF_STAGE_BOX_FAILURE, self->failure.host, -1, &r);
+    }
+  return boxes;
+}
+
+/* How connection @index (in the order they came) is drawn now. */
+PfStageConnLook
+pf_stage_get_conn_look (PfStage *self,
+                        guint    index)
+{
+  g_return_val_if_fail (PF_IS_STAGE (self), PF_STAGE_LOOK_LIVE);
+
+  if (index >= self->n_visible)
+    return PF_STAGE_LOOK_LIVE;
+  return ((PfStageConn *) g_ptr_array_index (self->conns, index))->look;
+}
+
+/* The words of the failure marked now, or NULL; where: on a host
+ * (@out_host, else -1) or a connection (@out_conn, else -1). */
+const char *
+pf_stage_get_failure (PfStage *self,
+                      int     *out_host,
+                      int     *out_conn)
+{
+  g_return_val_if_fail (PF_IS_STAGE (self), NULL);
+
+  *out_host = self->failure.conn == NULL ? self->failure.host : -1;
+  *out_conn = self->failure.conn != NULL ? conn_index (self, self->failure.conn) : -1;
+  return self->failure.text ? pango_layout_get_text (self->failure.text) : NULL;
+}
+
+/* When the step's last envelope lands, in animation seconds. */
+double
+pf_stage_get_anim_end (PfStage *self)
+{
+  g_return_val_if_fail (PF_IS_STAGE (self), 0);
+  return self->anim_end;
 }
