@@ -25,6 +25,10 @@ struct _PfWindow
   gboolean              presenting;
   gboolean              blanked;
   int                   typed_step;      /* digits typed in presentation mode, or 0 */
+  gboolean              allocating;
+  gboolean              ladder_placed_by_hand;
+  int                   ladder_position; /* top_paned's, as last placed */
+  int                   frame_width;     /* the window's width less top_paned's */
 
   /* Template children */
   GtkRevealer          *header_revealer;
@@ -40,6 +44,8 @@ struct _PfWindow
   GtkWidget            *run_box;
   GtkWidget            *stage;
   GtkWidget            *ladder;
+  GtkPaned             *top_paned;
+  GtkWidget            *ladder_scroller;
   GtkWidget            *socket_table;
   GtkWidget            *packet_list;
   GtkWidget            *inspector;
@@ -55,6 +61,15 @@ void pf_window_setup_shortcuts    (PfWindow       *self);
 void pf_window_update_actions     (PfWindow       *self);
 void pf_window_update_caption_css (PfWindow       *self);
 void pf_window_update_player_bar  (PfWindow       *self);
+
+/* pf-window-layout.c */
+void pf_window_setup_layout       (PfWindow       *self);
+int  pf_window_ladder_width_for   (PfWindow       *self,
+                                   int             width);
+void pf_window_size_allocate      (GtkWidget      *widget,
+                                   int             width,
+                                   int             height,
+                                   int             baseline);
 
 /* pf-window-presentation.c */
 void pf_window_setup_presentation (PfWindow       *self);
