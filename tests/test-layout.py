@@ -10,12 +10,13 @@
 # The real `packetflow web` runs under an X server of its own (Xvfb, a
 # free display from -displayfd) with Debian's openbox, sized by the window
 # manager as a person would (xdotool windowsize) to 1100×720 and to
-# 800×600 on a 1280×800 screen. Ctrl+plus goes up to the largest zoom
+# 800×600 on a 1920×1080 screen. Ctrl+plus goes up to the largest zoom
 # and Ctrl+minus down to the smallest, real key presses through XTEST;
 # after each press the play button, the step label and the caption, read
 # back over AT-SPI (a session bus of its own from dbus-run-session), are
 # shown whole inside the window and the screen, and the window kept the
-# size it was given. The start-up is test-keys.py's.
+# size it was given. At 1920×1080 the ladder beside the stage widens
+# with the zoom, as its text does. The start-up is test-keys.py's.
 
 import os
 import subprocess
@@ -361,13 +362,55 @@ def stop_display():
     WM = XVFB = None
 
 
-SCREEN = (1280, 800)
+def ladder_width():
+    """The ladder's width, once it holds still: the image right of the
+    stage (\"Sequence diagram…\")."""
+    previous = None
+    deadline = time.monotonic() + WAIT
+    nodes = []
+    while time.monotonic() < deadline:
+        nodes = read_tree()
+        frames = [n for n in nodes if n.depth == 1 and n.role == "frame"]
+        ladders = [n for n in nodes if n.role == "image" and n.extents and frames and
+                   (n.name.startswith("Sequence diagram") or
+                    n.extents[0] > frames[0].extents[2] // 2)]
+        now = ladders and ladders[0].extents
+        if now and now == previous:
+            return now[2]
+        previous = now
+        time.sleep(0.3)
+    raise Fail("waited %d s for the ladder to hold still" % WAIT, describe(nodes))
+
+
+def case_wide():
+    """At 1920x1080 the ladder's text grows with the zoom and so does its
+    width: names and labels whole at 1× (all of web's fit) stay whole at
+    1.5625× (two Ctrl+plus), not cut to \"knuth.lut…\"."""
+    size = (1920, 1080)
+    start_app(size, "web")
+    wait_for("the step label", lambda nodes: step_text(nodes) == "Ready: %d steps" % STEPS)
+    for step in range(STEPS):
+        key("Right")
+        wait_for("step %d" % (step + 1),
+                 lambda nodes: step_text(nodes) == "Step %d of %d" % (step + 1, STEPS))
+    time.sleep(2.0)       # the last step's arrows drawn
+    one = ladder_width()
+    key("ctrl+plus", "ctrl+plus")
+    time.sleep(1.0)
+    zoomed = ladder_width()
+    check(zoomed >= 1.5 * one, "the ladder is %d px wide at 1x and %d px at 1.5625x, in a "
+          "1920 px window" % (one, zoomed))
+    return ["the ladder: %d px at 1x, %d px at 1.5625x" % (one, zoomed)]
+
+
+SCREEN = (1920, 1080)
 
 CASES = [
     ("1100x720: the player and the caption whole at every zoom",
      lambda: zoom_up_and_down((1100, 720), SCREEN)),
     ("800x600: the player and the caption whole at every zoom",
      lambda: zoom_up_and_down((800, 600), SCREEN)),
+    ("1920x1080: the ladder grows with the zoom beside the stage", case_wide),
 ]
 
 
