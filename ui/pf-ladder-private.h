@@ -239,7 +239,6 @@ gboolean      pf_ladder_get_arrow_bounds   (PfLadder                   *self,
                                             guint                       index,
                                             graphene_rect_t            *out_bounds);
 guint         pf_ladder_get_n_moving       (PfLadder                   *self);
-guint         pf_ladder_get_n_cut_texts    (PfLadder                   *self);
 void          pf_ladder_hold_animation     (PfLadder                   *self,
                                             double                      seconds);
 

@@ -1041,32 +1041,3 @@ pf_ladder_hold_animation (PfLadder *self,
   follow_newest (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
-
-/* Host names and segment labels as last drawn that were shortened with
- * "…", or left out for want of room; a row not drawn yet is not
- * counted. */
-guint
-pf_ladder_get_n_cut_texts (PfLadder *self)
-{
-  double width = gtk_widget_get_width (GTK_WIDGET (self)) / pf_view_get_zoom (PF_VIEW (self));
-  double column = (width - 2 * MARGIN_X) / MAX (self->lanes->len, 1);
-  guint n = 0;
-
-  g_return_val_if_fail (PF_IS_LADDER (self), 0);
-
-  for (guint i = 0; i < self->lanes->len; i++)
-    {
-      Lane *lane = g_ptr_array_index (self->lanes, i);
-
-      n += column - 4 < HEADER_MIN_TEXT ||
-           (lane->name_layout != NULL && pango_layout_is_ellipsized (lane->name_layout));
-    }
-  for (guint i = 0; i < self->rows->len; i++)
-    {
-      Row *row = g_ptr_array_index (self->rows, i);
-
-      n += row->label_layout != NULL && pango_layout_is_ellipsized (row->label_layout);
-      n += row->excerpt_layout != NULL && pango_layout_is_ellipsized (row->excerpt_layout);
-    }
-  return n;
-}
