@@ -3,6 +3,7 @@
 # running packetflow and checking that no namespace helper outlives it,
 # reading a JSON Lines trace.
 
+import atexit
 import ctypes
 import json
 import os
@@ -10,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 HELPER_NAME = "packetflow-netns-helper"
@@ -22,6 +24,45 @@ class Fail(Exception):
     def __init__(self, message, details=None):
         super().__init__(message)
         self.details = details or []
+
+
+DEBIAN_PYTHON = "/usr/bin/python3"
+
+
+def on_session_bus(marker):
+    """Runs the calling script again under dbus-run-session, with a bus
+    of its own for AT-SPI, and returns there once it is. The window
+    tests need it: dbus-run-session ends the bus and the a11y bus with
+    the test. They run under Debian's own python3, whose gi and Atspi
+    bindings are the packages' (python3-gi, gir1.2-atspi-2.0,
+    python3-pyatspi). @marker is the environment variable that tells
+    the second run from the first.
+
+    The accessibility bus's socket goes in $XDG_RUNTIME_DIR/at-spi, else
+    in ~/.cache/at-spi: shared by every such test run at the same time
+    (test-keys, test-a11y, test-layout, another checkout's), where one
+    bus launcher takes the other's socket away. A runtime directory of
+    its own keeps each run's bus its own; it is removed at exit."""
+    if os.environ.get(marker) != "1":
+        runner = find_tool("dbus-run-session")
+        if runner is None:
+            print("1..1\nnot ok 1 - dbus-run-session (package dbus-daemon) is not installed")
+            sys.exit(1)
+        runtime_dir = tempfile.mkdtemp(prefix="pf-test-bus-")
+        env = dict(os.environ, XDG_RUNTIME_DIR=runtime_dir, PF_TEST_RUNTIME_DIR=runtime_dir)
+        env[marker] = "1"
+        python = DEBIAN_PYTHON if os.access(DEBIAN_PYTHON, os.X_OK) else sys.executable
+        # The buses and the services they start (at-spi2-registryd says
+        # it runs on its stdout) write to stderr; the TAP stream goes on
+        # fd 3 and is put back on stdout in the second run.
+        sys.stdout.flush()
+        os.dup2(1, 3, inheritable=True)
+        os.dup2(2, 1)
+        os.execvpe(runner, [runner, "--", python] + sys.argv, env)
+    os.dup2(3, 1)
+    os.close(3)
+    del os.environ[marker]
+    atexit.register(shutil.rmtree, os.environ.pop("PF_TEST_RUNTIME_DIR"), True)
 
 
 def check(condition, message, details=None):

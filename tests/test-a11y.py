@@ -141,7 +141,10 @@ def case_menu_saves_only_a_run():
           "nothing was moved, yet Undo Move or Reset Layout is enabled", ["items: %s" % items])
 
     # A real drag of the laptop's card (at 0.2, 0.5 of the stage in
-    # web.pflow.json) with the mouse, then Ctrl+Z.
+    # web.pflow.json) with the mouse, then Ctrl+Z; after a step, as the
+    # lesson card covers the stage before step 1.
+    keys.key("Right")
+    keys.wait_step("Step 1 of %d" % keys.STEPS)
     nodes = keys.read_tree()
     stages = [n for n in nodes if n.role == "image" and n.name.startswith("Network stage")]
     check(stages and stages[0].extents, "no stage in the tree", keys.describe(nodes))

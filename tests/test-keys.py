@@ -21,12 +21,9 @@
 # built-in scenario or a file, after the main menu, the mode popover or
 # the shortcuts window, from the start page, in presentation mode.
 
-import atexit
 import os
 import subprocess
-import shutil
 import sys
-import tempfile
 import time
 
 import pftest
@@ -34,36 +31,8 @@ from pftest import Fail, check
 
 BINARY, SRCDIR = pftest.arguments("PACKETFLOW", "SOURCE_DIR")
 
-# The test needs a session bus for AT-SPI: it runs itself again under
-# dbus-run-session, which ends the bus and the a11y bus with it, and
-# under Debian's own python3, whose gi and Atspi bindings are the
-# packages' (python3-gi, gir1.2-atspi-2.0, python3-pyatspi).
-DEBIAN_PYTHON = "/usr/bin/python3"
-if os.environ.get("PF_TEST_KEYS_BUS") != "1":
-    runner = pftest.find_tool("dbus-run-session")
-    if runner is None:
-        print("1..1\nnot ok 1 - dbus-run-session (package dbus-daemon) is not installed")
-        sys.exit(1)
-    # The accessibility bus's socket goes in $XDG_RUNTIME_DIR/at-spi, else
-    # in ~/.cache/at-spi: shared by every test run at the same time (this
-    # one, test-a11y, test-layout, another checkout's), where one bus
-    # launcher replaces or removes the other's socket. A directory of our
-    # own keeps each run's bus its own.
-    runtime_dir = tempfile.mkdtemp(prefix="pf-test-keys-")
-    env = dict(os.environ, PF_TEST_KEYS_BUS="1", XDG_RUNTIME_DIR=runtime_dir,
-               PF_TEST_KEYS_RUNTIME_DIR=runtime_dir)
-    python = DEBIAN_PYTHON if os.access(DEBIAN_PYTHON, os.X_OK) else sys.executable
-    # The buses and the services they start (at-spi2-registryd says it
-    # runs on its stdout) write to stderr; the TAP stream goes on fd 3
-    # and is put back on stdout in the test itself.
-    sys.stdout.flush()
-    os.dup2(1, 3, inheritable=True)
-    os.dup2(2, 1)
-    os.execvpe(runner, [runner, "--", python] + sys.argv, env)
-os.dup2(3, 1)
-os.close(3)
-del os.environ["PF_TEST_KEYS_BUS"]
-atexit.register(shutil.rmtree, os.environ.pop("PF_TEST_KEYS_RUNTIME_DIR"), True)
+# A session bus of its own for AT-SPI (pftest.on_session_bus).
+pftest.on_session_bus("PF_TEST_KEYS_BUS")
 
 import gi                                 # noqa: E402
 gi.require_version("Atspi", "2.0")

@@ -433,11 +433,15 @@ pf_ladder_draw_header (PfLadder    *self,
           lane->name_layout = pf_ladder_make_layout (self, self->name_font, lane->name);
           lane->address_layout = pf_ladder_make_layout (self, self->small_font, lane->address_text);
           pango_layout_set_ellipsize (lane->name_layout, PANGO_ELLIPSIZE_END);
+          /* In a narrow ladder at a large zoom, addresses side by side
+           * would run into each other. */
+          pango_layout_set_ellipsize (lane->address_layout, PANGO_ELLIPSIZE_END);
           pango_layout_set_alignment (lane->name_layout, PANGO_ALIGN_CENTER);
           pango_layout_set_alignment (lane->address_layout, PANGO_ALIGN_CENTER);
           if (lane->here != NULL)
             {
               lane->here_layout = pf_ladder_make_layout (self, self->small_font, lane->here);
+              pango_layout_set_ellipsize (lane->here_layout, PANGO_ELLIPSIZE_END);
               pango_layout_set_alignment (lane->here_layout, PANGO_ALIGN_CENTER);
             }
         }

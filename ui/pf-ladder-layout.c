@@ -54,6 +54,7 @@ row_clear_layouts (Row *row)
   g_clear_object (&row->src_port_layout);
   g_clear_object (&row->dst_port_layout);
   row->layout_width = -1;
+  row->text_width = 0;
 
   for (guint i = 0; row->marks != NULL && i < row->marks->len; i++)
     g_clear_object (&g_array_index (row->marks, Mark, i).layout);
@@ -81,6 +82,7 @@ lane_clear_layouts (Lane *lane)
   g_clear_object (&lane->name_layout);
   g_clear_object (&lane->address_layout);
   g_clear_object (&lane->here_layout);
+  lane->text_width = 0;
 }
 
 void
@@ -768,6 +770,70 @@ pf_ladder_scroll_to_row (PfLadder *self,
   gtk_adjustment_set_value (self->vadjustment, value);
 }
 
+static double
+unwrapped_width (PfLadder                   *self,
+                 const PangoFontDescription *font,
+                 const char                 *text)
+{
+  g_autoptr(PangoLayout) layout = NULL;
+  int width;
+
+  if (text == NULL)
+    return 0;
+  layout = pf_ladder_make_layout (self, font, text);
+  pango_layout_get_pixel_size (layout, &width, NULL);
+  return width;
+}
+
+static double
+lane_fraction (PfLadder *self,
+               int       lane)
+{
+  return lane < 0 ? 0.5 : (lane + 0.5) / MAX (self->lanes->len, 1);
+}
+
+/* The width between the margins, unzoomed, that shows @row's label and
+ * excerpt whole where pf_ladder_draw_texts () puts them: centred on the
+ * arrow and as wide as twice the way to the nearer edge, or right of a
+ * self loop. */
+static double
+row_wanted_width (PfLadder *self,
+                  Row      *row)
+{
+  double text, f;
+
+  if (row->kind != ROW_ARROW)
+    return 0;
+  if (row->text_width <= 0)
+    row->text_width = MAX (unwrapped_width (self, self->label_font, row->label),
+                           unwrapped_width (self, self->mono_font, row->excerpt)) + 1;
+  text = row->text_width + 2 * TAG_PAD_X;
+  if (row->src_lane == row->dst_lane)
+    return (text + TAG_PAD_X + SELF_LOOP) / MAX (1.0 - lane_fraction (self, row->src_lane), 0.1);
+
+  f = (lane_fraction (self, row->src_lane) + lane_fraction (self, row->dst_lane)) / 2;
+  return MAX (text - MARGIN_X, 0) / (2 * MAX (MIN (f, 1 - f), 0.05));
+}
+
+/* The same for the header: every lane's name and addresses whole. */
+static double
+header_wanted_width (PfLadder *self)
+{
+  double widest = 0;
+
+  for (guint i = 0; i < self->lanes->len; i++)
+    {
+      Lane *lane = g_ptr_array_index (self->lanes, i);
+
+      if (lane->text_width <= 0)
+        lane->text_width = MAX (unwrapped_width (self, self->name_font, lane->name),
+                                MAX (unwrapped_width (self, self->small_font, lane->address_text),
+                                     unwrapped_width (self, self->small_font, lane->here))) + 1;
+      widest = MAX (widest, lane->text_width);
+    }
+  return self->lanes->len * (widest + 4);
+}
+
 void
 pf_ladder_measure (GtkWidget      *widget,
                    GtkOrientation  orientation,
@@ -784,10 +850,22 @@ pf_ladder_measure (GtkWidget      *widget,
   pf_ladder_ensure_style (self);
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     {
+      double wanted = header_wanted_width (self);
+
       /* Lanes narrow past MIN_WIDTH_LANES: a scenario with a hundred
-       * hosts must not make the window a hundred lanes wide. */
-      *minimum = (int) ceil (MIN (lanes, MIN_WIDTH_LANES) * LANE_MIN_WIDTH * zoom);
-      *natural = (int) ceil (MIN (lanes, MIN_WIDTH_LANES) * LANE_NATURAL_WIDTH * zoom);
+       * hosts must not make the window a hundred lanes wide. Nor does
+       * the minimum grow with the zoom: at 3× the ladder gives way,
+       * its names and labels shortened, rather than push the player out
+       * of the window (issue 12). */
+      *minimum = (int) ceil (MIN (lanes, MIN_WIDTH_LANES) * LANE_MIN_WIDTH);
+
+      /* Its natural width shows every name and label whole, up to the
+       * widest screen; the window decides how much of that it gets
+       * (pf-window-layout.c). */
+      for (guint i = 0; i < self->rows->len; i++)
+        wanted = MAX (wanted, row_wanted_width (self, g_ptr_array_index (self->rows, i)));
+      *natural = MAX (*minimum, (int) ceil ((wanted + 2 * MARGIN_X) * zoom));
+      *natural = MAX (*minimum, MIN (*natural, NATURAL_MAX_WIDTH));
     }
   else
     {

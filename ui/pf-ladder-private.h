@@ -34,8 +34,8 @@ G_BEGIN_DECLS
 #define HIT_SLOP      8.0
 #define EXCERPT_CHARS 40
 #define LANE_MIN_WIDTH     90.0
-#define LANE_NATURAL_WIDTH 200.0
-#define MIN_WIDTH_LANES    6      /* lanes that the width asked for covers */
+#define MIN_WIDTH_LANES    6      /* lanes that the minimum width covers */
+#define NATURAL_MAX_WIDTH  3840   /* pixels: the widest screen */
 #define HEADER_MIN_TEXT    12.0   /* a lane's name needs this much room */
 
 typedef enum
@@ -79,6 +79,7 @@ typedef struct
   char        *tooltip;
 
   int          layout_width;
+  double       text_width; /* the label's or the excerpt's, unwrapped; 0: not yet measured */
   PangoLayout *label_layout;
   PangoLayout *excerpt_layout;
   PangoLayout *src_port_layout;
@@ -92,6 +93,7 @@ typedef struct
   PfIpv4       address;    /* the scenario's */
   char        *address_text;
   char        *here;       /* "here 127.203.196.71", or NULL */
+  double       text_width; /* the widest of the three, unwrapped; 0: not yet measured */
   PangoLayout *name_layout;
   PangoLayout *address_layout;
   PangoLayout *here_layout;

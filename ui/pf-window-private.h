@@ -31,6 +31,10 @@ struct _PfWindow
   int                   lesson_step;     /* the step the lesson card last decided for */
   const PfScenario     *lesson_scenario; /* and the scenario, not a reference */
   gboolean              lesson_shown;
+  gboolean              allocating;
+  gboolean              ladder_placed_by_hand;
+  int                   ladder_position; /* top_paned's, as last placed */
+  int                   frame_width;     /* the window's width less top_paned's */
 
   /* Template children */
   GtkRevealer          *header_revealer;
@@ -48,6 +52,8 @@ struct _PfWindow
   GtkRevealer          *lesson_revealer;
   GtkWidget            *lesson_card;
   GtkWidget            *ladder;
+  GtkPaned             *top_paned;
+  GtkWidget            *ladder_scroller;
   GtkWidget            *socket_table;
   GtkWidget            *packet_list;
   GtkWidget            *inspector;
@@ -77,6 +83,15 @@ gboolean pf_window_save_as            (PfWindow       *self,
 void  pf_window_update_lesson    (PfWindow       *self);
 void  pf_window_toggle_lesson    (PfWindow       *self);
 char *pf_window_describe_failure (PfWindow       *self);
+
+/* pf-window-layout.c */
+void pf_window_setup_layout       (PfWindow       *self);
+int  pf_window_ladder_width_for   (PfWindow       *self,
+                                   int             width);
+void pf_window_size_allocate      (GtkWidget      *widget,
+                                   int             width,
+                                   int             height,
+                                   int             baseline);
 
 /* pf-window-presentation.c */
 void pf_window_setup_presentation (PfWindow       *self);

@@ -50,6 +50,9 @@ pf_window_update_caption_css (PfWindow *self)
     size *= 1.5;
   css = g_strdup_printf (".pf-caption { font-size: %.1fpt; }", size);
   gtk_css_provider_load_from_data (self->caption_css, css, -1);
+  /* Past 40 pt three lines take a third of a 1080p screen: two, ellipsized,
+   * so the panes above keep room (issue 12). */
+  gtk_label_set_lines (self->caption, size > 40.0 ? 2 : 3);
 }
 
 static void
@@ -366,6 +369,7 @@ pf_window_class_init (PfWindowClass *klass)
   object_class->get_property = pf_window_get_property;
   object_class->set_property = pf_window_set_property;
   window_class->close_request = pf_window_close_request;
+  widget_class->size_allocate = pf_window_size_allocate;
 
   properties[PROP_PLAYER] =
     g_param_spec_object ("player", NULL, NULL, PF_TYPE_PLAYER,
@@ -407,6 +411,8 @@ pf_window_class_init (PfWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PfWindow, packet_list);
   gtk_widget_class_bind_template_child (widget_class, PfWindow, inspector);
   gtk_widget_class_bind_template_child (widget_class, PfWindow, bottom_paned);
+  gtk_widget_class_bind_template_child (widget_class, PfWindow, top_paned);
+  gtk_widget_class_bind_template_child (widget_class, PfWindow, ladder_scroller);
   gtk_widget_class_bind_template_child (widget_class, PfWindow, caption);
   gtk_widget_class_bind_template_child (widget_class, PfWindow, step_label);
   gtk_widget_class_bind_template_child (widget_class, PfWindow, play_button);
@@ -427,6 +433,11 @@ pf_window_init (PfWindow *self)
 
   /* The template binds every view's player and zoom to the window's. */
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* A hidden lesson card's revealer still covers the stage: it must not
+   * take the pointer from the hosts being dragged beneath it. */
+  g_object_bind_property (self->lesson_revealer, "reveal-child",
+                          self->lesson_revealer, "can-target", G_BINDING_SYNC_CREATE);
 
   self->settings = g_settings_new (APP_ID);
   self->size_settings = g_settings_new (APP_ID);
@@ -483,6 +494,7 @@ pf_window_init (PfWindow *self)
   fill_scenario_list (self);
   pf_window_setup_shortcuts (self);
   pf_window_setup_presentation (self);
+  pf_window_setup_layout (self);
   pf_window_update_player_bar (self);
   on_page_changed (self);
 }
