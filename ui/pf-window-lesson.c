@@ -361,6 +361,22 @@ pf_window_describe_failure (PfWindow *self)
 
 /* The card */
 
+/* After the last step the card comes back, but only once that step has
+ * played: the close of a connection is not to be hidden by it. A step
+ * plays for PF_PLAYER_STEP_TIME at speed 1; a little after that. */
+#define LESSON_END_DELAY_S 0.75
+
+static gboolean
+show_end_card (gpointer data)
+{
+  PfWindow *self = data;
+
+  self->lesson_end_source = 0;
+  self->lesson_shown = TRUE;
+  pf_window_update_lesson (self);
+  return G_SOURCE_REMOVE;
+}
+
 void
 pf_window_update_lesson (PfWindow *self)
 {
@@ -376,7 +392,14 @@ pf_window_update_lesson (PfWindow *self)
     {
       self->lesson_step = step;
       self->lesson_scenario = scenario;
-      self->lesson_shown = scenario != NULL && (step < 0 || at_end);
+      self->lesson_shown = scenario != NULL && step < 0;
+      g_clear_handle_id (&self->lesson_end_source, g_source_remove);
+      if (at_end)
+        {
+          double seconds = PF_PLAYER_STEP_TIME / pf_player_get_speed (self->player) + LESSON_END_DELAY_S;
+
+          self->lesson_end_source = g_timeout_add ((guint) (seconds * 1000), show_end_card, self);
+        }
     }
 
   pf_lesson_card_set_scenario (PF_LESSON_CARD (self->lesson_card), scenario);
@@ -393,6 +416,7 @@ pf_window_update_lesson (PfWindow *self)
 void
 pf_window_toggle_lesson (PfWindow *self)
 {
+  g_clear_handle_id (&self->lesson_end_source, g_source_remove);
   self->lesson_shown = !gtk_revealer_get_reveal_child (self->lesson_revealer);
   pf_window_update_lesson (self);
 }

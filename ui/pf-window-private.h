@@ -31,6 +31,7 @@ struct _PfWindow
   int                   lesson_step;     /* the step the lesson card last decided for */
   const PfScenario     *lesson_scenario; /* and the scenario, not a reference */
   gboolean              lesson_shown;
+  guint                 lesson_end_source; /* shows the card once the last step has played */
   gboolean              allocating;
   gboolean              ladder_placed_by_hand;
   int                   ladder_position; /* top_paned's, as last placed */
