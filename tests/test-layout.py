@@ -315,6 +315,14 @@ def check_player(size, screen, when):
         inside("%s: %s on the screen" % (when, what), on_screen, screen_box)
 
 
+def check_no_gtk_warnings(what):
+    """GTK's warnings and criticals said on stderr: a paned left without
+    an allocation (its pane drawn blank) says so there and nowhere else."""
+    stop_app()
+    said = [line for line in LAST_STDERR.splitlines() if "Gtk-WARNING" in line or "Gtk-CRITICAL" in line]
+    check(not said, "%s: GTK warned" % what, said[:10])
+
+
 def zoom_up_and_down(size, screen):
     start_app(size, "web")
     wait_for("the step label", lambda nodes: step_text(nodes) == "Ready: %d steps" % STEPS)
@@ -327,6 +335,7 @@ def zoom_up_and_down(size, screen):
     for i in range(10):
         key("ctrl+minus")
         check_player(size, screen, "after 6 Ctrl+plus and %d Ctrl+minus" % (i + 1))
+    check_no_gtk_warnings("%dx%d" % size)
 
 
 def stop_display():
@@ -380,6 +389,7 @@ def case_wide():
     zoomed = ladder_width()
     check(zoomed >= 1.5 * one, "the ladder is %d px wide at 1x and %d px at 1.5625x, in a "
           "1920 px window" % (one, zoomed))
+    check_no_gtk_warnings("1920x1080")
     return ["the ladder: %d px at 1x, %d px at 1.5625x" % (one, zoomed)]
 
 

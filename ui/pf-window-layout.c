@@ -65,9 +65,29 @@ place_ladder (PfWindow *self,
   /* The divider's handle is one pixel wide. */
   self->ladder_position = MAX (0, width - pf_window_ladder_width_for (self, width) - 1);
   if (gtk_paned_get_position (self->top_paned) != self->ladder_position)
-    gtk_paned_set_position (self->top_paned, self->ladder_position);
+    {
+      self->allocating = TRUE;
+      gtk_paned_set_position (self->top_paned, self->ladder_position);
+      self->allocating = FALSE;
+    }
 }
 
+static gboolean
+place_ladder_later (gpointer data)
+{
+  PfWindow *self = data;
+  int width = gtk_widget_get_width (GTK_WIDGET (self->top_paned));
+
+  self->layout_source = 0;
+  if (!self->ladder_placed_by_hand && width > 0)
+    place_ladder (self, width);
+  return G_SOURCE_REMOVE;
+}
+
+/* The ladder is placed after each allocation that leaves it elsewhere
+ * than its width asks (the window resized, the ladder zoomed), from an
+ * idle: a paned's position set while the window is being allocated
+ * leaves the paned without an allocation, drawn blank. */
 void
 pf_window_size_allocate (GtkWidget *widget,
                          int        width,
@@ -76,21 +96,16 @@ pf_window_size_allocate (GtkWidget *widget,
 {
   PfWindow *self = PF_WINDOW (widget);
   GtkWidgetClass *parent_class = g_type_class_peek (ADW_TYPE_APPLICATION_WINDOW);
-  int paned_width = gtk_widget_get_width (GTK_WIDGET (self->top_paned));
-  gboolean place = !self->ladder_placed_by_hand && gtk_widget_get_visible (self->ladder_scroller);
+  int paned_width;
 
-  /* The top pane is as wide as the window less its frame, which was as
-   * wide at the last allocation (if the frame changed, maximized, the
-   * paned is placed again below, for the next frame). */
   self->allocating = TRUE;
-  if (place && paned_width > 0)
-    place_ladder (self, width - self->frame_width);
   parent_class->size_allocate (widget, width, height, baseline);
-  paned_width = gtk_widget_get_width (GTK_WIDGET (self->top_paned));
-  if (place && paned_width > 0)
-    {
-      self->frame_width = width - paned_width;
-      place_ladder (self, paned_width);
-    }
   self->allocating = FALSE;
+
+  paned_width = gtk_widget_get_width (GTK_WIDGET (self->top_paned));
+  if (self->ladder_placed_by_hand || !gtk_widget_get_visible (self->ladder_scroller) || paned_width <= 0)
+    return;
+  if (MAX (0, paned_width - pf_window_ladder_width_for (self, paned_width) - 1) !=
+      gtk_paned_get_position (self->top_paned) && self->layout_source == 0)
+    self->layout_source = g_idle_add (place_ladder_later, self);
 }

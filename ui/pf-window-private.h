@@ -35,7 +35,7 @@ struct _PfWindow
   gboolean              allocating;
   gboolean              ladder_placed_by_hand;
   int                   ladder_position; /* top_paned's, as last placed */
-  int                   frame_width;     /* the window's width less top_paned's */
+  guint                 layout_source;   /* places the ladder after an allocation */
 
   /* Template children */
   GtkRevealer          *header_revealer;

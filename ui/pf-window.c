@@ -297,6 +297,7 @@ pf_window_dispose (GObject *object)
   g_settings_unbind (self, "default-height");
   g_settings_unbind (self, "maximized");
   g_clear_handle_id (&self->lesson_end_source, g_source_remove);
+  g_clear_handle_id (&self->layout_source, g_source_remove);
   if (self->player != NULL)
     {
       g_settings_unbind (self->player, "speed");
