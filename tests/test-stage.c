@@ -708,6 +708,63 @@ test_failure_mark_loopback (void **state)
   check_failure_mark (PF_NETSPACE_MODE_LOOPBACK);
 }
 
+/* In presentation mode the stage is enlarged: in a projector-sized
+ * stage the picture is drawn larger than its natural size (and, not
+ * enlarged, is not), and still nothing covers anything, at every step,
+ * still and mid-flight. */
+static void
+test_enlarged (void **state)
+{
+  static const char *names[] = { "web", "dns", "tabs", "chat" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(PfPlayer) player = pf_test_player_new_builtin (names[i], PF_NETSPACE_MODE_EXACT);
+      guint n_steps = pf_player_get_n_steps (player);
+      graphene_rect_t natural, enlarged;
+      PfStage *stage;
+      GtkWindow *window;
+
+      pf_player_set_speed (player, PF_PLAYER_MAX_SPEED);
+      window = show_stage (player, 1840, 860, &stage);
+      assert_false (pf_stage_get_enlarge (stage));
+      assert_true (pf_stage_get_host_bounds (stage, 0, &natural));
+      pf_stage_set_enlarge (stage, TRUE);
+      assert_true (pf_stage_get_host_bounds (stage, 0, &enlarged));
+      if (graphene_rect_get_width (&enlarged) < 1.4 * graphene_rect_get_width (&natural))
+        {
+          print_error ("%s: the first card is %g px wide, enlarged %g px\n", names[i],
+                       graphene_rect_get_width (&natural), graphene_rect_get_width (&enlarged));
+          fail ();
+        }
+
+      for (guint step = 1; step <= n_steps; step++)
+        {
+          double end;
+
+          pf_player_step_forward (player);
+          pf_test_wait_idle (player, PF_TEST_TIMEOUT_S);
+          end = pf_stage_get_anim_end (stage);
+          for (guint k = 0; k <= 4; k++)
+            {
+              g_autofree char *what = g_strdup_printf ("%s enlarged, step %u at %.2f s",
+                                                       names[i], step, end * k / 4);
+
+              pf_stage_hold_animation (stage, end * k / 4);
+              assert_labels_apart (stage, what);
+            }
+        }
+
+      /* And back: never larger than enlarged (as large where the labels
+       * of the last step need the whole room either way). */
+      assert_true (pf_stage_get_host_bounds (stage, 0, &enlarged));
+      pf_stage_set_enlarge (stage, FALSE);
+      assert_true (pf_stage_get_host_bounds (stage, 0, &natural));
+      assert_true (graphene_rect_get_width (&natural) <= graphene_rect_get_width (&enlarged) + 0.5);
+      pf_test_destroy_window (window, stage);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -731,6 +788,7 @@ main (int    argc,
     cmocka_unit_test (test_failure_mark_exact),
     cmocka_unit_test (test_failure_mark_loopback),
     cmocka_unit_test (test_labels_scale_2),
+    cmocka_unit_test (test_enlarged),
   };
 
   self_path = argv[0];

@@ -39,6 +39,7 @@ G_BEGIN_DECLS
 #define ENVELOPE_ICON_W 14.0
 #define ENVELOPE_ICON_H 10.0
 #define PAIR_RULE_MAX   400    /* above, spacing by grid estimate only */
+#define PF_STAGE_MAX_FIT 2.0   /* the most pf_stage_set_enlarge () draws it larger */
 #define MAX_ARTS        512    /* envelope pictures kept */
 
 #define BADGE_RISE      9.0    /* a host's failure badge, above its card */
@@ -239,6 +240,7 @@ struct _PfStage
   GSignalGroup   *timeline_signals;
   double          speed;
   double          pan_x, pan_y;  /* from the centred pf_stage_place, in pixels */
+  gboolean        enlarge;       /* fill the room: drawn up to PF_STAGE_MAX_FIT */
 
   /* The run on screen. */
   PfEngine       *engine;        /* weak: a new one is a new run */

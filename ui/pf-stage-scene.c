@@ -1712,7 +1712,7 @@ pf_stage_ensure_geometry (PfStage *self)
   int height = gtk_widget_get_height (GTK_WIDGET (self));
   int scale_factor = gtk_widget_get_scale_factor (GTK_WIDGET (self));
   double zoom = pf_view_get_zoom (PF_VIEW (self));
-  double sum_x = 0, fit;
+  double sum_x = 0, fit, max_fit;
 
   if (!self->geometry_dirty && width == self->geometry_w && height == self->geometry_h &&
       zoom == self->geometry_zoom && scale_factor == self->geometry_scale_factor)
@@ -1726,18 +1726,24 @@ pf_stage_ensure_geometry (PfStage *self)
   self->scale_factor = MAX (scale_factor, 1);
   self->scene_dirty = TRUE;
 
-  /* At zoom 1 the whole world fits; zoom scales from there. Where the
-   * labels find no room, a larger world, drawn smaller, gives them some. */
+  /* At zoom 1 the whole world fits (and, enlarged, fills the room up to
+   * PF_STAGE_MAX_FIT); zoom scales from there. Where the labels find no
+   * room, a larger world, drawn smaller, gives them some. */
   fit_world (self, width, height);
-  for (guint attempt = 0; attempt < 8; attempt++)
+  /* Enlarged, less enlarged first, down to the natural size (in four
+   * attempts), and from there as if not: never smaller than that. */
+  max_fit = self->enlarge ? PF_STAGE_MAX_FIT : 1.0;
+  for (guint attempt = 0; attempt < (self->enlarge ? 12u : 8u); attempt++)
   {
   sum_x = 0;
-  if (attempt > 0)
+  if (attempt > 0 && max_fit > 1.0)
+    max_fit = max_fit > 1.25 ? max_fit / 1.25 : 1.0;
+  else if (attempt > 0)
     {
       self->min_world_w = MAX (self->min_world_w, width / self->scale) * 1.12;
       self->min_world_h = MAX (self->min_world_h, height / self->scale) * 1.12;
     }
-  fit = MIN (1.0, MIN (width / self->min_world_w, height / self->min_world_h));
+  fit = MIN (max_fit, MIN (width / self->min_world_w, height / self->min_world_h));
   self->scale = zoom * MAX (fit, 0.05);
   self->world_w = MAX (width / self->scale, self->min_world_w);
   self->world_h = MAX (height / self->scale, self->min_world_h);

@@ -497,6 +497,37 @@ pf_stage_zoom_changed (PfView *view,
   gtk_widget_queue_draw (GTK_WIDGET (view));
 }
 
+/**
+ * pf_stage_set_enlarge:
+ * @self: a stage
+ * @enlarge: whether the picture fills the room it has
+ *
+ * At zoom 1 the stage draws its picture whole, at most at its natural
+ * size. Enlarged (presentation mode, in front of a lecture hall), it
+ * draws it up to PF_STAGE_MAX_FIT times larger where it has the room,
+ * so cards and labels are read from the back row.
+ */
+void
+pf_stage_set_enlarge (PfStage  *self,
+                      gboolean  enlarge)
+{
+  g_return_if_fail (PF_IS_STAGE (self));
+
+  enlarge = !!enlarge;
+  if (self->enlarge == enlarge)
+    return;
+  self->enlarge = enlarge;
+  self->geometry_dirty = TRUE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+pf_stage_get_enlarge (PfStage *self)
+{
+  g_return_val_if_fail (PF_IS_STAGE (self), FALSE);
+  return self->enlarge;
+}
+
 /* GObject */
 
 /* PfView's dispose, after this one, lets go of the player and its

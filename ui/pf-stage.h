@@ -21,5 +21,8 @@ gboolean   pf_stage_can_undo_move    (PfStage *self);
 gboolean   pf_stage_undo_move        (PfStage *self);
 gboolean   pf_stage_can_reset_layout (PfStage *self);
 void       pf_stage_reset_layout     (PfStage *self);
+void       pf_stage_set_enlarge      (PfStage *self,
+                                      gboolean enlarge);
+gboolean   pf_stage_get_enlarge      (PfStage *self);
 
 G_END_DECLS

@@ -2,7 +2,8 @@
  *
  * Presentation mode (F5): fullscreen, the header bar hidden until the
  * pointer touches the top edge, the lists and the inspector hidden so the
- * stage, the ladder and a larger caption have the room. In it, B or .
+ * stage (its picture enlarged to fill the room), the ladder and a larger
+ * caption have the room. In it, B or .
  * blanks the screen until the next key, and a step number typed then
  * Enter jumps there (the keys: pf-window-actions.c). Esc, or leaving
  * fullscreen any other way, ends it.
@@ -14,6 +15,7 @@
 
 #include "config.h"
 
+#include "pf-stage.h"
 #include "pf-window-private.h"
 
 /* How close to the top edge the pointer reveals the header bar, and how
@@ -82,6 +84,7 @@ pf_window_set_presenting (PfWindow *self,
   pf_window_set_blanked (self, FALSE);
   gtk_revealer_set_reveal_child (self->header_revealer, !presenting);
   gtk_widget_set_visible (self->bottom_paned, !presenting);
+  pf_stage_set_enlarge (PF_STAGE (self->stage), presenting);
   pf_window_update_caption_css (self);
 
   if (presenting)
