@@ -18,156 +18,27 @@
 # size it was given. At 1920×1080 the ladder beside the stage widens
 # with the zoom, as its text does. The start-up is test-keys.py's.
 
+import importlib.util
 import os
-import subprocess
 import sys
 import time
 
 import pftest
 from pftest import Fail, check
 
-BINARY, SRCDIR = pftest.arguments("PACKETFLOW", "SOURCE_DIR")
+# The machinery is test-keys.py's, loaded as a module (as test-a11y.py
+# does): the display, the session bus, the key presses, the tree.
+HERE = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location("pf_test_keys", os.path.join(HERE, "test-keys.py"))
+keys = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(keys)
+keys.SKIPPED_ROLES = ("tree table", "table", "list")
 
-# A session bus of its own for AT-SPI (pftest.on_session_bus).
-pftest.on_session_bus("PF_TEST_LAYOUT_BUS")
-
-import gi                                 # noqa: E402
-gi.require_version("Atspi", "2.0")
-from gi.repository import Atspi, GLib     # noqa: E402
-
-WAIT = 20             # seconds for the window, a page, a step to show
 PLAY_NAMES = ("Play", "Pause")
-STEPS = 4             # web.pflow.json
-
-ENV = dict(os.environ)
-ENV.pop("NO_AT_BRIDGE", None)
-ENV["GTK_A11Y"] = "atspi"
-ENV["LC_ALL"] = "C.UTF-8"
-ENV["LANGUAGE"] = "C"
-
-XVFB = None
-WM = None
-APP = None
-LAST_STDERR = ""
-
-
-def start_display(screen):
-    """Xvfb on a free display @screen (width, height) large, openbox on
-    it; sets DISPLAY in ENV."""
-    global XVFB, WM
-    for tool in ("Xvfb", "openbox", "xdotool"):
-        check(pftest.find_tool(tool) is not None, "%s is not installed (./run test installs it)" % tool)
-    read_fd, write_fd = os.pipe()
-    XVFB = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0",
-                             "%dx%dx24" % screen, "-nolisten", "tcp"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    number = b""
-    while not number.endswith(b"\n"):
-        chunk = os.read(read_fd, 16)
-        check(chunk, "Xvfb did not say which display it took")
-        number += chunk
-    os.close(read_fd)
-    ENV["DISPLAY"] = ":" + number.decode().strip()
-    os.environ["DISPLAY"] = ENV["DISPLAY"]
-    WM = subprocess.Popen(["openbox", "--sm-disable"], env=ENV,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    # openbox sets itself up in well under a second; a window mapped
-    # before it manages the screen would still be found and activated.
-    time.sleep(1.0)
-
-
-def xdotool(*args, check_ok=True):
-    proc = subprocess.run(["xdotool"] + list(args), env=ENV, capture_output=True,
-                          text=True, timeout=WAIT + 10)
-    if proc.returncode != 0:
-        if check_ok:
-            raise Fail("xdotool %s failed" % " ".join(args), proc.stderr.splitlines())
-        return None
-    return proc.stdout
-
-
-def key(*names):
-    """Real key presses through XTEST, to whatever window has focus."""
-    for name in names:
-        xdotool("key", "--clearmodifiers", name)
-        time.sleep(0.15)
-
-
-# ---------------------------------------------------------------- AT-SPI
-
-def pump():
-    context = GLib.MainContext.default()
-    while context.pending():
-        context.iteration(False)
-
-
-def app_root():
-    """The AT-SPI application of our packetflow, found by its pid."""
-    desktop = Atspi.get_desktop(0)
-    for i in range(desktop.get_child_count()):
-        app = desktop.get_child_at_index(i)
-        try:
-            if app is not None and app.get_process_id() == APP.pid:
-                app.set_cache_mask(Atspi.Cache.NONE)
-                return app
-        except GLib.Error:
-            continue
-    return None
-
-
-class Node:
-    """One accessible object as read now: role, name, states, extents."""
-
-    def __init__(self, node, depth):
-        self.depth = depth
-        self.role = node.get_role_name()
-        self.name = node.get_name() or ""
-        try:
-            self.description = node.get_description() or ""
-        except GLib.Error:
-            self.description = ""
-        self.states = set(state.value_nick for state in node.get_state_set().get_states())
-        try:
-            extents = node.get_extents(Atspi.CoordType.WINDOW)
-            self.extents = (extents.x, extents.y, extents.width, extents.height)
-        except GLib.Error:
-            self.extents = None
-
-    def __repr__(self):
-        return "%s %r" % (self.role, self.name)
-
-
-# The lists' rows and cells: hundreds of objects that this test does not
-# look at, each a round trip on the bus.
-SKIPPED_ROLES = ("tree table", "table", "list")
-
-
-def read_tree():
-    """The window's accessible objects, in tree order. GTK 4.8 leaves
-    hidden widgets out of the tree but marks none of the rest SHOWING,
-    and a page of a GtkStack that is not shown keeps its old extents:
-    so what is on screen is told by what is in the tree and by the
-    sensitivity of the actions' buttons, not by states of visibility."""
-    pump()
-    root = app_root()
-    nodes = []
-    if root is None:
-        return nodes
-    stack = [(root, 0)]
-    while stack:
-        node, depth = stack.pop()
-        try:
-            nodes.append(Node(node, depth))
-            if nodes[-1].role in SKIPPED_ROLES:
-                continue
-            count = node.get_child_count()
-            children = [node.get_child_at_index(i) for i in range(count)]
-        except GLib.Error:
-            continue
-        stack.extend((child, depth + 1) for child in reversed(children) if child is not None)
-    return nodes
+STEPS = keys.STEPS
+WAIT = keys.WAIT
+key, read_tree, step_text, wait_for, window_geometry = (keys.key, keys.read_tree, keys.step_text,
+                                                        keys.wait_for, keys.window_geometry)
 
 
 def describe(nodes):
@@ -175,74 +46,12 @@ def describe(nodes):
                                         if n.role in ("push button", "label", "frame"))[:3000]]
 
 
-def step_text(nodes):
-    for n in nodes:
-        if n.role == "label" and n.name.startswith(("Step ", "Ready:", "Go to step ")):
-            return n.name
-    return None
-
-
-def wait_for(what, predicate):
-    """Polls the accessibility tree until @predicate(nodes) holds."""
-    deadline = time.monotonic() + WAIT
-    nodes = []
-    while time.monotonic() < deadline:
-        check(APP.poll() is None, "packetflow exited with status %s" % APP.returncode)
-        nodes = read_tree()
-        if nodes and predicate(nodes):
-            return nodes
-        time.sleep(0.1)
-    raise Fail("waited %d s for %s" % (WAIT, what), describe(nodes))
-
-
-def window_geometry():
-    out = xdotool("getactivewindow", "getwindowgeometry", "--shell")
-    values = dict(line.split("=", 1) for line in out.split())
-    return int(values["X"]), int(values["Y"]), int(values["WIDTH"]), int(values["HEIGHT"])
-
-
-# ---------------------------------------------------------------- the app
-
 def start_app(size, *args):
-    """A fresh packetflow with @args, its window active and @size large,
-    its a11y tree up."""
-    global APP
-    stop_app()
-    APP = subprocess.Popen([BINARY] + list(args), env=ENV, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + WAIT
-    out = None
-    while out is None and time.monotonic() < deadline and APP.poll() is None:
-        out = xdotool("search", "--onlyvisible", "--pid", str(APP.pid), "--class", "packetflow",
-                      check_ok=False)
-        time.sleep(0.1)
-    if out is None:
-        stop_app()
-        raise Fail("no packetflow window was mapped within %d s" % WAIT,
-                   ["stderr: " + line for line in LAST_STDERR.splitlines()[:20]])
-    window = out.split()[0]
-    xdotool("windowactivate", "--sync", window)
-    xdotool("windowmove", window, "0", "0")
-    xdotool("windowsize", window, str(size[0]), str(size[1]))
-    deadline = time.monotonic() + WAIT
-    while window_geometry()[2:] != size and time.monotonic() < deadline:
-        time.sleep(0.1)
-    check(window_geometry()[2:] == size, "the window manager made the window %dx%d, not %dx%d"
-          % (window_geometry()[2:] + size))
-    wait_for("packetflow on the accessibility bus", lambda names: len(names) > 0)
+    keys.start_app(*args, size=size)
 
 
 def stop_app():
-    global APP, LAST_STDERR
-    if APP is None:
-        return
-    APP.terminate()
-    try:
-        LAST_STDERR = APP.communicate(timeout=10)[1].decode("utf-8", "replace")
-    except subprocess.TimeoutExpired:
-        APP.kill()
-        LAST_STDERR = APP.communicate()[1].decode("utf-8", "replace")
-    APP = None
+    keys.stop_app()
 
 
 # ---------------------------------------------------------------- the checks
@@ -277,7 +86,7 @@ def settled(when):
     nodes = []
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
-        check(APP.poll() is None, "packetflow exited with status %s" % APP.returncode)
+        check(keys.APP.poll() is None, "packetflow exited with status %s" % keys.APP.returncode)
         nodes = read_tree()
         found = player_nodes(nodes)
         now = found and [n.extents for n in found]
@@ -319,7 +128,7 @@ def check_no_gtk_warnings(what):
     """GTK's warnings and criticals said on stderr: a paned left without
     an allocation (its pane drawn blank) says so there and nowhere else."""
     stop_app()
-    said = [line for line in LAST_STDERR.splitlines() if "Gtk-WARNING" in line or "Gtk-CRITICAL" in line]
+    said = [line for line in keys.LAST_STDERR.splitlines() if "Gtk-WARNING" in line or "Gtk-CRITICAL" in line]
     check(not said, "%s: GTK warned" % what, said[:10])
 
 
@@ -339,16 +148,7 @@ def zoom_up_and_down(size, screen):
 
 
 def stop_display():
-    global XVFB, WM
-    stop_app()
-    for proc in (WM, XVFB):
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-    WM = XVFB = None
+    keys.stop_display()
 
 
 def ladder_width():
@@ -406,12 +206,12 @@ CASES = [
 
 def run():
     try:
-        pftest.check_build_tree(BINARY, ENV)
+        pftest.check_build_tree(keys.BINARY, keys.ENV)
     except Fail as e:
         print("1..1\nnot ok 1 - the build tree\n# %s" % e)
         return 1
     try:
-        start_display(SCREEN)
+        keys.start_display(SCREEN)
     except Fail as e:
         print("1..1\nnot ok 1 - the display\n# %s" % e)
         return 1
