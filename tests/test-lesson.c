@@ -234,7 +234,8 @@ run_to_end (GtkWidget *window)
   assert_int_equal (pf_player_get_step (player), (int) pf_player_get_n_steps (player) - 1);
 
   /* The last step plays first (the close is not to be hidden), then the
-   * card comes back. */
+   * card comes back: not before the step's time has passed since its
+   * events were all in (the player idle, a moment before now). */
   end = g_get_monotonic_time ();
   pf_test_settle ();
   assert_false (lesson_shown (window));

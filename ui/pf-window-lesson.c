@@ -363,7 +363,8 @@ pf_window_describe_failure (PfWindow *self)
 
 /* After the last step the card comes back, but only once that step has
  * played: the close of a connection is not to be hidden by it. A step
- * plays for PF_PLAYER_STEP_TIME at speed 1; a little after that. */
+ * plays for PF_PLAYER_STEP_TIME at speed 1 once its events are in; a
+ * little after that. */
 #define LESSON_END_DELAY_S 0.75
 
 static gboolean
@@ -394,12 +395,17 @@ pf_window_update_lesson (PfWindow *self)
       self->lesson_scenario = scenario;
       self->lesson_shown = scenario != NULL && step < 0;
       g_clear_handle_id (&self->lesson_end_source, g_source_remove);
-      if (at_end)
-        {
-          double seconds = PF_PLAYER_STEP_TIME / pf_player_get_speed (self->player) + LESSON_END_DELAY_S;
+      self->lesson_end_waiting = at_end;
+    }
 
-          self->lesson_end_source = g_timeout_add ((guint) (seconds * 1000), show_end_card, self);
-        }
+  /* The last step plays from when its events are all in (the engine may
+   * take a while over them): its time counts from then. */
+  if (self->lesson_end_waiting && !pf_player_get_busy (self->player))
+    {
+      double seconds = PF_PLAYER_STEP_TIME / pf_player_get_speed (self->player) + LESSON_END_DELAY_S;
+
+      self->lesson_end_waiting = FALSE;
+      self->lesson_end_source = g_timeout_add ((guint) (seconds * 1000), show_end_card, self);
     }
 
   pf_lesson_card_set_scenario (PF_LESSON_CARD (self->lesson_card), scenario);
@@ -417,6 +423,7 @@ void
 pf_window_toggle_lesson (PfWindow *self)
 {
   g_clear_handle_id (&self->lesson_end_source, g_source_remove);
+  self->lesson_end_waiting = FALSE;
   self->lesson_shown = !gtk_revealer_get_reveal_child (self->lesson_revealer);
   pf_window_update_lesson (self);
 }

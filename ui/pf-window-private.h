@@ -32,6 +32,7 @@ struct _PfWindow
   const PfScenario     *lesson_scenario; /* and the scenario, not a reference */
   gboolean              lesson_shown;
   guint                 lesson_end_source; /* shows the card once the last step has played */
+  gboolean              lesson_end_waiting; /* for the last step's events, before it plays */
   gboolean              allocating;
   gboolean              ladder_placed_by_hand;
   int                   ladder_position; /* top_paned's, as last placed */
