@@ -1,8 +1,9 @@
 /* pf-window-layout.c: how the run page shares the window
  *
  * The panes give way so that the caption and the player bar are always
- * whole (their sizes are in pf-window.ui: small minimum sizes, the lists
- * and the inspector in scrolled windows). Here, the width the ladder gets
+ * whole (their sizes are in pf-window.ui: small minimum sizes; at the
+ * largest zooms the lists and the inspector are cut below, not scrolled).
+ * Here, the width the ladder gets
  * beside the stage: what it needs to show host names and segment labels
  * whole (its natural width), but at most a share of the window that grows
  * from 30 % at 1100 pixels to 45 % at 1920 and wider, so a wide or
