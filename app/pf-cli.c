@@ -1,6 +1,7 @@
 /* pf-cli.c: the command-line runner (no window, no display needed)
  *
- *   packetflow --headless SCENARIO [--mode=auto|exact|loopback] [--trace=FILE|-] [--pcap=FILE]
+ *   packetflow --headless SCENARIO [--mode=auto|exact|loopback] [--trace=FILE|-] [--pcap=FILE|-]
+ *              [--trace-payload=excerpt|full|hex|base64]
  *   packetflow --list
  *   packetflow --check FILE
  *
@@ -18,6 +19,7 @@
 #include "pf-builtin.h"
 #include "pf-cli.h"
 #include "pf-engine.h"
+#include "pf-enum.h"
 #include "pf-run-export.h"
 
 typedef struct
@@ -28,6 +30,7 @@ typedef struct
   char      *mode;
   char      *trace;
   char      *pcap;
+  char      *trace_payload;
   char     **remaining;
 } PfCliOptions;
 
@@ -38,6 +41,7 @@ pf_cli_options_clear (PfCliOptions *options)
   g_free (options->mode);
   g_free (options->trace);
   g_free (options->pcap);
+  g_free (options->trace_payload);
   g_strfreev (options->remaining);
 }
 
@@ -203,13 +207,16 @@ pf_cli_outputs_clear (PfCliOutputs *outputs)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PfCliOutputs, pf_cli_outputs_clear)
 
 static gboolean
-open_outputs (PfCliOutputs  *outputs,
-              const char    *trace_path,
-              const char    *pcap_path,
-              GError       **error)
+open_outputs (PfCliOutputs    *outputs,
+              const char      *trace_path,
+              PfTracePayload   trace_payload,
+              const char      *pcap_path,
+              GError         **error)
 {
   if (trace_path != NULL && (outputs->trace = pf_trace_writer_new (trace_path, error)) == NULL)
     return FALSE;
+  if (outputs->trace != NULL)
+    pf_trace_writer_set_payload (outputs->trace, trace_payload);
   if (pcap_path != NULL && (outputs->pcap = pf_pcap_writer_new (pcap_path, error)) == NULL)
     return FALSE;
   return TRUE;
@@ -231,6 +238,7 @@ static int
 pf_cli_headless (const char     *name,
                  PfNetspaceMode  mode,
                  const char     *trace_path,
+                 PfTracePayload  trace_payload,
                  const char     *pcap_path)
 {
   g_autoptr(GError) error = NULL;
@@ -252,7 +260,7 @@ pf_cli_headless (const char     *name,
    * sentence naming it, not kill the process with SIGXFSZ. */
   signal (SIGXFSZ, SIG_IGN);
 
-  if (!open_outputs (&outputs, trace_path, pcap_path, &error))
+  if (!open_outputs (&outputs, trace_path, trace_payload, pcap_path, &error))
     {
       fprintf (stderr, "packetflow: %s\n", error->message);
       return PF_EXIT_BAD_INPUT;
@@ -322,6 +330,7 @@ pf_cli_main (int    argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   PfNetspaceMode mode = PF_NETSPACE_MODE_AUTO;
+  int trace_payload = PF_TRACE_PAYLOAD_EXCERPT;
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &options.headless,
       N_("Run every step of SCENARIO without a window"), NULL },
@@ -330,7 +339,9 @@ pf_cli_main (int    argc,
     { "trace", 0, 0, G_OPTION_ARG_FILENAME, &options.trace,
       N_("Write every event as JSON Lines to FILE (- for standard output)"), N_("FILE") },
     { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &options.pcap,
-      N_("Write every segment to FILE in pcap format"), N_("FILE") },
+      N_("Write every segment to FILE in pcap format (- for standard output)"), N_("FILE") },
+    { "trace-payload", 0, 0, G_OPTION_ARG_STRING, &options.trace_payload,
+      N_("How much of each payload the trace holds: excerpt, full, hex or base64"), N_("HOW") },
     { "list", 0, 0, G_OPTION_ARG_NONE, &options.list,
       N_("List the built-in scenarios"), NULL },
     { "check", 0, 0, G_OPTION_ARG_FILENAME, &options.check,
@@ -360,6 +371,22 @@ pf_cli_main (int    argc,
       return PF_EXIT_BAD_INPUT;
     }
 
+  if (options.trace_payload != NULL &&
+      !pf_enum_from_nick (PF_TYPE_TRACE_PAYLOAD, options.trace_payload, &trace_payload))
+    {
+      fprintf (stderr, "packetflow: --trace-payload must be excerpt, full, hex or base64, not “%s”\n",
+               options.trace_payload);
+      return PF_EXIT_BAD_INPUT;
+    }
+
+  /* Two streams cannot share one standard output. */
+  if (g_strcmp0 (options.trace, "-") == 0 && g_strcmp0 (options.pcap, "-") == 0)
+    {
+      fprintf (stderr, "packetflow: --trace=- and --pcap=- cannot both write to standard output; "
+                       "send one of them to a file\n");
+      return PF_EXIT_BAD_INPUT;
+    }
+
   if (options.list)
     return pf_cli_list ();
 
@@ -372,5 +399,6 @@ pf_cli_main (int    argc,
       return PF_EXIT_BAD_INPUT;
     }
 
-  return pf_cli_headless (options.remaining[0], mode, options.trace, options.pcap);
+  return pf_cli_headless (options.remaining[0], mode, options.trace,
+                          (PfTracePayload) trace_payload, options.pcap);
 }

@@ -27,7 +27,8 @@
  * name and renamed over it only once every byte is flushed and synced, so
  * a full disk or a crash leaves the previous file, or none, never half of
  * one. A target that exists and is not a regular file (a FIFO that
- * Wireshark reads, /dev/stdout) is written in place.
+ * Wireshark reads, /dev/stdout) is written in place, and so is "-",
+ * which means standard output (`packetflow --pcap=- … | tshark -r -`).
  *
  * Captured packets are written as captured (PfPacket.raw): a pcap shows
  * what the kernel sent, including a checksum it left to the device on lo,
@@ -137,10 +138,20 @@ open_output (PfPcapWriter  *self,
              GError       **error)
 {
   GStatBuf st;
-  gboolean exists = g_stat (self->path, &st) == 0;
+  gboolean exists;
   int fd;
   int errsv;
 
+  /* A descriptor of its own, so closing the capture leaves stdout open. */
+  if (g_str_equal (self->path, "-"))
+    {
+      fd = fcntl (STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
+      if (fd < 0)
+        set_file_error (error, errno, "Could not write the capture to standard output");
+      return fd;
+    }
+
+  exists = g_stat (self->path, &st) == 0;
   if (exists && S_ISDIR (st.st_mode))
     {
       set_file_error (error, EISDIR, "Could not save the capture as “%s”",
@@ -174,7 +185,8 @@ open_output (PfPcapWriter  *self,
 
 /**
  * pf_pcap_writer_new:
- * @path: the file to write, in the GLib file name encoding
+ * @path: the file to write, in the GLib file name encoding; "-" for
+ *   standard output
  *
  * Returns: (transfer full): a writer, or %NULL with @error set (in the
  *   %G_FILE_ERROR domain) when the file cannot be created.
@@ -191,7 +203,8 @@ pf_pcap_writer_new (const char  *path,
 
   self = g_object_new (PF_TYPE_PCAP_WRITER, NULL);
   self->path = g_strdup (path);
-  self->display_name = g_filename_display_name (path);
+  self->display_name = g_str_equal (path, "-") ? g_strdup ("standard output")
+                                                : g_filename_display_name (path);
   self->pcap = pcap_open_dead (DLT_RAW, G_MAXUINT16);
   if (self->pcap == NULL)
     {

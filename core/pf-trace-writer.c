@@ -7,6 +7,22 @@
  * and so does a path that is not a regular file (/dev/stdout, a FIFO,
  * /dev/null), which must never be replaced by a rename.
  *
+ * Steps are numbered as the window numbers them: set-up is step 0, the
+ * scenario's first step is step 1 (PfEvent counts from -1 for set-up).
+ *
+ * A TCP segment carries its window twice: "win", the raw field, and
+ * "window_scaled", the raw field shifted by the window scale its sender
+ * announced in its SYN, when both ends announced one (RFC 7323 2.2), as
+ * tshark's tcp.window_size does; a SYN's own window is never scaled. So
+ * the writer remembers, per connection, the scale each SYN announced.
+ *
+ * A payload is written once escaped: the JSON string holds the bytes'
+ * own characters (json-glib escapes a CR as \r, once). How much of it
+ * depends on PfTracePayload: an excerpt of 64 characters (a byte that is
+ * not text shows as U+FFFD), or all of it as text (when it is UTF-8 with
+ * no control character but CR, LF and tab), hex or base64, said by
+ * "payload_encoding".
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
@@ -26,13 +42,172 @@
 
 #define PAYLOAD_EXCERPT_CHARS 64
 
+/* The window scales of one connection, keyed by its SYN's 4-tuple:
+ * SCALE_UNSEEN until that end's SYN is written, -1 when it had none. */
+#define SCALE_UNSEEN -2
+
+typedef struct
+{
+  gint8 client;
+  gint8 server;
+} PfTraceScales;
+
 struct _PfTraceWriter
 {
-  char  *path;       /* NULL for standard output */
-  char     *tmp_path;
-  FILE     *file;
-  gboolean  in_place;   /* a device or FIFO: written directly */
+  char           *path;       /* NULL for standard output */
+  char           *tmp_path;
+  FILE           *file;
+  gboolean        in_place;   /* a device or FIFO: written directly */
+  PfTracePayload  payload;
+  GHashTable     *scales;     /* PfFourTuple of the SYN → PfTraceScales */
 };
+
+/* Whether the bytes read as text: UTF-8, no control character but CR, LF
+ * and tab. */
+static gboolean
+is_text (const guint8 *data,
+         gsize         len)
+{
+  const char *end = NULL;
+
+  if (!g_utf8_validate ((const char *) data, len, &end))
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if ((data[i] < 0x20 && data[i] != '\r' && data[i] != '\n' && data[i] != '\t') ||
+        data[i] == 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
+/* The first @max_chars characters of the payload as text: CR, LF, tab and
+ * printable characters as they are, any other byte as U+FFFD, and "…"
+ * after them when there is more. */
+static char *
+payload_excerpt (const guint8 *data,
+                 gsize         len,
+                 gsize         max_chars)
+{
+  GString *str = g_string_sized_new (MIN (len, max_chars) + 4);
+  gsize chars = 0;
+  gsize i = 0;
+
+  while (i < len)
+    {
+      gunichar c = g_utf8_get_char_validated ((const char *) data + i, len - i);
+      gsize size = 1;
+
+      if (chars == max_chars)
+        {
+          g_string_append (str, "…");
+          break;
+        }
+      if (c < 0x80 && (g_ascii_isprint (c) || c == '\r' || c == '\n' || c == '\t'))
+        g_string_append_c (str, (char) c);
+      else if (c >= 0x80 && c < 0xfffffffe && g_unichar_isprint (c))
+        {
+          size = g_utf8_skip[data[i]];
+          g_string_append_len (str, (const char *) data + i, size);
+        }
+      else
+        g_string_append_unichar (str, 0xfffd);
+      i += size;
+      chars++;
+    }
+
+  return g_string_free (str, FALSE);
+}
+
+static void
+add_payload (JsonBuilder    *builder,
+             PfTracePayload  mode,
+             const guint8   *data,
+             gsize           len)
+{
+  g_autofree char *text = NULL;
+  const char *encoding = NULL;
+
+  if (mode == PF_TRACE_PAYLOAD_FULL)
+    mode = is_text (data, len) ? PF_TRACE_PAYLOAD_FULL : PF_TRACE_PAYLOAD_BASE64;
+
+  switch (mode)
+    {
+    case PF_TRACE_PAYLOAD_EXCERPT:
+      text = payload_excerpt (data, len, PAYLOAD_EXCERPT_CHARS);
+      break;
+
+    case PF_TRACE_PAYLOAD_FULL:
+      text = len > 0 ? g_strndup ((const char *) data, len) : g_strdup ("");
+      encoding = "text";
+      break;
+
+    case PF_TRACE_PAYLOAD_HEX:
+      {
+        GString *hex = g_string_sized_new (2 * len + 1);
+
+        for (gsize i = 0; i < len; i++)
+          g_string_append_printf (hex, "%02x", data[i]);
+        text = g_string_free (hex, FALSE);
+        encoding = "hex";
+      }
+      break;
+
+    case PF_TRACE_PAYLOAD_BASE64:
+      text = len > 0 ? g_base64_encode (data, len) : g_strdup ("");
+      encoding = "base64";
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  json_builder_set_member_name (builder, "payload");
+  json_builder_add_string_value (builder, text);
+  if (encoding != NULL)
+    {
+      json_builder_set_member_name (builder, "payload_encoding");
+      json_builder_add_string_value (builder, encoding);
+    }
+}
+
+/* The window as tshark's tcp.window_size shows it; remembers the scales
+ * of SYNs. Without @scales (one event alone) the raw window. */
+static guint
+scaled_window (GHashTable     *scales,
+               const PfPacket *packet)
+{
+  PfFourTuple tuple = pf_packet_get_four_tuple (packet);
+  PfFourTuple reversed = pf_four_tuple_reversed (&tuple);
+  PfTraceScales *found;
+  gint8 shift;
+
+  if (scales == NULL)
+    return packet->window;
+
+  if (packet->flags & PF_TCP_SYN)
+    {
+      if (!(packet->flags & PF_TCP_ACK))
+        {
+          found = g_new (PfTraceScales, 1);
+          found->client = packet->wscale;
+          found->server = SCALE_UNSEEN;
+          g_hash_table_insert (scales, g_memdup2 (&tuple, sizeof tuple), found);
+        }
+      else if ((found = g_hash_table_lookup (scales, &reversed)) != NULL)
+        found->server = packet->wscale;
+      return packet->window;
+    }
+
+  if ((found = g_hash_table_lookup (scales, &tuple)) != NULL)
+    shift = found->client;
+  else if ((found = g_hash_table_lookup (scales, &reversed)) != NULL)
+    shift = found->server;
+  else
+    return packet->window;
+
+  if (found->client < 0 || found->server < 0)
+    return packet->window;
+  return (guint) packet->window << shift;
+}
 
 static void
 add_endpoint (JsonBuilder      *builder,
@@ -47,11 +222,14 @@ add_endpoint (JsonBuilder      *builder,
 }
 
 static void
-add_segment (JsonBuilder *builder,
-             PfPacket    *packet)
+add_segment (JsonBuilder    *builder,
+             PfPacket       *packet,
+             PfTracePayload  payload,
+             GHashTable     *scales)
 {
   PfFourTuple tuple = pf_packet_get_four_tuple (packet);
-  g_autofree char *excerpt = pf_packet_payload_excerpt (packet, PAYLOAD_EXCERPT_CHARS);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (packet->payload, &len);
 
   json_builder_set_member_name (builder, "proto");
   json_builder_add_string_value (builder, packet->protocol == PF_IP_PROTOCOL_UDP ? "udp" : "tcp");
@@ -70,6 +248,8 @@ add_segment (JsonBuilder *builder,
       json_builder_add_int_value (builder, packet->ack);
       json_builder_set_member_name (builder, "win");
       json_builder_add_int_value (builder, packet->window);
+      json_builder_set_member_name (builder, "window_scaled");
+      json_builder_add_int_value (builder, scaled_window (scales, packet));
     }
 
   json_builder_set_member_name (builder, "len");
@@ -80,8 +260,7 @@ add_segment (JsonBuilder *builder,
   json_builder_set_member_name (builder, "kind_of_segment");
   json_builder_add_string_value (builder,
                                  pf_enum_to_nick (PF_TYPE_PACKET_KIND, pf_packet_get_kind (packet)));
-  json_builder_set_member_name (builder, "payload");
-  json_builder_add_string_value (builder, excerpt);
+  add_payload (builder, payload, data, len);
 }
 
 static void
@@ -107,23 +286,23 @@ add_socket (JsonBuilder *builder,
 }
 
 static void
-add_deliver (JsonBuilder *builder,
-             PfEvent     *event)
+add_deliver (JsonBuilder    *builder,
+             PfEvent        *event,
+             PfTracePayload  payload)
 {
   GBytes *data = pf_event_get_data (event);
   gsize len;
   const guint8 *bytes = g_bytes_get_data (data, &len);
-  g_autofree char *excerpt = pf_bytes_excerpt (bytes, len, PAYLOAD_EXCERPT_CHARS);
 
   json_builder_set_member_name (builder, "len");
   json_builder_add_int_value (builder, len);
-  json_builder_set_member_name (builder, "payload");
-  json_builder_add_string_value (builder, excerpt);
+  add_payload (builder, payload, bytes, len);
 }
 
-/* One event as one line of JSON, without the newline. */
-char *
-pf_trace_format_event (PfEvent *event)
+static char *
+format_event (PfEvent        *event,
+              PfTracePayload  payload,
+              GHashTable     *scales)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
@@ -138,7 +317,7 @@ pf_trace_format_event (PfEvent *event)
   json_builder_set_member_name (builder, "t");
   json_builder_add_int_value (builder, pf_event_get_time (event));
   json_builder_set_member_name (builder, "step");
-  json_builder_add_int_value (builder, pf_event_get_step (event));
+  json_builder_add_int_value (builder, pf_event_get_step (event) + 1);
   json_builder_set_member_name (builder, "kind");
   json_builder_add_string_value (builder, pf_event_kind_to_string (kind));
 
@@ -150,7 +329,7 @@ pf_trace_format_event (PfEvent *event)
       break;
 
     case PF_EVENT_SEGMENT:
-      add_segment (builder, pf_event_get_packet (event));
+      add_segment (builder, pf_event_get_packet (event), payload, scales);
       break;
 
     case PF_EVENT_STATE:
@@ -163,7 +342,7 @@ pf_trace_format_event (PfEvent *event)
 
     case PF_EVENT_DELIVER:
       add_socket (builder, event);
-      add_deliver (builder, event);
+      add_deliver (builder, event, payload);
       break;
 
     case PF_EVENT_ERROR:
@@ -186,6 +365,17 @@ pf_trace_format_event (PfEvent *event)
   return json_generator_to_data (generator, NULL);
 }
 
+/* One event as one line of JSON, without the newline: an excerpt of the
+ * payload, and a window scaled only as far as one event tells (a trace
+ * writer remembers its connections' SYNs). */
+char *
+pf_trace_format_event (PfEvent *event)
+{
+  g_return_val_if_fail (PF_IS_EVENT (event), NULL);
+
+  return format_event (event, PF_TRACE_PAYLOAD_EXCERPT, NULL);
+}
+
 static void
 set_write_error (PfTraceWriter  *self,
                  int             saved_errno,
@@ -201,11 +391,15 @@ PfTraceWriter *
 pf_trace_writer_new (const char  *path,
                      GError     **error)
 {
-  g_autoptr(PfTraceWriter) self = g_new0 (PfTraceWriter, 1);
+  g_autoptr(PfTraceWriter) self = NULL;
   GStatBuf st;
   int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
+
+  self = g_new0 (PfTraceWriter, 1);
+  self->payload = PF_TRACE_PAYLOAD_EXCERPT;
+  self->scales = g_hash_table_new_full (pf_four_tuple_hash, pf_four_tuple_equal, g_free, g_free);
 
   if (g_str_equal (path, "-"))
     {
@@ -261,7 +455,7 @@ pf_trace_writer_write (PfTraceWriter  *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (self->file != NULL, FALSE);
 
-  line = pf_trace_format_event (event);
+  line = format_event (event, self->payload, self->scales);
   if (fputs (line, self->file) == EOF || fputc ('\n', self->file) == EOF)
     {
       set_write_error (self, errno, error);
@@ -340,7 +534,19 @@ pf_trace_writer_free (PfTraceWriter *self)
   if (self->tmp_path != NULL)
     g_unlink (self->tmp_path);
 
+  g_clear_pointer (&self->scales, g_hash_table_unref);
   g_free (self->path);
   g_free (self->tmp_path);
   g_free (self);
+}
+
+/* How much of each payload to write; an excerpt unless told. */
+void
+pf_trace_writer_set_payload (PfTraceWriter  *self,
+                             PfTracePayload  payload)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (payload <= PF_TRACE_PAYLOAD_BASE64);
+
+  self->payload = payload;
 }

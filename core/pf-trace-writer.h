@@ -13,6 +13,15 @@ G_BEGIN_DECLS
 
 typedef struct _PfTraceWriter PfTraceWriter;
 
+/* How much of a payload a trace holds (--trace-payload=NICK). */
+typedef enum
+{
+  PF_TRACE_PAYLOAD_EXCERPT,  /*< nick=excerpt >*/  /* the first 64 characters, as text */
+  PF_TRACE_PAYLOAD_FULL,     /*< nick=full >*/     /* all of it: text, or base64 */
+  PF_TRACE_PAYLOAD_HEX,      /*< nick=hex >*/      /* all of it, in hexadecimal */
+  PF_TRACE_PAYLOAD_BASE64,   /*< nick=base64 >*/   /* all of it, in base64 */
+} PfTracePayload;
+
 PfTraceWriter *pf_trace_writer_new         (const char     *path,
                                             GError        **error);
 gboolean       pf_trace_writer_write       (PfTraceWriter  *self,
@@ -21,6 +30,8 @@ gboolean       pf_trace_writer_write       (PfTraceWriter  *self,
 gboolean       pf_trace_writer_close       (PfTraceWriter  *self,
                                             GError        **error);
 void           pf_trace_writer_free        (PfTraceWriter  *self);
+void           pf_trace_writer_set_payload (PfTraceWriter  *self,
+                                            PfTracePayload  payload);
 
 char          *pf_trace_format_event       (PfEvent        *event);
 

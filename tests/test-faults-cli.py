@@ -310,7 +310,7 @@ def case_helper_killed():
     with open(trace, encoding="utf-8") as f:
         events = [json.loads(l) for l in f]
     steps = [e["step"] for e in events if e["kind"] == "step"]
-    check(steps == [0, 1, 2, 3], "the trace's steps are %s, not the four run" % steps)
+    check(steps == [1, 2, 3, 4], "the trace's steps are %s, not the four run" % steps)
 
     # And the next run works.
     expect_exit(packetflow(["--headless", SCENARIO, "--mode=exact"]), 0)

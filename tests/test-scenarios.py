@@ -102,16 +102,29 @@ def show_seq(name, seq, limit=60):
 
 
 def excerpt(data):
-    """What the trace shows of a payload (pf_packet_payload_excerpt ())."""
-    out = ""
-    for byte in data:
-        piece = {13: "\\r", 10: "\\n", 9: "\\t", 92: "\\\\"}.get(byte)
-        if piece is None:
-            piece = chr(byte) if 0x20 <= byte < 0x7f else "\\x%02x" % byte
-        if len(out) + len(piece) > EXCERPT_CHARS:
-            return out + "…"
-        out += piece
-    return out
+    """What the trace shows of a payload (core/pf-trace-writer.c): its
+    characters as they are, once escaped by JSON, a byte that is not text
+    as U+FFFD."""
+    out, i = [], 0
+    while i < len(data):
+        if len(out) == EXCERPT_CHARS:
+            return "".join(out) + "…"
+        byte = data[i]
+        size, piece = 1, "\ufffd"
+        if byte in (9, 10, 13) or 0x20 <= byte < 0x7f:
+            piece = chr(byte)
+        elif byte >= 0x80:
+            for n in (2, 3, 4):
+                try:
+                    c = data[i:i + n].decode("utf-8")
+                except UnicodeDecodeError:
+                    continue
+                if c.isprintable():
+                    size, piece = n, c
+                break
+        out.append(piece)
+        i += size
+    return "".join(out)
 
 
 # ---------------------------------------------------------------- tshark
@@ -317,7 +330,8 @@ class Run:
 def common_checks(r):
     """What every scenario's run must show."""
     steps = r.of_kind("step")
-    check([e["step"] for e in steps] == list(range(len(r.scenario["steps"]))),
+    # Set-up is step 0; the file's first step is step 1, as in the window.
+    check([e["step"] for e in steps] == list(range(1, len(r.scenario["steps"]) + 1)),
           "the trace has step events %s, the file has %d steps"
           % ([e["step"] for e in steps], len(r.scenario["steps"])))
     for e, step in zip(steps, r.scenario["steps"]):
@@ -631,8 +645,8 @@ def check_udp_tcp(r):
     udp_frames = [f for f in r.frames if f["proto"] == "udp"]
     check([f["payload"] for f in udp_frames] == [message, message],
           "the datagrams carry %s" % [f["payload"] for f in udp_frames])
-    check(udp[0]["step"] == udp[1]["step"] == 0, "the datagram and its echo are not both in step 0")
-    check(not [e for e in r.segments("tcp") if e["step"] == 0],
+    check(udp[0]["step"] == udp[1]["step"] == 1, "the datagram and its echo are not both in step 1")
+    check(not [e for e in r.segments("tcp") if e["step"] == 1],
           "TCP segments travel with the datagram: UDP needs no handshake")
     conns = r.connections()
     check(len(conns) == 1, "%d TCP connections, expected one" % len(conns))
