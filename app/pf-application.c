@@ -250,7 +250,7 @@ pf_application_new (void)
                                                 _("Without a window:\n"
                                                   "  packetflow --list\n"
                                                   "  packetflow --check FILE\n"
-                                                  "  packetflow --headless SCENARIO [--mode=MODE] [--trace=FILE|-] [--pcap=FILE]\n"
+                                                  "  packetflow --headless SCENARIO [--mode=MODE] [--trace=FILE|-] [--pcap=FILE|-]\n"
                                                   "(packetflow --headless --help tells more)"));
   return self;
 }
