@@ -19,6 +19,24 @@
  * scenario that talks to 80 and to 8080 gets 80 → 8081, and 8080 stays
  * 8080. Each low port takes the first free port from 8000 + port up, in
  * the order they are first asked for.
+ *
+ * Runs side by side (two windows, two processes, a test while Packet
+ * Flow is open) must not share a mapped address: the second would find
+ * 127.203.196.71:8080 taken. So each run takes a block: block K adds K
+ * to the second byte of every mapped address (block 0 is the map above,
+ * block 1 maps 192.203.196.71 to 127.204.196.71), ports unchanged. A
+ * run takes the first of N_BLOCKS blocks where
+ *  - it can lock every host's mapped address: a lock file per address in
+ *    $XDG_RUNTIME_DIR/packetflow/loopback/, held with flock () for the
+ *    netspace's lifetime (the kernel drops it when the process dies), so
+ *    runs of one user, in one process or several, never share one; and
+ *  - nothing else holds them: every host's mapped address with every port
+ *    the scenario names (pf_netspace_reserve_ports ()) binds, TCP and
+ *    UDP, so another user's run or any other program that listens there
+ *    moves us on. (Between the probe and the real bind another user's
+ *    program may still take it: then the bind reports it.)
+ * If no block is free, the first block it can lock is used and the bind
+ * says which port is taken, as before.
  */
 
 #define G_LOG_DOMAIN "pf-netspace-loopback"
@@ -28,9 +46,13 @@
 #include "pf-netspace-loopback.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -41,10 +63,16 @@
 #define LOOPBACK_HOST_MASK 0x00ffffffu
 #define PORT_SHIFT         8000
 #define FIRST_FREE_PORT    1024
+#define N_BLOCKS           PF_NETSPACE_LOOPBACK_N_BLOCKS
 
 struct _PfNetspaceLoopback
 {
   PfNetspace  parent_instance;
+
+  guint       block;
+  gboolean    fixed_block; /* pf_netspace_loopback_new_in_block () */
+  GArray     *locks;       /* int: the lock files' descriptors */
+  GArray     *ports;       /* guint16: every port the scenario names */
 
   GHashTable *to_real;     /* scenario PfIpv4 → real PfIpv4 */
   GHashTable *to_scenario; /* real PfIpv4 → scenario PfIpv4 */
@@ -65,10 +93,14 @@ is_reserved (PfIpv4 real)
          real == (LOOPBACK_NET | LOOPBACK_HOST_MASK);
 }
 
+/* A.B.C.D becomes 127.(B + block).C.D. */
 static PfIpv4
-natural_address (PfIpv4 scenario)
+natural_address (PfNetspaceLoopback *self,
+                 PfIpv4              scenario)
 {
-  return LOOPBACK_NET | (scenario & LOOPBACK_HOST_MASK);
+  guint second = ((scenario >> 16) + self->block) & 0xff;
+
+  return LOOPBACK_NET | (second << 16) | (scenario & 0xffff);
 }
 
 static gboolean
@@ -108,14 +140,161 @@ build_map (PfNetspaceLoopback *self)
   guint n_addresses;
 
   addresses = pf_netspace_get_addresses (PF_NETSPACE (self), &n_addresses);
+  g_hash_table_remove_all (self->to_real);
+  g_hash_table_remove_all (self->to_scenario);
 
   for (guint i = 0; i < n_addresses; i++)
-    if (is_free (self, natural_address (addresses[i])))
-      assign (self, addresses[i], natural_address (addresses[i]));
+    if (is_free (self, natural_address (self, addresses[i])))
+      assign (self, addresses[i], natural_address (self, addresses[i]));
 
   for (guint i = 0; i < n_addresses; i++)
     if (!g_hash_table_contains (self->to_real, GUINT_TO_POINTER (addresses[i])))
-      assign (self, addresses[i], next_free_address (self, natural_address (addresses[i])));
+      assign (self, addresses[i], next_free_address (self, natural_address (self, addresses[i])));
+}
+
+static void
+release_locks (PfNetspaceLoopback *self)
+{
+  for (guint i = 0; i < self->locks->len; i++)
+    close (g_array_index (self->locks, int, i));
+  g_array_set_size (self->locks, 0);
+}
+
+/* Locks every mapped address of the block in use; FALSE (holding none)
+ * when another run holds one. Where there is no directory for the lock
+ * files, nothing is locked and the probe alone decides. */
+static gboolean
+lock_block (PfNetspaceLoopback *self)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_runtime_dir (), "packetflow", "loopback", NULL);
+  GHashTableIter iter;
+  gpointer real;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_debug ("No lock files in %s: %s", dir, g_strerror (errno));
+      return TRUE;
+    }
+
+  g_hash_table_iter_init (&iter, self->to_scenario);
+  while (g_hash_table_iter_next (&iter, &real, NULL))
+    {
+      char text[PF_IPV4_STRLEN];
+      g_autofree char *name = NULL;
+      g_autofree char *path = NULL;
+      int fd;
+
+      pf_ipv4_format (GPOINTER_TO_UINT (real), text);
+      name = g_strconcat (text, ".lock", NULL);
+      path = g_build_filename (dir, name, NULL);
+      fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      if (fd < 0)
+        {
+          g_debug ("Could not open %s: %s", path, g_strerror (errno));
+          continue;
+        }
+      if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+        {
+          g_debug ("Block %u: %s is another run's", self->block, text);
+          close (fd);
+          release_locks (self);
+          return FALSE;
+        }
+      g_array_append_val (self->locks, fd);
+    }
+
+  return TRUE;
+}
+
+/* Whether @real:@port binds, as a socket of the run would (TCP with
+ * SO_REUSEADDR, UDP without). */
+static gboolean
+binds (PfIpv4  real,
+       guint16 port,
+       int     type)
+{
+  struct sockaddr_in sin = {
+    .sin_family = AF_INET,
+    .sin_addr.s_addr = htonl (real),
+    .sin_port = htons (port),
+  };
+  int one = 1;
+  int fd = socket (AF_INET, type | SOCK_CLOEXEC, 0);
+  gboolean bound;
+
+  if (fd < 0)
+    return TRUE;   /* not a sign of a taken port; the real socket will say */
+  if (type == SOCK_STREAM)
+    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  bound = bind (fd, (struct sockaddr *) &sin, sizeof sin) == 0 || errno != EADDRINUSE;
+  close (fd);
+  return bound;
+}
+
+static guint16 pf_netspace_loopback_map_port (PfNetspace *netspace,
+                                              guint16     scenario_port);
+
+/* Whether every host's address takes every port the scenario names. */
+static gboolean
+probe_block (PfNetspaceLoopback *self)
+{
+  GHashTableIter iter;
+  gpointer real;
+
+  g_hash_table_iter_init (&iter, self->to_scenario);
+  while (g_hash_table_iter_next (&iter, &real, NULL))
+    for (guint i = 0; i < self->ports->len; i++)
+      {
+        guint16 scenario_port = g_array_index (self->ports, guint16, i);
+        guint16 port = pf_netspace_loopback_map_port (PF_NETSPACE (self), scenario_port);
+
+        if (port != 0 &&
+            (!binds (GPOINTER_TO_UINT (real), port, SOCK_STREAM) ||
+             !binds (GPOINTER_TO_UINT (real), port, SOCK_DGRAM)))
+          {
+            g_debug ("Block %u: port %u is taken", self->block, port);
+            return FALSE;
+          }
+      }
+
+  return TRUE;
+}
+
+static void
+use_block (PfNetspaceLoopback *self,
+           guint               block)
+{
+  self->block = block;
+  build_map (self);
+}
+
+/* The first block no one holds; see the top of the file. */
+static void
+choose_block (PfNetspaceLoopback *self)
+{
+  release_locks (self);
+
+  for (guint block = 0; block < N_BLOCKS; block++)
+    {
+      use_block (self, block);
+      if (!lock_block (self))
+        continue;
+      if (probe_block (self))
+        {
+          g_debug ("Loopback block %u", block);
+          return;
+        }
+      release_locks (self);
+    }
+
+  for (guint block = 0; block < N_BLOCKS; block++)
+    {
+      use_block (self, block);
+      if (lock_block (self))
+        return;
+    }
+
+  use_block (self, 0);
 }
 
 static PfNetspaceMode
@@ -145,7 +324,7 @@ pf_netspace_loopback_map_address (PfNetspace *netspace,
                                     NULL, &real))
     return GPOINTER_TO_UINT (real);
 
-  natural = natural_address (scenario_address);
+  natural = natural_address (self, scenario_address);
   return is_free (self, natural) ? natural : next_free_address (self, natural);
 }
 
@@ -176,6 +355,12 @@ pf_netspace_loopback_reserve_ports (PfNetspace    *netspace,
       if (ports[i] >= FIRST_FREE_PORT)
         g_hash_table_add (self->reserved, GUINT_TO_POINTER (ports[i]));
     }
+  g_array_append_vals (self->ports, ports, n_ports);
+
+  /* Now that the ports are known, the block is chosen again: before any
+   * socket is made, as the engine calls this. */
+  if (!self->fixed_block)
+    choose_block (self);
 }
 
 static gboolean
@@ -284,6 +469,9 @@ pf_netspace_loopback_finalize (GObject *object)
   g_clear_pointer (&self->reserved, g_hash_table_unref);
   g_clear_pointer (&self->port_to_real, g_hash_table_unref);
   g_clear_pointer (&self->port_to_scenario, g_hash_table_unref);
+  release_locks (self);
+  g_clear_pointer (&self->locks, g_array_unref);
+  g_clear_pointer (&self->ports, g_array_unref);
 
   G_OBJECT_CLASS (pf_netspace_loopback_parent_class)->finalize (object);
 }
@@ -315,6 +503,8 @@ pf_netspace_loopback_init (PfNetspaceLoopback *self)
   self->reserved = g_hash_table_new (NULL, NULL);
   self->port_to_real = g_hash_table_new (NULL, NULL);
   self->port_to_scenario = g_hash_table_new (NULL, NULL);
+  self->locks = g_array_new (FALSE, FALSE, sizeof (int));
+  self->ports = g_array_new (FALSE, FALSE, sizeof (guint16));
 }
 
 /* Every host's 127.x address must be this computer's and reachable: not
@@ -370,10 +560,39 @@ check_addresses (PfNetspaceLoopback  *self,
   return TRUE;
 }
 
+static PfNetspaceLoopback *
+loopback_new (const PfIpv4  *addresses,
+              guint          n_addresses,
+              int            block,
+              GError       **error)
+{
+  g_autoptr(PfNetspaceLoopback) self = NULL;
+
+  self = g_object_new (PF_TYPE_NETSPACE_LOOPBACK, NULL);
+
+  if (!pf_netspace_set_addresses (PF_NETSPACE (self), addresses, n_addresses, error))
+    return NULL;
+
+  if (block < 0)
+    choose_block (self);
+  else
+    {
+      self->fixed_block = TRUE;
+      use_block (self, block);
+    }
+
+  if (!check_addresses (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
 /**
  * pf_netspace_loopback_new:
  *
- * Never touches a namespace. Most callers want pf_netspace_new ().
+ * Never touches a namespace. Most callers want pf_netspace_new (). Takes
+ * the first block of mapped addresses no other run holds, and again once
+ * pf_netspace_reserve_ports () has said which ports the scenario uses.
  *
  * Returns: (transfer full): the netspace, or %NULL with
  *   PF_NETSPACE_ERROR_INVALID_ADDRESS, or PF_NETSPACE_ERROR_SETUP when a
@@ -384,20 +603,37 @@ pf_netspace_loopback_new (const PfIpv4  *addresses,
                           guint          n_addresses,
                           GError       **error)
 {
-  g_autoptr(PfNetspaceLoopback) self = NULL;
-
   g_return_val_if_fail (addresses != NULL || n_addresses == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  self = g_object_new (PF_TYPE_NETSPACE_LOOPBACK, NULL);
+  return loopback_new (addresses, n_addresses, -1, error);
+}
 
-  if (!pf_netspace_set_addresses (PF_NETSPACE (self), addresses, n_addresses, error))
-    return NULL;
+/**
+ * pf_netspace_loopback_new_in_block:
+ * @block: the block, 0 for the map without a shift
+ *
+ * As pf_netspace_loopback_new (), in @block whoever holds it: no lock, no
+ * probe. For the tests of the map itself.
+ */
+PfNetspaceLoopback *
+pf_netspace_loopback_new_in_block (const PfIpv4  *addresses,
+                                   guint          n_addresses,
+                                   guint          block,
+                                   GError       **error)
+{
+  g_return_val_if_fail (addresses != NULL || n_addresses == 0, NULL);
+  g_return_val_if_fail (block < N_BLOCKS, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  build_map (self);
+  return loopback_new (addresses, n_addresses, (int) block, error);
+}
 
-  if (!check_addresses (self, error))
-    return NULL;
+/* The block in use: for diagnostics and tests. */
+guint
+pf_netspace_loopback_get_block (PfNetspaceLoopback *self)
+{
+  g_return_val_if_fail (PF_IS_NETSPACE_LOOPBACK (self), 0);
 
-  return g_steal_pointer (&self);
+  return self->block;
 }

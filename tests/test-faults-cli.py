@@ -45,6 +45,7 @@ UNSHARE = shutil.which("unshare") or "/usr/bin/unshare"
 # never meet another test's sockets: 192.0.2.80 is 127.0.2.80 there.
 SERVER = "192.0.2.80"
 SERVER_HERE = "127.0.2.80"
+LOOPBACK_BLOCKS = 16   # PF_NETSPACE_LOOPBACK_N_BLOCKS
 CLIENT = "10.80.0.2"
 CLIENT_HERE = "127.80.0.2"
 
@@ -158,16 +159,22 @@ def fake_helper(stage, errno_, address="0.0.0.0"):
 # ---------------------------------------------------------------- cases
 
 def case_port_taken():
-    """Another program listens where loopback mode puts the web server."""
-    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    holder.bind((SERVER_HERE, 8080))
-    holder.listen(1)
+    """Other programs listen where loopback mode puts the web server, in
+    every block of addresses it could move to (127.0.2.80, 127.1.2.80,
+    ...: core/pf-netspace-loopback.c)."""
+    holders = []
     trace = os.path.join(TMP, "taken.jsonl")
     try:
+        for block in range(LOOPBACK_BLOCKS):
+            holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            holders.append(holder)
+            holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            holder.bind(("127.%d.2.80" % block, 8080))
+            holder.listen(1)
         r = packetflow(["--headless", SCENARIO, "--mode=loopback", "--trace=" + trace])
     finally:
-        holder.close()
+        for holder in holders:
+            holder.close()
     expect_exit(r, 3)
     line = line_starting(r, "packetflow: ")
     check(line == "packetflow: Port 80 on %s is already in use (it is port 8080 on %s on "

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "pf-engine.h"
+#include "pf-netspace-loopback.h"
 #include "pf-netspace-namespace.h"
 #include "pf-player.h"
 
@@ -95,7 +96,18 @@ enum
 #define SINK_BYTES     (64u * 262144u)
 
 static char *real_helper;
-static int held_port = -1;   /* closed by the teardown if a test fails */
+/* Closed by the teardown if a test fails: the web server's port in every
+ * block of loopback addresses, so no run can move away from it. */
+static int held_ports[PF_NETSPACE_LOOPBACK_N_BLOCKS];
+static guint n_held_ports;
+
+static void
+release_held_ports (void)
+{
+  for (guint i = 0; i < n_held_ports; i++)
+    close (held_ports[i]);
+  n_held_ports = 0;
+}
 
 static PfScenario *
 load_scenario (void)
@@ -264,7 +276,9 @@ test_port_taken (void **state)
   const char *expected = "Port 80 on 192.0.2.66 is already in use "
                          "(it is port 8080 on 127.0.2.66 on this computer).";
 
-  held_port = hold_port (0x7F000242u, 8080);
+  /* 127.0.2.66:8080 in block 0, 127.1.2.66:8080 in block 1, ... */
+  for (guint i = 0; i < PF_NETSPACE_LOOPBACK_N_BLOCKS; i++)
+    held_ports[n_held_ports++] = hold_port (0x7F000242u + (i << 16), 8080);
 
   /* The engine refuses to start, with the sentence. */
   engine = pf_engine_new (pf_scenario_ref (scenario), PF_NETSPACE_MODE_LOOPBACK);
@@ -272,6 +286,9 @@ test_port_taken (void **state)
   assert_non_null (error);
   assert_text (error->message, expected);
   g_clear_error (&error);
+  /* Gone, its addresses are free for the player's run (a live run keeps
+   * its block of loopback addresses, and the next run takes another). */
+  g_clear_object (&engine);
 
   /* The player: the load fails, and says so. */
   assert_false (pf_player_load (player, scenario, PF_NETSPACE_MODE_LOOPBACK, &error));
@@ -283,8 +300,7 @@ test_port_taken (void **state)
   g_clear_error (&error);
 
   /* Freed, the port serves the next run. */
-  close (held_port);
-  held_port = -1;
+  release_held_ports ();
   assert_true (pf_player_restart (player, &error));
   assert_null (error);
   assert_null (pf_player_get_error (player));
@@ -690,9 +706,7 @@ static int
 restore (void **state)
 {
   g_setenv ("PACKETFLOW_NETNS_HELPER", real_helper, TRUE);
-  if (held_port >= 0)
-    close (held_port);
-  held_port = -1;
+  release_held_ports ();
   return 0;
 }
 

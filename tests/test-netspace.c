@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <linux/netlink.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -209,8 +210,9 @@ new_loopback (const PfIpv4 *addresses,
   g_autofree char *reason = NULL;
   PfNetspace *netspace;
 
-  netspace = pf_netspace_new (PF_NETSPACE_MODE_LOOPBACK, addresses, n_addresses,
-                              &reason, &error);
+  /* Block 0, whoever holds it: the map's own rules, the same whatever
+   * other runs are doing (test_loopback_side_by_side chooses blocks). */
+  netspace = PF_NETSPACE (pf_netspace_loopback_new_in_block (addresses, n_addresses, 0, &error));
   pf_test_assert_no_error (error);
   assert_non_null (netspace);
   assert_null (reason);
@@ -394,6 +396,104 @@ test_loopback_sockets (void **state)
   pf_test_assert_no_error (error);
 
   connection_clear (&connection);
+}
+
+/* Runs side by side: loopback mode through pf_netspace_new (), as the
+ * engine makes it, with the scenario's ports reserved. */
+static PfNetspace *
+new_loopback_run (const PfIpv4 *addresses,
+                  guint         n_addresses)
+{
+  g_autoptr(GError) error = NULL;
+  const guint16 ports[] = { 80 };
+  PfNetspace *netspace;
+
+  netspace = pf_netspace_new (PF_NETSPACE_MODE_LOOPBACK, addresses, n_addresses, NULL, &error);
+  pf_test_assert_no_error (error);
+  assert_non_null (netspace);
+  pf_netspace_reserve_ports (netspace, ports, G_N_ELEMENTS (ports));
+  return netspace;
+}
+
+/* Block 1 shifts the second byte by one, ports stay. */
+static void
+test_loopback_block_map (void **state)
+{
+  PfIpv4 addresses[] = { pf_test_ip ("192.203.196.71"), pf_test_ip ("10.0.0.2") };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PfNetspaceLoopback) block1 =
+    pf_netspace_loopback_new_in_block (addresses, G_N_ELEMENTS (addresses), 1, &error);
+
+  pf_test_assert_no_error (error);
+  assert_int_equal (pf_netspace_loopback_get_block (block1), 1);
+  assert_int_equal (pf_netspace_map_address (PF_NETSPACE (block1), addresses[0]),
+                    pf_test_ip ("127.204.196.71"));
+  assert_int_equal (pf_netspace_map_address (PF_NETSPACE (block1), addresses[1]),
+                    pf_test_ip ("127.1.0.2"));
+  assert_int_equal (pf_netspace_unmap_address (PF_NETSPACE (block1), pf_test_ip ("127.204.196.71")),
+                    addresses[0]);
+  assert_int_equal (pf_netspace_map_port (PF_NETSPACE (block1), 80), 8080);
+}
+
+/* Two runs of one scenario at once in one process (two windows): each
+ * has mapped addresses of its own, both listen on the scenario's
+ * 198.18.7.1:80 and talk, and each unmaps its own addresses back. */
+static void
+test_loopback_side_by_side (void **state)
+{
+  PfIpv4 addresses[] = { pf_test_ip ("198.18.7.1"), pf_test_ip ("198.18.7.2") };
+  g_autoptr(PfNetspace) first = new_loopback_run (addresses, G_N_ELEMENTS (addresses));
+  g_autoptr(PfNetspace) second = new_loopback_run (addresses, G_N_ELEMENTS (addresses));
+  Connection one = { 0 };
+  Connection two = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (addresses); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (addresses); j++)
+      assert_int_not_equal (pf_netspace_map_address (first, addresses[i]),
+                            pf_netspace_map_address (second, addresses[j]));
+
+  exchange_hello (first, addresses[0], 80, addresses[1], &one);
+  exchange_hello (second, addresses[0], 80, addresses[1], &two);
+
+  assert_int_equal (local_endpoint (one.listener).address, pf_netspace_map_address (first, addresses[0]));
+  assert_int_equal (local_endpoint (two.listener).address, pf_netspace_map_address (second, addresses[0]));
+  assert_int_equal (local_endpoint (two.listener).port, 8080);
+  assert_int_equal (pf_netspace_unmap_address (first, local_endpoint (one.client).address), addresses[1]);
+  assert_int_equal (pf_netspace_unmap_address (second, local_endpoint (two.client).address), addresses[1]);
+
+  connection_clear (&one);
+  connection_clear (&two);
+}
+
+/* Another program listens where block 0 puts the scenario's server
+ * (127.18.7.11:8080, as before blocks): the run moves elsewhere, and
+ * its server listens. */
+static void
+test_loopback_default_taken (void **state)
+{
+  PfIpv4 addresses[] = { pf_test_ip ("198.18.7.11"), pf_test_ip ("198.18.7.12") };
+  struct sockaddr_in sin = {
+    .sin_family = AF_INET,
+    .sin_addr.s_addr = htonl (pf_test_ip ("127.18.7.11")),
+    .sin_port = htons (8080),
+  };
+  int holder = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_autoptr(PfNetspace) netspace = NULL;
+  Connection connection = { 0 };
+
+  assert_true (holder >= 0);
+  assert_int_equal (bind (holder, (struct sockaddr *) &sin, sizeof sin), 0);
+  assert_int_equal (listen (holder, 1), 0);
+
+  netspace = new_loopback_run (addresses, G_N_ELEMENTS (addresses));
+  assert_int_not_equal (pf_netspace_map_address (netspace, addresses[0]), pf_test_ip ("127.18.7.11"));
+  exchange_hello (netspace, addresses[0], 80, addresses[1], &connection);
+  assert_int_equal (local_endpoint (connection.listener).port, 8080);
+  assert_int_equal (pf_netspace_unmap_address (netspace, local_endpoint (connection.listener).address),
+                    addresses[0]);
+
+  connection_clear (&connection);
+  close (holder);
 }
 
 /* Exact mode */
@@ -1171,6 +1271,9 @@ main (void)
     cmocka_unit_test (test_loopback_address_map),
     cmocka_unit_test (test_invalid_addresses),
     cmocka_unit_test (test_loopback_sockets),
+    cmocka_unit_test (test_loopback_block_map),
+    cmocka_unit_test (test_loopback_side_by_side),
+    cmocka_unit_test (test_loopback_default_taken),
     cmocka_unit_test (test_exact_tcp_and_capture),
     cmocka_unit_test (test_exact_capture_drops),
     cmocka_unit_test (test_exact_udp),
