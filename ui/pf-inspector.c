@@ -261,11 +261,8 @@ add_frame (PfInspector *self,
   children = field_children (frame);
   field_addf (self, children, _("Time"), _("%.3f ms since the run began"),
               pf_event_get_time (event) / 1000.0);
-  /* Numbered as the window and the trace: set-up is step 0. */
   if (pf_event_get_step (event) >= 0)
     field_addf (self, children, _("Step"), "%d", pf_event_get_step (event) + 1);
-  else
-    field_add (self, children, _("Step"), g_strdup (_("0 (set-up)")));
   field_add (self, children, _("Origin"),
              g_strdup (modelled ? _("modelled: rebuilt from socket events; not seen on the wire")
                                 : _("captured: as the kernel sent it on lo")));
