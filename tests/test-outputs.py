@@ -6,7 +6,8 @@
 # Environment: GSETTINGS_SCHEMA_DIR and PACKETFLOW_NETNS_HELPER, as for
 # running the build tree (meson sets them). Needs tshark.
 #
-# Every case runs the real binary in exact mode and reads what it wrote
+# Every case runs the real binary (in exact mode, and the window case in
+# loopback mode too) and reads what it wrote
 # with tshark: the pcap on standard output, the trace's steps numbered as
 # the window numbers them, the scaled TCP window beside the raw one, and
 # --trace-payload's ways of writing a payload, byte for byte.
@@ -72,10 +73,10 @@ def tcp_segments(events):
     return [e for e in events if e["kind"] == "segment" and e["proto"] == "tcp"]
 
 
-def exact_run(name, extra=()):
+def exact_run(name, extra=(), mode="exact"):
     trace = os.path.join(TMP, name + ".jsonl")
     pcap = os.path.join(TMP, name + ".pcap")
-    r = run(["--headless", "web", "--mode=exact", "--trace=" + trace, "--pcap=" + pcap] + list(extra))
+    r = run(["--headless", "web", "--mode=" + mode, "--trace=" + trace, "--pcap=" + pcap] + list(extra))
     expect_exit(r, 0)
     return read_trace(trace), pcap
 
@@ -138,8 +139,8 @@ def case_steps():
     check(syn["step"] == 1, "the first SYN is in step %d, not step 1" % syn["step"])
 
 
-def case_window_scaled():
-    events, pcap = exact_run("window")
+def case_window_scaled(mode):
+    events, pcap = exact_run("window-" + mode, mode=mode)
     segs = tcp_segments(events)
     wire = tshark_fields(pcap, ["tcp.window_size_value", "tcp.window_size", "tcp.flags.syn"])
     check(len(wire) == len(segs), "tshark reads %d segments, the trace has %d" % (len(wire), len(segs)))
@@ -205,7 +206,9 @@ CASES = [
     ("--pcap=- writes the pcap to standard output, the summary to stderr", case_pcap_stdout),
     ("--trace=- with --pcap=- is refused with a sentence", case_both_stdout),
     ("the trace numbers steps as the window: set-up 0, then 1..N", case_steps),
-    ("win and window_scaled are tshark's window_size_value and window_size", case_window_scaled),
+    ("exact mode: win and window_scaled are tshark's window_size_value and window_size",
+     lambda: case_window_scaled("exact")),
+    ("loopback mode (modelled): win and window_scaled are tshark's", lambda: case_window_scaled("loopback")),
     ("the default excerpt is escaped once", case_excerpt_once),
     ("--trace-payload=full holds every payload byte (tshark)", lambda: case_payload("full")),
     ("--trace-payload=hex holds every payload byte (tshark)", lambda: case_payload("hex")),
