@@ -554,7 +554,7 @@ pf_engine_step_async (PfEngine            *self,
   step = g_ptr_array_index (self->scenario->steps, self->step);
 
   pf_engine_record (self, pf_event_new_step (pf_engine_now (self), self->step, step->narration));
-  pf_engine_release_held (self);
+  pf_engine_release_held (self, step);
 
   pf_engine_run_action (self, step);
 

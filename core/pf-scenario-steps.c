@@ -24,8 +24,8 @@ static const char * const step_fields[PF_N_STEP_ACTIONS][12] = {
   [PF_STEP_SEND] = { COMMON_STEP_FIELDS, "connection", "side", "data", "hex",
                      "repeat", NULL },
   [PF_STEP_EXPECT] = { COMMON_STEP_FIELDS, "connection", "side", "data",
-                       "contains", "hex", NULL },
-  [PF_STEP_CLOSE] = { COMMON_STEP_FIELDS, "connection", "side", NULL },
+                       "contains", "hex", "repeat", NULL },
+  [PF_STEP_CLOSE] = { COMMON_STEP_FIELDS, "connection", "side", "how", NULL },
   [PF_STEP_UDP] = { COMMON_STEP_FIELDS, "id", "from", "to", "port",
                     "source_port", "data", "hex", "repeat", NULL },
   [PF_STEP_LOOKUP] = { COMMON_STEP_FIELDS, "from", "name", "server", "port", NULL },
@@ -37,7 +37,7 @@ static const char * const step_fields[PF_N_STEP_ACTIONS][12] = {
 static const char * const any_step_fields[] = {
   COMMON_STEP_FIELDS, "id", "from", "to", "port", "source_port", "mss",
   "connection", "side", "data", "contains", "hex", "repeat", "name", "server",
-  "host", "protocol", "milliseconds", NULL
+  "host", "protocol", "milliseconds", "how", NULL
 };
 
 static const char * const step_whats[PF_N_STEP_ACTIONS] = {
@@ -54,17 +54,30 @@ static const char * const step_whats[PF_N_STEP_ACTIONS] = {
 
 static const char * const sides[] = { "client", "server", NULL };
 static const char * const protocols[] = { "tcp", "udp", NULL };
+static const char * const hows[] = { "both", "write", NULL };
 
 static const char connection_expected[] =
   "a connection id like \"c1\" (the \"id\" of a \"connect\" step)";
 
+/* Why a side of a connection is closed (the engine's programs close
+ * their end as soon as the other end has closed). */
+typedef enum
+{
+  CLOSED_BY_STEP,   /* a "close" step of that side */
+  CLOSED_BY_PEER,   /* the other side closed (or shut down its sending) */
+  CLOSED_BY_HTTP,   /* the web server answered "Connection: close" */
+} ClosedWhy;
+
 /* A TCP connection ("connect") or a named UDP socket ("udp") so far. */
 typedef struct
 {
-  gboolean       udp;
-  guint          line;            /* of the step that opened it */
-  const PfHost  *from;
-  guint          closed_line[2];  /* by PfSide; 0 while open */
+  gboolean         udp;
+  guint            line;            /* of the step that opened it */
+  const PfHost    *from;
+  const PfService *service;         /* what listens there, or NULL */
+  guint            closed_line[2];  /* by PfSide; 0 while open */
+  ClosedWhy        closed_why[2];
+  guint            shut_line[2];    /* "how": "write" by that side; 0 if not */
 } Connection;
 
 typedef struct
@@ -411,6 +424,34 @@ get_connection (StepReader           *reader,
   return fail_member (reader, object, "connection", message);
 }
 
+static const char *
+other_side (PfSide side)
+{
+  return pf_side_to_string (side == PF_SIDE_CLIENT ? PF_SIDE_SERVER : PF_SIDE_CLIENT);
+}
+
+/* Why @side can no longer do @doing, when the other end's closing (or the
+ * web server's "Connection: close") closed it. */
+static char *
+closed_with_other (PfStep     *step,
+                   Connection *connection,
+                   const char *doing)
+{
+  PfSide side = step->side;
+  const char *me = pf_side_to_string (side);
+  guint line = connection->closed_line[side];
+
+  if (connection->closed_why[side] == CLOSED_BY_HTTP)
+    return g_strdup_printf ("the web server closes connection \"%s\" once it has "
+                            "answered the request of line %u (\"Connection: "
+                            "close\", or HTTP/1.0), and the client closes its end "
+                            "then too; %s", step->connection, line, doing);
+
+  return g_strdup_printf ("the %s closed connection \"%s\" at line %u, and the "
+                          "%s closes its end then too; %s", other_side (side),
+                          step->connection, line, me, doing);
+}
+
 /* The connection must still be usable by @step->side. */
 static gboolean
 check_open (StepReader           *reader,
@@ -421,6 +462,8 @@ check_open (StepReader           *reader,
   g_autofree char *message = NULL;
   const char *side = pf_side_to_string (step->side);
   guint closed = connection->closed_line[step->side];
+  guint shut = connection->shut_line[step->side];
+  gboolean by_step = closed != 0 && connection->closed_why[step->side] == CLOSED_BY_STEP;
 
   if (connection->udp)
     {
@@ -430,25 +473,148 @@ check_open (StepReader           *reader,
                                  "TCP connections", step->connection,
                                  connection->line, object->what);
     }
-  else if (connection->closed_line[PF_SIDE_CLIENT] != 0 &&
-           connection->closed_line[PF_SIDE_SERVER] != 0)
+  /* Both closed, and not the other because this side did, just then. */
+  else if (by_step && connection->closed_line[!step->side] != 0 &&
+           connection->closed_line[!step->side] != closed)
     message = g_strdup_printf ("connection \"%s\" was closed by both sides "
                                "(lines %u and %u); nothing can use it any more",
                                step->connection,
                                MIN (connection->closed_line[0], connection->closed_line[1]),
                                MAX (connection->closed_line[0], connection->closed_line[1]));
-  else if (closed != 0 && step->action == PF_STEP_CLOSE)
+  else if (by_step && step->action == PF_STEP_CLOSE)
     message = g_strdup_printf ("the %s already closed connection \"%s\" at "
                                "line %u", side, step->connection, closed);
-  else if (closed != 0)
+  else if (by_step)
     message = g_strdup_printf ("the %s closed connection \"%s\" at line %u; "
                                "it can no longer %s", side, step->connection,
                                closed,
                                step->action == PF_STEP_SEND ? "send" : "receive");
+  /* Closed with the other end: what came before the end can still be read. */
+  else if (closed != 0 && step->action == PF_STEP_SEND)
+    message = closed_with_other (step, connection, "it can no longer send");
+  else if (closed != 0 && step->action == PF_STEP_CLOSE)
+    message = closed_with_other (step, connection,
+                                 "this \"close\" would do nothing, so leave it out");
+  else if (shut != 0 && step->action == PF_STEP_SEND)
+    message = g_strdup_printf ("the %s shut down its sending side of connection "
+                               "\"%s\" at line %u (\"how\": \"write\"); it can "
+                               "no longer send, only receive", side,
+                               step->connection, shut);
   else
     return TRUE;
 
   return fail_member (reader, object, "connection", message);
+}
+
+/* Does the web server close the connection after answering @data? As
+ * core/pf-service-http.c does: "Connection: close", or HTTP/1.0 without
+ * "Connection: keep-alive". */
+static gboolean
+http_request_closes (GBytes *data)
+{
+  gsize len;
+  const char *text = g_bytes_get_data (data, &len);
+  g_autofree char *copy = g_strndup (text, len);
+  g_auto(GStrv) lines = g_strsplit (copy, "\n", -1);
+  gboolean close = FALSE, keep_alive = FALSE, http10 = FALSE;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = g_strstrip (lines[i]);
+      char *colon;
+
+      if (i == 0)
+        {
+          http10 = g_str_has_suffix (line, " HTTP/1.0");
+          continue;
+        }
+      if (*line == '\0')
+        break;
+      colon = strchr (line, ':');
+      if (colon == NULL || g_ascii_strncasecmp (line, "Connection", colon - line) != 0 ||
+          colon - line != strlen ("Connection"))
+        continue;
+
+      {
+        g_auto(GStrv) options = g_strsplit (colon + 1, ",", -1);
+
+        for (guint j = 0; options[j] != NULL; j++)
+          {
+            char *option = g_strstrip (options[j]);
+
+            close |= g_ascii_strcasecmp (option, "close") == 0;
+            keep_alive |= g_ascii_strcasecmp (option, "keep-alive") == 0;
+          }
+      }
+    }
+
+  return close || (http10 && !keep_alive);
+}
+
+static void
+close_side (Connection *connection,
+            PfSide      side,
+            ClosedWhy   why,
+            guint       line)
+{
+  if (connection->closed_line[side] != 0)
+    return;
+  connection->closed_line[side] = line;
+  connection->closed_why[side] = why;
+}
+
+static gboolean
+read_close (StepReader           *reader,
+            const PfLoaderObject *object,
+            PfStep               *step,
+            Connection           *connection)
+{
+  guint how = 0;
+  PfSide other = step->side == PF_SIDE_CLIENT ? PF_SIDE_SERVER : PF_SIDE_CLIENT;
+
+  if (!pf_loader_get_choice (reader->loader, object, "how", hows, FALSE, &how))
+    return FALSE;
+
+  step->half_close = how == 1;
+  if (step->half_close && connection->shut_line[step->side] != 0)
+    {
+      g_autofree char *message =
+        g_strdup_printf ("the %s already shut down its sending side of connection "
+                         "\"%s\" at line %u; a plain \"close\" closes the rest",
+                         pf_side_to_string (step->side), step->connection,
+                         connection->shut_line[step->side]);
+
+      return fail_member (reader, object, "how", message);
+    }
+
+  /* The program at the other end sees the end of the stream and closes
+   * its end at once: the engine's services and clients all do. */
+  close_side (connection, other, CLOSED_BY_PEER, step->line);
+  if (step->half_close)
+    connection->shut_line[step->side] = step->line;
+  else
+    close_side (connection, step->side, CLOSED_BY_STEP, step->line);
+  return TRUE;
+}
+
+static gboolean
+read_expect_repeat (StepReader           *reader,
+                    const PfLoaderObject *object,
+                    PfStep               *step,
+                    Connection           *connection)
+{
+  g_autofree char *message = NULL;
+
+  if (!get_repeat (reader, object, step))
+    return FALSE;
+  if (connection->udp || json_object_get_member (object->object, "repeat") == NULL)
+    return TRUE;
+
+  message = g_strdup_printf ("\"repeat\" in an \"expect\" step is for UDP sockets, "
+                             "where it expects that many datagrams; TCP connection "
+                             "\"%s\" carries a stream of bytes, so write all of them "
+                             "in \"data\"", step->connection);
+  return fail_member (reader, object, "repeat", message);
 }
 
 static gboolean
@@ -470,13 +636,21 @@ read_use (StepReader           *reader,
   switch (step->action)
     {
     case PF_STEP_SEND:
-      return get_payload (reader, object, step) &&
-             get_repeat (reader, object, step);
-    case PF_STEP_EXPECT:
-      return get_payload (reader, object, step);
-    case PF_STEP_CLOSE:
-      connection->closed_line[side] = step->line;
+      if (!get_payload (reader, object, step) ||
+          !get_repeat (reader, object, step))
+        return FALSE;
+      if (side == PF_SIDE_CLIENT && connection->service != NULL &&
+          connection->service->type == PF_SERVICE_HTTP && http_request_closes (step->data))
+        {
+          close_side (connection, PF_SIDE_SERVER, CLOSED_BY_HTTP, step->line);
+          close_side (connection, PF_SIDE_CLIENT, CLOSED_BY_HTTP, step->line);
+        }
       return TRUE;
+    case PF_STEP_EXPECT:
+      return get_payload (reader, object, step) &&
+             read_expect_repeat (reader, object, step, connection);
+    case PF_STEP_CLOSE:
+      return read_close (reader, object, step, connection);
     default:
       g_assert_not_reached ();
     }
@@ -540,6 +714,7 @@ add_connection (StepReader *reader,
   connection->udp = step->action == PF_STEP_UDP;
   connection->line = step->line;
   connection->from = step->from;
+  connection->service = step->service;
   g_hash_table_insert (reader->connections, step->connection, connection);
 }
 

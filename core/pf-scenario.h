@@ -175,6 +175,7 @@ struct _PfStep
   PfMatch           match;
   guint             repeat;       /* at least 1 for send and udp */
   guint             milliseconds;
+  gboolean          half_close;   /* close: "how": "write", shutdown (SHUT_WR) */
 };
 
 struct _PfScenario

@@ -68,6 +68,8 @@ PfServiceSession *pf_service_session_new_script     (const char             *gre
                                                      const PfScriptLine * const *lines,
                                                      guint                   n_lines);
 void              pf_service_session_free           (PfServiceSession       *session);
+char             *pf_service_session_describe_wait  (PfServiceSession       *session,
+                                                     const char             *name);
 
 PfServiceType     pf_service_session_get_kind       (PfServiceSession       *session);
 GBytes           *pf_service_session_greeting       (PfServiceSession       *session);
