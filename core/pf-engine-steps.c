@@ -424,7 +424,7 @@ action_connect (PfEngine     *self,
 
   conn = g_new0 (PfConn, 1);
   conn->id = g_strdup (step->connection);
-  conn->expect_refusal = step->service == NULL || step->service->stopped;
+  conn->expect_refusal = step->refused;
   g_hash_table_replace (self->conns, conn->id, conn);
 
   sock = pf_engine_sock_new (self, socket, PF_SOCK_CLIENT, step->from);

@@ -78,6 +78,7 @@ typedef struct
   guint            closed_line[2];  /* by PfSide; 0 while open */
   ClosedWhy        closed_why[2];
   guint            shut_line[2];    /* "how": "write" by that side; 0 if not */
+  gboolean         refused;         /* nothing listens there when it connects */
 } Connection;
 
 typedef struct
@@ -465,7 +466,11 @@ check_open (StepReader           *reader,
   guint shut = connection->shut_line[step->side];
   gboolean by_step = closed != 0 && connection->closed_why[step->side] == CLOSED_BY_STEP;
 
-  if (connection->udp)
+  if (connection->refused)
+    message = g_strdup_printf ("connection \"%s\" is refused at line %u (nothing "
+                               "listens on that port then); no step can use it",
+                               step->connection, connection->line);
+  else if (connection->udp)
     {
       if (step->action == PF_STEP_EXPECT)
         return TRUE;
@@ -715,6 +720,7 @@ add_connection (StepReader *reader,
   connection->line = step->line;
   connection->from = step->from;
   connection->service = step->service;
+  connection->refused = step->refused;
   g_hash_table_insert (reader->connections, step->connection, connection);
 }
 
@@ -741,6 +747,15 @@ read_connect (StepReader           *reader,
 
   step->mss = mss;
   step->service = pf_host_find_service (step->to, PF_PROTOCOL_TCP, step->port);
+  if (step->service == NULL)
+    step->refused = TRUE;
+  else
+    {
+      ServiceState *state = g_hash_table_lookup (reader->services, step->service);
+
+      /* as start and stop steps before this one left it */
+      step->refused = state != NULL ? state->stopped : step->service->stopped;
+    }
   add_connection (reader, step);
   return TRUE;
 }

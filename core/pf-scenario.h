@@ -176,6 +176,7 @@ struct _PfStep
   guint             repeat;       /* at least 1 for send and udp */
   guint             milliseconds;
   gboolean          half_close;   /* close: "how": "write", shutdown (SHUT_WR) */
+  gboolean          refused;      /* connect: nothing listens there then */
 };
 
 struct _PfScenario

@@ -648,6 +648,38 @@ test_script_waiting (void **state)
                                "it received “QUTI\\r\\n”.\n");
 }
 
+/* A connect after a stop step is refused, as the file says it will be:
+ * recorded, not a failure; after a start step it connects. */
+static void
+test_refused_after_stop (void **state)
+{
+  g_autoptr(PfEngine) engine = run_steps (
+    "{ \"narration\": \"n\", \"action\": \"stop\", \"host\": \"knuth\", \"port\": 7 },"
+    CONNECT ("r", 7)
+    "{ \"narration\": \"n\", \"action\": \"start\", \"host\": \"knuth\", \"port\": 7 },"
+    CONNECT ("c", 7)
+    SEND ("c", "back")
+    EXPECT ("c", "back"),
+    PF_NETSPACE_MODE_LOOPBACK);
+  PfTimeline *timeline = pf_engine_get_timeline (engine);
+  guint refused = 0;
+
+  (void) state;
+  for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      if (pf_event_get_kind (event) == PF_EVENT_ERROR)
+        {
+          assert_int_equal (pf_event_get_error_code (event), PF_EVENT_ERROR_CODE_ECONNREFUSED);
+          assert_int_equal (pf_event_get_step (event), 1);
+          refused++;
+        }
+    }
+  assert_int_equal (refused, 1);
+  assert_int_equal (pf_engine_get_n_failures (engine), 0);
+}
+
 /* Each run is a clean slate: no descriptor and no process outlives it. */
 static void
 test_nothing_left_behind (void **state)
@@ -1006,6 +1038,7 @@ main (void)
     cmocka_unit_test (test_half_close),
     cmocka_unit_test (test_reply_in_own_step),
     cmocka_unit_test (test_script_waiting),
+    cmocka_unit_test (test_refused_after_stop),
     cmocka_unit_test (test_burst_whole),
     cmocka_unit_test (test_runs_repeat),
     cmocka_unit_test (test_step_gated),

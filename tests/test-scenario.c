@@ -363,6 +363,12 @@ static const BadCase bad_cases[] = {
     WITH_STEPS (CONNECT_C1 ",\n" HALF_CLOSE_C1_CLIENT ",\n" CLOSE_C1_CLIENT ",\n"
                 "  {\"narration\": \"n\", \"action\": \"expect\", \"connection\": \"c1\", \"side\": \"client\", \"data\": \"x\"}"), INVALID,
     "bad.json:12:56: connection \"c1\" was closed by both sides (lines 10 and 11); nothing can use it any more" },
+  { "use-refused-connection",
+    WITH_STEPS ("  {\"narration\": \"n\", \"action\": \"connect\", \"id\": \"c1\", \"from\": \"laptop\", \"to\": \"knuth\", \"port\": 81},\n" SEND_C1), INVALID,
+    "bad.json:10:54: connection \"c1\" is refused at line 9 (nothing listens on that port then); no step can use it" },
+  { "use-connection-to-stopped-service",
+    WITH_STEPS ("  {\"narration\": \"n\", \"action\": \"stop\", \"host\": \"knuth\", \"port\": 80},\n" CONNECT_C1 ",\n" CLOSE_C1_CLIENT), INVALID,
+    "bad.json:11:55: connection \"c1\" is refused at line 10 (nothing listens on that port then); no step can use it" },
   /* the other end's program closes as soon as one end has: --check knows */
   { "server-send-after-client-close",
     WITH_STEPS (CONNECT_C1 ",\n" CLOSE_C1_CLIENT ",\n"
