@@ -23,32 +23,6 @@
 
 /* Services */
 
-static PfServiceSession *
-service_session_new (const PfService *service)
-{
-  switch (service->type)
-    {
-    case PF_SERVICE_ECHO:
-      return pf_service_session_new_echo ();
-    case PF_SERVICE_HTTP:
-      return pf_service_session_new_http ((const PfHttpPage * const *) service->pages->pdata,
-                                          service->pages->len, "Packet Flow");
-    case PF_SERVICE_SMTP:
-      return pf_service_session_new_smtp (service->domain);
-    case PF_SERVICE_SSH_BANNER:
-      return pf_service_session_new_ssh_banner (service->banner);
-    case PF_SERVICE_CHAT:
-      return pf_service_session_new_chat (NULL);
-    case PF_SERVICE_SCRIPT:
-      return pf_service_session_new_script (service->greeting,
-                                            (const PfScriptLine * const *) service->dialogue->pdata,
-                                            service->dialogue->len);
-    case PF_SERVICE_DNS:
-    default:
-      g_return_val_if_reached (NULL);
-    }
-}
-
 static PfConn *
 engine_find_conn_by_client (PfEngine         *self,
                             const PfEndpoint *client)
@@ -101,7 +75,7 @@ listener_accept (PfSock *listener)
 
       conn->server = sock;
       sock->conn = conn;
-      sock->session = service_session_new (listener->service);
+      sock->session = pf_service_session_new_for (listener->service);
       greeting = pf_service_session_greeting (sock->session);
       pf_engine_sock_hold_bytes (sock, greeting);
       pf_engine_sock_poll_state (sock, FALSE);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "pf-scenario-private.h"
+#include "pf-service-session.h"
 
 #define DNS_PORT 53
 #define LISTED_NAMES 6
@@ -65,7 +66,8 @@ typedef enum
 {
   CLOSED_BY_STEP,   /* a "close" step of that side */
   CLOSED_BY_PEER,   /* the other side closed (or shut down its sending) */
-  CLOSED_BY_HTTP,   /* the web server answered "Connection: close" */
+  CLOSED_BY_SERVICE, /* the service closes after its answer (HTTP
+                      * "Connection: close", SMTP QUIT...) */
 } ClosedWhy;
 
 /* A TCP connection ("connect") or a named UDP socket ("udp") so far. */
@@ -79,7 +81,17 @@ typedef struct
   ClosedWhy        closed_why[2];
   guint            shut_line[2];    /* "how": "write" by that side; 0 if not */
   gboolean         refused;         /* nothing listens there when it connects */
+  PfServiceSession *session;        /* the service's, fed what the client sends */
 } Connection;
+
+static void
+connection_free (gpointer data)
+{
+  Connection *connection = data;
+
+  g_clear_pointer (&connection->session, pf_service_session_free);
+  g_free (connection);
+}
 
 typedef struct
 {
@@ -442,11 +454,17 @@ closed_with_other (PfStep     *step,
   const char *me = pf_side_to_string (side);
   guint line = connection->closed_line[side];
 
-  if (connection->closed_why[side] == CLOSED_BY_HTTP)
+  if (connection->closed_why[side] == CLOSED_BY_SERVICE &&
+      connection->service->type == PF_SERVICE_HTTP)
     return g_strdup_printf ("the web server closes connection \"%s\" once it has "
-                            "answered the request of line %u (\"Connection: "
-                            "close\", or HTTP/1.0), and the client closes its end "
+                            "answered the request of line %u (its answer says "
+                            "\"Connection: close\"), and the client closes its end "
                             "then too; %s", step->connection, line, doing);
+  if (connection->closed_why[side] == CLOSED_BY_SERVICE)
+    return g_strdup_printf ("the %s server closes connection \"%s\" once it has "
+                            "answered what the client sent at line %u, and the "
+                            "client closes its end then too; %s",
+                            connection->service->name, step->connection, line, doing);
 
   return g_strdup_printf ("the %s closed connection \"%s\" at line %u, and the "
                           "%s closes its end then too; %s", other_side (side),
@@ -511,49 +529,27 @@ check_open (StepReader           *reader,
   return fail_member (reader, object, "connection", message);
 }
 
-/* Does the web server close the connection after answering @data? As
- * core/pf-service-http.c does: "Connection: close", or HTTP/1.0 without
- * "Connection: keep-alive". */
+/* Does the service close the connection once it has answered what
+ * @step sends? The loader asks the service's own session (the one the
+ * engine runs), so --check and the run agree: the web server after
+ * "Connection: close", HTTP/1.0 or a bad request, SMTP after QUIT. */
 static gboolean
-http_request_closes (GBytes *data)
+service_closes (Connection   *connection,
+                const PfStep *step)
 {
-  gsize len;
-  const char *text = g_bytes_get_data (data, &len);
-  g_autofree char *copy = g_strndup (text, len);
-  g_auto(GStrv) lines = g_strsplit (copy, "\n", -1);
-  gboolean close = FALSE, keep_alive = FALSE, http10 = FALSE;
+  if (connection->session == NULL)
+    return FALSE;
 
-  for (guint i = 0; lines[i] != NULL; i++)
+  for (guint i = 0; i < step->repeat; i++)
     {
-      char *line = g_strstrip (lines[i]);
-      char *colon;
+      g_auto(PfServiceReply) reply = { 0 };
 
-      if (i == 0)
-        {
-          http10 = g_str_has_suffix (line, " HTTP/1.0");
-          continue;
-        }
-      if (*line == '\0')
-        break;
-      colon = strchr (line, ':');
-      if (colon == NULL || g_ascii_strncasecmp (line, "Connection", colon - line) != 0 ||
-          colon - line != strlen ("Connection"))
-        continue;
-
-      {
-        g_auto(GStrv) options = g_strsplit (colon + 1, ",", -1);
-
-        for (guint j = 0; options[j] != NULL; j++)
-          {
-            char *option = g_strstrip (options[j]);
-
-            close |= g_ascii_strcasecmp (option, "close") == 0;
-            keep_alive |= g_ascii_strcasecmp (option, "keep-alive") == 0;
-          }
-      }
+      pf_service_session_receive_bytes (connection->session, step->data, &reply);
+      if (reply.close)
+        return TRUE;
     }
 
-  return close || (http10 && !keep_alive);
+  return FALSE;
 }
 
 static void
@@ -644,11 +640,10 @@ read_use (StepReader           *reader,
       if (!get_payload (reader, object, step) ||
           !get_repeat (reader, object, step))
         return FALSE;
-      if (side == PF_SIDE_CLIENT && connection->service != NULL &&
-          connection->service->type == PF_SERVICE_HTTP && http_request_closes (step->data))
+      if (side == PF_SIDE_CLIENT && service_closes (connection, step))
         {
-          close_side (connection, PF_SIDE_SERVER, CLOSED_BY_HTTP, step->line);
-          close_side (connection, PF_SIDE_CLIENT, CLOSED_BY_HTTP, step->line);
+          close_side (connection, PF_SIDE_SERVER, CLOSED_BY_SERVICE, step->line);
+          close_side (connection, PF_SIDE_CLIENT, CLOSED_BY_SERVICE, step->line);
         }
       return TRUE;
     case PF_STEP_EXPECT:
@@ -721,6 +716,11 @@ add_connection (StepReader *reader,
   connection->from = step->from;
   connection->service = step->service;
   connection->refused = step->refused;
+  /* The service's own logic, to know when it hangs up (echo and chat
+   * never do, and would copy every byte for nothing). */
+  if (!connection->udp && !step->refused && step->service != NULL &&
+      step->service->type != PF_SERVICE_ECHO && step->service->type != PF_SERVICE_CHAT)
+    connection->session = pf_service_session_new_for (step->service);
   g_hash_table_insert (reader->connections, step->connection, connection);
 }
 
@@ -992,7 +992,7 @@ pf_loader_read_steps (PfLoader             *loader,
                            "\"steps\" has %u steps; a scenario can have at "
                            "most %d", n, PF_SCENARIO_MAX_STEPS);
 
-  connections = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  connections = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, connection_free);
   openers = g_hash_table_new (g_str_hash, g_str_equal);
   services = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   reader.connections = connections;

@@ -283,6 +283,44 @@ pf_service_session_new_script (const char                *greeting,
   return self;
 }
 
+/**
+ * pf_service_session_new_for:
+ * @service: a TCP service of a scenario
+ *
+ * A session of the kind @service is, with its fields: what the engine
+ * answers each accepted connection with, and what the loader runs a
+ * connection's requests through to learn when the service closes.
+ *
+ * Returns: (transfer full): the session
+ */
+PfServiceSession *
+pf_service_session_new_for (const PfService *service)
+{
+  g_return_val_if_fail (service != NULL, NULL);
+
+  switch (service->type)
+    {
+    case PF_SERVICE_ECHO:
+      return pf_service_session_new_echo ();
+    case PF_SERVICE_HTTP:
+      return pf_service_session_new_http ((const PfHttpPage * const *) service->pages->pdata,
+                                          service->pages->len, "Packet Flow");
+    case PF_SERVICE_SMTP:
+      return pf_service_session_new_smtp (service->domain);
+    case PF_SERVICE_SSH_BANNER:
+      return pf_service_session_new_ssh_banner (service->banner);
+    case PF_SERVICE_CHAT:
+      return pf_service_session_new_chat (NULL);
+    case PF_SERVICE_SCRIPT:
+      return pf_service_session_new_script (service->greeting,
+                                            (const PfScriptLine * const *) service->dialogue->pdata,
+                                            service->dialogue->len);
+    case PF_SERVICE_DNS:
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
 void
 pf_service_session_free (PfServiceSession *session)
 {

@@ -67,6 +67,7 @@ PfServiceSession *pf_service_session_new_chat       (const char             *wel
 PfServiceSession *pf_service_session_new_script     (const char             *greeting,
                                                      const PfScriptLine * const *lines,
                                                      guint                   n_lines);
+PfServiceSession *pf_service_session_new_for        (const PfService        *service);
 void              pf_service_session_free           (PfServiceSession       *session);
 char             *pf_service_session_describe_wait  (PfServiceSession       *session,
                                                      const char             *name);

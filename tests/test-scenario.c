@@ -381,12 +381,22 @@ static const BadCase bad_cases[] = {
     WITH_STEPS (CONNECT_C1 ",\n"
                 "  {\"narration\": \"n\", \"action\": \"send\", \"connection\": \"c1\", \"data\": \"GET / HTTP/1.1\\r\\nConnection: close\\r\\n\\r\\n\"},\n"
                 CLOSE_C1_CLIENT), INVALID,
-    "bad.json:11:55: the web server closes connection \"c1\" once it has answered the request of line 10 (\"Connection: close\", or HTTP/1.0), and the client closes its end then too; this \"close\" would do nothing, so leave it out" },
+    "bad.json:11:55: the web server closes connection \"c1\" once it has answered the request of line 10 (its answer says \"Connection: close\"), and the client closes its end then too; this \"close\" would do nothing, so leave it out" },
   { "send-after-http-1.0",
     WITH_STEPS (CONNECT_C1 ",\n"
                 "  {\"narration\": \"n\", \"action\": \"send\", \"connection\": \"c1\", \"data\": \"GET / HTTP/1.0\\r\\n\\r\\n\"},\n"
                 SEND_C1), INVALID,
-    "bad.json:11:54: the web server closes connection \"c1\" once it has answered the request of line 10 (\"Connection: close\", or HTTP/1.0), and the client closes its end then too; it can no longer send" },
+    "bad.json:11:54: the web server closes connection \"c1\" once it has answered the request of line 10 (its answer says \"Connection: close\"), and the client closes its end then too; it can no longer send" },
+  { "close-after-bad-http-request",
+    WITH_STEPS (CONNECT_C1 ",\n"
+                "  {\"narration\": \"n\", \"action\": \"send\", \"connection\": \"c1\", \"data\": \"GET\\r\\n\"},\n"
+                CLOSE_C1_CLIENT), INVALID,
+    "bad.json:11:55: the web server closes connection \"c1\" once it has answered the request of line 10 (its answer says \"Connection: close\"), and the client closes its end then too; this \"close\" would do nothing, so leave it out" },
+  { "keep-alive-then-close",
+    WITH_STEPS (CONNECT_C1 ",\n"
+                "  {\"narration\": \"n\", \"action\": \"send\", \"connection\": \"c1\", \"data\": \"GET / HTTP/1.0\\r\\nConnection: keep-alive\\r\\n\\r\\n\"},\n"
+                CLOSE_C1_CLIENT ",\n" CLOSE_C1_CLIENT), INVALID,
+    "bad.json:12:55: the client already closed connection \"c1\" at line 11" },
   { "send-after-half-close",
     WITH_STEPS (CONNECT_C1 ",\n" HALF_CLOSE_C1_CLIENT ",\n" SEND_C1), INVALID,
     "bad.json:11:54: the client shut down its sending side of connection \"c1\" at line 10 (\"how\": \"write\"); it can no longer send, only receive" },
@@ -747,7 +757,7 @@ test_every_field (void **state)
   assert_int_equal (step->repeat, 3);
 
   step = g_ptr_array_index (scenario->steps, 5);
-  pf_test_assert_bytes_text (step->data, "GET\r\n");
+  pf_test_assert_bytes_text (step->data, "GET / HTTP/1.1\r\nHost: knuth\r\n\r\n");
 
   step = g_ptr_array_index (scenario->steps, 6);
   assert_int_equal (step->match, PF_MATCH_EXACT);
