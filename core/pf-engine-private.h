@@ -52,10 +52,10 @@ struct _PfSock
   PfConn           *conn;
   PfFourTuple       tuple;       /* local → remote, as the kernel has them */
   PfTcpState        state;
-  PfByteQueue       inbox;       /* read by the program, not yet expected */
+  PfByteQueue       inbox;       /* TCP: read by the program, not yet expected */
   GQueue            datagrams;   /* UDP: GBytes*, each read, not yet expected */
   PfByteQueue       outbox;      /* written by the program, not yet sent */
-  PfByteQueue       held;        /* a service's answer, sent next step */
+  PfByteQueue       held;        /* a service's answer, sent in the next step on its connection */
   gboolean          close_held;  /* and its close after it */
   guint64           bytes_sent;
   guint64           bytes_read;

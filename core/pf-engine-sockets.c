@@ -323,8 +323,9 @@ pf_engine_sock_hold_bytes (PfSock *sock,
     pf_byte_queue_push (&sock->held, bytes);
 }
 
-/* A service answers in the step after the one that asked, so each step
- * shows one side speaking and the narration can say who. Closing when
+/* A service answers in the next step about the connection that asked
+ * (pf_engine_release_held ()), so each step shows one side speaking and
+ * the narration can say who. Closing when
  * the client has closed is not an answer: that happens at once. */
 static void
 service_apply_reply (PfSock         *sock,
