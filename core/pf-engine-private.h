@@ -52,9 +52,10 @@ struct _PfSock
   PfConn           *conn;
   PfFourTuple       tuple;       /* local → remote, as the kernel has them */
   PfTcpState        state;
-  PfByteQueue       inbox;       /* read by the program, not yet expected */
+  PfByteQueue       inbox;       /* TCP: read by the program, not yet expected */
+  GQueue            datagrams;   /* UDP: GBytes*, each read, not yet expected */
   PfByteQueue       outbox;      /* written by the program, not yet sent */
-  PfByteQueue       held;        /* a service's answer, sent next step */
+  PfByteQueue       held;        /* a service's answer, sent in the next step on its connection */
   gboolean          close_held;  /* and its close after it */
   guint64           bytes_sent;
   guint64           bytes_read;
@@ -64,6 +65,7 @@ struct _PfSock
   gboolean          eof;         /* the peer closed its side */
   gboolean          shut;        /* this side sent its FIN */
   gboolean          want_shut;   /* send the FIN once the outbox is empty */
+  gboolean          half_closed; /* shut by a "close" with "how": "write" */
   gboolean          reset;
   gboolean          stale;       /* its state may have changed unseen */
 };
@@ -157,7 +159,8 @@ void        pf_engine_conn_free            (PfConn            *conn);
 void        pf_engine_sock_close_when_sent (PfSock            *sock);
 void        pf_engine_sock_hold_bytes      (PfSock            *sock,
                                             GBytes            *bytes);
-void        pf_engine_release_held         (PfEngine          *self);
+void        pf_engine_release_held         (PfEngine          *self,
+                                            const PfStep      *step);
 void        pf_engine_sock_send            (PfSock            *sock,
                                             GBytes            *bytes);
 void        pf_engine_sock_flush           (PfSock            *sock);

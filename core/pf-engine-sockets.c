@@ -294,6 +294,7 @@ pf_engine_sock_free (PfSock *sock)
   pf_byte_queue_clear (&sock->inbox);
   pf_byte_queue_clear (&sock->outbox);
   pf_byte_queue_clear (&sock->held);
+  g_queue_clear_full (&sock->datagrams, (GDestroyNotify) g_bytes_unref);
   g_free (sock);
 }
 
@@ -322,8 +323,9 @@ pf_engine_sock_hold_bytes (PfSock *sock,
     pf_byte_queue_push (&sock->held, bytes);
 }
 
-/* A service answers in the step after the one that asked, so each step
- * shows one side speaking and the narration can say who. Closing when
+/* A service answers in the next step about the connection that asked
+ * (pf_engine_release_held ()), so each step shows one side speaking and
+ * the narration can say who. Closing when
  * the client has closed is not an answer: that happens at once. */
 static void
 service_apply_reply (PfSock         *sock,
@@ -365,15 +367,25 @@ engine_open_copy (PfEngine *self)
   return self->open_copy;
 }
 
+/* A service's held answer goes out in the next step that concerns its
+ * connection (names it in "connection"), so it shows under a narration
+ * about that connection, never under one about another. */
 void
-pf_engine_release_held (PfEngine *self)
+pf_engine_release_held (PfEngine     *self,
+                        const PfStep *step)
 {
   /* A copy: a write that fails releases its socket. */
   GPtrArray *open = engine_open_copy (self);
 
+  if (step->connection == NULL)
+    return;
+
   for (guint i = 0; i < open->len; i++)
     {
       PfSock *sock = g_ptr_array_index (open, i);
+
+      if (sock->conn == NULL || g_strcmp0 (sock->conn->id, step->connection) != 0)
+        continue;
 
       pf_byte_queue_move (&sock->outbox, &sock->held);
       if (sock->close_held)
@@ -792,9 +804,12 @@ pf_engine_release_closed (PfEngine *self)
           conn->client->role != PF_SOCK_CLIENT)
         continue;
 
-      client_done = conn->client->socket == NULL || (conn->client->shut && conn->client->eof);
+      /* A side that shut down only its sending holds its descriptor until
+       * its plain "close". */
+      client_done = conn->client->socket == NULL ||
+                    (conn->client->shut && conn->client->eof && !conn->client->half_closed);
       server_done = conn->server == NULL || conn->server->socket == NULL ||
-                    (conn->server->shut && conn->server->eof);
+                    (conn->server->shut && conn->server->eof && !conn->server->half_closed);
       if (!client_done || !server_done)
         continue;
 

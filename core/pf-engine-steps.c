@@ -23,32 +23,6 @@
 
 /* Services */
 
-static PfServiceSession *
-service_session_new (const PfService *service)
-{
-  switch (service->type)
-    {
-    case PF_SERVICE_ECHO:
-      return pf_service_session_new_echo ();
-    case PF_SERVICE_HTTP:
-      return pf_service_session_new_http ((const PfHttpPage * const *) service->pages->pdata,
-                                          service->pages->len, "Packet Flow");
-    case PF_SERVICE_SMTP:
-      return pf_service_session_new_smtp (service->domain);
-    case PF_SERVICE_SSH_BANNER:
-      return pf_service_session_new_ssh_banner (service->banner);
-    case PF_SERVICE_CHAT:
-      return pf_service_session_new_chat (NULL);
-    case PF_SERVICE_SCRIPT:
-      return pf_service_session_new_script (service->greeting,
-                                            (const PfScriptLine * const *) service->dialogue->pdata,
-                                            service->dialogue->len);
-    case PF_SERVICE_DNS:
-    default:
-      g_return_val_if_reached (NULL);
-    }
-}
-
 static PfConn *
 engine_find_conn_by_client (PfEngine         *self,
                             const PfEndpoint *client)
@@ -101,7 +75,7 @@ listener_accept (PfSock *listener)
 
       conn->server = sock;
       sock->conn = conn;
-      sock->session = service_session_new (listener->service);
+      sock->session = pf_service_session_new_for (listener->service);
       greeting = pf_service_session_greeting (sock->session);
       pf_engine_sock_hold_bytes (sock, greeting);
       pf_engine_sock_poll_state (sock, FALSE);
@@ -236,7 +210,8 @@ udp_client_receive (PfSock *sock)
       bytes = udp_receive (sock, buffer, sizeof buffer, &from, &tuple);
       if (bytes == NULL)
         return;
-      pf_byte_queue_push (&sock->inbox, bytes);
+      /* One read, one datagram: its boundaries stay. */
+      g_queue_push_tail (&sock->datagrams, g_steal_pointer (&bytes));
     }
 }
 
@@ -423,7 +398,7 @@ action_connect (PfEngine     *self,
 
   conn = g_new0 (PfConn, 1);
   conn->id = g_strdup (step->connection);
-  conn->expect_refusal = step->service == NULL || step->service->stopped;
+  conn->expect_refusal = step->refused;
   g_hash_table_replace (self->conns, conn->id, conn);
 
   sock = pf_engine_sock_new (self, socket, PF_SOCK_CLIENT, step->from);
@@ -512,6 +487,60 @@ inbox_matches (GBytes       *inbox,
   return FALSE;
 }
 
+static void
+expect_fail (PfEngine     *self,
+             const PfStep *step,
+             PfSock       *sock,
+             const char   *what,
+             GBytes       *got,
+             const char   *waiting)
+{
+  g_autofree char *want_text = NULL;
+  g_autofree char *got_text = NULL;
+  g_autofree char *message = NULL;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (step->data, &len);
+
+  want_text = pf_bytes_excerpt (data, len, 60);
+  if (got != NULL)
+    got_text = pf_bytes_excerpt (g_bytes_get_data (got, NULL), g_bytes_get_size (got), 60);
+  if (got == NULL)
+    message = g_strdup_printf ("Line %u: the %s of “%s” expected %s“%s” but no datagram came%s%s.",
+                               step->line, pf_side_to_string (step->side), step->connection,
+                               what, want_text, waiting ? "; " : "", waiting ? waiting : "");
+  else
+    message = g_strdup_printf ("Line %u: the %s of “%s” expected %s“%s” but received “%s”%s%s.",
+                               step->line, pf_side_to_string (step->side), step->connection,
+                               what, want_text, got_text, waiting ? "; " : "",
+                               waiting ? waiting : "");
+  engine_fail (self, sock ? sock->host : NULL, message);
+}
+
+/* A UDP socket reads datagrams: each expected one is the next one read,
+ * whole ("data", "hex") or holding the text ("contains"). */
+static void
+expect_datagrams (PfEngine     *self,
+                  const PfStep *step,
+                  PfSock       *sock)
+{
+  for (guint i = 0; i < MAX (step->repeat, 1); i++)
+    {
+      g_autoptr(GBytes) datagram = g_queue_pop_head (&sock->datagrams);
+      gsize consumed = 0;
+      g_autofree char *what = NULL;
+
+      if (datagram != NULL && inbox_matches (datagram, step, &consumed) &&
+          consumed == g_bytes_get_size (datagram))
+        continue;
+
+      what = step->repeat > 1
+        ? g_strdup_printf ("datagram %u of %u to be ", i + 1, step->repeat)
+        : g_strdup ("the datagram ");
+      expect_fail (self, step, sock, what, datagram, NULL);
+      return;
+    }
+}
+
 /* Checked when the network is quiet: everything that will arrive has. */
 void
 pf_engine_action_expect_check (PfEngine     *self,
@@ -519,29 +548,28 @@ pf_engine_action_expect_check (PfEngine     *self,
 {
   PfConn *conn = g_hash_table_lookup (self->conns, step->connection);
   PfSock *sock = conn ? conn_side (conn, step->side) : NULL;
-  g_autoptr(GBytes) inbox = sock != NULL ? pf_byte_queue_flatten (&sock->inbox) : g_bytes_new (NULL, 0);
+  PfSock *peer = conn ? conn_side (conn, step->side == PF_SIDE_CLIENT
+                                         ? PF_SIDE_SERVER : PF_SIDE_CLIENT) : NULL;
+  g_autoptr(GBytes) inbox = NULL;
+  g_autofree char *waiting = NULL;
   gsize consumed = 0;
 
+  if (sock != NULL && sock->role == PF_SOCK_UDP_CLIENT)
+    {
+      expect_datagrams (self, step, sock);
+      return;
+    }
+
+  inbox = sock != NULL ? pf_byte_queue_flatten (&sock->inbox) : g_bytes_new (NULL, 0);
   if (sock != NULL && inbox_matches (inbox, step, &consumed))
     {
       pf_byte_queue_pop (&sock->inbox, consumed);
       return;
     }
 
-  {
-    g_autofree char *want_text = NULL;
-    g_autofree char *got_text = NULL;
-    g_autofree char *message = NULL;
-    gsize len;
-    const guint8 *data = g_bytes_get_data (step->data, &len);
-
-    want_text = pf_bytes_excerpt (data, len, 60);
-    got_text = pf_bytes_excerpt (g_bytes_get_data (inbox, NULL), g_bytes_get_size (inbox), 60);
-    message = g_strdup_printf ("Line %u: the %s of “%s” expected “%s” but received “%s”.",
-                               step->line, pf_side_to_string (step->side), step->connection,
-                               want_text, got_text);
-    engine_fail (self, sock ? sock->host : NULL, message);
-  }
+  if (peer != NULL && peer->session != NULL)
+    waiting = pf_service_session_describe_wait (peer->session, peer->service->name);
+  expect_fail (self, step, sock, "", inbox, waiting);
 }
 
 static void
@@ -554,6 +582,13 @@ action_close (PfEngine     *self,
   if (sock == NULL || sock->socket == NULL)
     return;
 
+  /* shutdown (SHUT_WR): the FIN goes out, and this side still reads
+   * until its plain "close", which lets the descriptor go (at the end of
+   * the step, in pf_engine_release_closed ()). */
+  if (step->half_close)
+    sock->half_closed = TRUE;
+  else if (sock->half_closed)
+    sock->half_closed = FALSE;
   pf_engine_sock_close_when_sent (sock);
 }
 

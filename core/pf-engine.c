@@ -554,9 +554,19 @@ pf_engine_step_async (PfEngine            *self,
   step = g_ptr_array_index (self->scenario->steps, self->step);
 
   pf_engine_record (self, pf_event_new_step (pf_engine_now (self), self->step, step->narration));
-  pf_engine_release_held (self);
-
-  pf_engine_run_action (self, step);
+  /* A half-close shows its FIN first, then what the other side still
+   * has to say: it answers after the FIN, as a program does that reads
+   * until the end of the request. */
+  if (step->action == PF_STEP_CLOSE && step->half_close)
+    {
+      pf_engine_run_action (self, step);
+      pf_engine_release_held (self, step);
+    }
+  else
+    {
+      pf_engine_release_held (self, step);
+      pf_engine_run_action (self, step);
+    }
 
   pf_engine_poll_states (self);
   timer_arm_unless_armed (self->settle, SETTLE_POLL_MS);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "pf-scenario-private.h"
+#include "pf-service-session.h"
 
 #define DNS_PORT 53
 #define LISTED_NAMES 6
@@ -24,8 +25,8 @@ static const char * const step_fields[PF_N_STEP_ACTIONS][12] = {
   [PF_STEP_SEND] = { COMMON_STEP_FIELDS, "connection", "side", "data", "hex",
                      "repeat", NULL },
   [PF_STEP_EXPECT] = { COMMON_STEP_FIELDS, "connection", "side", "data",
-                       "contains", "hex", NULL },
-  [PF_STEP_CLOSE] = { COMMON_STEP_FIELDS, "connection", "side", NULL },
+                       "contains", "hex", "repeat", NULL },
+  [PF_STEP_CLOSE] = { COMMON_STEP_FIELDS, "connection", "side", "how", NULL },
   [PF_STEP_UDP] = { COMMON_STEP_FIELDS, "id", "from", "to", "port",
                     "source_port", "data", "hex", "repeat", NULL },
   [PF_STEP_LOOKUP] = { COMMON_STEP_FIELDS, "from", "name", "server", "port", NULL },
@@ -37,7 +38,7 @@ static const char * const step_fields[PF_N_STEP_ACTIONS][12] = {
 static const char * const any_step_fields[] = {
   COMMON_STEP_FIELDS, "id", "from", "to", "port", "source_port", "mss",
   "connection", "side", "data", "contains", "hex", "repeat", "name", "server",
-  "host", "protocol", "milliseconds", NULL
+  "host", "protocol", "milliseconds", "how", NULL
 };
 
 static const char * const step_whats[PF_N_STEP_ACTIONS] = {
@@ -54,18 +55,43 @@ static const char * const step_whats[PF_N_STEP_ACTIONS] = {
 
 static const char * const sides[] = { "client", "server", NULL };
 static const char * const protocols[] = { "tcp", "udp", NULL };
+static const char * const hows[] = { "both", "write", NULL };
 
 static const char connection_expected[] =
   "a connection id like \"c1\" (the \"id\" of a \"connect\" step)";
 
+/* Why a side of a connection is closed (the engine's programs close
+ * their end as soon as the other end has closed). */
+typedef enum
+{
+  CLOSED_BY_STEP,   /* a "close" step of that side */
+  CLOSED_BY_PEER,   /* the other side closed (or shut down its sending) */
+  CLOSED_BY_SERVICE, /* the service closes after its answer (HTTP
+                      * "Connection: close", SMTP QUIT...) */
+} ClosedWhy;
+
 /* A TCP connection ("connect") or a named UDP socket ("udp") so far. */
 typedef struct
 {
-  gboolean       udp;
-  guint          line;            /* of the step that opened it */
-  const PfHost  *from;
-  guint          closed_line[2];  /* by PfSide; 0 while open */
+  gboolean         udp;
+  guint            line;            /* of the step that opened it */
+  const PfHost    *from;
+  const PfService *service;         /* what listens there, or NULL */
+  guint            closed_line[2];  /* by PfSide; 0 while open */
+  ClosedWhy        closed_why[2];
+  guint            shut_line[2];    /* "how": "write" by that side; 0 if not */
+  gboolean         refused;         /* nothing listens there when it connects */
+  PfServiceSession *session;        /* the service's, fed what the client sends */
 } Connection;
+
+static void
+connection_free (gpointer data)
+{
+  Connection *connection = data;
+
+  g_clear_pointer (&connection->session, pf_service_session_free);
+  g_free (connection);
+}
 
 typedef struct
 {
@@ -411,6 +437,40 @@ get_connection (StepReader           *reader,
   return fail_member (reader, object, "connection", message);
 }
 
+static const char *
+other_side (PfSide side)
+{
+  return pf_side_to_string (side == PF_SIDE_CLIENT ? PF_SIDE_SERVER : PF_SIDE_CLIENT);
+}
+
+/* Why @side can no longer do @doing, when the other end's closing (or the
+ * web server's "Connection: close") closed it. */
+static char *
+closed_with_other (PfStep     *step,
+                   Connection *connection,
+                   const char *doing)
+{
+  PfSide side = step->side;
+  const char *me = pf_side_to_string (side);
+  guint line = connection->closed_line[side];
+
+  if (connection->closed_why[side] == CLOSED_BY_SERVICE &&
+      connection->service->type == PF_SERVICE_HTTP)
+    return g_strdup_printf ("the web server closes connection \"%s\" once it has "
+                            "answered the request of line %u (its answer says "
+                            "\"Connection: close\"), and the client closes its end "
+                            "then too; %s", step->connection, line, doing);
+  if (connection->closed_why[side] == CLOSED_BY_SERVICE)
+    return g_strdup_printf ("the %s server closes connection \"%s\" once it has "
+                            "answered what the client sent at line %u, and the "
+                            "client closes its end then too; %s",
+                            connection->service->name, step->connection, line, doing);
+
+  return g_strdup_printf ("the %s closed connection \"%s\" at line %u, and the "
+                          "%s closes its end then too; %s", other_side (side),
+                          step->connection, line, me, doing);
+}
+
 /* The connection must still be usable by @step->side. */
 static gboolean
 check_open (StepReader           *reader,
@@ -421,8 +481,14 @@ check_open (StepReader           *reader,
   g_autofree char *message = NULL;
   const char *side = pf_side_to_string (step->side);
   guint closed = connection->closed_line[step->side];
+  guint shut = connection->shut_line[step->side];
+  gboolean by_step = closed != 0 && connection->closed_why[step->side] == CLOSED_BY_STEP;
 
-  if (connection->udp)
+  if (connection->refused)
+    message = g_strdup_printf ("connection \"%s\" is refused at line %u (nothing "
+                               "listens on that port then); no step can use it",
+                               step->connection, connection->line);
+  else if (connection->udp)
     {
       if (step->action == PF_STEP_EXPECT)
         return TRUE;
@@ -430,25 +496,126 @@ check_open (StepReader           *reader,
                                  "TCP connections", step->connection,
                                  connection->line, object->what);
     }
-  else if (connection->closed_line[PF_SIDE_CLIENT] != 0 &&
-           connection->closed_line[PF_SIDE_SERVER] != 0)
+  /* Both closed, and not the other because this side did, just then. */
+  else if (by_step && connection->closed_line[!step->side] != 0 &&
+           connection->closed_line[!step->side] != closed)
     message = g_strdup_printf ("connection \"%s\" was closed by both sides "
                                "(lines %u and %u); nothing can use it any more",
                                step->connection,
                                MIN (connection->closed_line[0], connection->closed_line[1]),
                                MAX (connection->closed_line[0], connection->closed_line[1]));
-  else if (closed != 0 && step->action == PF_STEP_CLOSE)
+  else if (by_step && step->action == PF_STEP_CLOSE)
     message = g_strdup_printf ("the %s already closed connection \"%s\" at "
                                "line %u", side, step->connection, closed);
-  else if (closed != 0)
+  else if (by_step)
     message = g_strdup_printf ("the %s closed connection \"%s\" at line %u; "
                                "it can no longer %s", side, step->connection,
                                closed,
                                step->action == PF_STEP_SEND ? "send" : "receive");
+  /* Closed with the other end: what came before the end can still be read. */
+  else if (closed != 0 && step->action == PF_STEP_SEND)
+    message = closed_with_other (step, connection, "it can no longer send");
+  else if (closed != 0 && step->action == PF_STEP_CLOSE)
+    message = closed_with_other (step, connection,
+                                 "this \"close\" would do nothing, so leave it out");
+  else if (shut != 0 && step->action == PF_STEP_SEND)
+    message = g_strdup_printf ("the %s shut down its sending side of connection "
+                               "\"%s\" at line %u (\"how\": \"write\"); it can "
+                               "no longer send, only receive", side,
+                               step->connection, shut);
   else
     return TRUE;
 
   return fail_member (reader, object, "connection", message);
+}
+
+/* Does the service close the connection once it has answered what
+ * @step sends? The loader asks the service's own session (the one the
+ * engine runs), so --check and the run agree: the web server after
+ * "Connection: close", HTTP/1.0 or a bad request, SMTP after QUIT. */
+static gboolean
+service_closes (Connection   *connection,
+                const PfStep *step)
+{
+  if (connection->session == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < step->repeat; i++)
+    {
+      g_auto(PfServiceReply) reply = { 0 };
+
+      pf_service_session_receive_bytes (connection->session, step->data, &reply);
+      if (reply.close)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+close_side (Connection *connection,
+            PfSide      side,
+            ClosedWhy   why,
+            guint       line)
+{
+  if (connection->closed_line[side] != 0)
+    return;
+  connection->closed_line[side] = line;
+  connection->closed_why[side] = why;
+}
+
+static gboolean
+read_close (StepReader           *reader,
+            const PfLoaderObject *object,
+            PfStep               *step,
+            Connection           *connection)
+{
+  guint how = 0;
+  PfSide other = step->side == PF_SIDE_CLIENT ? PF_SIDE_SERVER : PF_SIDE_CLIENT;
+
+  if (!pf_loader_get_choice (reader->loader, object, "how", hows, FALSE, &how))
+    return FALSE;
+
+  step->half_close = how == 1;
+  if (step->half_close && connection->shut_line[step->side] != 0)
+    {
+      g_autofree char *message =
+        g_strdup_printf ("the %s already shut down its sending side of connection "
+                         "\"%s\" at line %u; a plain \"close\" closes the rest",
+                         pf_side_to_string (step->side), step->connection,
+                         connection->shut_line[step->side]);
+
+      return fail_member (reader, object, "how", message);
+    }
+
+  /* The program at the other end sees the end of the stream and closes
+   * its end at once: the engine's services and clients all do. */
+  close_side (connection, other, CLOSED_BY_PEER, step->line);
+  if (step->half_close)
+    connection->shut_line[step->side] = step->line;
+  else
+    close_side (connection, step->side, CLOSED_BY_STEP, step->line);
+  return TRUE;
+}
+
+static gboolean
+read_expect_repeat (StepReader           *reader,
+                    const PfLoaderObject *object,
+                    PfStep               *step,
+                    Connection           *connection)
+{
+  g_autofree char *message = NULL;
+
+  if (!get_repeat (reader, object, step))
+    return FALSE;
+  if (connection->udp || json_object_get_member (object->object, "repeat") == NULL)
+    return TRUE;
+
+  message = g_strdup_printf ("\"repeat\" in an \"expect\" step is for UDP sockets, "
+                             "where it expects that many datagrams; TCP connection "
+                             "\"%s\" carries a stream of bytes, so write all of them "
+                             "in \"data\"", step->connection);
+  return fail_member (reader, object, "repeat", message);
 }
 
 static gboolean
@@ -470,13 +637,20 @@ read_use (StepReader           *reader,
   switch (step->action)
     {
     case PF_STEP_SEND:
-      return get_payload (reader, object, step) &&
-             get_repeat (reader, object, step);
-    case PF_STEP_EXPECT:
-      return get_payload (reader, object, step);
-    case PF_STEP_CLOSE:
-      connection->closed_line[side] = step->line;
+      if (!get_payload (reader, object, step) ||
+          !get_repeat (reader, object, step))
+        return FALSE;
+      if (side == PF_SIDE_CLIENT && service_closes (connection, step))
+        {
+          close_side (connection, PF_SIDE_SERVER, CLOSED_BY_SERVICE, step->line);
+          close_side (connection, PF_SIDE_CLIENT, CLOSED_BY_SERVICE, step->line);
+        }
       return TRUE;
+    case PF_STEP_EXPECT:
+      return get_payload (reader, object, step) &&
+             read_expect_repeat (reader, object, step, connection);
+    case PF_STEP_CLOSE:
+      return read_close (reader, object, step, connection);
     default:
       g_assert_not_reached ();
     }
@@ -540,6 +714,13 @@ add_connection (StepReader *reader,
   connection->udp = step->action == PF_STEP_UDP;
   connection->line = step->line;
   connection->from = step->from;
+  connection->service = step->service;
+  connection->refused = step->refused;
+  /* The service's own logic, to know when it hangs up (echo and chat
+   * never do, and would copy every byte for nothing). */
+  if (!connection->udp && !step->refused && step->service != NULL &&
+      step->service->type != PF_SERVICE_ECHO && step->service->type != PF_SERVICE_CHAT)
+    connection->session = pf_service_session_new_for (step->service);
   g_hash_table_insert (reader->connections, step->connection, connection);
 }
 
@@ -566,6 +747,15 @@ read_connect (StepReader           *reader,
 
   step->mss = mss;
   step->service = pf_host_find_service (step->to, PF_PROTOCOL_TCP, step->port);
+  if (step->service == NULL)
+    step->refused = TRUE;
+  else
+    {
+      ServiceState *state = g_hash_table_lookup (reader->services, step->service);
+
+      /* as start and stop steps before this one left it */
+      step->refused = state != NULL ? state->stopped : step->service->stopped;
+    }
   add_connection (reader, step);
   return TRUE;
 }
@@ -802,7 +992,7 @@ pf_loader_read_steps (PfLoader             *loader,
                            "\"steps\" has %u steps; a scenario can have at "
                            "most %d", n, PF_SCENARIO_MAX_STEPS);
 
-  connections = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  connections = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, connection_free);
   openers = g_hash_table_new (g_str_hash, g_str_equal);
   services = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   reader.connections = connections;

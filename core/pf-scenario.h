@@ -175,6 +175,8 @@ struct _PfStep
   PfMatch           match;
   guint             repeat;       /* at least 1 for send and udp */
   guint             milliseconds;
+  gboolean          half_close;   /* close: "how": "write", shutdown (SHUT_WR) */
+  gboolean          refused;      /* connect: nothing listens there then */
 };
 
 struct _PfScenario

@@ -55,6 +55,7 @@ struct _PfServiceSession
   GPtrArray     *expects;      /* char*, "" matches at once */
   GPtrArray     *replies;      /* char*, NULL sends nothing */
   guint          next_line;
+  GByteArray    *heard;        /* received since the last line matched */
 };
 
 /* Input buffer: bytes read and not yet used, input->data[head..len). */

@@ -13,6 +13,8 @@
 
 #include "pf-service-session-private.h"
 
+#include "pf-packet.h"
+
 #include <string.h>
 
 /* Input buffer */
@@ -163,6 +165,18 @@ chat_receive (PfServiceSession *self,
 
 /* Script: wait for each expected text in turn, answer its reply. */
 
+#define SCRIPT_HEARD_MAX 4096   /* of what came since the last match, kept to tell */
+
+static void
+script_hear (PfServiceSession *self,
+             const guint8     *data,
+             gsize             len)
+{
+  if (self->heard->len + len > SCRIPT_HEARD_MAX)
+    return;
+  g_byte_array_append (self->heard, data, len);
+}
+
 static void
 script_receive (PfServiceSession *self,
                 GString          *out)
@@ -183,6 +197,8 @@ script_receive (PfServiceSession *self,
         }
 
       input_consume (self, at + expect_len);
+      g_byte_array_set_size (self->heard, 0);
+      g_byte_array_append (self->heard, input_data (self), MIN (input_len (self), SCRIPT_HEARD_MAX));
       if (reply != NULL)
         g_string_append (out, reply);
       self->next_line++;
@@ -253,6 +269,7 @@ pf_service_session_new_script (const char                *greeting,
   self = pf_service_session_alloc (PF_SERVICE_SCRIPT);
   self->expects = g_ptr_array_new_with_free_func (g_free);
   self->replies = g_ptr_array_new_with_free_func (g_free);
+  self->heard = g_byte_array_new ();
 
   for (guint i = 0; i < n_lines; i++)
     {
@@ -264,6 +281,44 @@ pf_service_session_new_script (const char                *greeting,
   script_receive (self, first);
   self->greeting = string_to_bytes_or_null (first);
   return self;
+}
+
+/**
+ * pf_service_session_new_for:
+ * @service: a TCP service of a scenario
+ *
+ * A session of the kind @service is, with its fields: what the engine
+ * answers each accepted connection with, and what the loader runs a
+ * connection's requests through to learn when the service closes.
+ *
+ * Returns: (transfer full): the session
+ */
+PfServiceSession *
+pf_service_session_new_for (const PfService *service)
+{
+  g_return_val_if_fail (service != NULL, NULL);
+
+  switch (service->type)
+    {
+    case PF_SERVICE_ECHO:
+      return pf_service_session_new_echo ();
+    case PF_SERVICE_HTTP:
+      return pf_service_session_new_http ((const PfHttpPage * const *) service->pages->pdata,
+                                          service->pages->len, "Packet Flow");
+    case PF_SERVICE_SMTP:
+      return pf_service_session_new_smtp (service->domain);
+    case PF_SERVICE_SSH_BANNER:
+      return pf_service_session_new_ssh_banner (service->banner);
+    case PF_SERVICE_CHAT:
+      return pf_service_session_new_chat (NULL);
+    case PF_SERVICE_SCRIPT:
+      return pf_service_session_new_script (service->greeting,
+                                            (const PfScriptLine * const *) service->dialogue->pdata,
+                                            service->dialogue->len);
+    case PF_SERVICE_DNS:
+    default:
+      g_return_val_if_reached (NULL);
+    }
 }
 
 void
@@ -284,6 +339,7 @@ pf_service_session_free (PfServiceSession *session)
   g_clear_pointer (&session->peer_ident, g_free);
   g_clear_pointer (&session->expects, g_ptr_array_unref);
   g_clear_pointer (&session->replies, g_ptr_array_unref);
+  g_clear_pointer (&session->heard, g_byte_array_unref);
   g_free (session);
 }
 
@@ -332,6 +388,8 @@ pf_service_session_receive (PfServiceSession *session,
     g_string_append_len (out, (const char *) data, len);
   else
     g_byte_array_append (session->input, data, len);
+  if (session->kind == PF_SERVICE_SCRIPT)
+    script_hear (session, data, len);
 
   switch (session->kind)
     {
@@ -429,4 +487,37 @@ pf_service_session_get_peer_ident (PfServiceSession *session)
   g_return_val_if_fail (session->kind == PF_SERVICE_SSH_BANNER, NULL);
 
   return session->peer_ident;
+}
+
+/**
+ * pf_service_session_describe_wait:
+ * @session: a session
+ * @name: the service's name, as the stage labels it ("pop3")
+ *
+ * What a script service is still waiting for, when it waits: "the pop3
+ * server is still waiting for “QUIT\r\n” (dialogue line 3); it received
+ * “…”", with the texts as pf_bytes_excerpt() writes them.
+ *
+ * Returns: (transfer full) (nullable): that sentence, or %NULL when the
+ * session waits for nothing (not a script, or its dialogue is done)
+ */
+char *
+pf_service_session_describe_wait (PfServiceSession *session,
+                                  const char       *name)
+{
+  const char *expect;
+  g_autofree char *want = NULL;
+  g_autofree char *got = NULL;
+
+  g_return_val_if_fail (session != NULL, NULL);
+
+  if (session->kind != PF_SERVICE_SCRIPT || session->closed ||
+      session->next_line >= session->expects->len)
+    return NULL;
+
+  expect = g_ptr_array_index (session->expects, session->next_line);
+  want = pf_bytes_excerpt ((const guint8 *) expect, strlen (expect), 60);
+  got = pf_bytes_excerpt (session->heard->data, session->heard->len, 60);
+  return g_strdup_printf ("the %s server is still waiting for “%s” (dialogue line %u); "
+                          "it received “%s”", name, want, session->next_line + 1, got);
 }

@@ -67,7 +67,10 @@ PfServiceSession *pf_service_session_new_chat       (const char             *wel
 PfServiceSession *pf_service_session_new_script     (const char             *greeting,
                                                      const PfScriptLine * const *lines,
                                                      guint                   n_lines);
+PfServiceSession *pf_service_session_new_for        (const PfService        *service);
 void              pf_service_session_free           (PfServiceSession       *session);
+char             *pf_service_session_describe_wait  (PfServiceSession       *session,
+                                                     const char             *name);
 
 PfServiceType     pf_service_session_get_kind       (PfServiceSession       *session);
 GBytes           *pf_service_session_greeting       (PfServiceSession       *session);

@@ -432,6 +432,254 @@ test_refused (void **state)
   assert_segment (g_ptr_array_index (segments, 1), KNUTH, LAPTOP, "RST,ACK", 0);
 }
 
+#define SCENARIO_HEAD \
+  "{ \"format\": \"packetflow-scenario\", \"version\": 1," \
+  "  \"title\": \"T\", \"summary\": \"S.\"," \
+  "  \"hosts\": [" \
+  "    { \"id\": \"laptop\", \"name\": \"Laptop\", \"address\": \"10.0.0.2\", \"kind\": \"laptop\" }," \
+  "    { \"id\": \"knuth\", \"name\": \"Knuth\", \"address\": \"192.203.196.71\", \"kind\": \"server\"," \
+  "      \"services\": [ { \"type\": \"echo\", \"port\": 7 }," \
+  "                      { \"type\": \"echo\", \"protocol\": \"udp\", \"port\": 7 }," \
+  "                      { \"type\": \"script\", \"port\": 110, \"name\": \"pop3\"," \
+  "                        \"greeting\": \"+OK POP3 ready\\r\\n\"," \
+  "                        \"dialogue\": [ { \"expect\": \"USER ada\\r\\n\", \"reply\": \"+OK\\r\\n\" }," \
+  "                                        { \"expect\": \"QUIT\\r\\n\", \"reply\": \"+OK bye\\r\\n\" } ] } ] } ]," \
+  "  \"steps\": ["
+#define SCENARIO_TAIL "] }"
+
+/* Runs @steps (JSON, the inside of "steps") on the hosts above to the end. */
+static PfEngine *
+run_steps (const char     *steps,
+           PfNetspaceMode  mode)
+{
+  g_autofree char *text = g_strconcat (SCENARIO_HEAD, steps, SCENARIO_TAIL, NULL);
+  g_autoptr(GBytes) bytes = g_bytes_new (text, strlen (text));
+  g_autoptr(GError) error = NULL;
+  PfScenario *scenario = pf_scenario_load_bytes (bytes, "t.pflow.json", &error);
+  PfEngine *engine;
+
+  pf_test_assert_no_error (error);
+  engine = pf_engine_new (scenario, mode);
+  assert_true (pf_engine_start (engine, &error));
+  assert_true (pf_engine_run (engine, &error));
+  pf_test_assert_no_error (error);
+  return engine;
+}
+
+/* The messages of the run's EXPECT errors, one per line. */
+static char *
+expect_errors (PfEngine *engine)
+{
+  PfTimeline *timeline = pf_engine_get_timeline (engine);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      if (pf_event_get_kind (event) == PF_EVENT_ERROR &&
+          pf_event_get_error_code (event) == PF_EVENT_ERROR_CODE_EXPECT)
+        g_string_append_printf (out, "%s\n", pf_event_get_message (event));
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* The steps in which @host's program read bytes, in order. */
+static GArray *
+deliver_steps (PfEngine   *engine,
+               const char *host)
+{
+  PfTimeline *timeline = pf_engine_get_timeline (engine);
+  GArray *steps = g_array_new (FALSE, FALSE, sizeof (int));
+
+  for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+      int step = pf_event_get_step (event);
+
+      if (pf_event_get_kind (event) == PF_EVENT_DELIVER &&
+          g_strcmp0 (pf_event_get_host_id (event), host) == 0)
+        g_array_append_val (steps, step);
+    }
+  return steps;
+}
+
+#define UDP_AGAIN(repeat) \
+  "{ \"narration\": \"n\", \"action\": \"udp\", \"id\": \"q\", \"from\": \"laptop\"," \
+  "  \"to\": \"knuth\", \"port\": 7, \"data\": \"again\", \"repeat\": " #repeat " },"
+
+/* Each datagram is expected on its own: "repeat" expects that many, and
+ * the datagram after them is the next one (issue 13: the next expect got
+ * "againagain\xde\xad\xbe\xef"). A datagram is matched whole. */
+static void
+test_udp_datagrams (void **state)
+{
+  (void) state;
+
+  for (PfNetspaceMode mode = PF_NETSPACE_MODE_EXACT; mode <= PF_NETSPACE_MODE_LOOPBACK; mode++)
+    {
+      g_autoptr(PfEngine) engine = run_steps (
+        UDP_AGAIN (3)
+        "{ \"narration\": \"n\", \"action\": \"expect\", \"connection\": \"q\", \"data\": \"again\", \"repeat\": 3 },"
+        "{ \"narration\": \"n\", \"action\": \"udp\", \"id\": \"q\", \"from\": \"laptop\","
+        "  \"to\": \"knuth\", \"port\": 7, \"hex\": \"de ad be ef\" },"
+        "{ \"narration\": \"n\", \"action\": \"expect\", \"connection\": \"q\", \"hex\": \"de ad be ef\" }",
+        mode);
+      g_autofree char *errors = expect_errors (engine);
+      g_autoptr(GPtrArray) segments = segments_of_step (engine, 0);
+
+      assert_string_equal (errors, "");
+      assert_int_equal (pf_engine_get_n_failures (engine), 0);
+      /* one row per datagram, each with its own length, there and back */
+      assert_int_equal (segments->len, 6);
+      for (guint i = 0; i < segments->len; i++)
+        assert_int_equal (pf_packet_get_payload_length (g_ptr_array_index (segments, i)), 5);
+    }
+
+  {
+    g_autoptr(PfEngine) engine = run_steps (
+      UDP_AGAIN (2)
+      "{ \"narration\": \"n\", \"action\": \"expect\", \"connection\": \"q\", \"data\": \"againagain\" }",
+      PF_NETSPACE_MODE_LOOPBACK);
+    g_autofree char *errors = expect_errors (engine);
+
+    assert_int_equal (pf_engine_get_n_failures (engine), 1);
+    assert_string_equal (errors, "Line 1: the client of “q” expected the datagram “againagain” "
+                                 "but received “again”.\n");
+  }
+
+  {
+    g_autoptr(PfEngine) engine = run_steps (
+      UDP_AGAIN (2)
+      "{ \"narration\": \"n\", \"action\": \"expect\", \"connection\": \"q\", \"contains\": \"gain\", \"repeat\": 3 }",
+      PF_NETSPACE_MODE_LOOPBACK);
+    g_autofree char *errors = expect_errors (engine);
+
+    assert_string_equal (errors, "Line 1: the client of “q” expected datagram 3 of 3 to be "
+                                 "“gain” but no datagram came.\n");
+  }
+}
+
+#define CONNECT(id, port) \
+  "{ \"narration\": \"n\", \"action\": \"connect\", \"id\": \"" id "\", \"from\": \"laptop\"," \
+  "  \"to\": \"knuth\", \"port\": " #port " },"
+#define SEND(id, text) \
+  "{ \"narration\": \"n\", \"action\": \"send\", \"connection\": \"" id "\", \"data\": \"" text "\" },"
+#define EXPECT(id, text) \
+  "{ \"narration\": \"n\", \"action\": \"expect\", \"connection\": \"" id "\", \"data\": \"" text "\" }"
+
+/* "how": "write": the client's FIN goes out first; the echo still sends
+ * back what it held, and the client still reads it. */
+static void
+test_half_close (void **state)
+{
+  g_autoptr(PfEngine) engine = run_steps (
+    CONNECT ("c", 7)
+    SEND ("c", "hello")
+    "{ \"narration\": \"n\", \"action\": \"close\", \"connection\": \"c\", \"how\": \"write\" },"
+    EXPECT ("c", "hello") ","
+    "{ \"narration\": \"n\", \"action\": \"close\", \"connection\": \"c\" }",
+    PF_NETSPACE_MODE_EXACT);
+  g_autofree char *errors = expect_errors (engine);
+  g_autoptr(GPtrArray) segments = segments_of_step (engine, 2);
+  int client_fin = -1, server_data = -1, server_fin = -1;
+
+  (void) state;
+  assert_string_equal (errors, "");
+  assert_int_equal (pf_engine_get_n_failures (engine), 0);
+
+  for (guint i = 0; i < segments->len; i++)
+    {
+      PfPacket *p = g_ptr_array_index (segments, i);
+      gboolean fin = (p->flags & PF_TCP_FIN) != 0;
+
+      if (p->src == LAPTOP && fin && client_fin < 0)
+        client_fin = i;
+      if (p->src == KNUTH && pf_packet_get_payload_length (p) == 5 && server_data < 0)
+        server_data = i;
+      if (p->src == KNUTH && fin && server_fin < 0)
+        server_fin = i;
+    }
+  assert_true (client_fin >= 0);
+  assert_true (server_data > client_fin);
+  assert_true (server_fin >= server_data);
+}
+
+/* Two connections, interleaved: each echo lands in the step about its own
+ * connection (issue 13: it landed in whatever step came next). */
+static void
+test_reply_in_own_step (void **state)
+{
+  g_autoptr(PfEngine) engine = run_steps (
+    CONNECT ("a", 7)
+    CONNECT ("b", 7)
+    SEND ("a", "one")
+    SEND ("b", "two")
+    EXPECT ("a", "one") ","
+    EXPECT ("b", "two"),
+    PF_NETSPACE_MODE_LOOPBACK);
+  g_autoptr(GArray) steps = deliver_steps (engine, "laptop");
+
+  (void) state;
+  assert_int_equal (pf_engine_get_n_failures (engine), 0);
+  assert_int_equal (steps->len, 2);
+  assert_int_equal (g_array_index (steps, int, 0), 4);
+  assert_int_equal (g_array_index (steps, int, 1), 5);
+}
+
+/* A script service stuck on its dialogue says which line it waits for. */
+static void
+test_script_waiting (void **state)
+{
+  g_autoptr(PfEngine) engine = run_steps (
+    CONNECT ("p", 110)
+    EXPECT ("p", "+OK POP3 ready\\r\\n") ","
+    SEND ("p", "USER ada\\r\\n")
+    EXPECT ("p", "+OK\\r\\n") ","
+    SEND ("p", "QUTI\\r\\n")
+    EXPECT ("p", "+OK bye\\r\\n"),
+    PF_NETSPACE_MODE_LOOPBACK);
+  g_autofree char *errors = expect_errors (engine);
+
+  (void) state;
+  assert_int_equal (pf_engine_get_n_failures (engine), 1);
+  assert_string_equal (errors, "Line 1: the client of “p” expected “+OK bye\\r\\n” but received “”; "
+                               "the pop3 server is still waiting for “QUIT\\r\\n” (dialogue line 2); "
+                               "it received “QUTI\\r\\n”.\n");
+}
+
+/* A connect after a stop step is refused, as the file says it will be:
+ * recorded, not a failure; after a start step it connects. */
+static void
+test_refused_after_stop (void **state)
+{
+  g_autoptr(PfEngine) engine = run_steps (
+    "{ \"narration\": \"n\", \"action\": \"stop\", \"host\": \"knuth\", \"port\": 7 },"
+    CONNECT ("r", 7)
+    "{ \"narration\": \"n\", \"action\": \"start\", \"host\": \"knuth\", \"port\": 7 },"
+    CONNECT ("c", 7)
+    SEND ("c", "back")
+    EXPECT ("c", "back"),
+    PF_NETSPACE_MODE_LOOPBACK);
+  PfTimeline *timeline = pf_engine_get_timeline (engine);
+  guint refused = 0;
+
+  (void) state;
+  for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      if (pf_event_get_kind (event) == PF_EVENT_ERROR)
+        {
+          assert_int_equal (pf_event_get_error_code (event), PF_EVENT_ERROR_CODE_ECONNREFUSED);
+          assert_int_equal (pf_event_get_step (event), 1);
+          refused++;
+        }
+    }
+  assert_int_equal (refused, 1);
+  assert_int_equal (pf_engine_get_n_failures (engine), 0);
+}
+
 /* Each run is a clean slate: no descriptor and no process outlives it. */
 static void
 test_nothing_left_behind (void **state)
@@ -788,6 +1036,11 @@ main (void)
     cmocka_unit_test (test_time_wait_on_closer),
     cmocka_unit_test (test_udp_bound),
     cmocka_unit_test (test_refused),
+    cmocka_unit_test (test_udp_datagrams),
+    cmocka_unit_test (test_half_close),
+    cmocka_unit_test (test_reply_in_own_step),
+    cmocka_unit_test (test_script_waiting),
+    cmocka_unit_test (test_refused_after_stop),
     cmocka_unit_test (test_burst_whole),
     cmocka_unit_test (test_runs_repeat),
     cmocka_unit_test (test_step_gated),

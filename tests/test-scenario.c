@@ -47,6 +47,8 @@
   "  {\"narration\": \"n\", \"action\": \"send\", \"connection\": \"c1\", \"data\": \"x\"}"
 #define CLOSE_C1_CLIENT \
   "  {\"narration\": \"n\", \"action\": \"close\", \"connection\": \"c1\", \"side\": \"client\"}"
+#define HALF_CLOSE_C1_CLIENT \
+  "  {\"narration\": \"n\", \"action\": \"close\", \"connection\": \"c1\", \"side\": \"client\", \"how\": \"write\"}"
 #define CLOSE_C1_SERVER \
   "  {\"narration\": \"n\", \"action\": \"close\", \"connection\": \"c1\", \"side\": \"server\"}"
 
@@ -358,9 +360,57 @@ static const BadCase bad_cases[] = {
     WITH_STEPS (CONNECT_C1 ",\n" CLOSE_C1_CLIENT ",\n" CLOSE_C1_CLIENT), INVALID,
     "bad.json:11:55: the client already closed connection \"c1\" at line 10" },
   { "closed-by-both",
-    WITH_STEPS (CONNECT_C1 ",\n" CLOSE_C1_SERVER ",\n" CLOSE_C1_CLIENT ",\n"
-                "  {\"narration\": \"n\", \"action\": \"expect\", \"connection\": \"c1\", \"side\": \"server\", \"data\": \"x\"}"), INVALID,
+    WITH_STEPS (CONNECT_C1 ",\n" HALF_CLOSE_C1_CLIENT ",\n" CLOSE_C1_CLIENT ",\n"
+                "  {\"narration\": \"n\", \"action\": \"expect\", \"connection\": \"c1\", \"side\": \"client\", \"data\": \"x\"}"), INVALID,
     "bad.json:12:56: connection \"c1\" was closed by both sides (lines 10 and 11); nothing can use it any more" },
+  { "use-refused-connection",
+    WITH_STEPS ("  {\"narration\": \"n\", \"action\": \"connect\", \"id\": \"c1\", \"from\": \"laptop\", \"to\": \"knuth\", \"port\": 81},\n" SEND_C1), INVALID,
+    "bad.json:10:54: connection \"c1\" is refused at line 9 (nothing listens on that port then); no step can use it" },
+  { "use-connection-to-stopped-service",
+    WITH_STEPS ("  {\"narration\": \"n\", \"action\": \"stop\", \"host\": \"knuth\", \"port\": 80},\n" CONNECT_C1 ",\n" CLOSE_C1_CLIENT), INVALID,
+    "bad.json:11:55: connection \"c1\" is refused at line 10 (nothing listens on that port then); no step can use it" },
+  /* the other end's program closes as soon as one end has: --check knows */
+  { "server-send-after-client-close",
+    WITH_STEPS (CONNECT_C1 ",\n" CLOSE_C1_CLIENT ",\n"
+                "  {\"narration\": \"n\", \"action\": \"send\", \"connection\": \"c1\", \"side\": \"server\", \"data\": \"x\"}"), INVALID,
+    "bad.json:11:54: the client closed connection \"c1\" at line 10, and the server closes its end then too; it can no longer send" },
+  { "close-after-other-closed",
+    WITH_STEPS (CONNECT_C1 ",\n" CLOSE_C1_SERVER ",\n" CLOSE_C1_CLIENT), INVALID,
+    "bad.json:11:55: the server closed connection \"c1\" at line 10, and the client closes its end then too; this \"close\" would do nothing, so leave it out" },
+  { "close-after-http-connection-close",
+    WITH_STEPS (CONNECT_C1 ",\n"
+                "  {\"narration\": \"n\", \"action\": \"send\", \"connection\": \"c1\", \"data\": \"GET / HTTP/1.1\\r\\nConnection: close\\r\\n\\r\\n\"},\n"
+                CLOSE_C1_CLIENT), INVALID,
+    "bad.json:11:55: the web server closes connection \"c1\" once it has answered the request of line 10 (its answer says \"Connection: close\"), and the client closes its end then too; this \"close\" would do nothing, so leave it out" },
+  { "send-after-http-1.0",
+    WITH_STEPS (CONNECT_C1 ",\n"
+                "  {\"narration\": \"n\", \"action\": \"send\", \"connection\": \"c1\", \"data\": \"GET / HTTP/1.0\\r\\n\\r\\n\"},\n"
+                SEND_C1), INVALID,
+    "bad.json:11:54: the web server closes connection \"c1\" once it has answered the request of line 10 (its answer says \"Connection: close\"), and the client closes its end then too; it can no longer send" },
+  { "close-after-bad-http-request",
+    WITH_STEPS (CONNECT_C1 ",\n"
+                "  {\"narration\": \"n\", \"action\": \"send\", \"connection\": \"c1\", \"data\": \"GET\\r\\n\"},\n"
+                CLOSE_C1_CLIENT), INVALID,
+    "bad.json:11:55: the web server closes connection \"c1\" once it has answered the request of line 10 (its answer says \"Connection: close\"), and the client closes its end then too; this \"close\" would do nothing, so leave it out" },
+  { "keep-alive-then-close",
+    WITH_STEPS (CONNECT_C1 ",\n"
+                "  {\"narration\": \"n\", \"action\": \"send\", \"connection\": \"c1\", \"data\": \"GET / HTTP/1.0\\r\\nConnection: keep-alive\\r\\n\\r\\n\"},\n"
+                CLOSE_C1_CLIENT ",\n" CLOSE_C1_CLIENT), INVALID,
+    "bad.json:12:55: the client already closed connection \"c1\" at line 11" },
+  { "send-after-half-close",
+    WITH_STEPS (CONNECT_C1 ",\n" HALF_CLOSE_C1_CLIENT ",\n" SEND_C1), INVALID,
+    "bad.json:11:54: the client shut down its sending side of connection \"c1\" at line 10 (\"how\": \"write\"); it can no longer send, only receive" },
+  { "half-close-twice",
+    WITH_STEPS (CONNECT_C1 ",\n" HALF_CLOSE_C1_CLIENT ",\n" HALF_CLOSE_C1_CLIENT), INVALID,
+    "bad.json:11:86: the client already shut down its sending side of connection \"c1\" at line 10; a plain \"close\" closes the rest" },
+  { "close-bad-how",
+    WITH_STEPS (CONNECT_C1 ",\n"
+                "  {\"narration\": \"n\", \"action\": \"close\", \"connection\": \"c1\", \"how\": \"read\"}"), INVALID,
+    "bad.json:10:68: \"how\" must be \"both\" or \"write\", got \"read\"" },
+  { "expect-repeat-on-tcp",
+    WITH_STEPS (CONNECT_C1 ",\n"
+                "  {\"narration\": \"n\", \"action\": \"expect\", \"connection\": \"c1\", \"data\": \"x\", \"repeat\": 2}"), INVALID,
+    "bad.json:10:85: \"repeat\" in an \"expect\" step is for UDP sockets, where it expects that many datagrams; TCP connection \"c1\" carries a stream of bytes, so write all of them in \"data\"" },
   { "send-data-and-hex",
     WITH_STEPS (CONNECT_C1 ",\n"
                 "  {\"narration\": \"n\", \"action\": \"send\", \"connection\": \"c1\", \"data\": \"x\", \"hex\": \"78\"}"), INVALID,
@@ -707,7 +757,7 @@ test_every_field (void **state)
   assert_int_equal (step->repeat, 3);
 
   step = g_ptr_array_index (scenario->steps, 5);
-  pf_test_assert_bytes_text (step->data, "GET\r\n");
+  pf_test_assert_bytes_text (step->data, "GET / HTTP/1.1\r\nHost: knuth\r\n\r\n");
 
   step = g_ptr_array_index (scenario->steps, 6);
   assert_int_equal (step->match, PF_MATCH_EXACT);
@@ -715,6 +765,16 @@ test_every_field (void **state)
   step = g_ptr_array_index (scenario->steps, 8);
   assert_int_equal (step->action, PF_STEP_CLOSE);
   assert_int_equal (step->side, PF_SIDE_SERVER);
+
+  step = g_ptr_array_index (scenario->steps, 9);
+  assert_int_equal (step->action, PF_STEP_CLOSE);
+  assert_true (step->half_close);
+  step = g_ptr_array_index (scenario->steps, 17);
+  assert_int_equal (step->action, PF_STEP_CLOSE);
+  assert_false (step->half_close);
+  step = g_ptr_array_index (scenario->steps, 18);
+  assert_int_equal (step->action, PF_STEP_EXPECT);
+  assert_int_equal (step->repeat, 2);
 
   step = g_ptr_array_index (scenario->steps, 10);
   assert_int_equal (step->action, PF_STEP_UDP);

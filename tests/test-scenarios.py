@@ -38,7 +38,7 @@ from pftest import (Fail, check, expect_exit, find_tool, norm_flags, read_trace,
 
 RUN_TIMEOUT = 60          # seconds for one run of packetflow
 LESSON_ORDER = ["echo", "web", "dns", "ports", "mail", "ssh", "tabs", "chat",
-                "refused", "udp-tcp", "mss", "who-closes"]
+                "refused", "udp-tcp", "udp-echo", "mss", "who-closes", "half-close"]
 MODES = ("exact", "loopback")
 
 EXCERPT_CHARS = 64        # core/pf-trace-writer.c: PAYLOAD_EXCERPT_CHARS
@@ -132,7 +132,7 @@ def excerpt(data):
 PCAP_FIELDS = ["frame.number", "ip.src", "tcp.srcport", "udp.srcport", "ip.dst", "tcp.dstport",
                "udp.dstport", "ip.proto", "tcp.flags", "tcp.len", "udp.length", "tcp.seq_raw",
                "tcp.ack_raw", "tcp.payload", "udp.payload", "tcp.options.mss_val",
-               "dns.flags.response", "dns.qry.name", "dns.a"]
+               "dns.flags.response", "dns.qry.name", "dns.a", "icmp.type", "icmp.code"]
 
 
 def read_pcap(path, dns_ports=()):
@@ -156,7 +156,16 @@ def read_pcap(path, dns_ports=()):
         v = dict(zip(PCAP_FIELDS, line.split("\t")))
         proto = v.get("ip.proto", "")
         frame = {"number": int(v["frame.number"])}
-        if proto == "6":
+        if proto.split(",")[0] == "1":
+            # An ICMP error quotes the IP and UDP header it answers: the
+            # first of each field is the ICMP message's own, the UDP
+            # ports are the quoted datagram's.
+            frame.update(proto="icmp", src=v["ip.src"].split(",")[0], dst=v["ip.dst"].split(",")[0],
+                         flags="", len=0, payload=b"",
+                         icmp_type=int(v["icmp.type"].split(",")[0]),
+                         icmp_code=int(v["icmp.code"].split(",")[0]),
+                         quoted_dport=int(v["udp.dstport"] or 0))
+        elif proto == "6":
             frame.update(proto="tcp",
                          src="%s:%s" % (v["ip.src"], v["tcp.srcport"]),
                          dst="%s:%s" % (v["ip.dst"], v["tcp.dstport"]),
@@ -176,7 +185,7 @@ def read_pcap(path, dns_ports=()):
                              dns_names=[n for n in v["dns.qry.name"].split(",") if n],
                              dns_addresses=[a for a in v["dns.a"].split(",") if a])
         else:
-            raise Fail("%s holds a frame that is neither TCP nor UDP over IPv4" % path, [line])
+            raise Fail("%s holds a frame that is neither TCP, UDP nor ICMP over IPv4" % path, [line])
         check(len(frame["payload"]) == frame["len"],
               "tshark reads %d payload bytes in frame %d of %s, its header says %d"
               % (len(frame["payload"]), frame["number"], path, frame["len"]))
@@ -285,7 +294,8 @@ class Run:
         return [e for e in self.events if e["kind"] == kind]
 
     def segments(self, proto=None):
-        return [e for e in self.of_kind("segment") if proto is None or e["proto"] == proto]
+        return [e for e in self.of_kind("segment")
+                if proto is None or (e["proto"] == proto and not is_icmp(e))]
 
     def errors(self):
         return self.of_kind("error")
@@ -324,7 +334,15 @@ class Run:
         return last
 
     def describe_segments(self):
-        return show_seq("segments", [(e["step"],) + seg_key(e) for e in self.segments()])
+        return show_seq("segments", [(e["step"],) + (("icmp", e["src"], e["dst"]) if is_icmp(e) else seg_key(e))
+                                     for e in self.segments()])
+
+
+def is_icmp(segment):
+    """An ICMP message in the trace. Before issue 13's display work the
+    trace wrote it as a TCP segment between ports 0; either way it is
+    compared with tshark's reading in check_udp_echo, not row by row."""
+    return segment["proto"] == "icmp" or (segment["src"].endswith(":0") and segment["dst"].endswith(":0"))
 
 
 def common_checks(r):
@@ -343,8 +361,9 @@ def common_checks(r):
     wrong = [e for e in r.segments() if e.get("origin") != origin]
     check(not wrong, "%d segment(s) are not \"%s\"" % (len(wrong), origin),
           [json.dumps(e) for e in wrong[:5]])
-    trace_keys = [seg_key(e) for e in r.segments()]
-    pcap_keys = [(f["proto"], f["src"], f["dst"], f["flags"], f["len"]) for f in r.frames]
+    trace_keys = [seg_key(e) for e in r.segments() if not is_icmp(e)]
+    pcap_keys = [(f["proto"], f["src"], f["dst"], f["flags"], f["len"]) for f in r.frames
+                 if f["proto"] != "icmp"]
     check(trace_keys == pcap_keys, "tshark reads other segments from the pcap than the trace has",
           show_seq("trace", trace_keys) + show_seq("pcap", pcap_keys))
     # Every connection opens with the three-way handshake, or is refused.
@@ -584,6 +603,13 @@ def check_tabs(r):
         read = delivered_excerpts(r, "laptop", c["client"])
         check(read and read[0].startswith("HTTP/1.1 200 OK"),
               "tab %d's program did not read the 200 OK" % number)
+        # The page comes back under the step that expects it, not under
+        # the next tab's request (issue 13).
+        expect_step = next(i for i, s in enumerate(r.scenario["steps"])
+                           if s["action"] == "expect" and s["connection"] == "tab%d" % number)
+        steps = sorted({e["step"] for e in r.delivered("laptop") if e["local"] == c["client"]})
+        check(steps == [expect_step], "tab %d's page is read in steps %s, its expect is step %d"
+              % (number, steps, expect_step))
         closed_by_both(r, c, "client")
 
 
@@ -725,6 +751,68 @@ def check_who_closes(r):
               [json.dumps(e) for e in r.of_kind("state") if e.get("remote")])
 
 
+def check_udp_echo(r):
+    no_errors(r)
+    laptop_ip = r.addr("laptop")
+    echo = r.endpoint("echo", 7)
+    to_echo = [e for e in r.segments("udp") if e["dst"] == echo]
+    back = [e for e in r.segments("udp") if e["src"] == echo]
+    sent = [b"Hello", b"tick", b"tick", b"tick"]
+    # One row per datagram, each with its own length, there and back.
+    for rows, way in ((to_echo, "to the echo"), (back, "back")):
+        check([(e["len"], e["payload"]) for e in rows] == [(len(p), excerpt(p)) for p in sent],
+              "the datagrams %s are %s, expected Hello and three ticks, one row each"
+              % (way, [(e["len"], e["payload"]) for e in rows]), r.describe_segments())
+    check([e["step"] for e in back] == [0, 2, 2, 2],
+          "the echoes travel in steps %s: a UDP service answers in the step that sent"
+          % [e["step"] for e in back])
+    read = [(e["len"], e["payload"]) for e in r.delivered("laptop", "udp")]
+    check(read == [(len(p), excerpt(p)) for p in sent],
+          "the laptop's program read %s: one message per datagram expected" % read)
+    closed = r.endpoint("echo", 9)
+    lost = [e for e in r.segments("udp") if e["dst"] == closed]
+    check(len(lost) == 1 and split_endpoint(lost[0]["src"])[0] == laptop_ip and lost[0]["step"] == 4,
+          "expected one datagram from the laptop to the closed port %s in step 4" % closed,
+          r.describe_segments())
+    check(not [e for e in r.segments("udp") if e["src"] == closed],
+          "a datagram came back from the closed port %s" % closed)
+    icmp = [f for f in r.frames if f["proto"] == "icmp"]
+    if r.mode == "exact":
+        # The kernel's answer, as tshark reads it: destination unreachable
+        # (3), port unreachable (3), quoting the datagram to port 9.
+        check(len(icmp) == 1 and icmp[0]["src"] == r.addr("echo") and icmp[0]["dst"] == laptop_ip and
+              (icmp[0]["icmp_type"], icmp[0]["icmp_code"]) == (3, 3) and icmp[0]["quoted_dport"] == 9,
+              "expected one ICMP port unreachable from the echo server to the laptop about port 9",
+              [json.dumps({k: v for k, v in f.items() if k != "payload"}) for f in icmp])
+        check(len([e for e in r.segments() if is_icmp(e) and e["step"] == 4]) == 1,
+              "the trace does not show the ICMP message in step 4", r.describe_segments())
+    else:
+        check(not icmp, "loopback mode models no ICMP, yet the pcap has %d" % len(icmp))
+
+
+def check_half_close(r):
+    no_errors(r)
+    c = one_connection_to(r, "echo", 7)
+    lines = b"First line\nSecond line\n"
+    check(r.data_sent(c, "client") == lines and r.data_sent(c, "server") == lines,
+          "the lines did not go there and back")
+    order = [(e["src"] == c["client"] and "client" or "server",
+              "FIN" if has_flag(e, "FIN") else ("data" if e["len"] > 0 else "ack"), e["step"])
+             for e in c["segments"]]
+    client_fin = next(i for i, o in enumerate(order) if o[:2] == ("client", "FIN"))
+    server_data = next(i for i, o in enumerate(order) if o[:2] == ("server", "data"))
+    server_fin = next(i for i, o in enumerate(order) if o[:2] == ("server", "FIN"))
+    check(client_fin < server_data < server_fin and order[client_fin][2] == order[server_fin][2] == 2,
+          "expected, in step 2, the client's FIN, then the echoed lines, then the server's FIN",
+          ["%s %s (step %d)" % o for o in order])
+    read = [e for e in r.delivered("laptop") if e["local"] == c["client"]]
+    check([e["payload"] for e in read] == [excerpt(lines)] and read[0]["step"] == 2,
+          "the laptop did not read the echo after its FIN", [json.dumps(e) for e in read])
+    closed_by_both(r, c, "client")
+    check(r.last_states().get(("laptop", c["client"], c["server"])) == "TIME_WAIT",
+          "the laptop, which sent the first FIN, does not end in TIME_WAIT")
+
+
 CHECKS = {
     "echo": check_echo,
     "web": check_web,
@@ -738,6 +826,8 @@ CHECKS = {
     "udp-tcp": check_udp_tcp,
     "mss": check_mss,
     "who-closes": check_who_closes,
+    "udp-echo": check_udp_echo,
+    "half-close": check_half_close,
 }
 
 

@@ -956,6 +956,33 @@ new_script (void)
   return pf_service_session_new_script ("* POP3 Packet Flow\r\n", list, G_N_ELEMENTS (lines));
 }
 
+/* What a stuck script says: the line it waits for, and what came since
+ * the last line it matched. */
+static void
+test_script_describe_wait (void **state)
+{
+  g_autoptr (PfServiceSession) session = new_script ();
+  g_autoptr (PfServiceSession) echo = pf_service_session_new_echo ();
+  g_auto (Transcript) t = { 0 };
+  g_autofree char *before = NULL;
+  g_autofree char *stuck = NULL;
+  g_autofree char *done = NULL;
+
+  (void) state;
+  transcript_init (&t);
+  before = pf_service_session_describe_wait (session, "pop3");
+  assert_string_equal (before, "the pop3 server is still waiting for “USER” (dialogue line 2); "
+                               "it received “”");
+  feed_text (session, &t, "USER ada\r\nPASS wrong\r\n");
+  stuck = pf_service_session_describe_wait (session, "pop3");
+  assert_string_equal (stuck, "the pop3 server is still waiting for “PASS secret\\r\\n” "
+                              "(dialogue line 3); it received “ ada\\r\\nPASS wrong\\r\\n”");
+  feed_text (session, &t, "PASS secret\r\nQUIT\r\n");
+  done = pf_service_session_describe_wait (session, "pop3");
+  assert_null (done);
+  assert_null (pf_service_session_describe_wait (echo, "echo"));
+}
+
 static void
 test_script (void **state)
 {
@@ -1092,6 +1119,7 @@ main (void)
     cmocka_unit_test (test_ssh_invalid),
     cmocka_unit_test (test_chat),
     cmocka_unit_test (test_script),
+    cmocka_unit_test (test_script_describe_wait),
     cmocka_unit_test (test_random_input_split_invariant),
     cmocka_unit_test (test_peer_closed_everywhere),
   };
