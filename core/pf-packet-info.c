@@ -94,55 +94,55 @@ first_line (const guint8 *data,
 }
 
 /**
- * pf_packet_get_application:
+ * pf_packet_get_app_protocol:
  * @sport: the source port to judge by (the packet's own, or the scenario's)
  * @dport: the destination port to judge by
  *
  * Returns: which application protocol the payload is, by content and port.
  */
-PfApplication
-pf_packet_get_application (const PfPacket *packet,
+PfAppProtocol
+pf_packet_get_app_protocol (const PfPacket *packet,
                            guint16         sport,
                            guint16         dport)
 {
   const guint8 *data;
   gsize len;
 
-  g_return_val_if_fail (packet != NULL, PF_APPLICATION_NONE);
+  g_return_val_if_fail (packet != NULL, PF_APP_PROTOCOL_NONE);
 
   if (pf_packet_is_fragment (packet) ||
       (packet->protocol != PF_IP_PROTOCOL_TCP && packet->protocol != PF_IP_PROTOCOL_UDP))
-    return PF_APPLICATION_NONE;
+    return PF_APP_PROTOCOL_NONE;
   data = g_bytes_get_data (packet->payload, &len);
   if (len == 0)
-    return PF_APPLICATION_NONE;
+    return PF_APP_PROTOCOL_NONE;
 
   if (packet->protocol == PF_IP_PROTOCOL_UDP && (sport == PF_DNS_PORT || dport == PF_DNS_PORT))
-    return PF_APPLICATION_DNS;
+    return PF_APP_PROTOCOL_DNS;
   if (has_prefix (data, len, "SSH-"))
-    return PF_APPLICATION_SSH;
+    return PF_APP_PROTOCOL_SSH;
   if (is_http_start (data, len))
-    return PF_APPLICATION_HTTP;
+    return PF_APP_PROTOCOL_HTTP;
   if (packet->protocol == PF_IP_PROTOCOL_TCP &&
       (sport == 25 || dport == 25 || sport == 587 || dport == 587))
-    return PF_APPLICATION_SMTP;
+    return PF_APP_PROTOCOL_SMTP;
   if (is_text (data, len))
-    return PF_APPLICATION_TEXT;
-  return PF_APPLICATION_NONE;
+    return PF_APP_PROTOCOL_TEXT;
+  return PF_APP_PROTOCOL_NONE;
 }
 
 /* For the trace and the packet list's Protocol column; NULL for NONE. */
 const char *
-pf_application_to_string (PfApplication application)
+pf_app_protocol_to_string (PfAppProtocol application)
 {
   switch (application)
     {
-    case PF_APPLICATION_NONE: return NULL;
-    case PF_APPLICATION_TEXT: return "text";
-    case PF_APPLICATION_DNS:  return "DNS";
-    case PF_APPLICATION_HTTP: return "HTTP";
-    case PF_APPLICATION_SMTP: return "SMTP";
-    case PF_APPLICATION_SSH:  return "SSH";
+    case PF_APP_PROTOCOL_NONE: return NULL;
+    case PF_APP_PROTOCOL_TEXT: return "text";
+    case PF_APP_PROTOCOL_DNS:  return "DNS";
+    case PF_APP_PROTOCOL_HTTP: return "HTTP";
+    case PF_APP_PROTOCOL_SMTP: return "SMTP";
+    case PF_APP_PROTOCOL_SSH:  return "SSH";
     default:
       g_return_val_if_reached (NULL);
     }
@@ -213,29 +213,29 @@ pf_packet_describe_application_at (const PfPacket *packet,
                                    guint16         sport,
                                    guint16         dport)
 {
-  PfApplication application;
+  PfAppProtocol application;
   const guint8 *data;
   gsize len;
   char *line;
 
   g_return_val_if_fail (packet != NULL, NULL);
 
-  application = pf_packet_get_application (packet, sport, dport);
+  application = pf_packet_get_app_protocol (packet, sport, dport);
   data = g_bytes_get_data (packet->payload, &len);
 
   switch (application)
     {
-    case PF_APPLICATION_NONE:
+    case PF_APP_PROTOCOL_NONE:
       return NULL;
-    case PF_APPLICATION_DNS:
+    case PF_APP_PROTOCOL_DNS:
       return describe_dns (data, len);
-    case PF_APPLICATION_SMTP:
+    case PF_APP_PROTOCOL_SMTP:
       if (!is_text (data, len))
         return g_strdup ("Continuation");
       G_GNUC_FALLTHROUGH;
-    case PF_APPLICATION_TEXT:
-    case PF_APPLICATION_HTTP:
-    case PF_APPLICATION_SSH:
+    case PF_APP_PROTOCOL_TEXT:
+    case PF_APP_PROTOCOL_HTTP:
+    case PF_APP_PROTOCOL_SSH:
       line = first_line (data, len);
       return line != NULL ? line : g_strdup ("Continuation");
     default:

@@ -14,18 +14,18 @@ G_BEGIN_DECLS
 /* The application protocols told apart by content and port. */
 typedef enum /*< skip >*/
 {
-  PF_APPLICATION_NONE,  /* no payload, or bytes nothing here reads */
-  PF_APPLICATION_TEXT,  /* printable text of no protocol named here */
-  PF_APPLICATION_DNS,
-  PF_APPLICATION_HTTP,
-  PF_APPLICATION_SMTP,
-  PF_APPLICATION_SSH,
-} PfApplication;
+  PF_APP_PROTOCOL_NONE,  /* no payload, or bytes nothing here reads */
+  PF_APP_PROTOCOL_TEXT,  /* printable text of no protocol named here */
+  PF_APP_PROTOCOL_DNS,
+  PF_APP_PROTOCOL_HTTP,
+  PF_APP_PROTOCOL_SMTP,
+  PF_APP_PROTOCOL_SSH,
+} PfAppProtocol;
 
-PfApplication pf_packet_get_application         (const PfPacket *packet,
+PfAppProtocol pf_packet_get_app_protocol         (const PfPacket *packet,
                                                  guint16         sport,
                                                  guint16         dport);
-const char   *pf_application_to_string          (PfApplication   application);
+const char   *pf_app_protocol_to_string          (PfAppProtocol   application);
 char         *pf_packet_describe_application    (const PfPacket *packet);
 char         *pf_packet_describe_application_at (const PfPacket *packet,
                                                  guint16         sport,

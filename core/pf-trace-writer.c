@@ -126,8 +126,8 @@ add_segment (JsonBuilder *builder,
   g_autofree char *excerpt = pf_packet_payload_excerpt (packet, PAYLOAD_EXCERPT_CHARS);
 
   g_autofree char *info = pf_packet_describe (packet);
-  const char *application = pf_application_to_string (
-      pf_packet_get_application (packet, packet->sport, packet->dport));
+  const char *application = pf_app_protocol_to_string (
+      pf_packet_get_app_protocol (packet, packet->sport, packet->dport));
   PfIcmpMessage icmp;
 
   if (packet->protocol != PF_IP_PROTOCOL_TCP && packet->protocol != PF_IP_PROTOCOL_UDP)

@@ -245,12 +245,12 @@ tcp_text (guint16     sport,
 
 static void
 assert_described (PfPacket      *packet,
-                  PfApplication  application,
+                  PfAppProtocol  application,
                   const char    *expected)
 {
   g_autofree char *info = pf_packet_describe_application (packet);
 
-  assert_int_equal (pf_packet_get_application (packet, packet->sport, packet->dport),
+  assert_int_equal (pf_packet_get_app_protocol (packet, packet->sport, packet->dport),
                     application);
   if (expected == NULL)
     assert_null (info);
@@ -282,13 +282,13 @@ test_describe_dns (void **state)
   answer = udp_packet (53, 40000, response);
   none = udp_packet (53, 40000, nxdomain);
 
-  assert_described (ask, PF_APPLICATION_DNS, "Standard query 0x5501 A knuth.luther.edu");
-  assert_described (answer, PF_APPLICATION_DNS,
+  assert_described (ask, PF_APP_PROTOCOL_DNS, "Standard query 0x5501 A knuth.luther.edu");
+  assert_described (answer, PF_APP_PROTOCOL_DNS,
                     "Standard query response 0x5501 A knuth.luther.edu A 192.203.196.71");
-  assert_described (none, PF_APPLICATION_DNS,
+  assert_described (none, PF_APP_PROTOCOL_DNS,
                     "Standard query response 0x5501 No such name A knuth.luther.edu");
   /* Not port 53: the bytes are not text either. */
-  assert_described (elsewhere, PF_APPLICATION_NONE, NULL);
+  assert_described (elsewhere, PF_APP_PROTOCOL_NONE, NULL);
   /* Judged by the scenario's port, as the views do in loopback mode. */
   remapped_info = pf_packet_describe_application_at (remapped, 40000, 53);
   assert_string_equal (remapped_info, "Standard query 0x5501 A knuth.luther.edu");
@@ -354,11 +354,11 @@ test_describe_http (void **state)
   g_autoptr(PfPacket) other_port = tcp_text (40000, 8080, "POST /form HTTP/1.1\r\n\r\n");
   g_autoptr(PfPacket) rest = tcp_text (80, 40000, "<html><body>second half</body></html>\n");
 
-  assert_described (request, PF_APPLICATION_HTTP, "GET / HTTP/1.1");
-  assert_described (status, PF_APPLICATION_HTTP, "HTTP/1.1 200 OK");
-  assert_described (other_port, PF_APPLICATION_HTTP, "POST /form HTTP/1.1");
+  assert_described (request, PF_APP_PROTOCOL_HTTP, "GET / HTTP/1.1");
+  assert_described (status, PF_APP_PROTOCOL_HTTP, "HTTP/1.1 200 OK");
+  assert_described (other_port, PF_APP_PROTOCOL_HTTP, "POST /form HTTP/1.1");
   /* A segment that continues a message: its own first line. */
-  assert_described (rest, PF_APPLICATION_TEXT, "<html><body>second half</body></html>");
+  assert_described (rest, PF_APP_PROTOCOL_TEXT, "<html><body>second half</body></html>");
 }
 
 static void
@@ -372,11 +372,11 @@ test_describe_smtp (void **state)
                                                   1, 1, PF_TCP_ACK, 512,
                                                   (const guint8 *) "\x01\x02", 2);
 
-  assert_described (greeting, PF_APPLICATION_SMTP, "220 knuth.luther.edu ESMTP");
-  assert_described (ehlo, PF_APPLICATION_SMTP, "EHLO laptop");
-  assert_described (reply, PF_APPLICATION_SMTP, "250-knuth.luther.edu");
-  assert_described (submission, PF_APPLICATION_SMTP, "MAIL FROM:<ada@luther.edu>");
-  assert_described (binary, PF_APPLICATION_SMTP, "Continuation");
+  assert_described (greeting, PF_APP_PROTOCOL_SMTP, "220 knuth.luther.edu ESMTP");
+  assert_described (ehlo, PF_APP_PROTOCOL_SMTP, "EHLO laptop");
+  assert_described (reply, PF_APP_PROTOCOL_SMTP, "250-knuth.luther.edu");
+  assert_described (submission, PF_APP_PROTOCOL_SMTP, "MAIL FROM:<ada@luther.edu>");
+  assert_described (binary, PF_APP_PROTOCOL_SMTP, "Continuation");
 }
 
 static void
@@ -396,19 +396,19 @@ test_describe_ssh_and_text (void **state)
   g_autofree char *syn_info = pf_packet_describe (syn);
   g_autofree char *binary_info = pf_packet_describe (binary);
 
-  assert_described (ssh, PF_APPLICATION_SSH, "SSH-2.0-OpenSSH_9.2p1 Debian-2");
-  assert_described (echo, PF_APPLICATION_TEXT, "Hello, echo!");
-  assert_described (blank, PF_APPLICATION_TEXT, "second line");
-  assert_described (only_newlines, PF_APPLICATION_TEXT, "Continuation");
-  assert_described (utf8, PF_APPLICATION_TEXT, "Grüße → Bob");
+  assert_described (ssh, PF_APP_PROTOCOL_SSH, "SSH-2.0-OpenSSH_9.2p1 Debian-2");
+  assert_described (echo, PF_APP_PROTOCOL_TEXT, "Hello, echo!");
+  assert_described (blank, PF_APP_PROTOCOL_TEXT, "second line");
+  assert_described (only_newlines, PF_APP_PROTOCOL_TEXT, "Continuation");
+  assert_described (utf8, PF_APP_PROTOCOL_TEXT, "Grüße → Bob");
   assert_int_equal (g_utf8_strlen (long_info, -1), 81);
   assert_true (g_str_has_suffix (long_info, "x…"));
-  assert_described (binary, PF_APPLICATION_NONE, NULL);
-  assert_described (syn, PF_APPLICATION_NONE, NULL);
+  assert_described (binary, PF_APP_PROTOCOL_NONE, NULL);
+  assert_described (syn, PF_APP_PROTOCOL_NONE, NULL);
   assert_string_equal (syn_info, "40000 → 7 [SYN] Seq=100 Ack=0 Win=64240 Len=0");
   assert_string_equal (binary_info, "40000 → 7 [PSH, ACK] Seq=1000 Ack=2000 Win=512 Len=2");
-  assert_string_equal (pf_application_to_string (PF_APPLICATION_DNS), "DNS");
-  assert_null (pf_application_to_string (PF_APPLICATION_NONE));
+  assert_string_equal (pf_app_protocol_to_string (PF_APP_PROTOCOL_DNS), "DNS");
+  assert_null (pf_app_protocol_to_string (PF_APP_PROTOCOL_NONE));
 }
 
 int
