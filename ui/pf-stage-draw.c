@@ -20,6 +20,7 @@
 #include <glib/gi18n.h>
 
 #include "pf-enum.h"
+#include "pf-packet-info.h"
 
 /* Small helpers */
 
@@ -551,6 +552,36 @@ pf_stage_ensure_scene (PfStage *self)
 
 /* Envelopes */
 
+#define LABEL_CHARS 14
+
+/* The payload on an envelope: a DNS message by what it is, text by its
+ * first line (pf-packet-info.c), other bytes escaped. */
+static char *
+payload_label (const PfPacket *packet)
+{
+  PfAppProtocol app = pf_packet_get_app_protocol (packet, packet->sport, packet->dport);
+  g_autofree char *words = NULL;
+
+  if (app == PF_APP_PROTOCOL_DNS)
+    {
+      const guint8 *data = g_bytes_get_data (packet->payload, NULL);
+
+      /* The QR bit of the header's flags. */
+      return g_strdup (pf_packet_get_payload_length (packet) > 2 && (data[2] & 0x80)
+                       ? _("DNS answer") : _("DNS query"));
+    }
+  if (app == PF_APP_PROTOCOL_NONE ||
+      (words = pf_packet_describe_application (packet)) == NULL)
+    return pf_packet_payload_excerpt (packet, LABEL_CHARS);
+  if (g_utf8_strlen (words, -1) > LABEL_CHARS)
+    {
+      g_autofree char *cut = g_utf8_substring (words, 0, LABEL_CHARS - 1);
+
+      return g_strconcat (cut, "…", NULL);
+    }
+  return g_steal_pointer (&words);
+}
+
 static char *
 packet_label (const PfPacket *packet)
 {
@@ -559,11 +590,11 @@ packet_label (const PfPacket *packet)
   if (pf_packet_is_fragment (packet))
     return g_strdup (_("fragment"));
   if (packet->protocol == PF_IP_PROTOCOL_UDP)
-    return len > 0 ? pf_packet_payload_excerpt (packet, 14) : g_strdup ("UDP");
+    return len > 0 ? payload_label (packet) : g_strdup ("UDP");
   if (packet->protocol != PF_IP_PROTOCOL_TCP)
     return g_strdup ("IP");
   if (len > 0 && !(packet->flags & (PF_TCP_SYN | PF_TCP_FIN | PF_TCP_RST)))
-    return pf_packet_payload_excerpt (packet, 14);
+    return payload_label (packet);
   return pf_packet_flags_to_string (packet->flags);
 }
 
