@@ -19,6 +19,7 @@
 #include <gtk/gtk.h>
 
 #include "pf-builtin.h"
+#include "pf-dns.h"
 #include "pf-player.h"
 #include "pf-stage-private.h"
 
@@ -765,6 +766,51 @@ test_enlarged (void **state)
     }
 }
 
+/* The envelope's label says what the payload is: DNS by what it is,
+ * text by its first line, other bytes escaped as before. */
+static void
+test_envelope_words (void **state)
+{
+  static const struct { const char *data; const char *label; } tcp[] = {
+    { "GET / HTTP/1.1\r\nHost: knuth\r\n\r\n", "GET / HTTP/1.1" },
+    { "POST /form HTTP/1.1\r\n\r\n", "POST /form HT…" },
+    { "Hello, echo!\n", "Hello, echo!" },
+    { "\x01\x02", "\\x01\\x02" },
+  };
+  g_autoptr(GBytes) query = pf_dns_build_query (0x5501, "knuth.luther.edu");
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(PfPacket) ask = NULL;
+  g_autoptr(PfPacket) answer = NULL;
+  g_autofree char *ask_key = NULL;
+  g_autofree char *answer_key = NULL;
+  PfIpv4 address = 0xc0cbc447;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (query, &len);
+
+  response = pf_dns_build_response (data, len, &address, 1, 300, NULL);
+  assert_non_null (response);
+  ask = pf_packet_new_udp (0x0a000002, 40000, 0x0a000035, 53, data, len);
+  data = g_bytes_get_data (response, &len);
+  answer = pf_packet_new_udp (0x0a000035, 53, 0x0a000002, 40000, data, len);
+  ask_key = pf_stage_art_key_for (ask);
+  answer_key = pf_stage_art_key_for (answer);
+  assert_true (g_str_has_suffix (ask_key, "\x1f" "DNS query"));
+  assert_true (g_str_has_suffix (answer_key, "\x1f" "DNS answer"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (tcp); i++)
+    {
+      g_autoptr(PfPacket) packet = pf_packet_new_tcp (0x0a000002, 40000, 0x0a000007, 7, 1, 1,
+                                                      PF_TCP_PSH | PF_TCP_ACK, 512,
+                                                      (const guint8 *) tcp[i].data,
+                                                      strlen (tcp[i].data));
+      g_autofree char *key = pf_stage_art_key_for (packet);
+      g_autofree char *expected = g_strconcat ("\x1f", tcp[i].label, NULL);
+
+      if (!g_str_has_suffix (key, expected))
+        fail_msg ("the label of %s is not %s: key %s", tcp[i].data, tcp[i].label, key);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -789,6 +835,7 @@ main (int    argc,
     cmocka_unit_test (test_failure_mark_loopback),
     cmocka_unit_test (test_labels_scale_2),
     cmocka_unit_test (test_enlarged),
+    cmocka_unit_test (test_envelope_words),
   };
 
   self_path = argv[0];
