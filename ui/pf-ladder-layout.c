@@ -153,6 +153,22 @@ format_endpoint (PfLadder         *self,
   return g_strdup_printf (_("%s (here %s)"), a, b);
 }
 
+/* "10.0.0.2", or "10.0.0.2 (here 127.0.0.2)". */
+static char *
+format_address (PfLadder *self,
+                PfIpv4    real)
+{
+  PfNetspace *netspace = get_netspace (self);
+  PfIpv4 scenario = netspace ? pf_netspace_unmap_address (netspace, real) : real;
+  g_autofree char *a = pf_ipv4_to_string (scenario);
+  g_autofree char *b = NULL;
+
+  if (scenario == real)
+    return g_steal_pointer (&a);
+  b = pf_ipv4_to_string (real);
+  return g_strdup_printf (_("%s (here %s)"), a, b);
+}
+
 guint
 pf_ladder_add_lane (PfLadder   *self,
                     const char *id,
@@ -518,6 +534,15 @@ add_arrow_row (PfLadder *self,
   g_autofree char *src = format_endpoint (self, &(PfEndpoint) { packet->src, packet->sport });
   g_autofree char *dst = format_endpoint (self, &(PfEndpoint) { packet->dst, packet->dport });
   Lane *from, *to;
+
+  /* ICMP and the rest have no ports: the addresses alone. */
+  if (packet->protocol != PF_IP_PROTOCOL_TCP && packet->protocol != PF_IP_PROTOCOL_UDP)
+    {
+      g_free (src);
+      g_free (dst);
+      src = format_address (self, packet->src);
+      dst = format_address (self, packet->dst);
+    }
 
   row->kind = ROW_ARROW;
   row->src_lane = lane_for_address (self, packet->src);
