@@ -453,7 +453,8 @@ test_icmp_related (void **state)
   assert_string_equal (label, "ICMP Destination unreachable (Port unreachable)");
   about = g_strdup_printf ("about UDP 10.0.0.2:%u → 10.0.0.7:9", datagram->sport);
   assert_string_equal (excerpt, about);
-  /* Its tooltip names addresses, no ports. */
+  /* Its own colour, and its tooltip names addresses, no ports. */
+  assert_int_equal (pf_ladder_arrow_row (f->ladder, icmp)->color, PF_PACKET_KIND_ICMP);
   assert_non_null (strstr (pf_ladder_arrow_row (f->ladder, icmp)->tooltip, "\n10.0.0.7 → 10.0.0.2\n"));
   assert_null (strstr (pf_ladder_arrow_row (f->ladder, icmp)->tooltip, ":0"));
 

@@ -185,6 +185,7 @@ def case_icmp_trace_and_summary():
           "the ICMP words are wrong", details)
     check(":" not in e["src"] and ":" not in e["dst"], "an ICMP message has no ports", details)
     check("flags" not in e, "an ICMP message has no TCP flags", details)
+    check(e["kind_of_segment"] == "icmp", "an ICMP message is of kind icmp", details)
     check(e["info"] == "Destination unreachable (Port unreachable)", "wrong info", details)
     check(e["quoted"] == {"proto": "udp", "src": d["src"], "dst": d["dst"], "ip_id": e["quoted"]["ip_id"]},
           "the quote does not name the datagram %s → %s" % (d["src"], d["dst"]), details)

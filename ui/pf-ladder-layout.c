@@ -33,7 +33,7 @@
 static const struct { const char *light; const char *dark; } kind_fallbacks[PF_N_PACKET_KINDS] = {
   { "#1c71d8", "#62a0ea" }, { "#26a269", "#57e389" }, { "#77767b", "#9a9996" },
   { "#c64600", "#ffa348" }, { "#c01c28", "#f66151" }, { "#813d9c", "#c061cb" },
-  { "#865e3c", "#cdab8f" }, { "#865e3c", "#cdab8f" },
+  { "#865e3c", "#cdab8f" }, { "#e5a50a", "#f8e45c" }, { "#865e3c", "#cdab8f" },
 };
 
 /* Rows and lanes */

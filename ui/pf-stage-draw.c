@@ -87,6 +87,7 @@ read_colors (PfStage       *self,
     { 0.753, 0.110, 0.157, 1 },  /* reset: red 4 */
     { 0.506, 0.239, 0.612, 1 },  /* udp: purple 4 */
     { 0.525, 0.369, 0.235, 1 },  /* fragment: brown 4 */
+    { 0.898, 0.647, 0.039, 1 },  /* icmp: yellow 5 */
     { 0.525, 0.369, 0.235, 1 },  /* other: brown 4 */
   };
   static const GdkRGBA dark_kinds[PF_N_PACKET_KINDS] = {
@@ -97,6 +98,7 @@ read_colors (PfStage       *self,
     { 0.965, 0.380, 0.318, 1 },  /* red 1 */
     { 0.753, 0.380, 0.796, 1 },  /* purple 2 */
     { 0.804, 0.671, 0.561, 1 },  /* brown 1 */
+    { 0.973, 0.894, 0.361, 1 },  /* yellow 2 */
     { 0.804, 0.671, 0.561, 1 },  /* brown 1 */
   };
   GdkRGBA fallback;
