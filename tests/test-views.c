@@ -603,6 +603,10 @@ test_icmp (void **state)
   assert_int_equal (count_labels (list, NULL, "ICMP", NULL), 1);
   assert_int_equal (count_labels (list, NULL, "Destination unreachable (Port unreachable)", NULL), 1);
   assert_int_equal (count_labels (list, NULL, "Anyone there?", NULL), 1);
+  /* ICMP's source and destination: addresses, no port 0. */
+  assert_int_equal (count_labels (list, NULL, "10.0.0.7", NULL), 1);
+  assert_int_equal (count_labels (list, NULL, "10.0.0.2", NULL), 1);
+  assert_int_equal (count_labels (list, NULL, "10.0.0.7:0", NULL), 0);
 
   /* Nothing selected, nothing related. */
   assert_int_equal (count_labels (list, "pf-related", NULL, NULL), 0);
@@ -891,6 +895,31 @@ filter_packets (Fixture    *f,
   assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), expected_rows);
 }
 
+/* The search names protocols as the Protocol column does: DNS, HTTP,
+ * ICMP, whatever the case. */
+static void
+test_protocol_filter (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(PfScenario) dns = pf_builtin_load ("dns", NULL);
+  const char *dir = g_getenv ("PACKETFLOW_SOURCE_DIR");
+  g_autofree char *path = g_build_filename (dir, "tests", "scenarios",
+                                            "icmp-unreachable.pflow.json", NULL);
+  g_autoptr(PfScenario) icmp = pf_scenario_load_file (path, NULL);
+
+  assert_non_null (icmp);
+  load_and_run (f, dns, PF_NETSPACE_MODE_EXACT);
+  filter_packets (f, "dns", 4);
+  filter_packets (f, "HTTP", 2);
+  filter_packets (f, "icmp", 0);
+  filter_packets (f, "", count_segments (f->player));
+
+  load_and_run (f, icmp, PF_NETSPACE_MODE_EXACT);
+  filter_packets (f, "icmp", 1);
+  filter_packets (f, "udp", 1);
+  filter_packets (f, "dns", 0);
+}
+
 /* Segments whose flags include @flag, or whose payload contains @text. */
 static guint
 count_matching (PfPlayer   *player,
@@ -1072,6 +1101,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_icmp, setup_exact, teardown),
     cmocka_unit_test_setup_teardown (test_application, setup_exact, teardown),
     cmocka_unit_test_setup_teardown (test_application, setup_loopback, teardown),
+    cmocka_unit_test_setup_teardown (test_protocol_filter, setup_exact, teardown),
     cmocka_unit_test (test_loopback_columns_fit),
   };
 

@@ -11,7 +11,8 @@
  * The search entry above filters the rows (Ctrl+F in the list goes to
  * it): each word must match a host's id, name or DNS name, an address
  * (the scenario's or the kernel's), a port (exactly, or its service's
- * name), TCP or UDP, a flag (SYN, ACK, FIN, RST, PSH, URG), or text in
+ * name), TCP, UDP, ICMP or an application protocol (DNS, HTTP, SMTP,
+ * SSH), a flag (SYN, ACK, FIN, RST, PSH, URG), or text in
  * the data; case does not matter. A row keeps its number among all the
  * segments. The player's selected segment stays selected while its row
  * is shown, and stays the player's while it is filtered out.
@@ -347,6 +348,18 @@ payload_text (PfPacket *packet)
   return g_utf8_casefold (valid, -1);
 }
 
+/* "dns", "http", "smtp", "ssh": the application protocol, as the
+ * Protocol column names it. */
+static gboolean
+protocol_matches (PfPacketList *self,
+                  PfPacket     *packet,
+                  const char   *term)
+{
+  const char *name = pf_view_protocol_name (pf_view_get_player (PF_VIEW (self)), packet);
+
+  return g_ascii_strcasecmp (name, term) == 0;
+}
+
 static gboolean
 packet_matches (PfPacketList *self,
                 PfPacket     *packet)
@@ -360,6 +373,8 @@ packet_matches (PfPacketList *self,
 
       if ((g_str_equal (term, "tcp") && packet->protocol == PF_IP_PROTOCOL_TCP) ||
           (g_str_equal (term, "udp") && packet->protocol == PF_IP_PROTOCOL_UDP) ||
+          (g_str_equal (term, "icmp") && packet->protocol == PF_IP_PROTOCOL_ICMP) ||
+          protocol_matches (self, packet, term) ||
           flags_match (packet, term) ||
           endpoint_matches (self, packet, packet->src, packet->sport, term) ||
           endpoint_matches (self, packet, packet->dst, packet->dport, term))
@@ -460,13 +475,20 @@ on_setup (GtkSignalListItemFactory *factory,
 static void
 bind_endpoint (PfPacketList *self,
                GtkWidget    *child,
+               PfPacket     *packet,
                PfIpv4        address,
                guint16       port)
 {
   PfPlayer *player = pf_view_get_player (PF_VIEW (self));
   PfEndpoint endpoint = { address, port };
   g_autofree char *here = NULL;
-  g_autofree char *text = pf_view_format_endpoint (player, &endpoint, &here);
+  g_autofree char *text = NULL;
+
+  /* ICMP and the rest have no ports. */
+  if (packet->protocol == PF_IP_PROTOCOL_TCP || packet->protocol == PF_IP_PROTOCOL_UDP)
+    text = pf_view_format_endpoint (player, &endpoint, &here);
+  else
+    text = pf_view_format_address (player, address, &here);
 
   pf_view_endpoint_label_set (child, text, here);
 }
@@ -543,10 +565,10 @@ on_bind (GtkSignalListItemFactory *factory,
       text = g_strdup_printf ("%.3f", pf_event_get_time (event) / 1000.0);
       break;
     case COLUMN_SOURCE:
-      bind_endpoint (self, child, packet->src, packet->sport);
+      bind_endpoint (self, child, packet, packet->src, packet->sport);
       return;
     case COLUMN_DESTINATION:
-      bind_endpoint (self, child, packet->dst, packet->dport);
+      bind_endpoint (self, child, packet, packet->dst, packet->dport);
       return;
     case COLUMN_PROTOCOL:
       text = g_strdup (pf_view_protocol_name (pf_view_get_player (PF_VIEW (self)), packet));
