@@ -21,6 +21,7 @@
 
 #include "pf-enum.h"
 #include "pf-packet-info.h"
+#include "pf-view-util.h"
 
 /* Small helpers */
 
@@ -559,9 +560,13 @@ pf_stage_ensure_scene (PfStage *self)
 /* The payload on an envelope: a DNS message by what it is, text by its
  * first line (pf-packet-info.c), other bytes escaped. */
 static char *
-payload_label (const PfPacket *packet)
+payload_label (PfStage        *self,
+               const PfPacket *packet)
 {
-  PfAppProtocol app = pf_packet_get_app_protocol (packet, packet->sport, packet->dport);
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  guint16 sport = pf_view_unmap_port (player, packet->sport);
+  guint16 dport = pf_view_unmap_port (player, packet->dport);
+  PfAppProtocol app = pf_packet_get_app_protocol (packet, sport, dport);
   g_autofree char *words = NULL;
 
   if (app == PF_APP_PROTOCOL_DNS)
@@ -573,7 +578,7 @@ payload_label (const PfPacket *packet)
                        ? _("DNS answer") : _("DNS query"));
     }
   if (app == PF_APP_PROTOCOL_NONE ||
-      (words = pf_packet_describe_application (packet)) == NULL)
+      (words = pf_packet_describe_application_at (packet, sport, dport)) == NULL)
     return pf_packet_payload_excerpt (packet, LABEL_CHARS);
   if (g_utf8_strlen (words, -1) > LABEL_CHARS)
     {
@@ -585,25 +590,27 @@ payload_label (const PfPacket *packet)
 }
 
 static char *
-packet_label (const PfPacket *packet)
+packet_label (PfStage        *self,
+              const PfPacket *packet)
 {
   guint len = pf_packet_get_payload_length (packet);
 
   if (pf_packet_is_fragment (packet))
     return g_strdup (_("fragment"));
   if (packet->protocol == PF_IP_PROTOCOL_UDP)
-    return len > 0 ? payload_label (packet) : g_strdup ("UDP");
+    return len > 0 ? payload_label (self, packet) : g_strdup ("UDP");
   if (packet->protocol != PF_IP_PROTOCOL_TCP)
     return g_strdup ("IP");
   if (len > 0 && !(packet->flags & (PF_TCP_SYN | PF_TCP_FIN | PF_TCP_RST)))
-    return payload_label (packet);
+    return payload_label (self, packet);
   return pf_packet_flags_to_string (packet->flags);
 }
 
 char *
-pf_stage_art_key_for (const PfPacket *packet)
+pf_stage_art_key_for (PfStage        *self,
+                      const PfPacket *packet)
 {
-  g_autofree char *label = packet_label (packet);
+  g_autofree char *label = packet_label (self, packet);
 
   return g_strdup_printf ("%d\x1f%d\x1f%s", pf_packet_get_kind (packet),
                           packet->origin == PF_PACKET_ORIGIN_MODELLED, label);
@@ -636,7 +643,7 @@ pf_stage_art_new (PfStage        *self,
   const PfStageColors *colors = &self->colors;
   PfPacketKind kind = pf_packet_get_kind (packet);
   gboolean modelled = packet->origin == PF_PACKET_ORIGIN_MODELLED;
-  g_autofree char *label = packet_label (packet);
+  g_autofree char *label = packet_label (self, packet);
   g_autofree char *markup = g_markup_printf_escaped ("<span size=\"small\" weight=\"bold\">%s</span>", label);
   g_autoptr(PangoLayout) layout = pf_stage_layout_new (self, markup);
   GdkRGBA fill = colors->kinds[kind];
