@@ -20,6 +20,8 @@
 #include "pf-cli.h"
 #include "pf-engine.h"
 #include "pf-enum.h"
+#include "pf-icmp.h"
+#include "pf-packet-info.h"
 #include "pf-run-export.h"
 
 typedef struct
@@ -136,6 +138,24 @@ print_hosts (PfEngine *engine)
     }
 }
 
+/* "ICMP Destination unreachable (Port unreachable) from 10.0.0.7 about
+ * UDP 10.0.0.2:40000 → 10.0.0.7:9" */
+static char *
+describe_other (const PfPacket *packet)
+{
+  g_autofree char *src = pf_ipv4_to_string (packet->src);
+  g_autofree char *info = pf_packet_describe (packet);
+  g_autofree char *quote = NULL;
+  PfIcmpMessage icmp;
+
+  if (!pf_icmp_decode (packet, &icmp))
+    return g_strdup_printf ("%s from %s", info, src);
+  quote = pf_icmp_describe_quote (&icmp);
+  if (quote == NULL)
+    return g_strdup_printf ("ICMP %s from %s", info, src);
+  return g_strdup_printf ("ICMP %s from %s about %s", info, src, quote);
+}
+
 static void
 print_connections (PfEngine *engine)
 {
@@ -143,6 +163,7 @@ print_connections (PfEngine *engine)
   g_autoptr(GHashTable) seen = g_hash_table_new_full (pf_four_tuple_hash, pf_four_tuple_equal,
                                                       g_free, NULL);
   g_autoptr(GPtrArray) order = g_ptr_array_new ();
+  g_autoptr(GPtrArray) others = g_ptr_array_new_with_free_func (g_free);
   guint captured = 0, modelled = 0;
 
   for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
@@ -161,6 +182,13 @@ print_connections (PfEngine *engine)
         captured++;
       else
         modelled++;
+
+      /* ICMP and the rest belong to no connection: said as what they are. */
+      if (packet->protocol != PF_IP_PROTOCOL_TCP && packet->protocol != PF_IP_PROTOCOL_UDP)
+        {
+          g_ptr_array_add (others, describe_other (packet));
+          continue;
+        }
 
       /* Count both directions under the tuple of the first segment. */
       tuple = pf_packet_get_four_tuple (packet);
@@ -186,6 +214,10 @@ print_connections (PfEngine *engine)
 
       fprintf (stderr, "  %s  %u segments\n", text, count);
     }
+  if (others->len > 0)
+    fprintf (stderr, "other packets:\n");
+  for (guint i = 0; i < others->len; i++)
+    fprintf (stderr, "  %s\n", (const char *) g_ptr_array_index (others, i));
   fprintf (stderr, "segments: %u captured, %u modelled\n", captured, modelled);
 }
 

@@ -623,3 +623,191 @@ pf_dns_rcode_to_string (guint rcode)
     default:                    return "unknown";
     }
 }
+
+/* Reading any message, for display */
+
+const char *
+pf_dns_type_to_string (guint16 type)
+{
+  switch (type)
+    {
+    case PF_DNS_TYPE_A:     return "A";
+    case 2:                 return "NS";
+    case PF_DNS_TYPE_CNAME: return "CNAME";
+    case 6:                 return "SOA";
+    case 12:                return "PTR";
+    case 15:                return "MX";
+    case 16:                return "TXT";
+    case PF_DNS_TYPE_AAAA:  return "AAAA";
+    case 33:                return "SRV";
+    case 41:                return "OPT";
+    case PF_DNS_TYPE_ANY:   return "ANY";
+    default:                return NULL;
+    }
+}
+
+static void
+clear_record (gpointer data)
+{
+  PfDnsAnswer *record = data;
+
+  g_free (record->name);
+  g_free (record->target);
+}
+
+void
+pf_dns_message_free (PfDnsMessage *message)
+{
+  if (message == NULL)
+    return;
+  g_free (message->qname);
+  g_clear_pointer (&message->answers, g_array_unref);
+  g_free (message);
+}
+
+static gboolean
+read_record (const guint8  *data,
+             gsize          len,
+             gsize         *pos,
+             PfDnsAnswer   *record,
+             GError       **error)
+{
+  g_autoptr (GString) owner = g_string_new (NULL);
+  gsize rdlength;
+  gsize rdata;
+
+  if (!read_name (data, len, pos, owner, error))
+    return FALSE;
+  if (len - *pos < 10)
+    {
+      g_set_error (error, PF_DNS_ERROR, PF_DNS_ERROR_TRUNCATED,
+                   "The DNS message ends in the middle of a record.");
+      return FALSE;
+    }
+
+  record->type = get_be16 (data + *pos);
+  record->klass = get_be16 (data + *pos + 2);
+  record->ttl = ((guint32) get_be16 (data + *pos + 4) << 16) | get_be16 (data + *pos + 6);
+  rdlength = get_be16 (data + *pos + 8);
+  rdata = *pos + 10;
+  if (len - rdata < rdlength)
+    {
+      g_set_error (error, PF_DNS_ERROR, PF_DNS_ERROR_TRUNCATED,
+                   "The DNS message ends before the %" G_GSIZE_FORMAT
+                   " bytes of data its record announces.", rdlength);
+      return FALSE;
+    }
+  *pos = rdata + rdlength;
+  record->name = g_string_free (g_steal_pointer (&owner), FALSE);
+
+  if (record->type == PF_DNS_TYPE_A && rdlength == 4)
+    {
+      record->address = ((PfIpv4) data[rdata] << 24) | ((PfIpv4) data[rdata + 1] << 16) |
+                        ((PfIpv4) data[rdata + 2] << 8) | (PfIpv4) data[rdata + 3];
+    }
+  else if (record->type == PF_DNS_TYPE_CNAME)
+    {
+      g_autoptr (GString) target = g_string_new (NULL);
+      gsize name_end = rdata;
+
+      if (!read_name (data, rdata + rdlength, &name_end, target, error))
+        return FALSE;
+      record->target = g_string_free (g_steal_pointer (&target), FALSE);
+    }
+
+  return TRUE;
+}
+
+/**
+ * pf_dns_message_parse:
+ *
+ * Reads a query or a response with one question, whatever its opcode or
+ * RCODE, for the views and the trace to describe: unlike
+ * pf_dns_parse_query () and pf_dns_parse_response () it judges nothing
+ * the bytes can say, only what it cannot read.
+ *
+ * Returns: (transfer full): the message, or %NULL with @error set.
+ */
+PfDnsMessage *
+pf_dns_message_parse (const guint8  *data,
+                      gsize          len,
+                      GError       **error)
+{
+  g_autoptr (PfDnsMessage) message = g_new0 (PfDnsMessage, 1);
+  g_autoptr (GString) qname = g_string_new (NULL);
+  guint n_answers;
+  gsize pos;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  message->answers = g_array_new (FALSE, TRUE, sizeof (PfDnsAnswer));
+  g_array_set_clear_func (message->answers, clear_record);
+
+  if (len < PF_DNS_HEADER_SIZE)
+    {
+      g_set_error (error, PF_DNS_ERROR, PF_DNS_ERROR_TRUNCATED,
+                   "The DNS message is %" G_GSIZE_FORMAT " bytes long, "
+                   "shorter than its 12-byte header.", len);
+      return NULL;
+    }
+  message->id = get_be16 (data);
+  message->flags = get_be16 (data + 2);
+  message->response = (message->flags & FLAG_QR) != 0;
+  message->opcode = OPCODE (message->flags);
+  message->rcode = RCODE (message->flags);
+  message->n_authority = get_be16 (data + 8);
+  message->n_additional = get_be16 (data + 10);
+  if (get_be16 (data + 4) != 1)
+    {
+      g_set_error (error, PF_DNS_ERROR, PF_DNS_ERROR_UNSUPPORTED,
+                   "The DNS message holds %u questions instead of one.",
+                   get_be16 (data + 4));
+      return NULL;
+    }
+  if (!read_question (data, len, qname, &message->qtype, &message->qclass, &pos, error))
+    return NULL;
+  message->qname = g_string_free (g_steal_pointer (&qname), FALSE);
+
+  n_answers = get_be16 (data + 6);
+  if (!check_count (n_answers, len - pos, "answer", error))
+    return NULL;
+  for (guint i = 0; i < n_answers; i++)
+    {
+      PfDnsAnswer record = { 0 };
+
+      if (!read_record (data, len, &pos, &record, error))
+        {
+          clear_record (&record);
+          return NULL;
+        }
+      g_array_append_val (message->answers, record);
+    }
+
+  return g_steal_pointer (&message);
+}
+
+/* "response, authoritative, recursion desired, recursion available,
+ * NXDOMAIN": the header's flags in words. */
+char *
+pf_dns_message_flags_to_string (const PfDnsMessage *message)
+{
+  GString *str;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  str = g_string_new (message->response ? "response" : "query");
+  if (message->opcode != 0)
+    g_string_append_printf (str, ", opcode %u", message->opcode);
+  if (message->flags & FLAG_AA)
+    g_string_append (str, ", authoritative");
+  if (message->flags & FLAG_TC)
+    g_string_append (str, ", truncated");
+  if (message->flags & FLAG_RD)
+    g_string_append (str, ", recursion desired");
+  if (message->flags & FLAG_RA)
+    g_string_append (str, ", recursion available");
+  if (message->response)
+    g_string_append_printf (str, ", %s", pf_dns_rcode_to_string (message->rcode));
+  return g_string_free (str, FALSE);
+}

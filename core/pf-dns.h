@@ -73,4 +73,40 @@ gboolean     pf_dns_parse_response  (const guint8   *data,
 
 const char  *pf_dns_rcode_to_string (guint           rcode);
 
+/* A message as a capture tool shows it: header, its one question and the
+ * answer section's records (authority and additional are counted only). */
+typedef struct
+{
+  char    *name;     /* lower case, no final dot */
+  guint16  type;
+  guint16  klass;
+  guint32  ttl;
+  PfIpv4   address;  /* an A record's */
+  char    *target;   /* a CNAME record's; else NULL */
+} PfDnsAnswer;
+
+typedef struct
+{
+  guint16  id;
+  guint16  flags;        /* the raw field */
+  gboolean response;
+  guint    opcode;
+  guint    rcode;
+  char    *qname;
+  guint16  qtype;
+  guint16  qclass;
+  GArray  *answers;      /* of PfDnsAnswer */
+  guint    n_authority;
+  guint    n_additional;
+} PfDnsMessage;
+
+PfDnsMessage *pf_dns_message_parse (const guint8   *data,
+                                    gsize           len,
+                                    GError        **error);
+void          pf_dns_message_free  (PfDnsMessage   *message);
+char         *pf_dns_message_flags_to_string (const PfDnsMessage *message);
+const char   *pf_dns_type_to_string (guint16        type);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PfDnsMessage, pf_dns_message_free)
+
 G_END_DECLS

@@ -915,7 +915,7 @@ pf_packet_get_four_tuple (const PfPacket *packet)
  *
  * Returns: %PF_PACKET_KIND_HANDSHAKE (SYN or SYN-ACK), _DATA (a payload,
  *   no FIN or RST), _ACK (a pure ACK), _TEARDOWN (FIN), _RESET (RST),
- *   _UDP, _FRAGMENT (any IPv4 fragment) or _OTHER (ICMP and the rest).
+ *   _UDP, _FRAGMENT (any IPv4 fragment), _ICMP or _OTHER (the rest).
  */
 PfPacketKind
 pf_packet_get_kind (const PfPacket *packet)
@@ -926,6 +926,8 @@ pf_packet_get_kind (const PfPacket *packet)
     return PF_PACKET_KIND_FRAGMENT;
   if (packet->protocol == PF_IP_PROTOCOL_UDP)
     return PF_PACKET_KIND_UDP;
+  if (packet->protocol == PF_IP_PROTOCOL_ICMP)
+    return PF_PACKET_KIND_ICMP;
   if (packet->protocol != PF_IP_PROTOCOL_TCP)
     return PF_PACKET_KIND_OTHER;
   if (packet->flags & PF_TCP_RST)
@@ -959,6 +961,8 @@ pf_packet_kind_to_label (PfPacketKind kind)
       return _("UDP datagram");
     case PF_PACKET_KIND_FRAGMENT:
       return _("Fragment");
+    case PF_PACKET_KIND_ICMP:
+      return _("ICMP message");
     case PF_PACKET_KIND_OTHER:
       return _("Other");
     default:

@@ -52,7 +52,8 @@ typedef enum
   PF_PACKET_KIND_RESET,      /*< nick=reset >*/      /* RST */
   PF_PACKET_KIND_UDP,        /*< nick=udp >*/
   PF_PACKET_KIND_FRAGMENT,   /*< nick=fragment >*/   /* any IPv4 fragment */
-  PF_PACKET_KIND_OTHER,      /*< nick=other >*/      /* ICMP and the rest */
+  PF_PACKET_KIND_ICMP,       /*< nick=icmp >*/       /* an ICMP message, whole */
+  PF_PACKET_KIND_OTHER,      /*< nick=other >*/      /* any other IP protocol */
 } PfPacketKind;
 
 #define PF_N_PACKET_KINDS (PF_PACKET_KIND_OTHER + 1)

@@ -38,6 +38,8 @@
 #include <unistd.h>
 
 #include "pf-enum.h"
+#include "pf-icmp.h"
+#include "pf-packet-info.h"
 #include "pf-trace-writer.h"
 
 #define PAYLOAD_EXCERPT_CHARS 64
@@ -222,6 +224,76 @@ add_endpoint (JsonBuilder      *builder,
 }
 
 static void
+add_address (JsonBuilder *builder,
+             const char  *member,
+             PfIpv4       address)
+{
+  g_autofree char *text = pf_ipv4_to_string (address);
+
+  json_builder_set_member_name (builder, member);
+  json_builder_add_string_value (builder, text);
+}
+
+/* ICMP and the protocols without ports: addresses only, "proto" the
+ * protocol's name or number. */
+static void
+add_ip_segment (JsonBuilder    *builder,
+                const PfPacket *packet)
+{
+  g_autofree char *number = g_strdup_printf ("ip-%u", packet->protocol);
+
+  json_builder_set_member_name (builder, "proto");
+  json_builder_add_string_value (builder, packet->protocol == PF_IP_PROTOCOL_ICMP ? "icmp" : number);
+  add_address (builder, "src", packet->src);
+  add_address (builder, "dst", packet->dst);
+}
+
+static void
+add_icmp (JsonBuilder         *builder,
+          const PfIcmpMessage *icmp)
+{
+  const char *code = pf_icmp_code_to_string (icmp->type, icmp->code);
+
+  json_builder_set_member_name (builder, "icmp_type");
+  json_builder_add_int_value (builder, icmp->type);
+  json_builder_set_member_name (builder, "icmp_code");
+  json_builder_add_int_value (builder, icmp->code);
+  json_builder_set_member_name (builder, "icmp_type_name");
+  json_builder_add_string_value (builder, pf_icmp_type_to_string (icmp->type));
+  if (code != NULL)
+    {
+      json_builder_set_member_name (builder, "icmp_code_name");
+      json_builder_add_string_value (builder, code);
+    }
+  if (icmp->has_quote)
+    {
+      json_builder_set_member_name (builder, "quoted");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "proto");
+      json_builder_add_string_value (builder,
+                                     icmp->quoted_protocol == PF_IP_PROTOCOL_TCP ? "tcp"
+                                     : icmp->quoted_protocol == PF_IP_PROTOCOL_UDP ? "udp"
+                                     : icmp->quoted_protocol == PF_IP_PROTOCOL_ICMP ? "icmp" : "ip");
+      if (icmp->has_quoted_ports)
+        {
+          PfEndpoint src = { icmp->quoted_src, icmp->quoted_sport };
+          PfEndpoint dst = { icmp->quoted_dst, icmp->quoted_dport };
+
+          add_endpoint (builder, "src", &src);
+          add_endpoint (builder, "dst", &dst);
+        }
+      else
+        {
+          add_address (builder, "src", icmp->quoted_src);
+          add_address (builder, "dst", icmp->quoted_dst);
+        }
+      json_builder_set_member_name (builder, "ip_id");
+      json_builder_add_int_value (builder, icmp->quoted_ip_id);
+      json_builder_end_object (builder);
+    }
+}
+
+static void
 add_segment (JsonBuilder    *builder,
              PfPacket       *packet,
              PfTracePayload  payload,
@@ -231,10 +303,24 @@ add_segment (JsonBuilder    *builder,
   gsize len;
   const guint8 *data = g_bytes_get_data (packet->payload, &len);
 
-  json_builder_set_member_name (builder, "proto");
-  json_builder_add_string_value (builder, packet->protocol == PF_IP_PROTOCOL_UDP ? "udp" : "tcp");
-  add_endpoint (builder, "src", &tuple.src);
-  add_endpoint (builder, "dst", &tuple.dst);
+  g_autofree char *info = pf_packet_describe (packet);
+  const char *application = pf_app_protocol_to_string (
+      pf_packet_get_app_protocol (packet, packet->sport, packet->dport));
+  PfIcmpMessage icmp;
+
+  if (packet->protocol != PF_IP_PROTOCOL_TCP && packet->protocol != PF_IP_PROTOCOL_UDP)
+    {
+      add_ip_segment (builder, packet);
+    }
+  else
+    {
+      json_builder_set_member_name (builder, "proto");
+      json_builder_add_string_value (builder, packet->protocol == PF_IP_PROTOCOL_UDP ? "udp" : "tcp");
+      add_endpoint (builder, "src", &tuple.src);
+      add_endpoint (builder, "dst", &tuple.dst);
+    }
+  if (pf_icmp_decode (packet, &icmp))
+    add_icmp (builder, &icmp);
 
   if (packet->protocol == PF_IP_PROTOCOL_TCP)
     {
@@ -261,6 +347,15 @@ add_segment (JsonBuilder    *builder,
   json_builder_add_string_value (builder,
                                  pf_enum_to_nick (PF_TYPE_PACKET_KIND, pf_packet_get_kind (packet)));
   add_payload (builder, payload, data, len);
+  if (application != NULL)
+    {
+      g_autofree char *lower = g_ascii_strdown (application, -1);
+
+      json_builder_set_member_name (builder, "app");
+      json_builder_add_string_value (builder, lower);
+    }
+  json_builder_set_member_name (builder, "info");
+  json_builder_add_string_value (builder, info);
 }
 
 static void

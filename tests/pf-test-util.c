@@ -115,6 +115,26 @@ pf_test_player_new_builtin (const char     *name,
   return pf_test_player_new (scenario, mode);
 }
 
+/* A player for a scenario file of the source tree, @relative_path under
+ * $PACKETFLOW_SOURCE_DIR ("tests/scenarios/icmp-unreachable.pflow.json"). */
+PfPlayer *
+pf_test_player_new_file (const char     *relative_path,
+                         PfNetspaceMode  mode)
+{
+  const char *dir = g_getenv ("PACKETFLOW_SOURCE_DIR");
+  g_autofree char *path = NULL;
+  g_autoptr(PfScenario) scenario = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (dir == NULL)
+    fail_msg ("PACKETFLOW_SOURCE_DIR must name the source tree");
+  path = g_build_filename (dir, relative_path, NULL);
+  scenario = pf_scenario_load_file (path, &error);
+  if (scenario == NULL)
+    fail_msg ("%s", error->message);
+  return pf_test_player_new (scenario, mode);
+}
+
 /* An engine step */
 
 static void

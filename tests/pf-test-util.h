@@ -64,6 +64,8 @@ PfPlayer       *pf_test_player_new         (PfScenario       *scenario,
                                             PfNetspaceMode    mode);
 PfPlayer       *pf_test_player_new_builtin (const char       *name,
                                             PfNetspaceMode    mode);
+PfPlayer       *pf_test_player_new_file    (const char       *relative_path,
+                                            PfNetspaceMode    mode);
 gboolean        pf_test_player_is_idle     (gpointer          player);
 
 void            pf_test_step_start         (PfTestStep       *step,

@@ -14,6 +14,7 @@
 #include "pf-test-gtk-util.h"
 
 #include <gtk/gtk.h>
+#include <string.h>
 
 #include "pf-builtin.h"
 #include "pf-ladder-private.h"
@@ -348,6 +349,129 @@ test_udp_bind_mark (void **state)
   assert_true (bound);
 }
 
+static void
+run_all (PfPlayer *player)
+{
+  while (pf_player_can_step_forward (player))
+    {
+      pf_player_step_forward (player);
+      pf_test_wait_idle (player, TIMEOUT_S);
+    }
+  pf_test_settle ();
+}
+
+/* The timeline position of the first segment of IP protocol @protocol
+ * at or after @from, or -1. */
+static int
+find_segment (PfPlayer *player,
+              guint8    protocol,
+              guint     from)
+{
+  PfTimeline *timeline = pf_player_get_timeline (player);
+
+  for (guint i = from; i < pf_player_get_position (player); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      if (pf_event_get_kind (event) == PF_EVENT_SEGMENT &&
+          pf_event_get_packet (event)->protocol == protocol)
+        return i;
+    }
+  return -1;
+}
+
+/* DNS and HTTP in words under their arrows, not as escaped bytes; in
+ * loopback mode too, where the kernel's ports are not 53 and 80. */
+static void
+test_application_words (void **state)
+{
+  Fixture *f = *state;
+  PfNetspaceMode mode = pf_netspace_get_mode (pf_engine_get_netspace (pf_player_get_engine (f->player)));
+  g_autoptr(PfPlayer) dns = NULL;
+  const char *label = NULL, *excerpt = NULL;
+  int query, response;
+  guint n_get = 0;
+
+  pf_player_unload (f->player);
+  dns = pf_test_player_new_builtin ("dns", mode);
+  pf_view_set_player (PF_VIEW (f->ladder), dns);
+  run_all (dns);
+
+  query = find_segment (dns, PF_IP_PROTOCOL_UDP, 0);
+  assert_true (query >= 0);
+  response = find_segment (dns, PF_IP_PROTOCOL_UDP, query + 1);
+  assert_true (response > query);
+
+  assert_true (pf_ladder_get_arrow_text (f->ladder, query, &label, &excerpt));
+  assert_non_null (excerpt);
+  assert_true (g_str_has_prefix (excerpt, "Standard query 0x"));
+  assert_true (g_str_has_suffix (excerpt, " A knuth.luther.edu"));
+  assert_true (pf_ladder_get_arrow_text (f->ladder, response, &label, &excerpt));
+  /* 40 characters at most: the address is cut. */
+  assert_true (g_str_has_prefix (excerpt, "Standard query response 0x"));
+  assert_true (g_str_has_suffix (excerpt, "…"));
+  assert_null (strstr (excerpt, "\\x"));
+
+  for (int i = find_segment (dns, PF_IP_PROTOCOL_TCP, 0); i >= 0;
+       i = find_segment (dns, PF_IP_PROTOCOL_TCP, i + 1))
+    {
+      assert_true (pf_ladder_get_arrow_text (f->ladder, i, &label, &excerpt));
+      n_get += g_strcmp0 (excerpt, "GET / HTTP/1.1") == 0;
+    }
+  assert_int_equal (n_get, 1);
+  pf_view_set_player (PF_VIEW (f->ladder), NULL);
+}
+
+/* An ICMP port unreachable in words, and tied to the datagram it quotes:
+ * selecting one bands the other. Exact mode only: loopback mode models
+ * no ICMP. */
+static void
+test_icmp_related (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(PfPlayer) icmp_run = NULL;
+  g_autofree char *about = NULL;
+  const char *label = NULL, *excerpt = NULL;
+  PfTimeline *timeline;
+  PfPacket *datagram;
+  int udp, icmp;
+
+  pf_player_unload (f->player);
+  icmp_run = pf_test_player_new_file ("tests/scenarios/icmp-unreachable.pflow.json",
+                                      PF_NETSPACE_MODE_EXACT);
+  pf_view_set_player (PF_VIEW (f->ladder), icmp_run);
+  run_all (icmp_run);
+  timeline = pf_player_get_timeline (icmp_run);
+
+  udp = find_segment (icmp_run, PF_IP_PROTOCOL_UDP, 0);
+  icmp = find_segment (icmp_run, PF_IP_PROTOCOL_ICMP, 0);
+  assert_true (udp >= 0);
+  assert_true (icmp > udp);
+  datagram = pf_event_get_packet (pf_timeline_get_event (timeline, udp));
+
+  assert_true (pf_ladder_get_arrow_text (f->ladder, icmp, &label, &excerpt));
+  assert_string_equal (label, "ICMP Destination unreachable (Port unreachable)");
+  about = g_strdup_printf ("about UDP 10.0.0.2:%u → 10.0.0.7:9", datagram->sport);
+  assert_string_equal (excerpt, about);
+  /* Its own colour, and its tooltip names addresses, no ports. */
+  assert_int_equal (pf_ladder_arrow_row (f->ladder, icmp)->color, PF_PACKET_KIND_ICMP);
+  assert_non_null (strstr (pf_ladder_arrow_row (f->ladder, icmp)->tooltip, "\n10.0.0.7 → 10.0.0.2\n"));
+  assert_null (strstr (pf_ladder_arrow_row (f->ladder, icmp)->tooltip, ":0"));
+
+  assert_false (pf_ladder_get_arrow_related (f->ladder, udp));
+  assert_false (pf_ladder_get_arrow_related (f->ladder, icmp));
+  pf_player_set_selected (icmp_run, pf_timeline_get_event (timeline, icmp));
+  assert_true (pf_ladder_get_arrow_related (f->ladder, udp));
+  assert_false (pf_ladder_get_arrow_related (f->ladder, icmp));
+  pf_player_set_selected (icmp_run, pf_timeline_get_event (timeline, udp));
+  assert_true (pf_ladder_get_arrow_related (f->ladder, icmp));
+  assert_false (pf_ladder_get_arrow_related (f->ladder, udp));
+  pf_test_settle ();
+  pf_player_set_selected (icmp_run, NULL);
+  assert_false (pf_ladder_get_arrow_related (f->ladder, icmp));
+  pf_view_set_player (PF_VIEW (f->ladder), NULL);
+}
+
 /* Each test in both modes: exact (captured segments, the scenario's own
  * addresses) and loopback (modelled segments, mapped addresses). */
 #define LADDER_TEST(test, mode) \
@@ -359,7 +483,8 @@ test_udp_bind_mark (void **state)
   LADDER_TEST (test_click_selects, mode),           \
   LADDER_TEST (test_zoom, mode),                    \
   LADDER_TEST (test_restart, mode),                \
-  LADDER_TEST (test_udp_bind_mark, mode)
+  LADDER_TEST (test_udp_bind_mark, mode),           \
+  LADDER_TEST (test_application_words, mode)
 
 int
 main (void)
@@ -367,6 +492,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     LADDER_TESTS (exact),
     LADDER_TESTS (loopback),
+    LADDER_TEST (test_icmp_related, exact),
   };
 
   gtk_init ();

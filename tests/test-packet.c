@@ -512,7 +512,7 @@ test_decode_icmp (void **state)
   /* The ICMP message whole: type 3 (unreachable), code 3 (port), then the
    * offending datagram's header. */
   assert_payload (p, lo_icmp_unreachable + 20, sizeof lo_icmp_unreachable - 20);
-  assert_int_equal (pf_packet_get_kind (p), PF_PACKET_KIND_OTHER);
+  assert_int_equal (pf_packet_get_kind (p), PF_PACKET_KIND_ICMP);
 }
 
 static void
@@ -1290,6 +1290,7 @@ test_kind_nicks_and_labels (void **state)
     { PF_PACKET_KIND_RESET, "reset" },
     { PF_PACKET_KIND_UDP, "udp" },
     { PF_PACKET_KIND_FRAGMENT, "fragment" },
+    { PF_PACKET_KIND_ICMP, "icmp" },
     { PF_PACKET_KIND_OTHER, "other" },
   };
   static const char *not_nicks[] = {
@@ -1315,7 +1316,7 @@ test_kind_nicks_and_labels (void **state)
     }
 
   assert_int_equal (pf_packet_get_kind (syn), PF_PACKET_KIND_HANDSHAKE);
-  assert_int_equal (pf_packet_get_kind (icmp), PF_PACKET_KIND_OTHER);
+  assert_int_equal (pf_packet_get_kind (icmp), PF_PACKET_KIND_ICMP);
 
   for (guint i = 0; i < G_N_ELEMENTS (not_nicks); i++)
     {

@@ -19,6 +19,7 @@
 #include <gtk/gtk.h>
 
 #include "pf-builtin.h"
+#include "pf-dns.h"
 #include "pf-player.h"
 #include "pf-stage-private.h"
 
@@ -765,6 +766,88 @@ test_enlarged (void **state)
     }
 }
 
+/* The envelope's label says what the payload is: DNS by what it is,
+ * text by its first line, other bytes escaped as before. */
+static void
+test_envelope_words (void **state)
+{
+  static const struct { const char *data; const char *label; } tcp[] = {
+    { "GET / HTTP/1.1\r\nHost: knuth\r\n\r\n", "GET / HTTP/1.1" },
+    { "POST /form HTTP/1.1\r\n\r\n", "POST /form HT…" },
+    { "Hello, echo!\n", "Hello, echo!" },
+    { "\x01\x02", "\\x01\\x02" },
+  };
+  g_autoptr(GBytes) query = pf_dns_build_query (0x5501, "knuth.luther.edu");
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(PfPacket) ask = NULL;
+  g_autoptr(PfPacket) answer = NULL;
+  g_autofree char *ask_key = NULL;
+  g_autofree char *answer_key = NULL;
+  PfIpv4 address = 0xc0cbc447;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (query, &len);
+  /* No player: the packets' own ports decide. */
+  GtkWidget *stage = g_object_ref_sink (pf_stage_new ());
+  PfStage *self = PF_STAGE (stage);
+
+  response = pf_dns_build_response (data, len, &address, 1, 300, NULL);
+  assert_non_null (response);
+  ask = pf_packet_new_udp (0x0a000002, 40000, 0x0a000035, 53, data, len);
+  data = g_bytes_get_data (response, &len);
+  answer = pf_packet_new_udp (0x0a000035, 53, 0x0a000002, 40000, data, len);
+  ask_key = pf_stage_art_key_for (self, ask);
+  answer_key = pf_stage_art_key_for (self, answer);
+  assert_true (g_str_has_suffix (ask_key, "\x1f" "DNS query"));
+  assert_true (g_str_has_suffix (answer_key, "\x1f" "DNS answer"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (tcp); i++)
+    {
+      g_autoptr(PfPacket) packet = pf_packet_new_tcp (0x0a000002, 40000, 0x0a000007, 7, 1, 1,
+                                                      PF_TCP_PSH | PF_TCP_ACK, 512,
+                                                      (const guint8 *) tcp[i].data,
+                                                      strlen (tcp[i].data));
+      g_autofree char *key = pf_stage_art_key_for (self, packet);
+      g_autofree char *expected = g_strconcat ("\x1f", tcp[i].label, NULL);
+
+      if (!g_str_has_suffix (key, expected))
+        fail_msg ("the label of %s is not %s: key %s", tcp[i].data, tcp[i].label, key);
+    }
+  g_object_unref (stage);
+}
+
+/* In loopback mode the kernel's DNS port is not 53: the envelope is
+ * judged by the scenario's. */
+static void
+test_envelope_words_loopback (void **state)
+{
+  g_autoptr(PfPlayer) player = pf_test_player_new_builtin ("dns", PF_NETSPACE_MODE_LOOPBACK);
+  GtkWidget *stage = g_object_ref_sink (pf_stage_new ());
+  PfTimeline *timeline;
+  guint n_dns = 0;
+
+  g_object_set (stage, "player", player, NULL);
+  pf_player_step_forward (player);
+  pf_test_wait_idle (player, PF_TEST_TIMEOUT_S);
+  timeline = pf_player_get_timeline (player);
+  for (guint i = 0; i < pf_player_get_position (player); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+      PfPacket *packet = pf_event_get_packet (event);
+      g_autofree char *key = NULL;
+
+      if (packet == NULL || packet->protocol != PF_IP_PROTOCOL_UDP)
+        continue;
+      /* the kernel's ports: not 53 on either side */
+      assert_true (packet->sport != 53 && packet->dport != 53);
+      key = pf_stage_art_key_for (PF_STAGE (stage), packet);
+      assert_true (g_str_has_suffix (key, "\x1f" "DNS query") || g_str_has_suffix (key, "\x1f" "DNS answer"));
+      n_dns++;
+    }
+  assert_int_equal (n_dns, 2);
+  g_object_set (stage, "player", NULL, NULL);
+  g_object_unref (stage);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -789,6 +872,8 @@ main (int    argc,
     cmocka_unit_test (test_failure_mark_loopback),
     cmocka_unit_test (test_labels_scale_2),
     cmocka_unit_test (test_enlarged),
+    cmocka_unit_test (test_envelope_words),
+    cmocka_unit_test (test_envelope_words_loopback),
   };
 
   self_path = argv[0];

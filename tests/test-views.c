@@ -519,6 +519,194 @@ test_udp (void **state)
   assert_string_equal (summary, expected);
 }
 
+/* The labels under @widget: those with @css_class (or all, for NULL)
+ * whose text is @text (or any, for NULL). */
+static guint
+count_labels (GtkWidget  *widget,
+              const char *css_class,
+              const char *text,
+              char      **out_text)
+{
+  guint n = 0;
+
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+      (css_class == NULL || gtk_widget_has_css_class (widget, css_class)) &&
+      (text == NULL || g_str_equal (gtk_label_get_text (GTK_LABEL (widget)), text)))
+    {
+      if (out_text != NULL)
+        {
+          g_free (*out_text);
+          *out_text = g_strdup (gtk_label_get_text (GTK_LABEL (widget)));
+        }
+      n++;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_labels (child, css_class, text, out_text);
+  return n;
+}
+
+static void
+load_and_run (Fixture        *f,
+              PfScenario     *scenario,
+              PfNetspaceMode  mode)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!pf_player_load (f->player, scenario, mode, &error))
+    fail_msg ("%s", error->message);
+  while (pf_player_can_step_forward (f->player))
+    step_forward (f);
+}
+
+static PfEvent *
+first_segment_of (PfPlayer *player,
+                  guint8    protocol)
+{
+  for (guint n = 0; nth_segment (player, n) != NULL; n++)
+    if (pf_event_get_packet (nth_segment (player, n))->protocol == protocol)
+      return nth_segment (player, n);
+  return NULL;
+}
+
+/* An ICMP port unreachable in words in the packet list and the
+ * inspector, and tied to the datagram it is about: selecting either
+ * marks the other's row. Exact mode: loopback mode models no ICMP. */
+static void
+test_icmp (void **state)
+{
+  Fixture *f = *state;
+  const char *dir = g_getenv ("PACKETFLOW_SOURCE_DIR");
+  g_autofree char *path = g_build_filename (dir, "tests", "scenarios",
+                                            "icmp-unreachable.pflow.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PfScenario) scenario = pf_scenario_load_file (path, &error);
+  g_autofree char *related = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *value = NULL;
+  g_autofree char *quoted = NULL;
+  g_autofree char *expected = NULL;
+  PfEvent *udp, *icmp;
+  GtkWidget *list = GTK_WIDGET (f->packet_list);
+
+  if (scenario == NULL)
+    fail_msg ("%s", error->message);
+  load_and_run (f, scenario, PF_NETSPACE_MODE_EXACT);
+  udp = first_segment_of (f->player, PF_IP_PROTOCOL_UDP);
+  icmp = first_segment_of (f->player, PF_IP_PROTOCOL_ICMP);
+  assert_non_null (udp);
+  assert_non_null (icmp);
+  assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), 2);
+
+  /* Protocol and Info columns. */
+  assert_int_equal (count_labels (list, NULL, "ICMP", NULL), 1);
+  assert_int_equal (count_labels (list, NULL, "Destination unreachable (Port unreachable)", NULL), 1);
+  assert_int_equal (count_labels (list, NULL, "Anyone there?", NULL), 1);
+  /* ICMP's source and destination: addresses, no port 0. */
+  assert_int_equal (count_labels (list, NULL, "10.0.0.7", NULL), 1);
+  assert_int_equal (count_labels (list, NULL, "10.0.0.2", NULL), 1);
+  assert_int_equal (count_labels (list, NULL, "10.0.0.7:0", NULL), 0);
+
+  /* Nothing selected, nothing related. */
+  assert_int_equal (count_labels (list, "pf-related", NULL, NULL), 0);
+  pf_player_set_selected (f->player, icmp);
+  pf_test_settle ();
+  assert_int_equal (count_labels (list, "pf-related", NULL, &related), 1);
+  assert_string_equal (related, "1");
+  pf_player_set_selected (f->player, udp);
+  pf_test_settle ();
+  assert_int_equal (count_labels (list, "pf-related", NULL, &related), 1);
+  assert_string_equal (related, "2");
+
+  /* The inspector: the datagram's text, then the ICMP section. */
+  value = pf_inspector_dup_field (f->inspector, "Text/Line 1");
+  assert_string_equal (value, "Anyone there?");
+  pf_player_set_selected (f->player, icmp);
+  pf_test_settle ();
+  summary = pf_inspector_dup_summary (f->inspector);
+  assert_string_equal (summary, "ICMP 10.0.0.7 → 10.0.0.2 Destination unreachable (Port unreachable)");
+  g_clear_pointer (&value, g_free);
+  value = pf_inspector_dup_field (f->inspector, "ICMP/Type");
+  assert_string_equal (value, "3 (Destination unreachable)");
+  g_clear_pointer (&value, g_free);
+  value = pf_inspector_dup_field (f->inspector, "ICMP/Code");
+  assert_string_equal (value, "3 (Port unreachable)");
+  quoted = pf_inspector_dup_field (f->inspector, "ICMP/Quoted datagram");
+  expected = g_strdup_printf ("UDP 10.0.0.2:%u → 10.0.0.7:9", pf_event_get_packet (udp)->sport);
+  assert_string_equal (quoted, expected);
+  g_clear_pointer (&value, g_free);
+  value = pf_inspector_dup_field (f->inspector, "ICMP/Quoted datagram/Identification");
+  expected = (g_free (expected), g_strdup_printf ("0x%04x (%u)", pf_event_get_packet (udp)->ip_id,
+                                                  pf_event_get_packet (udp)->ip_id));
+  assert_string_equal (value, expected);
+  /* The ICMP bytes are no text to read. */
+  assert_null (pf_inspector_dup_field (f->inspector, "Text"));
+}
+
+/* DNS and HTTP in words: the Protocol and Info columns and the
+ * inspector's sections, in loopback mode too (the kernel's ports are
+ * not 53 and 80 there). */
+static void
+test_application (void **state)
+{
+  Fixture *f = *state;
+  PfNetspaceMode mode = pf_netspace_get_mode (pf_engine_get_netspace (pf_player_get_engine (f->player)));
+  g_autoptr(PfScenario) scenario = pf_builtin_load ("dns", NULL);
+  GtkWidget *list = GTK_WIDGET (f->packet_list);
+  g_autofree char *info = NULL;
+  g_autofree char *value = NULL;
+  PfEvent *query, *response, *get = NULL;
+
+  load_and_run (f, scenario, mode);
+  query = nth_segment (f->player, 0);
+  response = nth_segment (f->player, 1);
+  assert_int_equal (pf_event_get_packet (query)->protocol, PF_IP_PROTOCOL_UDP);
+
+  assert_int_equal (count_labels (list, NULL, "DNS", NULL), 4);
+  assert_true (count_labels (list, NULL, "HTTP", NULL) >= 1);
+  assert_int_equal (count_labels (list, NULL, "GET / HTTP/1.1", NULL), 1);
+  for (guint n = 0; nth_segment (f->player, n) != NULL; n++)
+    {
+      PfPacket *packet = pf_event_get_packet (nth_segment (f->player, n));
+
+      if (packet->protocol == PF_IP_PROTOCOL_TCP && pf_packet_get_payload_length (packet) > 0 &&
+          get == NULL)
+        get = nth_segment (f->player, n);
+    }
+  assert_non_null (get);
+
+  pf_player_set_selected (f->player, query);
+  pf_test_settle ();
+  info = pf_inspector_dup_field (f->inspector, "DNS");
+  assert_true (g_str_has_prefix (info, "Standard query 0x"));
+  assert_true (g_str_has_suffix (info, " A knuth.luther.edu"));
+  assert_int_equal (count_labels (list, NULL, info, NULL), 1);
+  value = pf_inspector_dup_field (f->inspector, "DNS/Question");
+  assert_string_equal (value, "knuth.luther.edu, type A, class IN");
+
+  pf_player_set_selected (f->player, response);
+  pf_test_settle ();
+  g_clear_pointer (&value, g_free);
+  value = pf_inspector_dup_field (f->inspector, "DNS/Answers/Answer 1");
+  assert_string_equal (value, "knuth.luther.edu, type A, TTL 300 s, 192.203.196.71");
+  g_clear_pointer (&value, g_free);
+  value = pf_inspector_dup_field (f->inspector, "DNS/Flags");
+  assert_true (g_str_has_prefix (value, "response, authoritative"));
+
+  pf_player_set_selected (f->player, get);
+  pf_test_settle ();
+  g_clear_pointer (&value, g_free);
+  value = pf_inspector_dup_field (f->inspector, "HTTP");
+  assert_string_equal (value, "GET / HTTP/1.1");
+  g_clear_pointer (&value, g_free);
+  value = pf_inspector_dup_field (f->inspector, "HTTP/Line 1");
+  assert_string_equal (value, "GET / HTTP/1.1");
+  g_clear_pointer (&value, g_free);
+  value = pf_inspector_dup_field (f->inspector, "HTTP/Line 2");
+  assert_true (g_str_has_prefix (value, "Host: "));
+}
+
 /* The server lists first, with more listeners than the table shows. */
 static const char many_listeners_scenario[] =
   "{ \"format\": \"packetflow-scenario\", \"version\": 1, \"title\": \"Listeners\","
@@ -707,6 +895,31 @@ filter_packets (Fixture    *f,
   assert_int_equal (pf_packet_list_get_n_rows (f->packet_list), expected_rows);
 }
 
+/* The search names protocols as the Protocol column does: DNS, HTTP,
+ * ICMP, whatever the case. */
+static void
+test_protocol_filter (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(PfScenario) dns = pf_builtin_load ("dns", NULL);
+  const char *dir = g_getenv ("PACKETFLOW_SOURCE_DIR");
+  g_autofree char *path = g_build_filename (dir, "tests", "scenarios",
+                                            "icmp-unreachable.pflow.json", NULL);
+  g_autoptr(PfScenario) icmp = pf_scenario_load_file (path, NULL);
+
+  assert_non_null (icmp);
+  load_and_run (f, dns, PF_NETSPACE_MODE_EXACT);
+  filter_packets (f, "dns", 4);
+  filter_packets (f, "HTTP", 2);
+  filter_packets (f, "icmp", 0);
+  filter_packets (f, "", count_segments (f->player));
+
+  load_and_run (f, icmp, PF_NETSPACE_MODE_EXACT);
+  filter_packets (f, "icmp", 1);
+  filter_packets (f, "udp", 1);
+  filter_packets (f, "dns", 0);
+}
+
 /* Segments whose flags include @flag, or whose payload contains @text. */
 static guint
 count_matching (PfPlayer   *player,
@@ -891,6 +1104,10 @@ main (void)
     cmocka_unit_test_setup_teardown (test_packet_filter_selection, setup_exact, teardown),
     cmocka_unit_test_setup_teardown (test_packet_filter_key, setup_loopback, teardown),
     cmocka_unit_test_setup_teardown (test_zoom, setup_loopback, teardown),
+    cmocka_unit_test_setup_teardown (test_icmp, setup_exact, teardown),
+    cmocka_unit_test_setup_teardown (test_application, setup_exact, teardown),
+    cmocka_unit_test_setup_teardown (test_application, setup_loopback, teardown),
+    cmocka_unit_test_setup_teardown (test_protocol_filter, setup_exact, teardown),
     cmocka_unit_test (test_loopback_columns_fit),
   };
 

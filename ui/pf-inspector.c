@@ -2,7 +2,11 @@
  *
  * The segment the player has selected, field by field as a tree (Frame,
  * IPv4, TCP or UDP, options, flags one per line), and below it the data
- * it carries, as text and as a hex dump. Sequence and acknowledgment
+ * it carries, as text and as a hex dump. An ICMP message gets its own
+ * section (type and code in words, the datagram an error quotes), and a
+ * payload that pf-packet-info.c reads one named by its protocol (DNS:
+ * the header, question and answers; HTTP, SMTP, SSH and other text: its
+ * lines). Sequence and acknowledgment
  * numbers are shown relative to the SYN of each direction, as a lesson
  * reads them, and raw, as they are on the wire. In loopback mode the
  * scenario's addresses and ports come first and the kernel's follow.
@@ -24,11 +28,11 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "pf-inspector-private.h"
+#include "pf-packet-info.h"
 #include "pf-view-util.h"
 
 /* One row of the tree: a name, a value, maybe children. */
-
-#define PF_TYPE_INSPECTOR_FIELD (pf_inspector_field_get_type ())
 
 G_DECLARE_FINAL_TYPE (PfInspectorField, pf_inspector_field, PF, INSPECTOR_FIELD, GObject)
 
@@ -140,6 +144,40 @@ field_children (PfInspectorField *field)
   if (field->children == NULL)
     field->children = g_list_store_new (PF_TYPE_INSPECTOR_FIELD);
   return field->children;
+}
+
+/* For pf-inspector-sections.c */
+
+PfInspectorField *
+pf_inspector_field_add (PfInspector *self,
+                        GListStore  *parent,
+                        const char  *name,
+                        char        *value)
+{
+  return field_add (self, parent, name, value);
+}
+
+PfInspectorField *
+pf_inspector_field_addf (PfInspector *self,
+                         GListStore  *parent,
+                         const char  *name,
+                         const char  *format,
+                         ...)
+{
+  va_list args;
+  char *value;
+
+  va_start (args, format);
+  value = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  return field_add (self, parent, name, value);
+}
+
+GListStore *
+pf_inspector_field_children (PfInspectorField *field)
+{
+  return field_children (field);
 }
 
 static const char *
@@ -532,6 +570,14 @@ make_summary (PfInspector *self,
 
   if (packet->protocol == PF_IP_PROTOCOL_UDP)
     return g_strdup_printf ("UDP %s → %s", from, to);
+  if (packet->protocol == PF_IP_PROTOCOL_ICMP)
+    {
+      g_autofree char *a = pf_view_format_address (player, packet->src, NULL);
+      g_autofree char *b = pf_view_format_address (player, packet->dst, NULL);
+      g_autofree char *words = pf_packet_describe (packet);
+
+      return g_strdup_printf ("ICMP %s → %s %s", a, b, words);
+    }
   if (packet->protocol != PF_IP_PROTOCOL_TCP)
     return g_strdup_printf ("IPv4 %s → %s", from, to);
 
@@ -588,6 +634,10 @@ rebuild (PfInspector *self)
     add_tcp (self, selected, packet);
   else if (packet->protocol == PF_IP_PROTOCOL_UDP)
     add_udp (self, packet);
+  else if (packet->protocol == PF_IP_PROTOCOL_ICMP && !pf_packet_is_fragment (packet))
+    pf_inspector_add_icmp (self, self->building, packet);
+  if (!pf_packet_is_fragment (packet))
+    pf_inspector_add_application (self, self->building, packet);
   field_addf (self, self->building, _("Data"), _("%u bytes"),
               pf_packet_get_payload_length (packet));
   replace_root (self);

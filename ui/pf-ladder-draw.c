@@ -341,7 +341,8 @@ draw_rule_text (PfLadder    *self,
                row->y + (row->height - h) / 2, &self->rule);
 }
 
-/* Behind everything: the selected and the newest row. */
+/* Behind everything: the selected row, the rows related to it (an ICMP
+ * error and what it quotes) and the newest row. */
 void
 pf_ladder_draw_bands (PfLadder    *self,
                       GtkSnapshot *snapshot,
@@ -364,6 +365,17 @@ pf_ladder_draw_bands (PfLadder    *self,
           band = self->selection;
           band.alpha *= 0.22;
           append_rounded (snapshot, &rect, 6, &band, &self->selection);
+        }
+      else if (pf_ladder_row_is_related (self, row))
+        {
+          /* An ICMP error and what it quotes: a lighter band of the
+           * selection's colour, outlined too for high contrast. */
+          GdkRGBA outline = self->selection;
+
+          band = self->selection;
+          band.alpha *= 0.10;
+          outline.alpha *= 0.5;
+          append_rounded (snapshot, &rect, 6, &band, &outline);
         }
       else if (row == highlighted)
         {

@@ -23,7 +23,9 @@
 #include <math.h>
 
 #include "pf-enum.h"
+#include "pf-icmp.h"
 #include "pf-netspace.h"
+#include "pf-packet-info.h"
 
 /* Kinds */
 
@@ -31,7 +33,7 @@
 static const struct { const char *light; const char *dark; } kind_fallbacks[PF_N_PACKET_KINDS] = {
   { "#1c71d8", "#62a0ea" }, { "#26a269", "#57e389" }, { "#77767b", "#9a9996" },
   { "#c64600", "#ffa348" }, { "#c01c28", "#f66151" }, { "#813d9c", "#c061cb" },
-  { "#865e3c", "#cdab8f" }, { "#865e3c", "#cdab8f" },
+  { "#865e3c", "#cdab8f" }, { "#e5a50a", "#f8e45c" }, { "#865e3c", "#cdab8f" },
 };
 
 /* Rows and lanes */
@@ -148,6 +150,22 @@ format_endpoint (PfLadder         *self,
   if (pf_endpoint_equal (&scenario, real))
     return g_strdup (a);
   pf_endpoint_format (real, b);
+  return g_strdup_printf (_("%s (here %s)"), a, b);
+}
+
+/* "10.0.0.2", or "10.0.0.2 (here 127.0.0.2)". */
+static char *
+format_address (PfLadder *self,
+                PfIpv4    real)
+{
+  PfNetspace *netspace = get_netspace (self);
+  PfIpv4 scenario = netspace ? pf_netspace_unmap_address (netspace, real) : real;
+  g_autofree char *a = pf_ipv4_to_string (scenario);
+  g_autofree char *b = NULL;
+
+  if (scenario == real)
+    return g_steal_pointer (&a);
+  b = pf_ipv4_to_string (real);
   return g_strdup_printf (_("%s (here %s)"), a, b);
 }
 
@@ -442,6 +460,71 @@ describe_tcp (PfLadder       *self,
   row->label = g_string_free (label, FALSE);
 }
 
+static guint16
+scenario_port (PfLadder *self,
+               guint16   real)
+{
+  PfNetspace *netspace = get_netspace (self);
+
+  return netspace ? pf_netspace_unmap_port (netspace, real) : real;
+}
+
+/* The application's words ("Standard query 0x5501 A knuth.luther.edu",
+ * "GET / HTTP/1.1"), judged by the scenario's ports; the bytes, escaped,
+ * when nothing reads them. */
+static char *
+describe_payload (PfLadder *self,
+                  PfPacket *packet)
+{
+  g_autofree char *words = pf_packet_describe_application_at (packet,
+                                                              scenario_port (self, packet->sport),
+                                                              scenario_port (self, packet->dport));
+
+  if (words == NULL)
+    return pf_packet_payload_excerpt (packet, EXCERPT_CHARS);
+  if (g_utf8_strlen (words, -1) > EXCERPT_CHARS)
+    {
+      g_autofree char *cut = g_utf8_substring (words, 0, EXCERPT_CHARS - 1);
+
+      return g_strconcat (cut, "…", NULL);
+    }
+  return g_steal_pointer (&words);
+}
+
+/* "ICMP Destination unreachable (Port unreachable)", and below it what
+ * the error is about. */
+static void
+describe_icmp (PfLadder *self,
+               Row      *row,
+               PfPacket *packet,
+               GString  *tooltip)
+{
+  PfIcmpMessage icmp;
+  g_autofree char *words = NULL;
+
+  if (!pf_icmp_decode (packet, &icmp))
+    {
+      row->label = g_strdup_printf (_("ICMP, %u bytes"), pf_packet_get_payload_length (packet));
+      return;
+    }
+  words = pf_icmp_describe (&icmp);
+  row->label = g_strconcat ("ICMP ", words, NULL);
+  g_string_append_printf (tooltip, "%s\n", row->label);
+  if (icmp.has_quote)
+    {
+      PfEndpoint src = { icmp.quoted_src, icmp.quoted_sport };
+      PfEndpoint dst = { icmp.quoted_dst, icmp.quoted_dport };
+      g_autofree char *from = format_endpoint (self, &src);
+      g_autofree char *to = format_endpoint (self, &dst);
+      const char *proto = icmp.quoted_protocol == PF_IP_PROTOCOL_UDP ? "UDP"
+                        : icmp.quoted_protocol == PF_IP_PROTOCOL_TCP ? "TCP" : "IP";
+
+      /* TRANSLATORS: what an ICMP error is about: "about UDP 10.0.0.2:40000 → 10.0.0.7:9" */
+      row->excerpt = g_strdup_printf (_("about %s %s → %s"), proto, from, to);
+      g_string_append_printf (tooltip, "%s\n", row->excerpt);
+    }
+}
+
 static void
 add_arrow_row (PfLadder *self,
                Row      *row)
@@ -451,6 +534,15 @@ add_arrow_row (PfLadder *self,
   g_autofree char *src = format_endpoint (self, &(PfEndpoint) { packet->src, packet->sport });
   g_autofree char *dst = format_endpoint (self, &(PfEndpoint) { packet->dst, packet->dport });
   Lane *from, *to;
+
+  /* ICMP and the rest have no ports: the addresses alone. */
+  if (packet->protocol != PF_IP_PROTOCOL_TCP && packet->protocol != PF_IP_PROTOCOL_UDP)
+    {
+      g_free (src);
+      g_free (dst);
+      src = format_address (self, packet->src);
+      dst = format_address (self, packet->dst);
+    }
 
   row->kind = ROW_ARROW;
   row->src_lane = lane_for_address (self, packet->src);
@@ -469,6 +561,8 @@ add_arrow_row (PfLadder *self,
   else if (pf_packet_is_fragment (packet))
     row->label = g_strdup_printf (_("fragment at %u, %u bytes"), packet->fragment_offset,
                                   pf_packet_get_payload_length (packet));
+  else if (packet->protocol == PF_IP_PROTOCOL_ICMP)
+    describe_icmp (self, row, packet, tooltip);
   else
     row->label = g_strdup_printf (_("IP protocol %u, %u bytes"), packet->protocol,
                                   pf_packet_get_payload_length (packet));
@@ -478,8 +572,9 @@ add_arrow_row (PfLadder *self,
       row->src_port = format_port (self, packet->sport);
       row->dst_port = format_port (self, packet->dport);
     }
-  if (pf_packet_get_payload_length (packet) > 0 && !pf_packet_is_fragment (packet))
-    row->excerpt = pf_packet_payload_excerpt (packet, EXCERPT_CHARS);
+  if (row->excerpt == NULL && pf_packet_get_payload_length (packet) > 0 &&
+      !pf_packet_is_fragment (packet))
+    row->excerpt = describe_payload (self, packet);
 
   if (tooltip->len > 0 && tooltip->str[tooltip->len - 1] != '\n')
     g_string_append_c (tooltip, '\n');

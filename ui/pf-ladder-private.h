@@ -232,6 +232,14 @@ void          pf_ladder_draw_header        (PfLadder                   *self,
                                             double                      width);
 
 /* For tests and benchmarks (pf-ladder.c). */
+gboolean      pf_ladder_row_is_related     (PfLadder                   *self,
+                                            Row                        *row);
+gboolean      pf_ladder_get_arrow_text     (PfLadder                   *self,
+                                            guint                       index,
+                                            const char                **out_label,
+                                            const char                **out_excerpt);
+gboolean      pf_ladder_get_arrow_related  (PfLadder                   *self,
+                                            guint                       index);
 guint         pf_ladder_get_n_arrows       (PfLadder                   *self);
 int           pf_ladder_get_highlighted    (PfLadder                   *self);
 gboolean      pf_ladder_get_animating      (PfLadder                   *self);

@@ -417,6 +417,8 @@ on_selected_changed (PfLadder *self)
             }
         }
     }
+  /* The band of the selection and of the rows related to it. */
+  gtk_widget_queue_draw (GTK_WIDGET (self));
   update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -958,6 +960,55 @@ pf_ladder_get_n_arrows (PfLadder *self)
     return 0;
   last = g_ptr_array_index (self->rows, n - 1);
   return last->arrows_before + (last->kind == ROW_ARROW ? 1 : 0);
+}
+
+/* An ICMP error and the segment it quotes, one of them selected. */
+gboolean
+pf_ladder_row_is_related (PfLadder *self,
+                          Row      *row)
+{
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+
+  return player != NULL && row->kind == ROW_ARROW &&
+         pf_view_events_related (row->event, pf_player_get_selected (player));
+}
+
+/* What the arrow of timeline position @index says, for the tests: its
+ * label and the line under it (NULL when there is none). */
+gboolean
+pf_ladder_get_arrow_text (PfLadder    *self,
+                          guint        index,
+                          const char **out_label,
+                          const char **out_excerpt)
+{
+  Row *row;
+
+  g_return_val_if_fail (PF_IS_LADDER (self), FALSE);
+
+  if (pf_view_get_player (PF_VIEW (self)) == NULL ||
+      (row = pf_ladder_arrow_row (self, index)) == NULL)
+    return FALSE;
+  if (out_label != NULL)
+    *out_label = row->label;
+  if (out_excerpt != NULL)
+    *out_excerpt = row->excerpt;
+  return TRUE;
+}
+
+/* Whether the arrow of timeline position @index is drawn as related to
+ * the selected one. */
+gboolean
+pf_ladder_get_arrow_related (PfLadder *self,
+                             guint     index)
+{
+  Row *row;
+
+  g_return_val_if_fail (PF_IS_LADDER (self), FALSE);
+
+  if (pf_view_get_player (PF_VIEW (self)) == NULL ||
+      (row = pf_ladder_arrow_row (self, index)) == NULL)
+    return FALSE;
+  return pf_ladder_row_is_related (self, row);
 }
 
 /* The timeline position of the highlighted arrow: the newest one drawn

@@ -2,14 +2,17 @@
  *
  * Like a capture tool's packet list: number, time since the run began,
  * source and destination (the scenario's addresses, with the kernel's
- * beside them in loopback mode), protocol, flags, payload length, the
- * first bytes of the payload, and whether the segment was captured or
- * modelled. Selecting a row selects the segment everywhere.
+ * beside them in loopback mode), protocol (the application's, DNS, HTTP,
+ * SMTP, SSH, when one is read), flags, payload length, what the payload
+ * says (pf-packet-info.c) or its first bytes, and whether the segment was
+ * captured or modelled. Selecting a row selects the segment everywhere;
+ * an ICMP error and the segment it quotes mark each other ("pf-related").
  *
  * The search entry above filters the rows (Ctrl+F in the list goes to
  * it): each word must match a host's id, name or DNS name, an address
  * (the scenario's or the kernel's), a port (exactly, or its service's
- * name), TCP or UDP, a flag (SYN, ACK, FIN, RST, PSH, URG), or text in
+ * name), TCP, UDP, ICMP or an application protocol (DNS, HTTP, SMTP,
+ * SSH), a flag (SYN, ACK, FIN, RST, PSH, URG), or text in
  * the data; case does not matter. A row keeps its number among all the
  * segments. The player's selected segment stays selected while its row
  * is shown, and stays the player's while it is filtered out.
@@ -26,6 +29,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "pf-packet-info.h"
 #include "pf-segment-model.h"
 #include "pf-view-util.h"
 
@@ -43,6 +47,10 @@ struct _PfPacketList
   gpointer            pushed;     /* the event this list last selected;
                                    * compared, never dereferenced */
   gboolean            syncing;
+  GHashTable         *numbers;    /* bound No. labels → their event, to
+                                   * mark the rows related to the
+                                   * selected one (an ICMP error and what
+                                   * it quotes) */
 
   /* Template children */
   GtkWidget          *search_entry;
@@ -129,9 +137,49 @@ sync_selection_from_player (PfPacketList *self,
 }
 
 static void
+update_related (PfPacketList *self,
+                GtkWidget    *number,
+                PfEvent      *event)
+{
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  PfEvent *selected = player ? pf_player_get_selected (player) : NULL;
+  gboolean related = event != NULL && pf_view_events_related (event, selected);
+  GtkWidget *row = pf_view_get_row_widget (number);
+
+  if (related)
+    {
+      gtk_widget_add_css_class (number, "pf-related");
+      gtk_widget_set_tooltip_text (number, _("The ICMP message and the segment it is about"));
+    }
+  else
+    {
+      gtk_widget_remove_css_class (number, "pf-related");
+      gtk_widget_set_tooltip_text (number, NULL);
+    }
+  if (row != NULL && related)
+    gtk_widget_add_css_class (row, "pf-related");
+  else if (row != NULL)
+    gtk_widget_remove_css_class (row, "pf-related");
+}
+
+static void
+update_all_related (PfPacketList *self)
+{
+  GHashTableIter iter;
+  gpointer number, event;
+
+  if (self->numbers == NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->numbers);
+  while (g_hash_table_iter_next (&iter, &number, &event))
+    update_related (self, number, event);
+}
+
+static void
 on_player_selected (PfPacketList *self)
 {
   sync_selection_from_player (self, TRUE);
+  update_all_related (self);
 }
 
 /* A new run: the events this list selected are gone. */
@@ -300,6 +348,18 @@ payload_text (PfPacket *packet)
   return g_utf8_casefold (valid, -1);
 }
 
+/* "dns", "http", "smtp", "ssh": the application protocol, as the
+ * Protocol column names it. */
+static gboolean
+protocol_matches (PfPacketList *self,
+                  PfPacket     *packet,
+                  const char   *term)
+{
+  const char *name = pf_view_protocol_name (pf_view_get_player (PF_VIEW (self)), packet);
+
+  return g_ascii_strcasecmp (name, term) == 0;
+}
+
 static gboolean
 packet_matches (PfPacketList *self,
                 PfPacket     *packet)
@@ -313,6 +373,8 @@ packet_matches (PfPacketList *self,
 
       if ((g_str_equal (term, "tcp") && packet->protocol == PF_IP_PROTOCOL_TCP) ||
           (g_str_equal (term, "udp") && packet->protocol == PF_IP_PROTOCOL_UDP) ||
+          (g_str_equal (term, "icmp") && packet->protocol == PF_IP_PROTOCOL_ICMP) ||
+          protocol_matches (self, packet, term) ||
           flags_match (packet, term) ||
           endpoint_matches (self, packet, packet->src, packet->sport, term) ||
           endpoint_matches (self, packet, packet->dst, packet->dport, term))
@@ -413,32 +475,53 @@ on_setup (GtkSignalListItemFactory *factory,
 static void
 bind_endpoint (PfPacketList *self,
                GtkWidget    *child,
+               PfPacket     *packet,
                PfIpv4        address,
                guint16       port)
 {
   PfPlayer *player = pf_view_get_player (PF_VIEW (self));
   PfEndpoint endpoint = { address, port };
   g_autofree char *here = NULL;
-  g_autofree char *text = pf_view_format_endpoint (player, &endpoint, &here);
+  g_autofree char *text = NULL;
+
+  /* ICMP and the rest have no ports. */
+  if (packet->protocol == PF_IP_PROTOCOL_TCP || packet->protocol == PF_IP_PROTOCOL_UDP)
+    text = pf_view_format_endpoint (player, &endpoint, &here);
+  else
+    text = pf_view_format_address (player, address, &here);
 
   pf_view_endpoint_label_set (child, text, here);
 }
 
+/* The application's words or the ICMP message's; the bytes, escaped,
+ * when nothing reads them. The label ellipsizes; the whole line is its
+ * tooltip. */
 static void
-bind_info (GtkLabel *label,
-           PfPacket *packet)
+bind_info (PfPacketList *self,
+           GtkLabel     *label,
+           PfPacket     *packet)
 {
-  g_autofree char *excerpt = NULL;
+  g_autofree char *text = NULL;
+  PfPlayer *player;
+  PfAppProtocol app;
 
   if (pf_packet_get_payload_length (packet) == 0)
     {
       gtk_label_set_text (label, _("no data"));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (label), NULL);
       gtk_widget_add_css_class (GTK_WIDGET (label), "dim-label");
       return;
     }
 
-  excerpt = pf_packet_payload_excerpt (packet, INFO_MAX_CHARS);
-  gtk_label_set_text (label, excerpt);
+  player = pf_view_get_player (PF_VIEW (self));
+  app = pf_packet_get_app_protocol (packet, pf_view_unmap_port (player, packet->sport),
+                                    pf_view_unmap_port (player, packet->dport));
+  if (packet->protocol == PF_IP_PROTOCOL_ICMP || app != PF_APP_PROTOCOL_NONE)
+    text = pf_view_describe_packet (player, packet);
+  else
+    text = pf_packet_payload_excerpt (packet, INFO_MAX_CHARS);
+  gtk_label_set_text (label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (label), text);
   gtk_widget_remove_css_class (GTK_WIDGET (label), "dim-label");
 }
 
@@ -475,19 +558,20 @@ on_bind (GtkSignalListItemFactory *factory,
     case COLUMN_NUMBER:
       /* Its number among all the segments, filtered or not. */
       text = g_strdup_printf ("%u", pf_segment_model_find (self->model, event) + 1);
+      g_hash_table_insert (self->numbers, child, event);
+      update_related (self, child, event);
       break;
     case COLUMN_TIME:
       text = g_strdup_printf ("%.3f", pf_event_get_time (event) / 1000.0);
       break;
     case COLUMN_SOURCE:
-      bind_endpoint (self, child, packet->src, packet->sport);
+      bind_endpoint (self, child, packet, packet->src, packet->sport);
       return;
     case COLUMN_DESTINATION:
-      bind_endpoint (self, child, packet->dst, packet->dport);
+      bind_endpoint (self, child, packet, packet->dst, packet->dport);
       return;
     case COLUMN_PROTOCOL:
-      text = g_strdup (packet->protocol == PF_IP_PROTOCOL_TCP ? "TCP"
-                       : packet->protocol == PF_IP_PROTOCOL_UDP ? "UDP" : "IPv4");
+      text = g_strdup (pf_view_protocol_name (pf_view_get_player (PF_VIEW (self)), packet));
       break;
     case COLUMN_FLAGS:
       text = packet->protocol == PF_IP_PROTOCOL_TCP ? pf_packet_flags_to_string (packet->flags)
@@ -504,7 +588,7 @@ on_bind (GtkSignalListItemFactory *factory,
       }
       break;
     case COLUMN_INFO:
-      bind_info (GTK_LABEL (child), packet);
+      bind_info (self, GTK_LABEL (child), packet);
       return;
     case COLUMN_ORIGIN:
       bind_origin (GTK_LABEL (child), packet);
@@ -518,6 +602,21 @@ on_bind (GtkSignalListItemFactory *factory,
 }
 
 static void
+on_unbind (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           PfPacketList             *self)
+{
+  Column column = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (factory), "pf-column"));
+  GtkWidget *child = gtk_list_item_get_child (item);
+
+  if (column == COLUMN_NUMBER && child != NULL && self->numbers != NULL)
+    {
+      g_hash_table_remove (self->numbers, child);
+      update_related (self, child, NULL);
+    }
+}
+
+static void
 add_columns (PfPacketList *self)
 {
   for (guint i = 0; i < N_COLUMNS; i++)
@@ -528,6 +627,7 @@ add_columns (PfPacketList *self)
       g_object_set_data (G_OBJECT (factory), "pf-column", GUINT_TO_POINTER (i));
       g_signal_connect (factory, "setup", G_CALLBACK (on_setup), self);
       g_signal_connect (factory, "bind", G_CALLBACK (on_bind), self);
+      g_signal_connect (factory, "unbind", G_CALLBACK (on_unbind), self);
 
       column = gtk_column_view_column_new (_(columns[i].title), factory);
       gtk_column_view_column_set_expand (column, columns[i].expand);
@@ -557,6 +657,7 @@ pf_packet_list_dispose (GObject *object)
   if (self->filter != NULL)
     gtk_custom_filter_set_filter_func (self->filter, NULL, NULL, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), PF_TYPE_PACKET_LIST);
+  g_clear_pointer (&self->numbers, g_hash_table_unref);
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);
   g_clear_object (&self->model);
@@ -609,6 +710,7 @@ pf_packet_list_init (PfPacketList *self)
   self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->model)),
                                               g_object_ref (GTK_FILTER (self->filter)));
   gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->filtered));
+  self->numbers = g_hash_table_new (NULL, NULL);
   add_columns (self);
 
   g_signal_group_connect_swapped (player_signals, "notify::selected",

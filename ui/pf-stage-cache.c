@@ -209,7 +209,7 @@ pf_stage_parked_art (PfStage *self)
   if (self->parked_art == NULL)
     {
       PfPacket *packet = pf_event_get_packet (self->parked);
-      g_autofree char *key = pf_stage_art_key_for (packet);
+      g_autofree char *key = pf_stage_art_key_for (self, packet);
 
       self->parked_art = get_art (self, key, packet);
     }

@@ -20,6 +20,8 @@
 #include <glib/gi18n.h>
 
 #include "pf-enum.h"
+#include "pf-packet-info.h"
+#include "pf-view-util.h"
 
 /* Small helpers */
 
@@ -86,6 +88,7 @@ read_colors (PfStage       *self,
     { 0.753, 0.110, 0.157, 1 },  /* reset: red 4 */
     { 0.506, 0.239, 0.612, 1 },  /* udp: purple 4 */
     { 0.525, 0.369, 0.235, 1 },  /* fragment: brown 4 */
+    { 0.898, 0.647, 0.039, 1 },  /* icmp: yellow 5 */
     { 0.525, 0.369, 0.235, 1 },  /* other: brown 4 */
   };
   static const GdkRGBA dark_kinds[PF_N_PACKET_KINDS] = {
@@ -96,6 +99,7 @@ read_colors (PfStage       *self,
     { 0.965, 0.380, 0.318, 1 },  /* red 1 */
     { 0.753, 0.380, 0.796, 1 },  /* purple 2 */
     { 0.804, 0.671, 0.561, 1 },  /* brown 1 */
+    { 0.973, 0.894, 0.361, 1 },  /* yellow 2 */
     { 0.804, 0.671, 0.561, 1 },  /* brown 1 */
   };
   GdkRGBA fallback;
@@ -551,26 +555,62 @@ pf_stage_ensure_scene (PfStage *self)
 
 /* Envelopes */
 
+#define LABEL_CHARS 14
+
+/* The payload on an envelope: a DNS message by what it is, text by its
+ * first line (pf-packet-info.c), other bytes escaped. */
 static char *
-packet_label (const PfPacket *packet)
+payload_label (PfStage        *self,
+               const PfPacket *packet)
+{
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  guint16 sport = pf_view_unmap_port (player, packet->sport);
+  guint16 dport = pf_view_unmap_port (player, packet->dport);
+  PfAppProtocol app = pf_packet_get_app_protocol (packet, sport, dport);
+  g_autofree char *words = NULL;
+
+  if (app == PF_APP_PROTOCOL_DNS)
+    {
+      const guint8 *data = g_bytes_get_data (packet->payload, NULL);
+
+      /* The QR bit of the header's flags. */
+      return g_strdup (pf_packet_get_payload_length (packet) > 2 && (data[2] & 0x80)
+                       ? _("DNS answer") : _("DNS query"));
+    }
+  if (app == PF_APP_PROTOCOL_NONE ||
+      (words = pf_packet_describe_application_at (packet, sport, dport)) == NULL)
+    return pf_packet_payload_excerpt (packet, LABEL_CHARS);
+  if (g_utf8_strlen (words, -1) > LABEL_CHARS)
+    {
+      g_autofree char *cut = g_utf8_substring (words, 0, LABEL_CHARS - 1);
+
+      return g_strconcat (cut, "…", NULL);
+    }
+  return g_steal_pointer (&words);
+}
+
+static char *
+packet_label (PfStage        *self,
+              const PfPacket *packet)
 {
   guint len = pf_packet_get_payload_length (packet);
 
   if (pf_packet_is_fragment (packet))
     return g_strdup (_("fragment"));
   if (packet->protocol == PF_IP_PROTOCOL_UDP)
-    return len > 0 ? pf_packet_payload_excerpt (packet, 14) : g_strdup ("UDP");
+    return len > 0 ? payload_label (self, packet) : g_strdup ("UDP");
   if (packet->protocol != PF_IP_PROTOCOL_TCP)
     return g_strdup ("IP");
   if (len > 0 && !(packet->flags & (PF_TCP_SYN | PF_TCP_FIN | PF_TCP_RST)))
-    return pf_packet_payload_excerpt (packet, 14);
+    return payload_label (self, packet);
   return pf_packet_flags_to_string (packet->flags);
 }
 
 char *
-pf_stage_art_key_for (const PfPacket *packet)
+pf_stage_art_key_for (PfStage        *self,
+                      const PfPacket *packet)
 {
-  g_autofree char *label = packet_label (packet);
+  g_autofree char *label = packet_label (self, packet);
 
   return g_strdup_printf ("%d\x1f%d\x1f%s", pf_packet_get_kind (packet),
                           packet->origin == PF_PACKET_ORIGIN_MODELLED, label);
@@ -603,7 +643,7 @@ pf_stage_art_new (PfStage        *self,
   const PfStageColors *colors = &self->colors;
   PfPacketKind kind = pf_packet_get_kind (packet);
   gboolean modelled = packet->origin == PF_PACKET_ORIGIN_MODELLED;
-  g_autofree char *label = packet_label (packet);
+  g_autofree char *label = packet_label (self, packet);
   g_autofree char *markup = g_markup_printf_escaped ("<span size=\"small\" weight=\"bold\">%s</span>", label);
   g_autoptr(PangoLayout) layout = pf_stage_layout_new (self, markup);
   GdkRGBA fill = colors->kinds[kind];

@@ -107,7 +107,7 @@ pf_stage_add_flights (PfStage  *self,
       flight.event = g_object_ref (event);
       flight.conn = conn;
       flight.forward = pf_endpoint_equal (&tuple.src, &conn->tuple.src);
-      flight.art_key = pf_stage_art_key_for (packet);
+      flight.art_key = pf_stage_art_key_for (self, packet);
       /* A late one: after those on screen, from now at the earliest. */
       if (restart)
         pf_flight_schedule_add (self->schedule, &tuple, packet->protocol);

@@ -401,7 +401,8 @@ gboolean pf_stage_flight_point (PfStage             *self,
 /* pf-stage-draw.c */
 void        pf_stage_ensure_style  (PfStage          *self);
 void        pf_stage_ensure_scene  (PfStage          *self);
-char       *pf_stage_art_key_for   (const PfPacket   *packet);
+char       *pf_stage_art_key_for   (PfStage          *self,
+                                    const PfPacket   *packet);
 PfStageArt *pf_stage_art_new       (PfStage          *self,
                                     const PfPacket   *packet);
 void        pf_stage_parked_point  (PfStage          *self,

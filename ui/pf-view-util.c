@@ -16,6 +16,9 @@
 
 #include <glib/gi18n.h>
 
+#include "pf-icmp.h"
+#include "pf-packet-info.h"
+
 static PfNetspace *
 player_netspace (PfPlayer *player)
 {
@@ -250,4 +253,54 @@ pf_view_get_row_widget (GtkWidget *cell_child)
       g_strcmp0 (gtk_widget_get_css_name (row), "row") != 0)
     return NULL;
   return row;
+}
+
+/* TRUE if one of two segments is an ICMP error about the other: what the
+ * views highlight together. */
+gboolean
+pf_view_events_related (PfEvent *a,
+                        PfEvent *b)
+{
+  PfPacket *pa = a ? pf_event_get_packet (a) : NULL;
+  PfPacket *pb = b ? pf_event_get_packet (b) : NULL;
+
+  if (pa == NULL || pb == NULL || a == b)
+    return FALSE;
+  return pf_icmp_quotes (pa, pb) || pf_icmp_quotes (pb, pa);
+}
+
+/* The packet in one line, the application protocol judged by the
+ * scenario's ports (in loopback mode the kernel's differ). */
+char *
+pf_view_describe_packet (PfPlayer *player,
+                         PfPacket *packet)
+{
+  g_return_val_if_fail (packet != NULL, NULL);
+
+  return pf_packet_describe_at (packet, pf_view_unmap_port (player, packet->sport),
+                                pf_view_unmap_port (player, packet->dport));
+}
+
+/* "DNS", "HTTP", "SMTP", "SSH", else "TCP", "UDP", "ICMP" or "IPv4". */
+const char *
+pf_view_protocol_name (PfPlayer *player,
+                       PfPacket *packet)
+{
+  PfAppProtocol app;
+
+  g_return_val_if_fail (packet != NULL, NULL);
+
+  app = pf_packet_get_app_protocol (packet, pf_view_unmap_port (player, packet->sport),
+                                    pf_view_unmap_port (player, packet->dport));
+  if (app != PF_APP_PROTOCOL_NONE && app != PF_APP_PROTOCOL_TEXT)
+    return pf_app_protocol_to_string (app);
+  if (pf_packet_is_fragment (packet))
+    return "IPv4";
+  switch (packet->protocol)
+    {
+    case PF_IP_PROTOCOL_TCP:  return "TCP";
+    case PF_IP_PROTOCOL_UDP:  return "UDP";
+    case PF_IP_PROTOCOL_ICMP: return "ICMP";
+    default:                  return "IPv4";
+    }
 }

@@ -22,6 +22,12 @@ char         *pf_view_format_endpoint    (PfPlayer          *player,
                                           const PfEndpoint  *real,
                                           char             **out_here);
 char         *pf_view_describe_run       (PfPlayer          *player);
+gboolean      pf_view_events_related     (PfEvent           *a,
+                                          PfEvent           *b);
+char         *pf_view_describe_packet    (PfPlayer          *player,
+                                          PfPacket          *packet);
+const char   *pf_view_protocol_name      (PfPlayer          *player,
+                                          PfPacket          *packet);
 
 GtkWidget    *pf_view_endpoint_label_new (void);
 void          pf_view_endpoint_label_set (GtkWidget         *label_box,
