@@ -339,10 +339,9 @@ class Run:
 
 
 def is_icmp(segment):
-    """An ICMP message in the trace. Before issue 13's display work the
-    trace wrote it as a TCP segment between ports 0; either way it is
-    compared with tshark's reading in check_udp_echo, not row by row."""
-    return segment["proto"] == "icmp" or (segment["src"].endswith(":0") and segment["dst"].endswith(":0"))
+    """An ICMP message in the trace: "proto": "icmp", addresses without
+    ports (tests/test-protocols.py compares it with tshark's reading)."""
+    return segment["proto"] == "icmp"
 
 
 def common_checks(r):
@@ -605,7 +604,7 @@ def check_tabs(r):
               "tab %d's program did not read the 200 OK" % number)
         # The page comes back under the step that expects it, not under
         # the next tab's request (issue 13).
-        expect_step = next(i for i, s in enumerate(r.scenario["steps"])
+        expect_step = next(i for i, s in enumerate(r.scenario["steps"], 1)
                            if s["action"] == "expect" and s["connection"] == "tab%d" % number)
         steps = sorted({e["step"] for e in r.delivered("laptop") if e["local"] == c["client"]})
         check(steps == [expect_step], "tab %d's page is read in steps %s, its expect is step %d"
@@ -763,7 +762,7 @@ def check_udp_echo(r):
         check([(e["len"], e["payload"]) for e in rows] == [(len(p), excerpt(p)) for p in sent],
               "the datagrams %s are %s, expected Hello and three ticks, one row each"
               % (way, [(e["len"], e["payload"]) for e in rows]), r.describe_segments())
-    check([e["step"] for e in back] == [0, 2, 2, 2],
+    check([e["step"] for e in back] == [1, 3, 3, 3],
           "the echoes travel in steps %s: a UDP service answers in the step that sent"
           % [e["step"] for e in back])
     read = [(e["len"], e["payload"]) for e in r.delivered("laptop", "udp")]
@@ -771,8 +770,8 @@ def check_udp_echo(r):
           "the laptop's program read %s: one message per datagram expected" % read)
     closed = r.endpoint("echo", 9)
     lost = [e for e in r.segments("udp") if e["dst"] == closed]
-    check(len(lost) == 1 and split_endpoint(lost[0]["src"])[0] == laptop_ip and lost[0]["step"] == 4,
-          "expected one datagram from the laptop to the closed port %s in step 4" % closed,
+    check(len(lost) == 1 and split_endpoint(lost[0]["src"])[0] == laptop_ip and lost[0]["step"] == 5,
+          "expected one datagram from the laptop to the closed port %s in step 5" % closed,
           r.describe_segments())
     check(not [e for e in r.segments("udp") if e["src"] == closed],
           "a datagram came back from the closed port %s" % closed)
@@ -784,8 +783,8 @@ def check_udp_echo(r):
               (icmp[0]["icmp_type"], icmp[0]["icmp_code"]) == (3, 3) and icmp[0]["quoted_dport"] == 9,
               "expected one ICMP port unreachable from the echo server to the laptop about port 9",
               [json.dumps({k: v for k, v in f.items() if k != "payload"}) for f in icmp])
-        check(len([e for e in r.segments() if is_icmp(e) and e["step"] == 4]) == 1,
-              "the trace does not show the ICMP message in step 4", r.describe_segments())
+        check(len([e for e in r.segments() if is_icmp(e) and e["step"] == 5]) == 1,
+              "the trace does not show the ICMP message in step 5", r.describe_segments())
     else:
         check(not icmp, "loopback mode models no ICMP, yet the pcap has %d" % len(icmp))
 
@@ -802,11 +801,11 @@ def check_half_close(r):
     client_fin = next(i for i, o in enumerate(order) if o[:2] == ("client", "FIN"))
     server_data = next(i for i, o in enumerate(order) if o[:2] == ("server", "data"))
     server_fin = next(i for i, o in enumerate(order) if o[:2] == ("server", "FIN"))
-    check(client_fin < server_data < server_fin and order[client_fin][2] == order[server_fin][2] == 2,
-          "expected, in step 2, the client's FIN, then the echoed lines, then the server's FIN",
+    check(client_fin < server_data < server_fin and order[client_fin][2] == order[server_fin][2] == 3,
+          "expected, in step 3, the client's FIN, then the echoed lines, then the server's FIN",
           ["%s %s (step %d)" % o for o in order])
     read = [e for e in r.delivered("laptop") if e["local"] == c["client"]]
-    check([e["payload"] for e in read] == [excerpt(lines)] and read[0]["step"] == 2,
+    check([e["payload"] for e in read] == [excerpt(lines)] and read[0]["step"] == 3,
           "the laptop did not read the echo after its FIN", [json.dumps(e) for e in read])
     closed_by_both(r, c, "client")
     check(r.last_states().get(("laptop", c["client"], c["server"])) == "TIME_WAIT",
