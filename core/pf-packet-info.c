@@ -148,9 +148,47 @@ pf_app_protocol_to_string (PfAppProtocol application)
     }
 }
 
+/* The few words a narrow diagram has room for: "query A
+ * knuth.luther.edu", "answer A 192.203.196.71" (the name is in the
+ * query above it), "answer: no such name". */
+static char *
+describe_dns_brief (const PfDnsMessage *message,
+                    const char         *qtype)
+{
+  GString *str;
+
+  if (!message->response)
+    return g_strdup_printf ("query %s %s", qtype, message->qname);
+  if (message->rcode == PF_DNS_RCODE_NXDOMAIN)
+    return g_strdup ("answer: no such name");
+  if (message->rcode != PF_DNS_RCODE_NOERROR)
+    return g_strdup_printf ("answer: %s", pf_dns_rcode_to_string (message->rcode));
+  if (message->answers->len == 0)
+    return g_strdup ("answer: no records");
+
+  str = g_string_new ("answer");
+  for (guint i = 0; i < message->answers->len; i++)
+    {
+      const PfDnsAnswer *record = &g_array_index (message->answers, PfDnsAnswer, i);
+
+      if (record->type == PF_DNS_TYPE_A)
+        {
+          g_autofree char *address = pf_ipv4_to_string (record->address);
+
+          g_string_append_printf (str, " A %s", address);
+        }
+      else if (record->type == PF_DNS_TYPE_CNAME && record->target != NULL)
+        g_string_append_printf (str, " CNAME %s", record->target);
+      else
+        g_string_append_printf (str, " %s", pf_dns_type_to_string (record->type) ?: "?");
+    }
+  return g_string_free (str, FALSE);
+}
+
 static char *
 describe_dns (const guint8 *data,
-              gsize         len)
+              gsize         len,
+              gboolean      brief)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (PfDnsMessage) message = pf_dns_message_parse (data, len, &error);
@@ -164,6 +202,8 @@ describe_dns (const guint8 *data,
   qtype = pf_dns_type_to_string (message->qtype);
   if (qtype == NULL)
     qtype = qtype_buf = g_strdup_printf ("Unknown (%u)", message->qtype);
+  if (brief)
+    return describe_dns_brief (message, qtype);
 
   str = g_string_new (message->response ? "Standard query response" : "Standard query");
   if (message->opcode != 0)
@@ -208,10 +248,11 @@ describe_dns (const guint8 *data,
  *   "SSH-2.0-…", a first line of text, "Continuation"), or %NULL when
  *   there is no payload or nothing to say about its bytes.
  */
-char *
-pf_packet_describe_application_at (const PfPacket *packet,
-                                   guint16         sport,
-                                   guint16         dport)
+static char *
+describe_application (const PfPacket *packet,
+                      guint16         sport,
+                      guint16         dport,
+                      gboolean        brief)
 {
   PfAppProtocol application;
   const guint8 *data;
@@ -228,7 +269,7 @@ pf_packet_describe_application_at (const PfPacket *packet,
     case PF_APP_PROTOCOL_NONE:
       return NULL;
     case PF_APP_PROTOCOL_DNS:
-      return describe_dns (data, len);
+      return describe_dns (data, len, brief);
     case PF_APP_PROTOCOL_SMTP:
       if (!is_text (data, len))
         return g_strdup ("Continuation");
@@ -241,6 +282,34 @@ pf_packet_describe_application_at (const PfPacket *packet,
     default:
       g_return_val_if_reached (NULL);
     }
+}
+
+char *
+pf_packet_describe_application_at (const PfPacket *packet,
+                                   guint16         sport,
+                                   guint16         dport)
+{
+  return describe_application (packet, sport, dport, FALSE);
+}
+
+/**
+ * pf_packet_describe_application_brief_at:
+ * @sport: the source port to judge by
+ * @dport: the destination port to judge by
+ *
+ * As pf_packet_describe_application_at(), in the fewer words a narrow
+ * diagram such as the ladder has room for: DNS without the id and
+ * "Standard" ("query A knuth.luther.edu", "answer A 192.203.196.71");
+ * the other protocols' first lines are already short.
+ *
+ * Returns: (transfer full) (nullable): the words, or %NULL
+ */
+char *
+pf_packet_describe_application_brief_at (const PfPacket *packet,
+                                         guint16         sport,
+                                         guint16         dport)
+{
+  return describe_application (packet, sport, dport, TRUE);
 }
 
 /* By the packet's own ports. */

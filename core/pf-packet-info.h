@@ -30,6 +30,9 @@ char         *pf_packet_describe_application    (const PfPacket *packet);
 char         *pf_packet_describe_application_at (const PfPacket *packet,
                                                  guint16         sport,
                                                  guint16         dport);
+char         *pf_packet_describe_application_brief_at (const PfPacket *packet,
+                                                       guint16         sport,
+                                                       guint16         dport);
 char         *pf_packet_describe                (const PfPacket *packet);
 char         *pf_packet_describe_at             (const PfPacket *packet,
                                                  guint16         sport,

@@ -404,13 +404,11 @@ test_application_words (void **state)
 
   assert_true (pf_ladder_get_arrow_text (f->ladder, query, &label, &excerpt));
   assert_non_null (excerpt);
-  assert_true (g_str_has_prefix (excerpt, "Standard query 0x"));
-  assert_true (g_str_has_suffix (excerpt, " A knuth.luther.edu"));
+  /* In the few words the ladder has room for: the name asked, the
+   * address answered, whole (the packet list has tshark's whole line). */
+  assert_string_equal (excerpt, "query A knuth.luther.edu");
   assert_true (pf_ladder_get_arrow_text (f->ladder, response, &label, &excerpt));
-  /* 40 characters at most: the address is cut. */
-  assert_true (g_str_has_prefix (excerpt, "Standard query response 0x"));
-  assert_true (g_str_has_suffix (excerpt, "…"));
-  assert_null (strstr (excerpt, "\\x"));
+  assert_string_equal (excerpt, "answer A 192.203.196.71");
 
   for (int i = find_segment (dns, PF_IP_PROTOCOL_TCP, 0); i >= 0;
        i = find_segment (dns, PF_IP_PROTOCOL_TCP, i + 1))

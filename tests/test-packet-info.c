@@ -271,6 +271,9 @@ test_describe_dns (void **state)
   g_autoptr(PfPacket) remapped = udp_packet (40000, 10053, query);
   g_autoptr(GError) error = NULL;
   g_autofree char *remapped_info = NULL;
+  g_autofree char *brief_ask = NULL;
+  g_autofree char *brief_answer = NULL;
+  g_autofree char *brief_none = NULL;
   PfIpv4 address = ip ("192.203.196.71");
   gsize len;
   const guint8 *data = g_bytes_get_data (query, &len);
@@ -292,6 +295,14 @@ test_describe_dns (void **state)
   /* Judged by the scenario's port, as the views do in loopback mode. */
   remapped_info = pf_packet_describe_application_at (remapped, 40000, 53);
   assert_string_equal (remapped_info, "Standard query 0x5501 A knuth.luther.edu");
+
+  /* The ladder's few words. */
+  brief_ask = pf_packet_describe_application_brief_at (ask, 40000, 53);
+  assert_string_equal (brief_ask, "query A knuth.luther.edu");
+  brief_answer = pf_packet_describe_application_brief_at (answer, 53, 40000);
+  assert_string_equal (brief_answer, "answer A 192.203.196.71");
+  brief_none = pf_packet_describe_application_brief_at (none, 53, 40000);
+  assert_string_equal (brief_none, "answer: no such name");
 }
 
 static void

@@ -469,16 +469,17 @@ scenario_port (PfLadder *self,
   return netspace ? pf_netspace_unmap_port (netspace, real) : real;
 }
 
-/* The application's words ("Standard query 0x5501 A knuth.luther.edu",
- * "GET / HTTP/1.1"), judged by the scenario's ports; the bytes, escaped,
- * when nothing reads them. */
+/* The application's words, as few as say it ("query A
+ * knuth.luther.edu", "GET / HTTP/1.1"), judged by the scenario's ports;
+ * the bytes, escaped, when nothing reads them. The packet list and the
+ * inspector have the capture tool's whole line. */
 static char *
 describe_payload (PfLadder *self,
                   PfPacket *packet)
 {
-  g_autofree char *words = pf_packet_describe_application_at (packet,
-                                                              scenario_port (self, packet->sport),
-                                                              scenario_port (self, packet->dport));
+  g_autofree char *words = pf_packet_describe_application_brief_at (packet,
+                                                                    scenario_port (self, packet->sport),
+                                                                    scenario_port (self, packet->dport));
 
   if (words == NULL)
     return pf_packet_payload_excerpt (packet, EXCERPT_CHARS);
