@@ -212,7 +212,7 @@ print_connections (PfEngine *engine)
       g_autofree char *text = pf_four_tuple_to_string (tuple);
       guint count = GPOINTER_TO_UINT (g_hash_table_lookup (seen, tuple));
 
-      fprintf (stderr, "  %s  %u segments\n", text, count);
+      fprintf (stderr, "  %s  %u %s\n", text, count, count == 1 ? "segment" : "segments");
     }
   if (others->len > 0)
     fprintf (stderr, "other packets:\n");
