@@ -684,6 +684,12 @@ test_application (void **state)
   assert_int_equal (count_labels (list, NULL, info, NULL), 1);
   value = pf_inspector_dup_field (f->inspector, "DNS/Question");
   assert_string_equal (value, "knuth.luther.edu, type A, class IN");
+  /* The Text tab says the binary message in words, not its bytes
+   * escaped; the Hex tab keeps the bytes. */
+  g_clear_pointer (&value, g_free);
+  value = pf_inspector_dup_text (f->inspector);
+  assert_true (g_str_has_prefix (value, info));
+  assert_null (strstr (value, "\\x"));
 
   pf_player_set_selected (f->player, response);
   pf_test_settle ();

@@ -514,6 +514,27 @@ payload_to_text (GBytes *payload)
   return g_string_free (str, FALSE);
 }
 
+/* A binary message an application decoder reads (DNS) in words for the
+ * Text tab, where its bytes escaped would say nothing; NULL for the
+ * rest, whose text is its bytes. */
+static char *
+application_text (PfInspector *self,
+                  PfPacket    *packet)
+{
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  guint16 sport = pf_view_unmap_port (player, packet->sport);
+  guint16 dport = pf_view_unmap_port (player, packet->dport);
+  g_autofree char *words = NULL;
+
+  if (pf_packet_is_fragment (packet) ||
+      pf_packet_get_app_protocol (packet, sport, dport) != PF_APP_PROTOCOL_DNS)
+    return NULL;
+
+  words = pf_packet_describe_application_at (packet, sport, dport);
+  return g_strdup_printf ("%s\n\n%s", words,
+                          _("A DNS message is binary: its fields are in the tree, its bytes under Hex."));
+}
+
 /* The characters of a hex line of @per_line bytes: "0000  ", three a
  * byte, one between the halves, one before the ASCII, one a byte. */
 static guint
@@ -643,7 +664,9 @@ rebuild (PfInspector *self)
   replace_root (self);
 
   self->summary = make_summary (self, packet);
-  text = payload_to_text (packet->payload);
+  text = application_text (self, packet);
+  if (text == NULL)
+    text = payload_to_text (packet->payload);
   hex = payload_to_hex (packet->payload, self->hex_per_line);
   gtk_text_buffer_set_text (self->text_buffer, text, -1);
   gtk_text_buffer_set_text (self->hex_buffer, hex, -1);
@@ -998,4 +1021,17 @@ pf_inspector_dup_field (PfInspector *self,
     }
 
   return field ? g_strdup (field->value) : NULL;
+}
+
+/* What the Text tab shows: the payload's text, or a binary message's
+ * words. */
+char *
+pf_inspector_dup_text (PfInspector *self)
+{
+  GtkTextIter start, end;
+
+  g_return_val_if_fail (PF_IS_INSPECTOR (self), NULL);
+
+  gtk_text_buffer_get_bounds (self->text_buffer, &start, &end);
+  return gtk_text_buffer_get_text (self->text_buffer, &start, &end, FALSE);
 }

@@ -20,5 +20,6 @@ char      *pf_inspector_dup_summary  (PfInspector *self);
 guint      pf_inspector_get_n_fields (PfInspector *self);
 char      *pf_inspector_dup_field    (PfInspector *self,
                                       const char  *path);
+char      *pf_inspector_dup_text     (PfInspector *self);
 
 G_END_DECLS
