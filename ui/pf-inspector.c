@@ -120,6 +120,17 @@ field_add (PfInspector *self,
   return field;    /* borrowed: the store holds it */
 }
 
+G_GNUC_PRINTF (4, 0)
+static PfInspectorField *
+field_addv (PfInspector *self,
+            GListStore  *parent,
+            const char  *name,
+            const char  *format,
+            va_list      args)
+{
+  return field_add (self, parent, name, g_strdup_vprintf (format, args));
+}
+
 G_GNUC_PRINTF (4, 5)
 static PfInspectorField *
 field_addf (PfInspector *self,
@@ -128,14 +139,14 @@ field_addf (PfInspector *self,
             const char  *format,
             ...)
 {
+  PfInspectorField *field;
   va_list args;
-  char *value;
 
   va_start (args, format);
-  value = g_strdup_vprintf (format, args);
+  field = field_addv (self, parent, name, format, args);
   va_end (args);
 
-  return field_add (self, parent, name, value);
+  return field;
 }
 
 static GListStore *
@@ -164,14 +175,14 @@ pf_inspector_field_addf (PfInspector *self,
                          const char  *format,
                          ...)
 {
+  PfInspectorField *field;
   va_list args;
-  char *value;
 
   va_start (args, format);
-  value = g_strdup_vprintf (format, args);
+  field = field_addv (self, parent, name, format, args);
   va_end (args);
 
-  return field_add (self, parent, name, value);
+  return field;
 }
 
 GListStore *
