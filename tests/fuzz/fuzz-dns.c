@@ -1,6 +1,7 @@
 /* fuzz-dns.c: the DNS parsers on any bytes
  *
- * The same bytes go to pf_dns_parse_query(), pf_dns_parse_response() and
+ * The same bytes go to pf_dns_parse_query(), pf_dns_parse_response(),
+ * pf_dns_message_parse() (the inspector's reading) and
  * pf_dns_build_response(), as the DNS service and the lookup step would
  * hand them a datagram. A query that parses is answered, and the answer
  * must parse back to the same id, name and addresses; a name that parses
@@ -31,6 +32,33 @@ check_error (const GError *error)
 {
   pf_fuzz_check (error != NULL && error->domain == PF_DNS_ERROR);
   pf_fuzz_check (g_utf8_validate (error->message, -1, NULL));
+}
+
+/* The capture tool's reading (the inspector's DNS section): a message
+ * that parses has a question name of valid UTF-8 and whole records;
+ * one that does not says why. */
+static void
+check_message (const guint8 *data,
+               gsize         size)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PfDnsMessage) message = pf_dns_message_parse (data, size, &error);
+
+  if (message == NULL)
+    {
+      check_error (error);
+      return;
+    }
+  pf_fuzz_check (error == NULL && message->answers != NULL);
+  pf_fuzz_check (message->qname != NULL && g_utf8_validate (message->qname, -1, NULL));
+  for (guint i = 0; i < message->answers->len; i++)
+    {
+      const PfDnsAnswer *answer = &g_array_index (message->answers, PfDnsAnswer, i);
+
+      pf_fuzz_check (answer->name != NULL && g_utf8_validate (answer->name, -1, NULL));
+      pf_fuzz_check (answer->target == NULL || g_utf8_validate (answer->target, -1, NULL));
+    }
+  g_free (pf_dns_message_flags_to_string (message));
 }
 
 /* A query that parsed asks again the same. */
@@ -125,6 +153,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       pf_fuzz_check (pf_dns_build_response (data, size, addresses, 1, 60, &build_error) == NULL);
       check_error (build_error);
     }
+
+  check_message (data, size);
 
   if (pf_dns_parse_response (data, size, &id, &response_name, &found, &rcode, &response_error))
     {

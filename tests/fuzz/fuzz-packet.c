@@ -3,7 +3,8 @@
  * pf_packet_decode_ipv4() reads what an AF_PACKET socket hands over: it
  * must never read past the bytes it was given, whatever they announce.
  * A TCP or UDP datagram it decodes must also survive the trip through
- * the encoder: encoded and decoded again, it says the same.
+ * the encoder: encoded and decoded again, it says the same. What the
+ * views say of it (pf-packet-info.c, pf-icmp.c) is valid UTF-8.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -14,6 +15,8 @@
 
 #include "pf-enum.h"
 #include "pf-fuzz.h"
+#include "pf-icmp.h"
+#include "pf-packet-info.h"
 #include "pf-packet.h"
 
 #define EXCERPT_CHARS 40
@@ -40,6 +43,42 @@ check_readers (const PfPacket *packet)
   pf_fuzz_check (g_utf8_strlen (excerpt, -1) <= EXCERPT_CHARS + 1);
   pf_fuzz_check (tuple.src.address == packet->src && tuple.dst.port == packet->dport);
   pf_fuzz_check (bytes != NULL && g_bytes_equal (bytes, packet->raw));
+}
+
+/* What the views and the trace say of a packet: its Info line, its
+ * application's words at the packet's ports and at DNS's, and for ICMP
+ * its type, code and quote, all valid UTF-8. */
+static void
+check_words (const PfPacket *packet)
+{
+  g_autofree char *info = pf_packet_describe (packet);
+  g_autofree char *words = pf_packet_describe_application (packet);
+  g_autofree char *as_dns = pf_packet_describe_application_brief_at (packet, 53, 40000);
+  PfIcmpMessage icmp;
+
+  pf_fuzz_check (info != NULL && g_utf8_validate (info, -1, NULL));
+  pf_fuzz_check (words == NULL || g_utf8_validate (words, -1, NULL));
+  pf_fuzz_check (as_dns == NULL || g_utf8_validate (as_dns, -1, NULL));
+
+  if (pf_icmp_decode (packet, &icmp))
+    {
+      g_autofree char *said = pf_icmp_describe (&icmp);
+
+      pf_fuzz_check (packet->protocol == PF_IP_PROTOCOL_ICMP);
+      pf_fuzz_check (said != NULL && g_utf8_validate (said, -1, NULL));
+      pf_fuzz_check (pf_icmp_type_to_string (icmp.type) != NULL);
+      if (icmp.has_quote)
+        {
+          g_autofree char *quote = pf_icmp_describe_quote (&icmp);
+
+          pf_fuzz_check (quote != NULL && g_utf8_validate (quote, -1, NULL));
+        }
+    }
+  else
+    {
+      pf_fuzz_check (packet->protocol != PF_IP_PROTOCOL_ICMP || pf_packet_is_fragment (packet) ||
+                     g_bytes_get_size (packet->payload) < PF_ICMP_HEADER_LEN);
+    }
 }
 
 /* Encoded and decoded again, a TCP or UDP datagram keeps every field the
@@ -123,6 +162,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   pf_fuzz_check (packet->wscale >= -1 && packet->wscale <= 14);
   pf_fuzz_check (packet->n_sack_blocks <= PF_PACKET_MAX_SACK_BLOCKS);
   check_readers (packet);
+  check_words (packet);
 
   if (!pf_packet_is_fragment (packet) &&
       (packet->protocol == PF_IP_PROTOCOL_TCP || packet->protocol == PF_IP_PROTOCOL_UDP))
