@@ -78,6 +78,7 @@ struct _PfConn
   PfTcpModel *model;
   gboolean    refused;
   gboolean    expect_refusal;  /* the scenario has no service there */
+  PfSock     *reset_by;        /* the end that closed it with "how": "reset" */
   gint64      connect_time;    /* when connect () was called */
   gboolean    closed;       /* both ends done; sockets released */
 };
@@ -157,6 +158,7 @@ void        pf_engine_sock_release         (PfSock            *sock);
 void        pf_engine_sock_free            (PfSock            *sock);
 void        pf_engine_conn_free            (PfConn            *conn);
 void        pf_engine_sock_close_when_sent (PfSock            *sock);
+void        pf_engine_sock_reset           (PfSock            *sock);
 void        pf_engine_sock_hold_bytes      (PfSock            *sock,
                                             GBytes            *bytes);
 void        pf_engine_release_held         (PfEngine          *self,

@@ -12,6 +12,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -315,6 +316,43 @@ pf_engine_sock_close_when_sent (PfSock *sock)
   pf_engine_sock_flush (sock);
 }
 
+/* A "close" with "how": "reset": SO_LINGER {on, 0}, then close (), so the
+ * kernel drops what is still unsent and sends an RST instead of a FIN. The
+ * socket is gone from the kernel's table at once (no TIME_WAIT); the other
+ * end's program reads the reset (ECONNRESET), which the scenario expects. */
+void
+pf_engine_sock_reset (PfSock *sock)
+{
+  PfEngine *self = sock->engine;
+  struct linger linger = { .l_onoff = 1, .l_linger = 0 };
+
+  g_return_if_fail (sock->socket != NULL && sock->conn != NULL);
+
+  if (setsockopt (g_socket_get_fd (sock->socket), SOL_SOCKET, SO_LINGER,
+                  &linger, sizeof linger) < 0)
+    g_debug ("SO_LINGER: %s", g_strerror (errno));
+
+  sock->conn->reset_by = sock;
+  sock->reset = TRUE;
+  sock->eof = TRUE;
+  sock->shut = TRUE;
+  sock->want_shut = FALSE;
+  sock->close_held = FALSE;
+  pf_byte_queue_clear (&sock->outbox);
+  pf_byte_queue_clear (&sock->held);
+
+  /* What came before the reset first. */
+  pf_engine_drain_capture_due (self);
+  pf_engine_sock_release (sock);
+  if (pf_engine_models (self) && sock->conn->model != NULL)
+    {
+      pf_tcp_model_reset (sock->conn->model,
+                          sock->role == PF_SOCK_CLIENT ? PF_TCP_MODEL_CLIENT : PF_TCP_MODEL_SERVER,
+                          self->modelled);
+      pf_engine_stamp_modelled (self);
+    }
+}
+
 void
 pf_engine_sock_hold_bytes (PfSock *sock,
                            GBytes *bytes)
@@ -442,12 +480,14 @@ sock_peer_closed (PfSock *sock)
 
 /* The kernel ended the connection under the program: it was reset
  * (ECONNRESET, or EPIPE on a write), or the socket is no longer
- * connected. No step of a scenario does that, so something outside the
- * run did, and which end's kernel sent the RST is not known here: the
- * capture shows it in exact mode, and loopback mode models none rather
- * than guess. The run goes on without this connection; it counts as a
- * failure. The descriptor is released, so no later step or service
- * writes to it. */
+ * connected. A reset the scenario asked for (the other end's "close"
+ * with "how": "reset", pf_engine_sock_reset (), which also modelled the
+ * RST) is expected: recorded, not a failure. Any other was done by
+ * something outside the run, and which end's kernel sent the RST is not
+ * known here: the capture shows it in exact mode, and loopback mode
+ * models none rather than guess. The run goes on without this
+ * connection; it counts as a failure. The descriptor is released, so no
+ * later step or service writes to it. */
 static void
 sock_handle_error (PfSock       *sock,
                    const GError *error)
@@ -460,11 +500,23 @@ sock_handle_error (PfSock       *sock,
   char remote_text[PF_ENDPOINT_STRLEN];
   PfEventErrorCode code;
   g_autofree char *message = NULL;
+  /* The other end closed with "how": "reset": the scenario says so. */
+  gboolean expected = sock->conn != NULL && sock->conn->reset_by != NULL &&
+                      sock->conn->reset_by != sock &&
+                      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
 
   pf_endpoint_format (&remote, remote_text);
 
   /* G_IO_ERROR_CONNECTION_CLOSED is ECONNRESET, and EPIPE too. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+  if (expected)
+    {
+      code = PF_EVENT_ERROR_CODE_ECONNRESET;
+      message = g_strdup_printf ("%s’s connection to %s was reset, as the scenario says: the "
+                                 "other end closed it with a segment with the RST flag, which "
+                                 "ends it at once, with no FIN and no TIME_WAIT.",
+                                 sock->host->name, remote_text);
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
     {
       code = PF_EVENT_ERROR_CODE_ECONNRESET;
       message = g_strdup_printf ("%s’s connection to %s was reset: a segment with the RST flag "
@@ -492,7 +544,8 @@ sock_handle_error (PfSock       *sock,
   sock->close_held = FALSE;
   pf_byte_queue_clear (&sock->outbox);
   pf_byte_queue_clear (&sock->held);
-  self->n_failures++;
+  if (!expected)
+    self->n_failures++;
   pf_engine_record_error (self, sock->host, &sock->tuple, code, message);
 
   sock_mark_stale (sock);
@@ -760,6 +813,10 @@ sock_is_quiet (PfSock *sock)
     return FALSE;
   if (sock->role != PF_SOCK_CLIENT && sock->role != PF_SOCK_SERVER)
     return TRUE;
+  /* The other end reset the connection: not quiet until this end's
+   * program has read the reset. */
+  if (sock->conn != NULL && sock->conn->reset_by != NULL && sock->conn->reset_by != sock)
+    return FALSE;
 
   /* The program at the other end read all we sent, and our FIN if we
    * sent one, or is gone. */

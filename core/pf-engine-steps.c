@@ -582,6 +582,12 @@ action_close (PfEngine     *self,
   if (sock == NULL || sock->socket == NULL)
     return;
 
+  if (step->reset)
+    {
+      pf_engine_sock_reset (sock);
+      return;
+    }
+
   /* shutdown (SHUT_WR): the FIN goes out, and this side still reads
    * until its plain "close", which lets the descriptor go (at the end of
    * the step, in pf_engine_release_closed ()). */

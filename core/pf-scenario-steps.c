@@ -55,7 +55,7 @@ static const char * const step_whats[PF_N_STEP_ACTIONS] = {
 
 static const char * const sides[] = { "client", "server", NULL };
 static const char * const protocols[] = { "tcp", "udp", NULL };
-static const char * const hows[] = { "both", "write", NULL };
+static const char * const hows[] = { "both", "write", "reset", NULL };
 
 static const char connection_expected[] =
   "a connection id like \"c1\" (the \"id\" of a \"connect\" step)";
@@ -81,6 +81,8 @@ typedef struct
   ClosedWhy        closed_why[2];
   guint            shut_line[2];    /* "how": "write" by that side; 0 if not */
   gboolean         refused;         /* nothing listens there when it connects */
+  guint            reset_line;      /* "how": "reset"; 0 if not */
+  PfSide           reset_side;
   PfServiceSession *session;        /* the service's, fed what the client sends */
 } Connection;
 
@@ -488,6 +490,11 @@ check_open (StepReader           *reader,
     message = g_strdup_printf ("connection \"%s\" is refused at line %u (nothing "
                                "listens on that port then); no step can use it",
                                step->connection, connection->line);
+  else if (connection->reset_line != 0)
+    message = g_strdup_printf ("the %s reset connection \"%s\" at line %u (\"how\": "
+                               "\"reset\"); a reset connection is finished, so no "
+                               "step can use it", pf_side_to_string (connection->reset_side),
+                               step->connection, connection->reset_line);
   else if (connection->udp)
     {
       if (step->action == PF_STEP_EXPECT)
@@ -577,6 +584,24 @@ read_close (StepReader           *reader,
     return FALSE;
 
   step->half_close = how == 1;
+  step->reset = how == 2;
+  if (step->reset && connection->closed_line[other] != 0)
+    {
+      g_autofree char *message =
+        g_strdup_printf ("the %s already closed its end of connection \"%s\" at "
+                         "line %u, so a reset would reach no program; a plain "
+                         "\"close\" closes the rest", pf_side_to_string (other),
+                         step->connection, connection->closed_line[other]);
+
+      return fail_member (reader, object, "how", message);
+    }
+  if (step->reset)
+    {
+      /* Both ends are done at once: the other end's program reads the
+       * reset (ECONNRESET) and its kernel forgets the connection. */
+      connection->reset_line = step->line;
+      connection->reset_side = step->side;
+    }
   if (step->half_close && connection->shut_line[step->side] != 0)
     {
       g_autofree char *message =

@@ -145,7 +145,7 @@ struct _PfHost
  *            has none there: the connection will be refused)
  *   send     connection, side, data, repeat
  *   expect   connection, side, data, match
- *   close    connection, side
+ *   close    connection, side, half_close, reset
  *   udp      connection (NULL unless the step named its socket), from,
  *            to, to_name, port, source_port, data, repeat, service
  *   lookup   from, to_name (the name asked), to (its host, NULL if no
@@ -177,6 +177,7 @@ struct _PfStep
   guint             milliseconds;
   gboolean          half_close;   /* close: "how": "write", shutdown (SHUT_WR) */
   gboolean          refused;      /* connect: nothing listens there then */
+  gboolean          reset;        /* close: "how": "reset", SO_LINGER {1, 0}: an RST */
 };
 
 struct _PfScenario

@@ -10,6 +10,7 @@
  *    removes or adds pure ACKs afterwards so each socket's count matches
  *    the kernel's own tcpi_segs_out counter.
  *  - close: FIN-ACK, answered by an ACK.
+ *  - close with SO_LINGER {on, 0}: one RST-ACK, answered by nothing.
  *
  * Sequence numbers start at 0 on both sides (the real initial numbers are
  * random and not visible without a capture), so seq and ack are the
@@ -215,4 +216,21 @@ pf_tcp_model_fin (PfTcpModel    *self,
   g_ptr_array_add (out, segment (self, from, PF_TCP_FIN | PF_TCP_ACK, window_field (self, from),
                                  NULL));
   g_ptr_array_add (out, segment (self, to, PF_TCP_ACK, window_field (self, to), NULL));
+}
+
+/* An abortive close (SO_LINGER {on, 0}): Linux's tcp_send_active_reset ()
+ * sends RST-ACK at the next sequence number through the connection's own
+ * transmit path, so with its window and timestamps (unlike the refusal's
+ * RST, which no connection sends); the other end answers nothing, as a
+ * reset is never acknowledged (RFC 9293, section 3.5.2). */
+void
+pf_tcp_model_reset (PfTcpModel    *self,
+                    PfTcpModelEnd  from,
+                    GPtrArray     *out)
+{
+  PfPacket *rst = segment (self, from, PF_TCP_RST | PF_TCP_ACK, window_field (self, from), NULL);
+
+  if (self->options.timestamps)
+    pf_packet_set_timestamps (rst, 0, 0);
+  g_ptr_array_add (out, rst);
 }

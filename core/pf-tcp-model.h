@@ -51,6 +51,9 @@ void        pf_tcp_model_ack        (PfTcpModel        *self,
 void        pf_tcp_model_fin        (PfTcpModel        *self,
                                      PfTcpModelEnd      from,
                                      GPtrArray         *out);
+void        pf_tcp_model_reset      (PfTcpModel        *self,
+                                     PfTcpModelEnd      from,
+                                     GPtrArray         *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PfTcpModel, pf_tcp_model_free)
 

@@ -51,6 +51,8 @@
   "  {\"narration\": \"n\", \"action\": \"close\", \"connection\": \"c1\", \"side\": \"client\", \"how\": \"write\"}"
 #define CLOSE_C1_SERVER \
   "  {\"narration\": \"n\", \"action\": \"close\", \"connection\": \"c1\", \"side\": \"server\"}"
+#define RESET_C1_CLIENT \
+  "  {\"narration\": \"n\", \"action\": \"close\", \"connection\": \"c1\", \"side\": \"client\", \"how\": \"reset\"}"
 
 #define END "]}\n"
 
@@ -363,6 +365,23 @@ static const BadCase bad_cases[] = {
     WITH_STEPS (CONNECT_C1 ",\n" HALF_CLOSE_C1_CLIENT ",\n" CLOSE_C1_CLIENT ",\n"
                 "  {\"narration\": \"n\", \"action\": \"expect\", \"connection\": \"c1\", \"side\": \"client\", \"data\": \"x\"}"), INVALID,
     "bad.json:12:56: connection \"c1\" was closed by both sides (lines 10 and 11); nothing can use it any more" },
+  { "send-after-reset",
+    WITH_STEPS (CONNECT_C1 ",\n" RESET_C1_CLIENT ",\n" SEND_C1), INVALID,
+    "bad.json:11:54: the client reset connection \"c1\" at line 10 (\"how\": \"reset\"); a reset connection is finished, so no step can use it" },
+  { "expect-after-other-reset",
+    WITH_STEPS (CONNECT_C1 ",\n" RESET_C1_CLIENT ",\n"
+                "  {\"narration\": \"n\", \"action\": \"expect\", \"connection\": \"c1\", \"side\": \"server\", \"data\": \"x\"}"), INVALID,
+    "bad.json:11:56: the client reset connection \"c1\" at line 10 (\"how\": \"reset\"); a reset connection is finished, so no step can use it" },
+  { "close-after-other-reset",
+    WITH_STEPS (CONNECT_C1 ",\n" RESET_C1_CLIENT ",\n" CLOSE_C1_SERVER), INVALID,
+    "bad.json:11:55: the client reset connection \"c1\" at line 10 (\"how\": \"reset\"); a reset connection is finished, so no step can use it" },
+  { "reset-after-half-close",
+    WITH_STEPS (CONNECT_C1 ",\n" HALF_CLOSE_C1_CLIENT ",\n" RESET_C1_CLIENT), INVALID,
+    "bad.json:11:86: the server already closed its end of connection \"c1\" at line 10, so a reset would reach no program; a plain \"close\" closes the rest" },
+  { "reset-on-udp",
+    WITH_STEPS ("  {\"narration\": \"n\", \"action\": \"udp\", \"id\": \"c1\", \"from\": \"laptop\", \"to\": \"knuth\", \"port\": 53, \"data\": \"x\"},\n"
+                RESET_C1_CLIENT), INVALID,
+    "bad.json:10:55: \"c1\" is a UDP socket (line 9); a \"close\" step is for TCP connections" },
   { "use-refused-connection",
     WITH_STEPS ("  {\"narration\": \"n\", \"action\": \"connect\", \"id\": \"c1\", \"from\": \"laptop\", \"to\": \"knuth\", \"port\": 81},\n" SEND_C1), INVALID,
     "bad.json:10:54: connection \"c1\" is refused at line 9 (nothing listens on that port then); no step can use it" },
@@ -406,7 +425,7 @@ static const BadCase bad_cases[] = {
   { "close-bad-how",
     WITH_STEPS (CONNECT_C1 ",\n"
                 "  {\"narration\": \"n\", \"action\": \"close\", \"connection\": \"c1\", \"how\": \"read\"}"), INVALID,
-    "bad.json:10:68: \"how\" must be \"both\" or \"write\", got \"read\"" },
+    "bad.json:10:68: \"how\" must be one of \"both\", \"write\" or \"reset\", got \"read\"" },
   { "expect-repeat-on-tcp",
     WITH_STEPS (CONNECT_C1 ",\n"
                 "  {\"narration\": \"n\", \"action\": \"expect\", \"connection\": \"c1\", \"data\": \"x\", \"repeat\": 2}"), INVALID,
@@ -772,6 +791,12 @@ test_every_field (void **state)
   step = g_ptr_array_index (scenario->steps, 17);
   assert_int_equal (step->action, PF_STEP_CLOSE);
   assert_false (step->half_close);
+  assert_false (step->reset);
+  step = g_ptr_array_index (scenario->steps, 20);
+  assert_int_equal (step->action, PF_STEP_CLOSE);
+  assert_int_equal (step->side, PF_SIDE_SERVER);
+  assert_false (step->half_close);
+  assert_true (step->reset);
   step = g_ptr_array_index (scenario->steps, 18);
   assert_int_equal (step->action, PF_STEP_EXPECT);
   assert_int_equal (step->repeat, 2);
@@ -807,10 +832,11 @@ test_every_field (void **state)
   assert_int_equal (step->milliseconds, 250);
 
   ids = pf_scenario_get_connection_ids (scenario);
-  assert_int_equal (g_strv_length (ids), 3);
+  assert_int_equal (g_strv_length (ids), 4);
   assert_string_equal (ids[0], "c1");
   assert_string_equal (ids[1], "c2");
   assert_string_equal (ids[2], "q1");
+  assert_string_equal (ids[3], "c3");
 }
 
 /* The message the brief's reader sees for a typo'd address, in a file
