@@ -67,7 +67,9 @@ is_text (const guint8 *data,
   return TRUE;
 }
 
-/* The first non-empty line, cut at MAX_LINE_CHARS characters. */
+/* The first non-empty line, cut at MAX_LINE_CHARS characters; bytes
+ * that are not UTF-8 (a request line may hold any) become U+FFFD, so
+ * the words are always valid text for a label or the trace. */
 static char *
 first_line (const guint8 *data,
             gsize         len)
@@ -83,7 +85,7 @@ first_line (const guint8 *data,
     ;
   if (eol == text)
     return NULL;
-  line = g_strndup (text, eol - text);
+  line = g_utf8_make_valid (text, eol - text);
   if (g_utf8_strlen (line, -1) > MAX_LINE_CHARS)
     {
       g_autofree char *cut = g_utf8_substring (line, 0, MAX_LINE_CHARS);

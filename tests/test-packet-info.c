@@ -364,12 +364,16 @@ test_describe_http (void **state)
   g_autoptr(PfPacket) status = tcp_text (80, 40000, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
   g_autoptr(PfPacket) other_port = tcp_text (40000, 8080, "POST /form HTTP/1.1\r\n\r\n");
   g_autoptr(PfPacket) rest = tcp_text (80, 40000, "<html><body>second half</body></html>\n");
+  g_autoptr(PfPacket) not_utf8 = tcp_text (40000, 80, "GET / HTTP/1\xff\xff\r\n");
 
   assert_described (request, PF_APP_PROTOCOL_HTTP, "GET / HTTP/1.1");
   assert_described (status, PF_APP_PROTOCOL_HTTP, "HTTP/1.1 200 OK");
   assert_described (other_port, PF_APP_PROTOCOL_HTTP, "POST /form HTTP/1.1");
   /* A segment that continues a message: its own first line. */
   assert_described (rest, PF_APP_PROTOCOL_TEXT, "<html><body>second half</body></html>");
+  /* Bytes that are not UTF-8 in a request line (the fuzzer's find):
+   * the words stay valid text, each bad byte a U+FFFD. */
+  assert_described (not_utf8, PF_APP_PROTOCOL_HTTP, "GET / HTTP/1\xef\xbf\xbd\xef\xbf\xbd");
 }
 
 static void
