@@ -141,6 +141,12 @@ void        pf_engine_record_error         (PfEngine          *self,
                                             const PfFourTuple *tuple,
                                             PfEventErrorCode   code,
                                             const char        *message);
+void        pf_engine_record_outcome       (PfEngine          *self,
+                                            const PfHost      *host,
+                                            const PfFourTuple *tuple,
+                                            PfEventErrorCode   code,
+                                            gboolean           expected,
+                                            const char        *message);
 void        pf_engine_check                (PfEngine          *self);
 
 /* pf-engine-sockets.c */

@@ -544,9 +544,7 @@ sock_handle_error (PfSock       *sock,
   sock->close_held = FALSE;
   pf_byte_queue_clear (&sock->outbox);
   pf_byte_queue_clear (&sock->held);
-  if (!expected)
-    self->n_failures++;
-  pf_engine_record_error (self, sock->host, &sock->tuple, code, message);
+  pf_engine_record_outcome (self, sock->host, &sock->tuple, code, expected, message);
 
   sock_mark_stale (sock);
   pf_engine_sock_poll_state (sock, FALSE);
@@ -697,11 +695,9 @@ pf_engine_conn_failed (PfConn       *conn,
       pf_engine_stamp_modelled_at (self, conn->connect_time);
     }
 
-  pf_engine_record_error (self, client->host, &client->tuple,
-                          refused ? PF_EVENT_ERROR_CODE_ECONNREFUSED : PF_EVENT_ERROR_CODE_OTHER,
-                          message);
-  if (!conn->expect_refusal || !refused)
-    self->n_failures++;
+  pf_engine_record_outcome (self, client->host, &client->tuple,
+                            refused ? PF_EVENT_ERROR_CODE_ECONNREFUSED : PF_EVENT_ERROR_CODE_OTHER,
+                            conn->expect_refusal && refused, message);
 
   pf_engine_sock_poll_state (client, FALSE);
   pf_engine_sock_release (client);

@@ -189,6 +189,31 @@ pf_engine_flush_pending (PfEngine *self)
   g_ptr_array_unref (events);
 }
 
+/* An error of the kernel's (refused, reset...) that the scenario may
+ * expect: recorded as such, and counted as a failure of the run when it
+ * was not expected. */
+void
+pf_engine_record_outcome (PfEngine          *self,
+                          const PfHost      *host,
+                          const PfFourTuple *tuple,
+                          PfEventErrorCode   code,
+                          gboolean           expected,
+                          const char        *message)
+{
+  PfEvent *event = pf_event_new_error (pf_engine_now (self), self->step,
+                                       host ? host->id : NULL, tuple, code, message);
+
+  g_debug ("step %d: %s%s: %s", self->step,
+           pf_enum_to_nick (PF_TYPE_EVENT_ERROR_CODE, code), expected ? " (expected)" : "",
+           message);
+  pf_event_set_expected (event, expected);
+  if (!expected)
+    self->n_failures++;
+  pf_engine_record (self, event);
+}
+
+/* An error nothing in the scenario expects; the caller counts the
+ * failure. */
 void
 pf_engine_record_error (PfEngine          *self,
                         const PfHost      *host,

@@ -30,6 +30,7 @@ struct _PfEvent
   GBytes           *data;
   PfEventErrorCode  code;
   char             *message;
+  gboolean          expected;   /* an error the scenario says will happen */
 };
 
 G_DEFINE_FINAL_TYPE (PfEvent, pf_event, G_TYPE_OBJECT)
@@ -294,6 +295,29 @@ pf_event_get_error_code (PfEvent *self)
   g_return_val_if_fail (PF_IS_EVENT (self), PF_EVENT_ERROR_CODE_OTHER);
   g_return_val_if_fail (self->kind == PF_EVENT_ERROR, PF_EVENT_ERROR_CODE_OTHER);
   return self->code;
+}
+
+/* Only for an error event: TRUE when the scenario says it happens (a
+ * connect where nothing listens is refused; the other end's "close" with
+ * "how": "reset" resets), so it is no failure of the run. The engine
+ * decides it; the views only read it. */
+gboolean
+pf_event_get_expected (PfEvent *self)
+{
+  g_return_val_if_fail (PF_IS_EVENT (self), FALSE);
+  g_return_val_if_fail (self->kind == PF_EVENT_ERROR, FALSE);
+  return self->expected;
+}
+
+/* By its creator, before the event is shared (recorded, given to a
+ * model or a signal). */
+void
+pf_event_set_expected (PfEvent  *self,
+                       gboolean  expected)
+{
+  g_return_if_fail (PF_IS_EVENT (self));
+  g_return_if_fail (self->kind == PF_EVENT_ERROR);
+  self->expected = !!expected;
 }
 
 /* Returns: (nullable): the nick of pf_event_get_error_code (), as the

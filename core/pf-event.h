@@ -102,5 +102,8 @@ GBytes            *pf_event_get_data       (PfEvent *self);
 PfEventErrorCode   pf_event_get_error_code (PfEvent *self);
 const char        *pf_event_get_code       (PfEvent *self);
 const char        *pf_event_get_message    (PfEvent *self);
+gboolean           pf_event_get_expected   (PfEvent *self);
+void               pf_event_set_expected   (PfEvent *self,
+                                            gboolean expected);
 
 G_END_DECLS

@@ -447,6 +447,8 @@ format_event (PfEvent        *event,
                                                                pf_event_get_error_code (event)));
       json_builder_set_member_name (builder, "message");
       json_builder_add_string_value (builder, pf_event_get_message (event));
+      json_builder_set_member_name (builder, "expected");
+      json_builder_add_boolean_value (builder, pf_event_get_expected (event));
       break;
 
     default:

@@ -422,7 +422,11 @@ test_refused (void **state)
       PfEvent *event = pf_timeline_get_event (timeline, i);
 
       if (pf_event_get_kind (event) == PF_EVENT_ERROR)
-        refused |= pf_event_get_error_code (event) == PF_EVENT_ERROR_CODE_ECONNREFUSED;
+        {
+          refused |= pf_event_get_error_code (event) == PF_EVENT_ERROR_CODE_ECONNREFUSED;
+          /* Marked so on the event, for the views and the trace. */
+          assert_true (pf_event_get_expected (event));
+        }
     }
   assert_true (refused);
 
@@ -712,6 +716,7 @@ test_close_reset (void **state)
                 pf_event_get_error_code (event) == PF_EVENT_ERROR_CODE_ECONNRESET)
               {
                 assert_string_equal (pf_event_get_host_id (event), other);
+                assert_true (pf_event_get_expected (event));
                 other_resets++;
               }
           }
@@ -752,6 +757,7 @@ test_refused_after_stop (void **state)
         {
           assert_int_equal (pf_event_get_error_code (event), PF_EVENT_ERROR_CODE_ECONNREFUSED);
           assert_int_equal (pf_event_get_step (event), 1);
+          assert_true (pf_event_get_expected (event));
           refused++;
         }
     }

@@ -652,6 +652,9 @@ def check_refused(r):
           "the connection to port 8080 is %s, expected SYN and RST,ACK back" % shape)
     check(refused[0].get("remote") == wrong["server"] and refused[0].get("host") == "laptop",
           "the ECONNREFUSED is not the laptop's, for %s" % wrong["server"], [json.dumps(refused[0])])
+    check(refused[0].get("expected") is True,
+          "the trace does not mark the refusal the scenario asks for as expected",
+          [json.dumps(refused[0])])
     syn, rst = wrong["frames"]
     check(rst["ack"] == (syn["seq"] + 1) % (1 << 32), "the RST,ACK does not acknowledge the SYN")
     web = one_connection_to(r, "knuth", 80, conns)

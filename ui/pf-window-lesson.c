@@ -203,19 +203,6 @@ event_step (PfWindow *self,
   return g_ptr_array_index (scenario->steps, step);
 }
 
-/* The engine's own rule (action_connect): a connect to where the
- * scenario has no running service is meant to be refused. */
-static gboolean
-is_expected (PfWindow *self,
-             PfEvent  *event)
-{
-  const PfStep *step = event_step (self, event);
-
-  return pf_event_get_error_code (event) == PF_EVENT_ERROR_CODE_ECONNREFUSED &&
-         step != NULL && step->action == PF_STEP_CONNECT &&
-         (step->service == NULL || step->service->stopped);
-}
-
 static const char *
 host_name (PfWindow   *self,
            const char *id)
@@ -352,7 +339,7 @@ pf_window_describe_failure (PfWindow *self)
 
       if (pf_event_get_kind (event) == PF_EVENT_ERROR &&
           pf_event_get_step (event) == pf_player_get_step (self->player) &&
-          !is_expected (self, event))
+          !pf_event_get_expected (event))
         return describe_error (self, event);
     }
 
