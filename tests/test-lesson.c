@@ -448,6 +448,57 @@ test_expected_refusal_is_no_failure (void **state)
   pf_test_destroy_window (GTK_WINDOW (window), window);
 }
 
+/* A reset the file asks for ("how": "reset") is the step going as it
+ * says: the other end's ECONNRESET is recorded, marked expected, and
+ * the narration stands. */
+static void
+test_expected_reset_is_no_failure (void **state)
+{
+  g_autoptr(PfApplication) app = pf_test_application_start ();
+  const char *dir = g_getenv ("PACKETFLOW_SOURCE_DIR");
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(PfScenario) scenario = NULL;
+  GtkWidget *window = open_window (app, PF_NETSPACE_MODE_EXACT);
+  PfPlayer *player = pf_window_get_player (PF_WINDOW (window));
+  PfTimeline *timeline;
+  guint resets = 0;
+
+  if (dir == NULL)
+    fail_msg ("PACKETFLOW_SOURCE_DIR must name the source tree");
+  path = g_build_filename (dir, "tests", "scenarios", "reset.pflow.json", NULL);
+  scenario = pf_scenario_load_file (path, NULL);
+  assert_non_null (scenario);
+  file = g_file_new_for_path (path);
+  pf_window_open_file (PF_WINDOW (window), file);
+  assert_true (pf_window_is_running (PF_WINDOW (window)));
+
+  for (guint i = 0; i < scenario->steps->len; i++)
+    step_forward (window);
+
+  timeline = pf_player_get_timeline (player);
+  for (guint i = 0; i < pf_player_get_position (player); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      if (pf_event_get_kind (event) == PF_EVENT_ERROR &&
+          pf_event_get_error_code (event) == PF_EVENT_ERROR_CODE_ECONNRESET)
+        {
+          assert_true (pf_event_get_expected (event));
+          resets++;
+        }
+    }
+  assert_int_equal (resets, 1);
+
+  assert_false (gtk_widget_has_css_class (GTK_WIDGET (caption (window)), "error"));
+  assert_string_equal (gtk_label_get_text (caption (window)),
+                       ((PfStep *) g_ptr_array_index (scenario->steps, 3))->narration);
+  assert_non_null (find_label (window, NULL, "Step 4 of 4"));
+  assert_null (find_label (window, NULL, "Step 4 of 4 · failed"));
+
+  pf_test_destroy_window (GTK_WINDOW (window), window);
+}
+
 int
 main (void)
 {
@@ -458,6 +509,7 @@ main (void)
     cmocka_unit_test (test_card_after_last_step_loopback),
     cmocka_unit_test (test_failed_expect),
     cmocka_unit_test (test_expected_refusal_is_no_failure),
+    cmocka_unit_test (test_expected_reset_is_no_failure),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);
