@@ -13,6 +13,7 @@
 # default 127.203.196.71:8080; every run must succeed, each on addresses
 # of its own, which its summary and its trace show.
 
+import errno
 import json
 import os
 import socket
@@ -108,6 +109,7 @@ def case_two_processes():
 
 
 def case_old_default_held():
+    notes = []
     holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -115,17 +117,23 @@ def case_old_default_held():
         holder.listen(1)
     except OSError as e:
         holder.close()
-        raise Fail("could not hold %s:%d for the test: %s" % (OLD_DEFAULT + (e,)))
+        holder = None
+        # Held already, by another program (a Packet Flow window in
+        # loopback mode, say): the very case this test makes.
+        if e.errno != errno.EADDRINUSE:
+            raise Fail("could not hold %s:%d for the test: %s" % (OLD_DEFAULT + (e,)))
+        notes.append("%s:%d was held already, by another program" % OLD_DEFAULT)
     try:
         proc, args, trace = start("held")
         r = finish(proc, args)
     finally:
-        holder.close()
+        if holder is not None:
+            holder.close()
     check_run(r, trace)
     here = knuth_here(r)
     check(here != OLD_DEFAULT[0], "knuth was put on %s, which another program holds" % here,
           r.describe())
-    return ["knuth was %s" % here]
+    return notes + ["knuth was %s" % here]
 
 
 CASES = [
