@@ -316,6 +316,21 @@ pf_engine_sock_close_when_sent (PfSock *sock)
   pf_engine_sock_flush (sock);
 }
 
+/* The connection ended under the program at once (a reset, sent or
+ * received): nothing more is read, written or closed, and what was
+ * waiting to go is dropped, as the kernel drops it. */
+static void
+sock_end_at_once (PfSock *sock)
+{
+  sock->reset = TRUE;
+  sock->eof = TRUE;
+  sock->shut = TRUE;
+  sock->want_shut = FALSE;
+  sock->close_held = FALSE;
+  pf_byte_queue_clear (&sock->outbox);
+  pf_byte_queue_clear (&sock->held);
+}
+
 /* A "close" with "how": "reset": SO_LINGER {on, 0}, then close (), so the
  * kernel drops what is still unsent and sends an RST instead of a FIN. The
  * socket is gone from the kernel's table at once (no TIME_WAIT); the other
@@ -333,13 +348,7 @@ pf_engine_sock_reset (PfSock *sock)
     g_debug ("SO_LINGER: %s", g_strerror (errno));
 
   sock->conn->reset_by = sock;
-  sock->reset = TRUE;
-  sock->eof = TRUE;
-  sock->shut = TRUE;
-  sock->want_shut = FALSE;
-  sock->close_held = FALSE;
-  pf_byte_queue_clear (&sock->outbox);
-  pf_byte_queue_clear (&sock->held);
+  sock_end_at_once (sock);
 
   /* What came before the reset first. */
   pf_engine_drain_capture_due (self);
@@ -537,13 +546,7 @@ sock_handle_error (PfSock       *sock,
                                  sock->host->name, remote_text, error->message);
     }
 
-  sock->reset = TRUE;
-  sock->eof = TRUE;
-  sock->shut = TRUE;
-  sock->want_shut = FALSE;
-  sock->close_held = FALSE;
-  pf_byte_queue_clear (&sock->outbox);
-  pf_byte_queue_clear (&sock->held);
+  sock_end_at_once (sock);
   pf_engine_record_outcome (self, sock->host, &sock->tuple, code, expected, message);
 
   sock_mark_stale (sock);
