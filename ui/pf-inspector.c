@@ -120,34 +120,8 @@ field_add (PfInspector *self,
   return field;    /* borrowed: the store holds it */
 }
 
-G_GNUC_PRINTF (4, 0)
-static PfInspectorField *
-field_addv (PfInspector *self,
-            GListStore  *parent,
-            const char  *name,
-            const char  *format,
-            va_list      args)
-{
-  return field_add (self, parent, name, g_strdup_vprintf (format, args));
-}
-
-G_GNUC_PRINTF (4, 5)
-static PfInspectorField *
-field_addf (PfInspector *self,
-            GListStore  *parent,
-            const char  *name,
-            const char  *format,
-            ...)
-{
-  PfInspectorField *field;
-  va_list args;
-
-  va_start (args, format);
-  field = field_addv (self, parent, name, format, args);
-  va_end (args);
-
-  return field;
-}
+/* One formatter for this file and pf-inspector-sections.c. */
+#define field_addf pf_inspector_field_addf
 
 static GListStore *
 field_children (PfInspectorField *field)
@@ -175,14 +149,14 @@ pf_inspector_field_addf (PfInspector *self,
                          const char  *format,
                          ...)
 {
-  PfInspectorField *field;
   va_list args;
+  char *value;
 
   va_start (args, format);
-  field = field_addv (self, parent, name, format, args);
+  value = g_strdup_vprintf (format, args);
   va_end (args);
 
-  return field;
+  return field_add (self, parent, name, value);
 }
 
 GListStore *
