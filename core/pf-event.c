@@ -31,6 +31,11 @@ struct _PfEvent
   PfEventErrorCode  code;
   char             *message;
   gboolean          expected;   /* an error the scenario says will happen */
+
+  /* a frame the wire carried (SEGMENT only; NULL link_id without a wire) */
+  char             *link_id;
+  GStrv             to_host_ids;
+  gint64            delivered_us;
 };
 
 G_DEFINE_FINAL_TYPE (PfEvent, pf_event, G_TYPE_OBJECT)
@@ -44,6 +49,8 @@ pf_event_finalize (GObject *object)
   g_clear_pointer (&self->data, g_bytes_unref);
   g_free (self->host_id);
   g_free (self->message);
+  g_free (self->link_id);
+  g_strfreev (self->to_host_ids);
 
   G_OBJECT_CLASS (pf_event_parent_class)->finalize (object);
 }
@@ -158,6 +165,45 @@ pf_event_new_segment (gint64    time_us,
   self->packet = pf_packet_ref (packet);
   self->protocol = packet->protocol == PF_IP_PROTOCOL_UDP ? "udp" : "tcp";
   self->tuple = pf_packet_get_four_tuple (packet);
+  return self;
+}
+
+/**
+ * pf_event_new_frame:
+ * @time_us: when the frame left its sender, as the wire read it
+ * @step: the step it belongs to
+ * @packet: the frame, decoded (Ethernet, then ARP or IPv4)
+ * @link_id: the link it travelled on
+ * @from_host_id: the host whose interface sent it
+ * @to_host_ids: (array zero-terminated=1): the hosts the wire delivered it
+ *   to: one for a unicast frame, every other host of the link for a
+ *   broadcast or an unknown destination
+ * @delivered_us: when the wire handed it on, after the link's latency
+ *
+ * A SEGMENT event for a frame that Packet Flow's wire carried from one
+ * host's kernel to others: the same frame is recorded once, with both
+ * the time it left and the time it was delivered.
+ */
+PfEvent *
+pf_event_new_frame (gint64              time_us,
+                    int                 step,
+                    PfPacket           *packet,
+                    const char         *link_id,
+                    const char         *from_host_id,
+                    const char * const *to_host_ids,
+                    gint64              delivered_us)
+{
+  PfEvent *self;
+
+  g_return_val_if_fail (link_id != NULL, NULL);
+  g_return_val_if_fail (to_host_ids != NULL, NULL);
+  g_return_val_if_fail (delivered_us >= time_us, NULL);
+
+  self = pf_event_new_segment (time_us, step, packet);
+  self->link_id = g_strdup (link_id);
+  self->host_id = g_strdup (from_host_id);
+  self->to_host_ids = g_strdupv ((char **) to_host_ids);
+  self->delivered_us = delivered_us;
   return self;
 }
 
@@ -339,4 +385,32 @@ pf_event_get_message (PfEvent *self)
 {
   g_return_val_if_fail (PF_IS_EVENT (self), NULL);
   return self->message;
+}
+
+/* The link a frame travelled on; NULL for a segment no wire carried
+ * (loopback mode, a trace of a run without links). */
+const char *
+pf_event_get_link_id (PfEvent *self)
+{
+  g_return_val_if_fail (PF_IS_EVENT (self), NULL);
+
+  return self->link_id;
+}
+
+/* The hosts the wire delivered a frame to; NULL without a wire. */
+const char * const *
+pf_event_get_to_host_ids (PfEvent *self)
+{
+  g_return_val_if_fail (PF_IS_EVENT (self), NULL);
+
+  return (const char * const *) self->to_host_ids;
+}
+
+/* When the wire delivered a frame; 0 without a wire. */
+gint64
+pf_event_get_delivered_time (PfEvent *self)
+{
+  g_return_val_if_fail (PF_IS_EVENT (self), 0);
+
+  return self->delivered_us;
 }

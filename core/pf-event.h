@@ -69,6 +69,13 @@ PfEvent     *pf_event_new_step          (gint64          time_us,
 PfEvent     *pf_event_new_segment       (gint64          time_us,
                                          int             step,
                                          PfPacket       *packet);
+PfEvent     *pf_event_new_frame         (gint64          time_us,
+                                         int             step,
+                                         PfPacket       *packet,
+                                         const char     *link_id,
+                                         const char     *from_host_id,
+                                         const char * const *to_host_ids,
+                                         gint64          delivered_us);
 PfEvent     *pf_event_new_state         (gint64          time_us,
                                          int             step,
                                          const char     *host_id,
@@ -103,6 +110,9 @@ PfEventErrorCode   pf_event_get_error_code (PfEvent *self);
 const char        *pf_event_get_code       (PfEvent *self);
 const char        *pf_event_get_message    (PfEvent *self);
 gboolean           pf_event_get_expected   (PfEvent *self);
+const char        *pf_event_get_link_id    (PfEvent *self);
+const char * const *pf_event_get_to_host_ids (PfEvent *self);
+gint64             pf_event_get_delivered_time (PfEvent *self);
 void               pf_event_set_expected   (PfEvent *self,
                                             gboolean expected);
 

@@ -54,9 +54,10 @@ typedef enum
   PF_PACKET_KIND_FRAGMENT,   /*< nick=fragment >*/   /* any IPv4 fragment */
   PF_PACKET_KIND_ICMP,       /*< nick=icmp >*/       /* an ICMP message, whole */
   PF_PACKET_KIND_OTHER,      /*< nick=other >*/      /* any other IP protocol */
+  PF_PACKET_KIND_ARP,        /*< nick=arp >*/        /* an ARP request or reply */
 } PfPacketKind;
 
-#define PF_N_PACKET_KINDS (PF_PACKET_KIND_OTHER + 1)
+#define PF_N_PACKET_KINDS (PF_PACKET_KIND_ARP + 1)
 
 enum
 {
@@ -73,6 +74,11 @@ enum
 #define PF_IP_PROTOCOL_ICMP 1
 #define PF_IP_PROTOCOL_TCP  6
 #define PF_IP_PROTOCOL_UDP  17
+
+#define PF_ETHERTYPE_IPV4   0x0800
+#define PF_ETHERTYPE_ARP    0x0806
+#define PF_ARP_REQUEST      1
+#define PF_ARP_REPLY        2
 
 /* 40 bytes of TCP options hold at most four SACK blocks. */
 #define PF_PACKET_MAX_SACK_BLOCKS 4
@@ -105,6 +111,19 @@ struct _PfPacket
 {
   gint64           time_us;          /* monotonic µs; set by the engine */
   PfPacketOrigin   origin;
+
+  /* Ethernet: a frame the wire carried (exact mode); zero otherwise */
+  gboolean         has_ethernet;
+  guint8           eth_dst[6];
+  guint8           eth_src[6];
+  guint16          ethertype;        /* PF_ETHERTYPE_IPV4, _ARP */
+
+  /* ARP, ethertype PF_ETHERTYPE_ARP only (no IPv4 or later fields then) */
+  guint16          arp_op;           /* PF_ARP_REQUEST, PF_ARP_REPLY */
+  guint8           arp_sha[6];       /* sender's MAC */
+  PfIpv4           arp_spa;          /* sender's address */
+  guint8           arp_tha[6];       /* target's MAC; zero in a request */
+  PfIpv4           arp_tpa;          /* target's address */
 
   /* IPv4 */
   PfIpv4           src;              /* host byte order */
@@ -143,6 +162,8 @@ struct _PfPacket
   PfSackBlock      sack_blocks[PF_PACKET_MAX_SACK_BLOCKS];
 
   GBytes          *payload;          /* never NULL; empty without data */
+  GBytes          *frame;            /* the whole Ethernet frame as the wire
+                                      * carried it; NULL without Ethernet */
   GBytes          *raw;              /* captured: the datagram's bytes as
                                       * captured, up to total_length;
                                       * modelled: NULL */
@@ -159,6 +180,9 @@ PfPacket    *pf_packet_decode_ipv4        (const guint8   *data,
                                            GError        **error);
 PfPacket    *pf_packet_decode_ipv4_bytes  (GBytes         *datagram,
                                            GError        **error);
+
+PfPacket    *pf_packet_decode_ethernet_bytes (GBytes      *frame,
+                                             GError     **error);
 
 PfPacket    *pf_packet_new_tcp            (PfIpv4          src,
                                            guint16         sport,

@@ -82,6 +82,8 @@ typedef enum
 
 typedef struct _PfScenario PfScenario;
 typedef struct _PfHost     PfHost;
+typedef struct _PfLink     PfLink;
+typedef struct _PfInterface PfInterface;
 typedef struct _PfService  PfService;
 typedef struct _PfStep     PfStep;
 
@@ -123,6 +125,45 @@ struct _PfService
   GPtrArray     *dialogue;   /* script: PfScriptLine*, in order */
 };
 
+/* The wire: links and the hosts' interfaces on them.
+ *
+ * A file with "links" says which network each is (its prefix) and which
+ * hosts are on it; a file without them gets one implicit link that every
+ * host is on, with every address (network 0.0.0.0/0), as before links
+ * existed. Exact mode gives every host a network namespace with one
+ * interface per link it is on (eth0, eth1, ... in the order of its
+ * interfaces) and Packet Flow carries every frame between them. */
+
+#define PF_LINK_DEFAULT_LATENCY_US 2000   /* 2 ms: each TCP state lasts long enough to read */
+#define PF_LINK_MAX_LATENCY_US     5000000
+
+struct _PfInterface
+{
+  const PfHost  *host;
+  const PfLink  *link;
+  guint          index;        /* eth<index> on its host */
+  guint          port;         /* index among every interface of the
+                                * scenario, hosts in file order: the
+                                * wire's port number */
+  PfIpv4         address;
+  guint          prefix_length;/* the link's; 32 on the implicit link */
+  guint8         mac[6];       /* 02:50:46:HH:HH:II, locally administered:
+                                * host index (16 bits), interface index */
+  guint          line;
+};
+
+struct _PfLink
+{
+  char          *id;           /* "home"; "lan" for the implicit link */
+  char          *name;         /* display name; defaults to the network, "10.0.0.0/24" */
+  PfIpv4         network;      /* host byte order; 0 for the implicit link */
+  guint          prefix_length;/* 0..32; 0 for the implicit link */
+  guint          latency_us;   /* one way, applied by the wire */
+  gboolean       implicit;     /* made for a file without "links" */
+  GPtrArray     *interfaces;   /* PfInterface*, not owned: the hosts own them */
+  guint          line;
+};
+
 struct _PfHost
 {
   char          *id;         /* identifier used by steps: "knuth" */
@@ -134,6 +175,11 @@ struct _PfHost
   double         x;          /* fractions 0..1 of the stage */
   double         y;
   GPtrArray     *services;   /* PfService*, never NULL */
+  GPtrArray     *interfaces; /* PfInterface*, owned, never empty; the
+                              * first one's address is @address */
+  gboolean       is_router;  /* kind "router" in a file with links: forwards */
+  PfIpv4         gateway;    /* the default route's next hop: the router's
+                              * address on the host's first link; 0 for none */
   guint          line;
 };
 
@@ -188,6 +234,9 @@ struct _PfScenario
   char          *lesson;     /* NULL when the file has none */
   GPtrArray     *hosts;      /* PfHost*, in file order */
   GPtrArray     *steps;      /* PfStep*, in file order */
+  GPtrArray     *links;      /* PfLink*, in file order; never empty: one
+                              * implicit link for a file without "links" */
+  GPtrArray     *interfaces; /* PfInterface*, not owned, by port number */
 
   /*< private >*/
   gatomicrefcount ref_count;
@@ -210,6 +259,14 @@ const PfHost     *pf_scenario_find_host           (const PfScenario  *scenario,
 const PfHost     *pf_scenario_resolve_name        (const PfScenario  *scenario,
                                                    const char        *name);
 GStrv             pf_scenario_get_connection_ids  (const PfScenario  *scenario);
+
+const PfLink     *pf_scenario_find_link           (const PfScenario  *scenario,
+                                                   const char        *id);
+const PfInterface *pf_scenario_find_interface     (const PfScenario  *scenario,
+                                                   PfIpv4             address);
+gboolean          pf_scenario_has_links           (const PfScenario  *scenario);
+const PfInterface *pf_host_get_interface_on       (const PfHost      *host,
+                                                   const PfLink      *link);
 
 const PfService  *pf_host_find_service            (const PfHost      *host,
                                                    PfProtocol         protocol,
