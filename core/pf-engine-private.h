@@ -6,8 +6,10 @@
  *                        public API
  *   pf-engine-sockets.c  the sockets: making, reading and writing them,
  *                        their states (TCP_INFO, sock_diag), releasing
- *   pf-engine-capture.c  the segments: the capture in exact mode, the
- *                        model in loopback mode
+ *   pf-engine-wire.c     exact mode: the wire carries every frame, and
+ *                        each delivery is recorded with the states it
+ *                        moved
+ *   pf-engine-model.c    loopback mode: the segments modelled
  *   pf-engine-steps.c    what the scenario's steps and services do
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -20,6 +22,7 @@
 #include "pf-record-arena.h"
 #include "pf-service-session.h"
 #include "pf-tcp-model.h"
+#include "pf-wire.h"
 
 G_BEGIN_DECLS
 
@@ -93,11 +96,16 @@ struct _PfEngine
   char           *fallback_reason;
   PfTimeline     *timeline;
 
-  GSocket        *capture;
-  GSocket        *diag;           /* the kernel's socket table, like ss(8) */
-  GSource        *capture_source;
-  PfRecordArena  *arena;          /* the bytes read and captured */
-  gboolean        capture_due;    /* we did I/O since the last drain */
+  PfWire         *wire;           /* exact mode: carries every frame */
+  GPtrArray      *diags;          /* GSocket*, the kernel's socket table
+                                   * (like ss(8)), one per host in exact
+                                   * mode, one for all in loopback mode */
+  GHashTable     *syn_recv;       /* PfFourTuple* (the server's view) of
+                                   * connections seen in SYN_RECV, not yet
+                                   * accepted */
+  gboolean        delivering;     /* in the wire's "delivered" */
+  PfRecordArena  *arena;          /* the bytes read */
+  gboolean        wire_due;    /* we did I/O since the last drain */
 
   GPtrArray      *socks;          /* PfSock*, every socket of the run */
   GPtrArray      *open;           /* those with a descriptor */
@@ -179,11 +187,21 @@ void        pf_engine_sock_update_watch    (PfSock            *sock);
 gboolean    pf_engine_is_quiet             (PfEngine          *self);
 void        pf_engine_release_closed       (PfEngine          *self);
 
-/* pf-engine-capture.c */
-void        pf_engine_watch_capture        (PfEngine          *self);
-void        pf_engine_drain_capture        (PfEngine          *self);
-void        pf_engine_drain_capture_due    (PfEngine          *self);
-void        pf_engine_check_capture_drops  (PfEngine          *self);
+/* pf-engine-wire.c */
+gboolean    pf_engine_open_wire            (PfEngine          *self,
+                                            GError           **error);
+void        pf_engine_open_diags           (PfEngine          *self);
+GSocket    *pf_engine_diag_for             (PfEngine          *self,
+                                            const PfHost      *host);
+void        pf_engine_close_wire           (PfEngine          *self);
+void        pf_engine_drain_wire           (PfEngine          *self);
+void        pf_engine_drain_wire_due       (PfEngine          *self);
+void        pf_engine_check_wire_losses    (PfEngine          *self);
+gboolean    pf_engine_wire_is_idle         (PfEngine          *self);
+gboolean    pf_engine_take_syn_recv        (PfEngine          *self,
+                                            const PfFourTuple *tuple);
+
+/* pf-engine-model.c */
 gboolean    pf_engine_models               (PfEngine          *self);
 void        pf_engine_stamp_modelled_at    (PfEngine          *self,
                                             gint64             time_us);

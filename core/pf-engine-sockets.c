@@ -64,10 +64,13 @@ sock_set_state (PfSock     *sock,
 static PfTcpState
 sock_lookup_state (PfSock *sock)
 {
+  GSocket *diag = pf_engine_diag_for (sock->engine, sock->host);
   g_autoptr(GError) error = NULL;
   guint8 state;
 
-  if (!pf_sock_diag_lookup_tcp (sock->engine->diag, &sock->tuple, &state, &error))
+  if (diag == NULL)
+    return sock->state;
+  if (!pf_sock_diag_lookup_tcp (diag, &sock->tuple, &state, &error))
     {
       g_debug ("socket table not read: %s", error->message);
       return sock->state;
@@ -119,7 +122,7 @@ pf_engine_sock_poll_state (PfSock   *sock,
 
   /* The segments that moved the state come first in the record (on lo
    * a connect () makes the whole handshake before it returns). */
-  pf_engine_drain_capture_due (self);
+  pf_engine_drain_wire_due (self);
 
   if (sock->socket != NULL)
     {
@@ -129,11 +132,12 @@ pf_engine_sock_poll_state (PfSock   *sock,
       /* Bound, not yet connected: nothing to show. */
       if (state == PF_TCP_STATE_CLOSE && sock->state == PF_TCP_STATE_NONE)
         return;
-      if (state == PF_TCP_STATE_CLOSE && sock->state != PF_TCP_STATE_CLOSE && self->diag != NULL)
+      if (state == PF_TCP_STATE_CLOSE && sock->state != PF_TCP_STATE_CLOSE &&
+          pf_engine_diag_for (self, sock->host) != NULL)
         state = sock_lookup_state (sock);
     }
-  else if (self->diag != NULL && sock->state != PF_TCP_STATE_NONE &&
-           sock->state != PF_TCP_STATE_CLOSE)
+  else if (pf_engine_diag_for (self, sock->host) != NULL &&
+           sock->state != PF_TCP_STATE_NONE && sock->state != PF_TCP_STATE_CLOSE)
     {
       state = sock_lookup_state (sock);
     }
@@ -156,7 +160,7 @@ pf_engine_poll_states (PfEngine *self)
   gboolean slow = now - self->last_slow_poll >= SLOW_POLL_US;
 
   /* The segments that changed the states come first. */
-  pf_engine_drain_capture_due (self);
+  pf_engine_drain_wire_due (self);
 
   if (slow)
     self->last_slow_poll = now;
@@ -273,7 +277,7 @@ pf_engine_sock_release (PfSock *sock)
   if (sock->socket != NULL)
     {
       g_socket_close (sock->socket, NULL);
-      sock->engine->capture_due = TRUE;   /* a close may send a FIN or RST */
+      sock->engine->wire_due = TRUE;   /* a close may send a FIN or RST */
       g_clear_object (&sock->socket);
       sock_mark_stale (sock);
       /* In the order they were made: a poll records their states in
@@ -351,7 +355,7 @@ pf_engine_sock_reset (PfSock *sock)
   sock_end_at_once (sock);
 
   /* What came before the reset first. */
-  pf_engine_drain_capture_due (self);
+  pf_engine_drain_wire_due (self);
   pf_engine_sock_release (sock);
   if (pf_engine_models (self) && sock->conn->model != NULL)
     {
@@ -565,13 +569,13 @@ sock_read (PfSock *sock)
       gssize n;
 
       /* Segments first: they were on the wire before the bytes arrived. */
-      pf_engine_drain_capture_due (sock->engine);
+      pf_engine_drain_wire_due (sock->engine);
 
       /* Straight into what the timeline keeps (see pf-record-arena.c). */
       buffer = pf_record_arena_reserve (sock->engine->arena, PF_ENGINE_READ_BUFFER_SIZE);
       n = g_socket_receive (sock->socket, (char *) buffer, PF_ENGINE_READ_BUFFER_SIZE,
                             NULL, &error);
-      sock->engine->capture_due = TRUE;   /* a read may send a window update */
+      sock->engine->wire_due = TRUE;   /* a read may send a window update */
       if (n == 0)
         {
           sock_peer_closed (sock);
@@ -608,7 +612,7 @@ sock_write (PfSock *sock)
   n_vectors = pf_byte_queue_get_vectors (&sock->outbox, vectors, G_N_ELEMENTS (vectors));
   n = g_socket_send_message (sock->socket, NULL, vectors, n_vectors, NULL, 0,
                              G_SOCKET_MSG_NONE, NULL, &error);
-  sock->engine->capture_due = TRUE;
+  sock->engine->wire_due = TRUE;
   if (n < 0)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -648,7 +652,7 @@ pf_engine_sock_flush (PfSock *sock)
     {
       g_autoptr(GError) error = NULL;
 
-      sock->engine->capture_due = TRUE;
+      sock->engine->wire_due = TRUE;
       if (!g_socket_shutdown (sock->socket, FALSE, TRUE, &error))
         g_debug ("shutdown: %s", error->message);
       sock->shut = TRUE;
@@ -691,7 +695,7 @@ pf_engine_conn_failed (PfConn       *conn,
                                client->host->name, target, error->message);
 
   /* The SYN and the reset first: they are why connect () failed. */
-  pf_engine_drain_capture_due (self);
+  pf_engine_drain_wire_due (self);
   if (pf_engine_models (self) && refused)
     {
       pf_tcp_model_refused (conn->model, self->modelled);
@@ -749,7 +753,7 @@ on_sock_ready (GSocket      *socket,
   PfEngine *self = sock->engine;
 
   g_object_ref (self);
-  pf_engine_drain_capture (self);
+  pf_engine_drain_wire (self);
 
   if (sock->connecting)
     pf_engine_conn_connected (sock->conn);
@@ -831,6 +835,8 @@ gboolean
 pf_engine_is_quiet (PfEngine *self)
 {
   if (self->udp_outstanding > 0)
+    return FALSE;
+  if (!pf_engine_wire_is_idle (self))
     return FALSE;
 
   for (guint i = 0; i < self->open->len; i++)

@@ -54,7 +54,7 @@ listener_accept (PfSock *listener)
       PfConn *conn;
 
       socket = g_socket_accept (listener->socket, NULL, &error);
-      self->capture_due = TRUE;
+      self->wire_due = TRUE;
       if (socket == NULL)
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -64,6 +64,9 @@ listener_accept (PfSock *listener)
 
       sock = pf_engine_sock_new (self, socket, PF_SOCK_SERVER, listener->host);
       sock->service = listener->service;
+      /* Its request socket was seen in SYN_RECV when the SYN arrived. */
+      if (pf_engine_take_syn_recv (self, &sock->tuple))
+        sock->state = PF_TCP_STATE_SYN_RECV;
       conn = engine_find_conn_by_client (self, &sock->tuple.dst);
       if (conn == NULL)
         {
@@ -91,7 +94,7 @@ on_listener_ready (GSocket      *socket,
   PfSock *listener = user_data;
   PfEngine *self = g_object_ref (listener->engine);
 
-  pf_engine_drain_capture (self);
+  pf_engine_drain_wire (self);
   listener_accept (listener);
   pf_engine_poll_states (self);
   pf_engine_check (self);
@@ -186,7 +189,7 @@ udp_server_receive (PfSock *sock)
           gsize len;
           const guint8 *data = g_bytes_get_data (reply, &len);
 
-          self->capture_due = TRUE;
+          self->wire_due = TRUE;
           if (g_socket_send_to (sock->socket, from, (const char *) data, len, NULL, &error) >= 0)
             {
               self->udp_outstanding++;
@@ -223,7 +226,7 @@ on_udp_ready (GSocket      *socket,
   PfSock *sock = user_data;
   PfEngine *self = g_object_ref (sock->engine);
 
-  pf_engine_drain_capture (self);
+  pf_engine_drain_wire (self);
   if (sock->role == PF_SOCK_UDP_SERVER)
     udp_server_receive (sock);
   else
@@ -412,7 +415,7 @@ action_connect (PfEngine     *self,
   address = g_inet_socket_address_new (inet, sock->tuple.dst.port);
 
   conn->connect_time = pf_engine_now (self);
-  self->capture_due = TRUE;
+  self->wire_due = TRUE;
   if (g_socket_connect (socket, address, NULL, &error))
     {
       sock->connecting = FALSE;
@@ -655,7 +658,7 @@ engine_udp_send (PfEngine     *self,
   inet = g_inet_address_new_from_bytes ((const guint8 *) &target, G_SOCKET_FAMILY_IPV4);
   address = g_inet_socket_address_new (inet, dst.port);
 
-  self->capture_due = TRUE;
+  self->wire_due = TRUE;
   if (g_socket_send_to (sock->socket, address, (const char *) data, len, NULL, &error) < 0)
     {
       pf_engine_record_error (self, sock->host, &sock->tuple, PF_EVENT_ERROR_CODE_ESEND,

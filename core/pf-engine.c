@@ -18,8 +18,8 @@
  * appended to the timeline, in time order, when the step ends.
  *
  * This file holds the object, the recording and the life of a step; the
- * sockets are in pf-engine-sockets.c, the capture and the model in
- * pf-engine-capture.c, the steps' actions and the services in
+ * sockets are in pf-engine-sockets.c, the wire in pf-engine-wire.c, the
+ * model in pf-engine-model.c, the steps' actions and the services in
  * pf-engine-steps.c, all behind pf-engine-private.h.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -260,11 +260,11 @@ engine_finish_step (PfEngine *self,
    * so it cannot end a later step. */
   g_clear_handle_id (&self->wait_id, g_source_remove);
 
-  pf_engine_drain_capture (self);
+  pf_engine_drain_wire (self);
   pf_engine_poll_states (self);
   if (pf_engine_models (self))
     pf_engine_reconcile_model (self);
-  pf_engine_check_capture_drops (self);
+  pf_engine_check_wire_losses (self);
 
   if (error == NULL && step->action == PF_STEP_EXPECT)
     pf_engine_action_expect_check (self, step);
@@ -340,7 +340,7 @@ on_settle_tick (gpointer user_data)
 
   /* The step's callback, run from pf_engine_check (), may stop the run. */
   g_object_ref (self);
-  pf_engine_drain_capture (self);
+  pf_engine_drain_wire (self);
   pf_engine_poll_states (self);
   pf_engine_check (self);
   timer_arm (self->settle, SETTLE_POLL_MS);
@@ -469,18 +469,16 @@ gboolean
 pf_engine_start (PfEngine  *self,
                  GError   **error)
 {
-  g_autofree PfIpv4 *addresses = NULL;
+  g_autoptr(GArray) hosts = NULL;
   guint n_hosts;
 
   g_return_val_if_fail (PF_IS_ENGINE (self), FALSE);
   g_return_val_if_fail (!self->started, FALSE);
 
   n_hosts = self->scenario->hosts->len;
-  addresses = g_new (PfIpv4, MAX (n_hosts, 1));
-  for (guint i = 0; i < n_hosts; i++)
-    addresses[i] = ((PfHost *) g_ptr_array_index (self->scenario->hosts, i))->address;
-
-  self->netspace = pf_netspace_new (self->requested_mode, addresses, n_hosts,
+  hosts = pf_netspace_hosts_from_scenario (self->scenario);
+  self->netspace = pf_netspace_new (self->requested_mode,
+                                    (const PfNetspaceHost *) (gpointer) hosts->data, hosts->len,
                                     &self->fallback_reason, error);
   if (self->netspace == NULL)
     return FALSE;
@@ -493,20 +491,9 @@ pf_engine_start (PfEngine  *self,
   self->settle = timer_new (on_settle_tick, self);
   self->late = timer_new (on_late_tick, self);
 
-  {
-    g_autoptr(GError) diag_error = NULL;
-
-    self->diag = pf_netspace_open_diag (self->netspace, &diag_error);
-    if (self->diag == NULL)
-      g_debug ("no socket table, states come from TCP_INFO: %s", diag_error->message);
-  }
-
-  self->capture = pf_netspace_open_capture (self->netspace, error);
-  if (self->capture == NULL && pf_netspace_get_mode (self->netspace) == PF_NETSPACE_MODE_EXACT)
+  if (!pf_engine_open_wire (self, error))
     return FALSE;
-  g_clear_error (error);
-
-  pf_engine_watch_capture (self);
+  pf_engine_open_diags (self);
 
   for (guint i = 0; i < n_hosts; i++)
     {
@@ -566,7 +553,7 @@ pf_engine_step_async (PfEngine            *self,
     }
 
   /* What the last step's sockets still sent belongs to that step. */
-  pf_engine_drain_capture (self);
+  pf_engine_drain_wire (self);
   if (pf_engine_models (self))
     pf_engine_reconcile_model (self);
   pf_engine_poll_states (self);
@@ -652,7 +639,7 @@ engine_linger (PfEngine *self)
     }
 
   timer_disarm (self->late);
-  pf_engine_drain_capture (self);
+  pf_engine_drain_wire (self);
   if (pf_engine_models (self))
     pf_engine_reconcile_model (self);
   pf_engine_poll_states (self);
@@ -707,17 +694,7 @@ pf_engine_stop (PfEngine *self)
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The run was stopped.");
     }
 
-  if (self->capture_source != NULL)
-    {
-      g_source_destroy (self->capture_source);
-      g_clear_pointer (&self->capture_source, g_source_unref);
-    }
-  if (self->capture != NULL)
-    g_socket_close (self->capture, NULL);
-  g_clear_object (&self->capture);
-  if (self->diag != NULL)
-    g_socket_close (self->diag, NULL);
-  g_clear_object (&self->diag);
+  pf_engine_close_wire (self);
 
   if (self->socks != NULL)
     {

@@ -1057,3 +1057,22 @@ pf_packet_payload_excerpt (const PfPacket *packet,
   data = g_bytes_get_data (packet->payload, &len);
   return pf_bytes_excerpt (data, len, max_chars);
 }
+
+/* A new packet with @packet's fields, to change a few of them (a modelled
+ * hop's TTL) while the first is shared; the bytes are shared too. */
+PfPacket *
+pf_packet_copy (const PfPacket *packet)
+{
+  PfPacket *copy;
+
+  g_return_val_if_fail (packet != NULL, NULL);
+
+  copy = g_atomic_rc_box_dup (sizeof *packet, packet);
+  if (copy->payload != NULL)
+    g_bytes_ref (copy->payload);
+  if (copy->raw != NULL)
+    g_bytes_ref (copy->raw);
+  if (copy->frame != NULL)
+    g_bytes_ref (copy->frame);
+  return copy;
+}

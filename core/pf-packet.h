@@ -174,6 +174,7 @@ GType        pf_packet_get_type           (void) G_GNUC_CONST;
 
 PfPacket    *pf_packet_ref                (PfPacket       *packet);
 void         pf_packet_unref              (PfPacket       *packet);
+PfPacket    *pf_packet_copy               (const PfPacket *packet);
 
 PfPacket    *pf_packet_decode_ipv4        (const guint8   *data,
                                            gsize           len,

@@ -1,8 +1,8 @@
-/* pf-engine-capture.c: the segments of a run
+/* pf-engine-model.c: the segments of a run in loopback mode
  *
- * In exact mode they are read from the capture socket; in loopback mode
- * PfTcpModel makes them from what the sockets did, checked against each
- * socket's tcpi_segs_out.
+ * With no wire to carry them (pf-engine-wire.c), PfTcpModel makes them
+ * from what the sockets did, checked against each socket's
+ * tcpi_segs_out, and every one is marked modelled.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -14,116 +14,7 @@
 #include <linux/tcp.h>
 
 #include "pf-engine-private.h"
-
-#define CAPTURE_BUFFER_SIZE  65536
-
-/* Capture, exact mode only */
-
-/* Reads every captured frame waiting. */
-void
-pf_engine_drain_capture (PfEngine *self)
-{
-  if (self->capture == NULL)
-    return;
-
-  self->capture_due = FALSE;
-
-  for (;;)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(PfPacket) packet = NULL;
-      g_autoptr(GBytes) frame = NULL;
-      guint8 *buffer = pf_record_arena_reserve (self->arena, CAPTURE_BUFFER_SIZE);
-      gssize len;
-
-      len = pf_netspace_capture_receive (self->capture, buffer, CAPTURE_BUFFER_SIZE, &error);
-      if (len < 0)
-        {
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            g_warning ("%s", error->message);
-          return;
-        }
-      if (len == 0)
-        continue;
-
-      frame = pf_record_arena_commit (self->arena, len);
-      packet = pf_packet_decode_ipv4_bytes (frame, &error);
-      if (packet == NULL)
-        {
-          g_debug ("captured frame not decoded: %s", error->message);
-          continue;
-        }
-
-      packet->time_us = pf_engine_now (self);
-      pf_engine_record (self, pf_event_new_segment (packet->time_us, self->step, packet));
-    }
-}
-
-/* The same, where the frames that matter are our own doing: on lo a
- * segment is captured within the call that sent it, so with no socket
- * call of ours since the last drain there is nothing to read, and asking
- * costs a call that finds nothing (several a step, before each read and
- * each look at the states). What the kernel sends by itself (a delayed
- * ACK) wakes the capture source, and the forced drains at the start and
- * end of each step and of each callback take it. */
-void
-pf_engine_drain_capture_due (PfEngine *self)
-{
-  if (self->capture_due)
-    pf_engine_drain_capture (self);
-}
-
-/* A frame the kernel dropped is a segment the timeline does not show:
- * the record of this step is not whole, and the run says so. */
-void
-pf_engine_check_capture_drops (PfEngine *self)
-{
-  g_autofree char *message = NULL;
-  guint drops;
-
-  if (self->capture == NULL)
-    return;
-
-  drops = pf_netspace_capture_take_drops (self->capture);
-  if (drops == 0)
-    return;
-
-  if (drops == 1)
-    message = g_strdup ("A segment was sent but not captured: the capture could not keep up "
-                        "with the burst, so this step shows one segment less than went over "
-                        "the network.");
-  else
-    message = g_strdup_printf ("%u segments were sent but not captured: the capture could not "
-                               "keep up with the burst, so this step shows fewer segments than "
-                               "went over the network.", drops);
-  self->n_failures++;
-  pf_engine_record_error (self, NULL, NULL, PF_EVENT_ERROR_CODE_CAPTURE, message);
-}
-
-/* Between steps, what the kernel still sends (a delayed ACK) belongs to
- * the step that ended and is appended at once. */
-static gboolean
-on_capture_readable (GSocket      *socket,
-                     GIOCondition  condition,
-                     gpointer      user_data)
-{
-  PfEngine *self = user_data;
-
-  pf_engine_drain_capture (self);
-  if (self->task == NULL)
-    pf_engine_flush_pending (self);
-  return G_SOURCE_CONTINUE;
-}
-
-/* Hears the capture between steps too (on_capture_readable ()). */
-void
-pf_engine_watch_capture (PfEngine *self)
-{
-  if (self->capture == NULL)
-    return;
-
-  self->capture_source = pf_engine_watch_socket (self->capture, G_IO_IN, on_capture_readable, self);
-}
+#include "pf-route.h"
 
 /* The model, loopback mode only */
 
@@ -164,7 +55,7 @@ pf_engine_stamp_modelled (PfEngine *self)
 gboolean
 pf_engine_models (PfEngine *self)
 {
-  return self->capture == NULL;
+  return self->wire == NULL;
 }
 
 /* The segments that carry the first @len bytes of @sock's outbox, just
@@ -262,6 +153,44 @@ engine_find_folded_ack (PfEngine *self,
   return last;
 }
 
+/* A modelled packet of a scenario with links crosses them as exact mode's
+ * would (core/pf-route.c): one frame event per link, the TTL one less
+ * past each router. All of it modelled, as the packet is, and marked
+ * so; on lo nothing takes time, so no latency is made up either: every
+ * hop leaves and arrives when the packet was sent. */
+static void
+record_modelled (PfEngine *self,
+                 PfPacket *packet)
+{
+  const PfInterface *from = NULL;
+  g_autoptr(GArray) hops = NULL;
+
+  if (pf_scenario_has_links (self->scenario))
+    from = pf_scenario_find_interface (self->scenario,
+                                       pf_netspace_unmap_address (self->netspace, packet->src));
+  if (from != NULL)
+    hops = pf_route_find (self->scenario, from->host,
+                          pf_netspace_unmap_address (self->netspace, packet->dst));
+
+  if (hops == NULL || hops->len == 0)
+    {
+      pf_engine_record (self, pf_event_new_segment (packet->time_us, self->step, packet));
+      return;
+    }
+
+  for (guint i = 0; i < hops->len; i++)
+    {
+      const PfHop *hop = &g_array_index (hops, PfHop, i);
+      const char *to[] = { hop->to->host->id, NULL };
+      g_autoptr(PfPacket) copy = pf_packet_copy (packet);
+
+      copy->ttl = (guint8) MAX ((int) packet->ttl - (int) i, 0);
+      pf_engine_record (self, pf_event_new_frame (packet->time_us, self->step, copy,
+                                                  hop->link->id, hop->from->host->id, to,
+                                                  packet->time_us));
+    }
+}
+
 /* Matches each socket's pure ACKs to the kernel's segment count, then
  * records the step's modelled packets. */
 void
@@ -324,11 +253,7 @@ pf_engine_reconcile_model (PfEngine *self)
     }
 
   for (guint j = 0; j < self->modelled->len; j++)
-    {
-      PfPacket *p = g_ptr_array_index (self->modelled, j);
-
-      pf_engine_record (self, pf_event_new_segment (p->time_us, self->step, p));
-    }
+    record_modelled (self, g_ptr_array_index (self->modelled, j));
 
   g_ptr_array_set_size (self->modelled, 0);
   self->n_stamped = 0;
