@@ -469,19 +469,17 @@ gboolean
 pf_engine_start (PfEngine  *self,
                  GError   **error)
 {
-  g_autofree PfIpv4 *addresses = NULL;
+  g_autoptr(GArray) hosts = NULL;
   guint n_hosts;
 
   g_return_val_if_fail (PF_IS_ENGINE (self), FALSE);
   g_return_val_if_fail (!self->started, FALSE);
 
   n_hosts = self->scenario->hosts->len;
-  addresses = g_new (PfIpv4, MAX (n_hosts, 1));
-  for (guint i = 0; i < n_hosts; i++)
-    addresses[i] = ((PfHost *) g_ptr_array_index (self->scenario->hosts, i))->address;
+  hosts = pf_netspace_hosts_from_scenario (self->scenario);
 
-  self->netspace = pf_netspace_new (self->requested_mode, addresses, n_hosts,
-                                    &self->fallback_reason, error);
+  self->netspace = pf_netspace_new (self->requested_mode, (const PfNetspaceHost *) (gpointer) hosts->data,
+                                    hosts->len, &self->fallback_reason, error);
   if (self->netspace == NULL)
     return FALSE;
 
@@ -496,15 +494,21 @@ pf_engine_start (PfEngine  *self,
   {
     g_autoptr(GError) diag_error = NULL;
 
-    self->diag = pf_netspace_open_diag (self->netspace, &diag_error);
+    /* Exact mode has a table per host (pf_netspace_open_diag ()'s host);
+     * until the engine keeps one per host, states come from TCP_INFO
+     * there. */
+    if (pf_netspace_get_mode (self->netspace) == PF_NETSPACE_MODE_LOOPBACK)
+      self->diag = pf_netspace_open_diag (self->netspace, 0, &diag_error);
+    else
+      g_set_error_literal (&diag_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           "one table per host");
     if (self->diag == NULL)
       g_debug ("no socket table, states come from TCP_INFO: %s", diag_error->message);
   }
 
-  self->capture = pf_netspace_open_capture (self->netspace, error);
-  if (self->capture == NULL && pf_netspace_get_mode (self->netspace) == PF_NETSPACE_MODE_EXACT)
-    return FALSE;
-  g_clear_error (error);
+  /* The lo capture is gone: exact mode's frames come from the wire's
+   * ports (pf_netspace_open_port ()), which the wire will read. */
+  self->capture = NULL;
 
   pf_engine_watch_capture (self);
 
