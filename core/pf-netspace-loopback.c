@@ -454,6 +454,7 @@ pf_netspace_loopback_create_socket (PfNetspace   *netspace,
 /* This computer's own table: every program's sockets, not only ours. */
 static GSocket *
 pf_netspace_loopback_open_diag (PfNetspace  *netspace,
+                                guint        host,
                                 GError     **error)
 {
   return pf_sock_diag_open (error);

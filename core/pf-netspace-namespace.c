@@ -2,10 +2,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * packetflow-netns-helper owns the namespace and brokers sockets: we ask
- * over a SOCK_SEQPACKET socketpair, it answers with a descriptor by
- * SCM_RIGHTS (protocol in pf-netns-protocol.h). Requests are synchronous
- * and quick: a socket () and a bind () in another process.
+ * packetflow-netns-helper owns the namespaces (one per host, and its own
+ * "wire namespace" with the wire ends of every veth pair) and brokers
+ * sockets: we ask over a SOCK_SEQPACKET socketpair, it answers with a
+ * descriptor by SCM_RIGHTS (protocol in pf-netns-protocol.h). The
+ * topology goes on its command line. Requests are synchronous and quick:
+ * a socket () and a bind () in another process.
  *
  * The helper exits when we close our end. If it dies earlier, "lost" is
  * emitted on the main context that created the netspace.
@@ -44,6 +46,9 @@ struct _PfNetspaceNamespace
   GCancellable *cancellable;   /* stops waiting for the helper's exit */
   int           control_fd;
   guint32       last_serial;
+  guint         n_hosts;
+  guint         n_ports;
+  GPtrArray    *arguments;     /* the topology's tokens, for the helper */
   guint         lost : 1;
 };
 
@@ -207,11 +212,44 @@ set_setup_error (PfNetspaceNamespace *self,
                    g_strerror (errsv));
       break;
 
+    case PF_NETNS_STAGE_HOST:
+      g_set_error (error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_SETUP,
+                   _("The network namespace of host %u could not be made (%s)."),
+                   reply->index + 1, g_strerror (errsv));
+      break;
+
+    case PF_NETNS_STAGE_INTERFACE:
+      pf_ipv4_format (reply->address, address);
+      g_set_error (error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_SETUP,
+                   _("The interface for %s (port %u) could not be made in the private network (%s)."),
+                   address, reply->index, g_strerror (errsv));
+      break;
+
     case PF_NETNS_STAGE_ADD_ADDRESS:
       pf_ipv4_format (reply->address, address);
       g_set_error (error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_SETUP,
                    _("The address %s could not be added to the private network (%s)."),
                    address, g_strerror (errsv));
+      break;
+
+    case PF_NETNS_STAGE_ROUTE:
+      pf_ipv4_format (reply->address, address);
+      g_set_error (error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_SETUP,
+                   _("The route to %s of host %u could not be added to the private network (%s)."),
+                   address, reply->index + 1, g_strerror (errsv));
+      break;
+
+    case PF_NETNS_STAGE_ARGUMENTS:
+      {
+        const char *argument = self->arguments != NULL && reply->index > 0 &&
+                               reply->index < self->arguments->len
+                               ? g_ptr_array_index (self->arguments, reply->index) : "?";
+
+        g_set_error (error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_HELPER,
+                     _("The namespace helper %s refused the network's description at "
+                       "argument %u, \"%s\" (%s)."),
+                     self->helper_path, reply->index, argument, g_strerror (errsv));
+      }
       break;
 
     default:
@@ -291,9 +329,10 @@ give_up_on_helper (PfNetspaceNamespace *self)
 static gboolean
 transact (PfNetspaceNamespace  *self,
           guint16               op,
-          guint32               socket_type,
+          guint16               socket_type,
           PfIpv4                address,
           guint16               port,
+          guint32               index,
           PfNetnsReply         *reply,
           int                  *out_fd,
           GError              **error)
@@ -306,6 +345,7 @@ transact (PfNetspaceNamespace  *self,
     .socket_type = socket_type,
     .address = address,
     .port = port,
+    .index = index,
   };
   ReplyResult result = REPLY_FAILED;
   int errsv = 0;
@@ -426,8 +466,6 @@ start_helper (PfNetspaceNamespace  *self,
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GPtrArray) argv = NULL;
   g_autoptr(GError) local_error = NULL;
-  const PfIpv4 *addresses;
-  guint n_addresses;
   int fds[2];
 
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
@@ -441,11 +479,10 @@ start_helper (PfNetspaceNamespace  *self,
     }
   self->control_fd = fds[0];
 
-  argv = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (argv, g_strdup (self->helper_path));
-  addresses = pf_netspace_get_addresses (PF_NETSPACE (self), &n_addresses);
-  for (guint i = 0; i < n_addresses; i++)
-    g_ptr_array_add (argv, pf_ipv4_to_string (addresses[i]));
+  argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, self->helper_path);
+  for (guint i = 1; i < self->arguments->len; i++)
+    g_ptr_array_add (argv, g_ptr_array_index (self->arguments, i));
   g_ptr_array_add (argv, NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
@@ -558,12 +595,12 @@ pf_netspace_namespace_create_socket (PfNetspace   *netspace,
                                      GError      **error)
 {
   PfNetspaceNamespace *self = PF_NETSPACE_NAMESPACE (netspace);
-  guint32 socket_type = type == G_SOCKET_TYPE_STREAM ? PF_NETNS_SOCKET_STREAM
+  guint16 socket_type = type == G_SOCKET_TYPE_STREAM ? PF_NETNS_SOCKET_STREAM
                                                      : PF_NETNS_SOCKET_DATAGRAM;
   PfNetnsReply reply;
   int fd;
 
-  if (!transact (self, PF_NETNS_OP_SOCKET, socket_type, scenario_address, scenario_port,
+  if (!transact (self, PF_NETNS_OP_SOCKET, socket_type, scenario_address, scenario_port, 0,
                  &reply, &fd, error))
     return NULL;
 
@@ -577,22 +614,40 @@ pf_netspace_namespace_create_socket (PfNetspace   *netspace,
   return pf_netspace_socket_from_fd (fd, error);
 }
 
+static guint
+pf_netspace_namespace_get_n_ports (PfNetspace *netspace)
+{
+  return PF_NETSPACE_NAMESPACE (netspace)->n_ports;
+}
+
 static GSocket *
-pf_netspace_namespace_open_capture (PfNetspace  *netspace,
-                                    GError     **error)
+pf_netspace_namespace_open_port (PfNetspace  *netspace,
+                                 guint        port,
+                                 GError     **error)
 {
   PfNetspaceNamespace *self = PF_NETSPACE_NAMESPACE (netspace);
   PfNetnsReply reply;
   int fd;
 
-  if (!transact (self, PF_NETNS_OP_CAPTURE, 0, 0, 0, &reply, &fd, error))
+  if (port >= self->n_ports)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("There is no port %u: the wire has %u."), port, self->n_ports);
+      return NULL;
+    }
+
+  if (!transact (self, PF_NETNS_OP_PORT, 0, 0, 0, port, &reply, &fd, error))
     return NULL;
 
   if (reply.status == PF_NETNS_STATUS_ERROR)
     {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (reply.error_number),
-                   _("The capture socket could not be opened (%s)."),
-                   g_strerror (reply.error_number));
+      if (reply.error_number == EBUSY)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                     _("Port %u of the wire is open already."), port);
+      else
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (reply.error_number),
+                     _("Port %u of the wire could not be opened (%s)."),
+                     port, g_strerror (reply.error_number));
       return NULL;
     }
 
@@ -601,13 +656,21 @@ pf_netspace_namespace_open_capture (PfNetspace  *netspace,
 
 static GSocket *
 pf_netspace_namespace_open_diag (PfNetspace  *netspace,
+                                 guint        host,
                                  GError     **error)
 {
   PfNetspaceNamespace *self = PF_NETSPACE_NAMESPACE (netspace);
   PfNetnsReply reply;
   int fd;
 
-  if (!transact (self, PF_NETNS_OP_SOCK_DIAG, 0, 0, 0, &reply, &fd, error))
+  if (host >= self->n_hosts)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("There is no host %u: the scenario has %u."), host + 1, self->n_hosts);
+      return NULL;
+    }
+
+  if (!transact (self, PF_NETNS_OP_SOCK_DIAG, 0, 0, 0, host, &reply, &fd, error))
     return NULL;
 
   if (reply.status == PF_NETNS_STATUS_ERROR)
@@ -654,6 +717,7 @@ pf_netspace_namespace_finalize (GObject *object)
   PfNetspaceNamespace *self = PF_NETSPACE_NAMESPACE (object);
 
   g_clear_pointer (&self->helper_path, g_free);
+  g_clear_pointer (&self->arguments, g_ptr_array_unref);
 
   G_OBJECT_CLASS (pf_netspace_namespace_parent_class)->finalize (object);
 }
@@ -670,7 +734,8 @@ pf_netspace_namespace_class_init (PfNetspaceNamespaceClass *klass)
   netspace_class->get_mode = pf_netspace_namespace_get_mode;
   netspace_class->get_description = pf_netspace_namespace_get_description;
   netspace_class->create_socket = pf_netspace_namespace_create_socket;
-  netspace_class->open_capture = pf_netspace_namespace_open_capture;
+  netspace_class->get_n_ports = pf_netspace_namespace_get_n_ports;
+  netspace_class->open_port = pf_netspace_namespace_open_port;
   netspace_class->open_diag = pf_netspace_namespace_open_diag;
 }
 
@@ -680,36 +745,137 @@ pf_netspace_namespace_init (PfNetspaceNamespace *self)
   self->control_fd = -1;
 }
 
+/* The helper's rule for a host,ID: a letter, then letters, digits, '-'
+ * or '_'. The scenario's ids follow it; anything else gets h<N>. */
+static gboolean
+is_helper_id (const char *id)
+{
+  gsize len = id != NULL ? strlen (id) : 0;
+
+  if (len == 0 || len > PF_NETNS_MAX_ID || !g_ascii_isalpha (id[0]))
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (id[i]) && id[i] != '-' && id[i] != '_')
+      return FALSE;
+  return TRUE;
+}
+
+/* The helper's command line (pf-netns-protocol.h), every value checked
+ * first so that the helper's refusal is never the first word. */
+static gboolean
+build_arguments (PfNetspaceNamespace   *self,
+                 const PfNetspaceHost  *hosts,
+                 guint                  n_hosts,
+                 GError               **error)
+{
+  g_autoptr(GArray) addresses = g_array_new (FALSE, FALSE, sizeof (PfIpv4));
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+
+  if (n_hosts > PF_NETNS_MAX_HOSTS)
+    {
+      g_set_error (error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_INVALID_ADDRESS,
+                   _("A scenario can have at most %u hosts."), PF_NETNS_MAX_HOSTS);
+      return FALSE;
+    }
+
+  self->arguments = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (self->arguments, g_strdup ("packetflow-netns-helper"));
+
+  for (guint i = 0; i < n_hosts; i++)
+    {
+      const PfNetspaceHost *host = &hosts[i];
+      g_autofree char *id = is_helper_id (host->id) ? g_strdup (host->id)
+                                                     : g_strdup_printf ("h%u", i);
+      char text[PF_IPV4_STRLEN];
+
+      g_ptr_array_add (self->arguments,
+                       g_strdup_printf ("host,%s%s", id, host->forward ? ",forward" : ""));
+
+      if (host->n_interfaces > PF_NETNS_MAX_HOST_INTERFACES ||
+          self->n_ports + host->n_interfaces > PF_NETNS_MAX_INTERFACES)
+        {
+          g_set_error (error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_INVALID_ADDRESS,
+                       _("A scenario can have at most %u interfaces, %u on one host."),
+                       PF_NETNS_MAX_INTERFACES, PF_NETNS_MAX_HOST_INTERFACES);
+          return FALSE;
+        }
+
+      for (guint j = 0; j < host->n_interfaces; j++)
+        {
+          const PfNetspaceInterface *interface = &host->interfaces[j];
+          const guint8 *m = interface->mac;
+
+          pf_ipv4_format (interface->address, text);
+          if (g_hash_table_contains (seen, GUINT_TO_POINTER (interface->address)))
+            {
+              g_set_error (error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_INVALID_ADDRESS,
+                           _("%s is the address of two interfaces."), text);
+              return FALSE;
+            }
+          if (interface->prefix_length < 1 || interface->prefix_length > 32)
+            {
+              g_set_error (error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_INVALID_ADDRESS,
+                           _("%s/%u: a prefix length is 1 to 32."), text,
+                           interface->prefix_length);
+              return FALSE;
+            }
+          g_hash_table_add (seen, GUINT_TO_POINTER (interface->address));
+          g_array_append_val (addresses, interface->address);
+          g_ptr_array_add (self->arguments,
+                           g_strdup_printf ("if,%s/%u,%02x:%02x:%02x:%02x:%02x:%02x", text,
+                                            interface->prefix_length,
+                                            m[0], m[1], m[2], m[3], m[4], m[5]));
+        }
+      self->n_ports += host->n_interfaces;
+
+      if (host->default_on_link && host->n_interfaces > 0)
+        g_ptr_array_add (self->arguments, g_strdup ("route,0.0.0.0/0,dev,0"));
+      else if (host->gateway != 0 && host->n_interfaces > 0)
+        {
+          pf_ipv4_format (host->gateway, text);
+          g_ptr_array_add (self->arguments, g_strdup_printf ("route,0.0.0.0/0,via,%s", text));
+        }
+    }
+  self->n_hosts = n_hosts;
+
+  /* Every address is a host's (not 0.0.0.0/8, not multicast). */
+  return pf_netspace_set_addresses (PF_NETSPACE (self), (const PfIpv4 *) (gpointer) addresses->data,
+                                    addresses->len, error);
+}
+
 /**
  * pf_netspace_namespace_new:
+ * @hosts: (array length=n_hosts): the hosts, see pf_netspace_new ()
  *
  * Starts the helper (PACKETFLOW_NETNS_HELPER if set, else
- * PF_LIBEXECDIR/packetflow-netns-helper) and waits until the private
- * network is ready. Most callers want pf_netspace_new ().
+ * PF_LIBEXECDIR/packetflow-netns-helper) with the hosts' network on its
+ * command line and waits until that network is ready. Most callers want
+ * pf_netspace_new ().
  *
  * Returns: (transfer full): the netspace, or %NULL with a
  *   PF_NETSPACE_ERROR (NOT_ALLOWED when user namespaces are refused)
  */
 PfNetspaceNamespace *
-pf_netspace_namespace_new (const PfIpv4  *addresses,
-                           guint          n_addresses,
-                           GError       **error)
+pf_netspace_namespace_new (const PfNetspaceHost  *hosts,
+                           guint                  n_hosts,
+                           GError               **error)
 {
   g_autoptr(PfNetspaceNamespace) self = NULL;
 
-  g_return_val_if_fail (addresses != NULL || n_addresses == 0, NULL);
+  g_return_val_if_fail (hosts != NULL || n_hosts == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   self = g_object_new (PF_TYPE_NETSPACE_NAMESPACE, NULL);
 
-  if (!pf_netspace_set_addresses (PF_NETSPACE (self), addresses, n_addresses, error))
+  if (!build_arguments (self, hosts, n_hosts, error))
     return NULL;
 
   self->helper_path = find_helper_path ();
   if (!start_helper (self, error))
     return NULL;
 
-  g_debug ("Private network ready, helper %s is process %s",
+  g_debug ("Private network ready: %u hosts, %u ports; helper %s is process %s",
+           self->n_hosts, self->n_ports,
            self->helper_path, g_subprocess_get_identifier (self->helper));
 
   return g_steal_pointer (&self);

@@ -1,4 +1,4 @@
-/* pf-netspace-namespace.h: exact mode, a private network namespace
+/* pf-netspace-namespace.h: exact mode, a network namespace per host
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -13,8 +13,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (PfNetspaceNamespace, pf_netspace_namespace, PF, NETSPACE_NAMESPACE, PfNetspace)
 
-PfNetspaceNamespace *pf_netspace_namespace_new             (const PfIpv4         *addresses,
-                                                            guint                 n_addresses,
+PfNetspaceNamespace *pf_netspace_namespace_new             (const PfNetspaceHost *hosts,
+                                                            guint                 n_hosts,
                                                             GError              **error);
 const char          *pf_netspace_namespace_get_helper_path (PfNetspaceNamespace  *self);
 GPid                 pf_netspace_namespace_get_helper_pid  (PfNetspaceNamespace  *self);

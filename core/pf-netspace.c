@@ -51,10 +51,20 @@ pf_netspace_real_map_port (PfNetspace *self,
   return port;
 }
 
-static GSocket *
-pf_netspace_real_open_capture (PfNetspace  *self,
-                               GError     **error)
+static guint
+pf_netspace_real_get_n_ports (PfNetspace *self)
 {
+  return 0;
+}
+
+static GSocket *
+pf_netspace_real_open_port (PfNetspace  *self,
+                            guint        port,
+                            GError     **error)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+               _("Only exact mode has a wire: in %s mode the segments are modelled."),
+               pf_netspace_mode_to_string (pf_netspace_get_mode (self)));
   return NULL;
 }
 
@@ -95,7 +105,8 @@ pf_netspace_class_init (PfNetspaceClass *klass)
   klass->unmap_address = pf_netspace_real_map_address;
   klass->map_port = pf_netspace_real_map_port;
   klass->unmap_port = pf_netspace_real_map_port;
-  klass->open_capture = pf_netspace_real_open_capture;
+  klass->get_n_ports = pf_netspace_real_get_n_ports;
+  klass->open_port = pf_netspace_real_open_port;
 
   /**
    * PfNetspace::lost:
@@ -343,41 +354,64 @@ pf_netspace_mode_from_string (const char     *text,
   return FALSE;
 }
 
+/* Every interface's address, host after host: loopback mode's list. */
+static GArray *
+every_address (const PfNetspaceHost *hosts,
+               guint                 n_hosts)
+{
+  GArray *addresses = g_array_new (FALSE, FALSE, sizeof (PfIpv4));
+
+  for (guint i = 0; i < n_hosts; i++)
+    for (guint j = 0; j < hosts[i].n_interfaces; j++)
+      g_array_append_val (addresses, hosts[i].interfaces[j].address);
+  return addresses;
+}
+
 /**
  * pf_netspace_new:
  * @mode: AUTO tries exact mode and falls back to loopback; EXACT fails
  *   when exact mode is not available; LOOPBACK never tries exact mode
- * @addresses: (array length=n_addresses): every host's address
- * @n_addresses: how many; duplicates are allowed and count once
+ * @hosts: (array length=n_hosts): the scenario's hosts, in order (their
+ *   interfaces' ports are numbered in that order); see
+ *   pf_netspace_hosts_from_scenario ()
+ * @n_hosts: how many
  * @out_fallback_reason: (out) (optional) (transfer full): set to a
  *   sentence for the user when AUTO fell back to loopback, else to %NULL
  * @error: a PF_NETSPACE_ERROR
  *
+ * Loopback mode takes every interface's address (a router's several
+ * too); a duplicate counts once there. Exact mode refuses one address on
+ * two interfaces (PF_NETSPACE_ERROR_INVALID_ADDRESS).
+ *
  * Returns: (transfer full): the netspace, or %NULL with @error set
  */
 PfNetspace *
-pf_netspace_new (PfNetspaceMode   mode,
-                 const PfIpv4    *addresses,
-                 guint            n_addresses,
-                 char           **out_fallback_reason,
-                 GError         **error)
+pf_netspace_new (PfNetspaceMode         mode,
+                 const PfNetspaceHost  *hosts,
+                 guint                  n_hosts,
+                 char                 **out_fallback_reason,
+                 GError               **error)
 {
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(GArray) addresses = NULL;
   PfNetspaceNamespace *exact;
 
   g_return_val_if_fail (mode == PF_NETSPACE_MODE_AUTO ||
                         mode == PF_NETSPACE_MODE_EXACT ||
                         mode == PF_NETSPACE_MODE_LOOPBACK, NULL);
-  g_return_val_if_fail (addresses != NULL || n_addresses == 0, NULL);
+  g_return_val_if_fail (hosts != NULL || n_hosts == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (out_fallback_reason != NULL)
     *out_fallback_reason = NULL;
 
-  if (mode == PF_NETSPACE_MODE_LOOPBACK)
-    return PF_NETSPACE (pf_netspace_loopback_new (addresses, n_addresses, error));
+  addresses = every_address (hosts, n_hosts);
 
-  exact = pf_netspace_namespace_new (addresses, n_addresses, &local_error);
+  if (mode == PF_NETSPACE_MODE_LOOPBACK)
+    return PF_NETSPACE (pf_netspace_loopback_new ((const PfIpv4 *) (gpointer) addresses->data,
+                                                  addresses->len, error));
+
+  exact = pf_netspace_namespace_new (hosts, n_hosts, &local_error);
   if (exact != NULL)
     return PF_NETSPACE (exact);
 
@@ -399,7 +433,72 @@ pf_netspace_new (PfNetspaceMode   mode,
   if (out_fallback_reason != NULL)
     *out_fallback_reason = fallback_reason (local_error);
 
-  return PF_NETSPACE (pf_netspace_loopback_new (addresses, n_addresses, error));
+  return PF_NETSPACE (pf_netspace_loopback_new ((const PfIpv4 *) (gpointer) addresses->data,
+                                                addresses->len, error));
+}
+
+static void
+clear_host (gpointer data)
+{
+  PfNetspaceHost *host = data;
+
+  g_free ((gpointer) host->interfaces);
+  host->interfaces = NULL;
+}
+
+/**
+ * pf_netspace_hosts_from_scenario:
+ * @scenario: a loaded scenario, which must outlive the array (the hosts'
+ *   ids are its strings)
+ *
+ * The scenario's network as pf_netspace_new () takes it: one
+ * PfNetspaceHost per host, in file order, its interfaces in order (so
+ * port N is scenario->interfaces[N]); a router forwards; a host on the
+ * implicit link has a default route on eth0 with no gateway, any other
+ * its gateway if it has one.
+ *
+ * Returns: (transfer full) (element-type PfNetspaceHost): the hosts;
+ *   freeing the array frees their interfaces
+ */
+GArray *
+pf_netspace_hosts_from_scenario (const PfScenario *scenario)
+{
+  GArray *hosts;
+
+  g_return_val_if_fail (scenario != NULL, NULL);
+
+  hosts = g_array_sized_new (FALSE, TRUE, sizeof (PfNetspaceHost), scenario->hosts->len);
+  g_array_set_clear_func (hosts, clear_host);
+
+  for (guint i = 0; i < scenario->hosts->len; i++)
+    {
+      const PfHost *host = g_ptr_array_index (scenario->hosts, i);
+      PfNetspaceInterface *interfaces = g_new0 (PfNetspaceInterface, MAX (host->interfaces->len, 1));
+      PfNetspaceHost entry = {
+        .id = host->id,
+        .forward = host->is_router,
+        .gateway = host->gateway,
+        .interfaces = interfaces,
+        .n_interfaces = host->interfaces->len,
+      };
+
+      for (guint j = 0; j < host->interfaces->len; j++)
+        {
+          const PfInterface *interface = g_ptr_array_index (host->interfaces, j);
+
+          interfaces[j].address = interface->address;
+          interfaces[j].prefix_length = interface->prefix_length;
+          memcpy (interfaces[j].mac, interface->mac, sizeof interfaces[j].mac);
+          if (j == 0 && interface->link != NULL && interface->link->implicit)
+            entry.default_on_link = TRUE;
+        }
+      if (entry.default_on_link)
+        entry.gateway = 0;
+
+      g_array_append_val (hosts, entry);
+    }
+
+  return hosts;
 }
 
 /* EXACT or LOOPBACK, never AUTO. */
@@ -456,36 +555,76 @@ pf_netspace_create_socket (PfNetspace   *self,
                                                       scenario_port, error);
 }
 
+/* How many ports the wire has: every host's interfaces together. 0 in
+ * loopback mode. */
+guint
+pf_netspace_get_n_ports (PfNetspace *self)
+{
+  g_return_val_if_fail (PF_IS_NETSPACE (self), 0);
+
+  return PF_NETSPACE_GET_CLASS (self)->get_n_ports (self);
+}
+
 /**
- * pf_netspace_open_capture:
+ * pf_netspace_open_port:
+ * @port: the port number, below pf_netspace_get_n_ports (): the index of
+ *   the interface among every host's (PfInterface.port)
  *
- * Exact mode: an AF_PACKET socket (SOCK_DGRAM, ETH_P_ALL) bound to lo in
- * the private network. Read it with pf_netspace_capture_receive ().
- * Loopback mode: %NULL without an error, there is no capture.
+ * Exact mode: the wire end of that interface's veth pair, as an
+ * AF_PACKET socket (SOCK_RAW, ETH_P_ALL), non-blocking: every frame the
+ * host sends on that interface is read there, whole, from the Ethernet
+ * header on, and a frame sent there (g_socket_send ()) reaches the host.
+ * Frames it sends are not read back (PACKET_IGNORE_OUTGOING). Nothing
+ * else carries frames: a frame no one sends on is lost. Each port can be
+ * opened once (G_IO_ERROR_BUSY the second time).
  *
- * Returns: (transfer full) (nullable): the capture socket
+ * Returns: (transfer full): the socket, or %NULL with a G_IO_ERROR
+ *   (%G_IO_ERROR_NOT_SUPPORTED in loopback mode) or PF_NETSPACE_ERROR_LOST
  */
 GSocket *
-pf_netspace_open_capture (PfNetspace  *self,
-                          GError     **error)
+pf_netspace_open_port (PfNetspace  *self,
+                       guint        port,
+                       GError     **error)
 {
   g_return_val_if_fail (PF_IS_NETSPACE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  return PF_NETSPACE_GET_CLASS (self)->open_capture (self, error);
+  return PF_NETSPACE_GET_CLASS (self)->open_port (self, port, error);
+}
+
+/**
+ * pf_netspace_port_take_drops:
+ * @port: a socket from pf_netspace_open_port ()
+ *
+ * How many frames the kernel dropped on @port since the last call,
+ * because its buffer (4 MiB asked for) was full: a burst faster than it
+ * was read.
+ *
+ * Returns: the frames dropped, 0 if none or if the kernel will not say
+ */
+guint
+pf_netspace_port_take_drops (GSocket *port)
+{
+  struct tpacket_stats stats = { 0 };
+  socklen_t len = sizeof stats;
+
+  g_return_val_if_fail (G_IS_SOCKET (port), 0);
+
+  /* Reading the counters resets them. */
+  if (getsockopt (g_socket_get_fd (port), SOL_PACKET, PACKET_STATISTICS, &stats, &len) != 0)
+    return 0;
+  return stats.tp_drops;
 }
 
 /**
  * pf_netspace_capture_receive:
- * @capture: a socket from pf_netspace_open_capture ()
- * @buf: where the frame goes: the IPv4 (or IPv6) header onwards, as the
- *   socket is SOCK_DGRAM; a frame longer than @size is cut at @size, so
- *   pass 65536 bytes to be safe (lo's MTU)
+ * @capture: an AF_PACKET socket
+ * @buf: where the frame goes
  *
- * Reads one frame. On lo the kernel shows every segment twice, leaving
- * and arriving; only the leaving copy (PACKET_OUTGOING) is kept, so each
- * segment is seen once. The helper already filters in the kernel; this
- * checks again.
+ * Transitional: core/pf-engine-capture.c reads its capture with it until
+ * the wire replaces that code; no netspace opens a capture any more, so
+ * it is never called. Reads one frame and keeps it only if it was
+ * PACKET_OUTGOING.
  *
  * Returns: the frame's length; 0 when a frame was read and dropped (read
  *   again); -1 with @error set, %G_IO_ERROR_WOULD_BLOCK when nothing is
@@ -526,37 +665,22 @@ pf_netspace_capture_receive (GSocket  *capture,
   return len;
 }
 
-/**
- * pf_netspace_capture_take_drops:
- * @capture: a socket from pf_netspace_open_capture ()
- *
- * How many frames the kernel dropped since the last call, because the
- * capture's buffer was full (a burst faster than it was read). Without
- * CAP_NET_ADMIN outside the namespace the buffer can be no larger than
- * twice net.core.rmem_max, about 416 KiB by default.
- *
- * Returns: the frames dropped, 0 if none or if the kernel will not say
- */
+/* Transitional, see pf_netspace_capture_receive (). */
 guint
 pf_netspace_capture_take_drops (GSocket *capture)
 {
-  struct tpacket_stats stats = { 0 };
-  socklen_t len = sizeof stats;
-
-  g_return_val_if_fail (G_IS_SOCKET (capture), 0);
-
-  /* Reading the counters resets them. */
-  if (getsockopt (g_socket_get_fd (capture), SOL_PACKET, PACKET_STATISTICS, &stats, &len) != 0)
-    return 0;
-  return stats.tp_drops;
+  return pf_netspace_port_take_drops (capture);
 }
 
 /**
  * pf_netspace_open_diag:
  *
+ * @host: the host's index among those given to pf_netspace_new ()
+ *
  * A NETLINK_SOCK_DIAG socket for pf_sock_diag_lookup_tcp () and
- * pf_sock_diag_dump_tcp (). Exact mode: made in the private network, so
- * it sees the scenario's sockets and nothing else. Loopback mode: made
+ * pf_sock_diag_dump_tcp (). Exact mode: made in @host's namespace, so it
+ * sees that host's sockets and nothing else. Loopback mode: @host is
+ * ignored; made
  * here, in this computer's own network, so a dump has every program's
  * sockets; keep those whose addresses and ports are the scenario's,
  * mapped (a lookup by them finds only those).
@@ -566,12 +690,13 @@ pf_netspace_capture_take_drops (GSocket *capture)
  */
 GSocket *
 pf_netspace_open_diag (PfNetspace  *self,
+                       guint        host,
                        GError     **error)
 {
   g_return_val_if_fail (PF_IS_NETSPACE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  return PF_NETSPACE_GET_CLASS (self)->open_diag (self, error);
+  return PF_NETSPACE_GET_CLASS (self)->open_diag (self, host, error);
 }
 
 PfIpv4
