@@ -144,7 +144,7 @@ static const BadCase bad_cases[] = {
   { "unknown-field-typo", TOP " \"titel\": \"x\"}", INVALID,
     "bad.json:3:2: unknown field \"titel\" in the scenario; did you mean \"title\"?" },
   { "unknown-field", TOP " \"colour\": \"blue\"}", INVALID,
-    "bad.json:3:2: unknown field \"colour\" in the scenario; expected one of: $schema, format, version, title, summary, lesson, hosts, steps" },
+    "bad.json:3:2: unknown field \"colour\" in the scenario; expected one of: $schema, format, version, title, summary, lesson, links, hosts, steps" },
   { "missing-title", "{\"format\": \"packetflow-scenario\", \"version\": 1,\n \"summary\": \"S\"}", INVALID,
     "bad.json:1:1: missing field \"title\" in the scenario; expected a title, one line" },
   { "title-two-lines", "{\"format\": \"packetflow-scenario\", \"version\": 1,\n \"title\": \"a\\nb\"}", INVALID,
