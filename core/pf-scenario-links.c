@@ -244,8 +244,11 @@ static gboolean
 check_overlaps (PfLoader *loader)
 {
   PfScenario *scenario = loader->scenario;
-  g_autoptr(GPtrArray) sorted = g_ptr_array_copy (scenario->links, NULL, NULL);
+  g_autoptr(GPtrArray) sorted = g_ptr_array_sized_new (scenario->links->len);
 
+  /* not g_ptr_array_copy(): the copy would free the links with it */
+  for (guint i = 0; i < scenario->links->len; i++)
+    g_ptr_array_add (sorted, g_ptr_array_index (scenario->links, i));
   g_ptr_array_sort (sorted, compare_by_network);
 
   for (guint i = 1; i < sorted->len; i++)
@@ -507,11 +510,7 @@ add_interface (PfLoader             *loader,
 
   other = g_hash_table_lookup (scenario->interfaces_by_address,
                                GUINT_TO_POINTER (address));
-  if (other != NULL && other->host == host)
-    return pf_loader_fail (loader, PF_SCENARIO_ERROR_INVALID, pointer,
-                           "address %s is already this host's, on link "
-                           "\"%s\"; every interface needs an address of its "
-                           "own", text, other->link->id);
+  /* never this host's own: its links do not overlap */
   if (other != NULL)
     return pf_loader_fail (loader, PF_SCENARIO_ERROR_INVALID, pointer,
                            "address %s is already host \"%s\"'s; every host "
