@@ -1,4 +1,5 @@
 /* pf-scenario-loader.c: the scenario file's top level and its hosts
+ * (their links and interfaces: pf-scenario-links.c)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,12 +13,13 @@
 #include "pf-scenario-private.h"
 
 static const char * const root_fields[] = {
-  "$schema", "format", "version", "title", "summary", "lesson", "hosts",
-  "steps", NULL
+  "$schema", "format", "version", "title", "summary", "lesson", "links",
+  "hosts", "steps", NULL
 };
 
 static const char * const host_fields[] = {
-  "id", "name", "address", "names", "kind", "position", "services", NULL
+  "id", "name", "address", "link", "interfaces", "names", "kind",
+  "position", "services", NULL
 };
 
 static const char * const position_fields[] = { "x", "y", NULL };
@@ -28,7 +30,6 @@ static const char * const host_kinds[] = {
 
 static const char id_expected[] =
   "an identifier like \"laptop\" (a letter, then letters, digits, '-' or '_')";
-static const char address_expected[] = "an IPv4 address like 192.203.196.71";
 static const char name_expected[] = "a DNS name like knuth.luther.edu";
 
 static void
@@ -36,53 +37,6 @@ dns_record_free (PfDnsRecord *record)
 {
   g_free (record->name);
   g_free (record);
-}
-
-/* Why @address cannot be a host's own address, or NULL if it can be. */
-static const char *
-unusable_address (PfIpv4 address)
-{
-  guint first = address >> 24;
-
-  if (first == 0)
-    return "0.x.x.x means \"this network\", not a host";
-  if (first >= 224 && first <= 239)
-    return "224.x.x.x to 239.x.x.x are multicast groups, not hosts";
-  if (first >= 240)
-    return "240.x.x.x and above are reserved (255.255.255.255 is broadcast)";
-  return NULL;
-}
-
-static gboolean
-read_address (PfLoader             *loader,
-              const PfLoaderObject *object,
-              PfHost               *host,
-              GHashTable           *by_address)
-{
-  g_autofree char *text = NULL;
-  g_autofree char *pointer = pf_loader_member_pointer (object, "address");
-  const char *why;
-  PfHost *other;
-
-  if (!pf_loader_get_text (loader, object, "address", address_expected,
-                           TRUE, TRUE, &text))
-    return FALSE;
-  if (!pf_ipv4_parse (text, &host->address))
-    return pf_loader_fail_value (loader, object, "address", address_expected);
-
-  if ((why = unusable_address (host->address)) != NULL)
-    return pf_loader_fail (loader, PF_SCENARIO_ERROR_INVALID, pointer,
-                           "\"address\" %s cannot belong to a host: %s",
-                           text, why);
-
-  other = g_hash_table_lookup (by_address, GUINT_TO_POINTER (host->address));
-  if (other != NULL)
-    return pf_loader_fail (loader, PF_SCENARIO_ERROR_INVALID, pointer,
-                           "address %s is already host \"%s\"'s; every host "
-                           "needs an address of its own", text, other->id);
-
-  g_hash_table_insert (by_address, GUINT_TO_POINTER (host->address), host);
-  return TRUE;
 }
 
 static gboolean
@@ -173,7 +127,7 @@ static gboolean
 read_host (PfLoader   *loader,
            const char *pointer,
            JsonObject *json,
-           GHashTable *by_address)
+           guint       host_index)
 {
   PfScenario *scenario = loader->scenario;
   PfLoaderObject object = { json, pointer, "a host" };
@@ -183,6 +137,7 @@ read_host (PfLoader   *loader,
 
   host = g_new0 (PfHost, 1);
   host->services = g_ptr_array_new_with_free_func ((GDestroyNotify) pf_service_free);
+  host->interfaces = g_ptr_array_new_with_free_func (g_free);
   host->line = pf_loader_line_of (loader, pointer);
   g_ptr_array_add (scenario->hosts, host);
 
@@ -208,7 +163,7 @@ read_host (PfLoader   *loader,
   if (!pf_loader_get_text (loader, &object, "name",
                            "a display name like \"Knuth\"", TRUE, TRUE,
                            &host->name) ||
-      !read_address (loader, &object, host, by_address) ||
+      !pf_loader_read_interfaces (loader, &object, host, host_index) ||
       !pf_loader_get_choice (loader, &object, "kind", host_kinds, TRUE, &kind))
     return FALSE;
 
@@ -289,7 +244,6 @@ gboolean
 pf_loader_read_hosts (PfLoader             *loader,
                       const PfLoaderObject *root)
 {
-  g_autoptr(GHashTable) by_address = g_hash_table_new (NULL, NULL);
   g_autoptr(GString) pointer = g_string_new ("/hosts");
   JsonArray *hosts;
   guint n;
@@ -325,11 +279,12 @@ pf_loader_read_hosts (PfLoader             *loader,
                                  "{\"id\": \"laptop\", ...}, got %s", got);
         }
 
-      if (!read_host (loader, pointer->str, json_node_get_object (node), by_address))
+      if (!read_host (loader, pointer->str, json_node_get_object (node), i))
         return FALSE;
     }
 
-  if (!check_names_against_ids (loader))
+  if (!pf_loader_check_links (loader) ||
+      !check_names_against_ids (loader))
     return FALSE;
 
   fill_dns_records (loader->scenario);
@@ -414,6 +369,7 @@ read_root (PfLoader *loader,
                              &scenario->summary) &&
          pf_loader_get_text (loader, &root, "lesson", "a short paragraph",
                              FALSE, FALSE, &scenario->lesson) &&
+         pf_loader_read_links (loader, &root) &&
          pf_loader_read_hosts (loader, &root) &&
          pf_loader_read_steps (loader, &root);
 }

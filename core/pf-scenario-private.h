@@ -29,6 +29,9 @@ typedef struct
   GError         *error;
 } PfLoader;
 
+/* The MAC's last byte is the interface's index on its host. */
+#define PF_SCENARIO_MAX_HOST_INTERFACES 256
+
 /* An object of the file: the JSON pointer to it, and what it is for
  * messages ("a host", "a \"send\" step"). */
 typedef struct
@@ -128,6 +131,13 @@ gboolean     pf_loader_get_object         (PfLoader              *loader,
 PfScenario  *pf_loader_load               (GBytes                *bytes,
                                            const char            *display_name,
                                            GError               **error);
+gboolean     pf_loader_read_links         (PfLoader              *loader,
+                                           const PfLoaderObject  *root);
+gboolean     pf_loader_read_interfaces    (PfLoader              *loader,
+                                           const PfLoaderObject  *host_object,
+                                           PfHost                *host,
+                                           guint                  host_index);
+gboolean     pf_loader_check_links        (PfLoader              *loader);
 gboolean     pf_loader_read_hosts         (PfLoader              *loader,
                                            const PfLoaderObject  *root);
 gboolean     pf_loader_read_services      (PfLoader              *loader,
@@ -142,6 +152,7 @@ char        *pf_closest_word              (const char            *word,
                                            const char * const    *candidates);
 
 PfScenario  *pf_scenario_new              (const char            *filename);
+void         pf_link_free                 (PfLink                *link);
 void         pf_host_free                 (PfHost                *host);
 void         pf_service_free              (PfService             *service);
 void         pf_step_free                 (PfStep                *step);

@@ -43,6 +43,10 @@ pf_scenario_new (const char *filename)
   scenario->hosts_by_id = g_hash_table_new (g_str_hash, g_str_equal);
   scenario->hosts_by_name = g_hash_table_new_full (g_str_hash, g_str_equal,
                                                    g_free, NULL);
+  scenario->links = g_ptr_array_new_with_free_func ((GDestroyNotify) pf_link_free);
+  scenario->interfaces = g_ptr_array_new ();
+  scenario->links_by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  scenario->interfaces_by_address = g_hash_table_new (NULL, NULL);
   return scenario;
 }
 
@@ -73,6 +77,7 @@ pf_host_free (PfHost *host)
   g_free (host->kind);
   g_strfreev (host->names);
   g_clear_pointer (&host->services, g_ptr_array_unref);
+  g_clear_pointer (&host->interfaces, g_ptr_array_unref);
   g_free (host);
 }
 
@@ -110,8 +115,12 @@ pf_scenario_free (PfScenario *scenario)
   /* the indexes point into the hosts: drop them first */
   g_clear_pointer (&scenario->hosts_by_id, g_hash_table_unref);
   g_clear_pointer (&scenario->hosts_by_name, g_hash_table_unref);
+  g_clear_pointer (&scenario->links_by_id, g_hash_table_unref);
+  g_clear_pointer (&scenario->interfaces_by_address, g_hash_table_unref);
+  g_clear_pointer (&scenario->interfaces, g_ptr_array_unref);
   g_clear_pointer (&scenario->steps, g_ptr_array_unref);
   g_clear_pointer (&scenario->hosts, g_ptr_array_unref);
+  g_clear_pointer (&scenario->links, g_ptr_array_unref);
   g_free (scenario->filename);
   g_free (scenario->title);
   g_free (scenario->summary);
@@ -300,6 +309,62 @@ pf_scenario_get_connection_ids (const PfScenario *scenario)
     }
 
   return g_strv_builder_end (builder);
+}
+
+/* The link whose "id" is @id ("lan" for the implicit link), or NULL. */
+const PfLink *
+pf_scenario_find_link (const PfScenario *scenario,
+                       const char       *id)
+{
+  g_return_val_if_fail (scenario != NULL, NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  return g_hash_table_lookup (scenario->links_by_id, id);
+}
+
+/* The interface, of any host, that has @address, or NULL. */
+const PfInterface *
+pf_scenario_find_interface (const PfScenario *scenario,
+                            PfIpv4            address)
+{
+  g_return_val_if_fail (scenario != NULL, NULL);
+
+  return g_hash_table_lookup (scenario->interfaces_by_address,
+                              GUINT_TO_POINTER (address));
+}
+
+/* Whether the file has "links"; FALSE for the implicit link of a file
+ * without them. */
+gboolean
+pf_scenario_has_links (const PfScenario *scenario)
+{
+  const PfLink *first;
+
+  g_return_val_if_fail (scenario != NULL, FALSE);
+
+  if (scenario->links->len == 0)
+    return FALSE;
+  first = g_ptr_array_index (scenario->links, 0);
+  return !first->implicit;
+}
+
+/* @host's interface on @link, or NULL if it is not on it. */
+const PfInterface *
+pf_host_get_interface_on (const PfHost *host,
+                          const PfLink *link)
+{
+  g_return_val_if_fail (host != NULL, NULL);
+  g_return_val_if_fail (link != NULL, NULL);
+
+  for (guint i = 0; i < host->interfaces->len; i++)
+    {
+      const PfInterface *interface = g_ptr_array_index (host->interfaces, i);
+
+      if (interface->link == link)
+        return interface;
+    }
+
+  return NULL;
 }
 
 /* The service listening on @host at @protocol / @port, or NULL. */

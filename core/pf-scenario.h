@@ -242,6 +242,8 @@ struct _PfScenario
   gatomicrefcount ref_count;
   GHashTable    *hosts_by_id;
   GHashTable    *hosts_by_name;  /* lower-case DNS name → host */
+  GHashTable    *links_by_id;    /* id → PfLink */
+  GHashTable    *interfaces_by_address; /* PfIpv4 → PfInterface */
 };
 
 GQuark            pf_scenario_error_quark         (void);

@@ -67,6 +67,22 @@
 /* TOP, HOSTS, STEPS, then the steps given (from line 9) */
 #define WITH_STEPS(steps) TOP HOSTS STEPS steps END
 
+/* Links (issue 14). Line 3 is "links"; the hosts start at line 5. */
+#define LINKS_HOME \
+  " \"links\": [{\"id\": \"home\", \"network\": \"10.0.0.0/24\"}],\n"
+/* lines 3-4; the hosts start at line 6 */
+#define LINKS_TWO \
+  " \"links\": [{\"id\": \"home\", \"network\": \"10.0.0.0/24\"},\n" \
+  "           {\"id\": \"campus\", \"network\": \"192.203.196.0/24\"}],\n"
+#define LINKED(links, hosts) \
+  TOP links " \"hosts\": [\n" hosts "],\n" STEPS CONNECT_SELF END
+#define HOST_A(rest) \
+  "  {\"id\": \"a\", \"name\": \"A\", \"kind\": \"laptop\"" rest "}"
+#define HOST_A_HOME HOST_A (", \"address\": \"10.0.0.2\"")
+#define HOST_A_ON_HOME HOST_A (", \"address\": \"10.0.0.2\", \"link\": \"home\"")
+#define ROUTER(interfaces) \
+  "  {\"id\": \"gw\", \"name\": \"GW\", \"kind\": \"router\", \"interfaces\": [" interfaces "]}"
+
 typedef struct
 {
   const char *name;
@@ -144,7 +160,7 @@ static const BadCase bad_cases[] = {
   { "unknown-field-typo", TOP " \"titel\": \"x\"}", INVALID,
     "bad.json:3:2: unknown field \"titel\" in the scenario; did you mean \"title\"?" },
   { "unknown-field", TOP " \"colour\": \"blue\"}", INVALID,
-    "bad.json:3:2: unknown field \"colour\" in the scenario; expected one of: $schema, format, version, title, summary, lesson, hosts, steps" },
+    "bad.json:3:2: unknown field \"colour\" in the scenario; expected one of: $schema, format, version, title, summary, lesson, links, hosts, steps" },
   { "missing-title", "{\"format\": \"packetflow-scenario\", \"version\": 1,\n \"summary\": \"S\"}", INVALID,
     "bad.json:1:1: missing field \"title\" in the scenario; expected a title, one line" },
   { "title-two-lines", "{\"format\": \"packetflow-scenario\", \"version\": 1,\n \"title\": \"a\\nb\"}", INVALID,
@@ -492,6 +508,141 @@ static const BadCase bad_cases[] = {
   { "step-not-object",
     WITH_STEPS ("  \"connect\""), INVALID,
     "bad.json:9:3: each step must be an object like {\"narration\": \"...\", \"action\": \"connect\", ...}, got \"connect\"" },
+
+  /* links and interfaces (issue 14) */
+  { "link-without-links",
+    ONE_HOST (HOST_A (", \"address\": \"10.0.0.2\", \"link\": \"home\"")), INVALID,
+    "bad.json:4:77: \"link\" names links, but this file has no \"links\"; list them at the top level, like \"links\": [{\"id\": \"home\", \"network\": \"10.0.0.0/24\"}], or leave \"link\" out" },
+  { "interfaces-without-links",
+    ONE_HOST (HOST_A (", \"interfaces\": [{\"link\": \"home\", \"address\": \"10.0.0.2\"}]")), INVALID,
+    "bad.json:4:60: \"interfaces\" names links, but this file has no \"links\"; list them at the top level, like \"links\": [{\"id\": \"home\", \"network\": \"10.0.0.0/24\"}], or leave \"interfaces\" out" },
+  { "links-empty", LINKED (" \"links\": [],\n", HOST_A_HOME), INVALID,
+    "bad.json:3:11: \"links\" is empty; list at least one link, or leave \"links\" out to put every host on one network" },
+  { "links-not-array", LINKED (" \"links\": {\"id\": \"home\"},\n", HOST_A_HOME), INVALID,
+    "bad.json:3:11: \"links\" must be an array of links like [{\"id\": \"home\", \"network\": \"10.0.0.0/24\"}], got an object" },
+  { "link-not-object", LINKED (" \"links\": [\"home\"],\n", HOST_A_HOME), INVALID,
+    "bad.json:3:12: each link must be an object like {\"id\": \"home\", \"network\": \"10.0.0.0/24\"}, got \"home\"" },
+  { "link-unknown-field",
+    LINKED (" \"links\": [{\"id\": \"home\", \"network\": \"10.0.0.0/24\", \"latency\": 5}],\n", HOST_A_HOME), INVALID,
+    "bad.json:3:53: unknown field \"latency\" in a link; expected one of: id, name, network, latency_ms" },
+  { "link-missing-network",
+    LINKED (" \"links\": [{\"id\": \"home\", \"name\": \"Home\"}],\n", HOST_A_HOME), INVALID,
+    "bad.json:3:12: missing field \"network\" in a link; expected a network like \"10.0.0.0/24\" (an address, '/', a prefix length from 0 to 32)" },
+  { "link-bad-id",
+    LINKED (" \"links\": [{\"id\": \"1home\", \"network\": \"10.0.0.0/24\"}],\n", HOST_A_HOME), INVALID,
+    "bad.json:3:19: \"id\" must be an identifier like \"home\" (a letter, then letters, digits, '-' or '_'), got \"1home\"" },
+  { "link-prefix-too-long",
+    LINKED (" \"links\": [{\"id\": \"home\", \"network\": \"10.0.0.0/33\"}],\n", HOST_A_HOME), INVALID,
+    "bad.json:3:38: \"network\" must be a network like \"10.0.0.0/24\" (an address, '/', a prefix length from 0 to 32), got \"10.0.0.0/33\"" },
+  { "link-no-prefix",
+    LINKED (" \"links\": [{\"id\": \"home\", \"network\": \"10.0.0.0\"}],\n", HOST_A_HOME), INVALID,
+    "bad.json:3:38: \"network\" must be a network like \"10.0.0.0/24\" (an address, '/', a prefix length from 0 to 32), got \"10.0.0.0\"" },
+  { "link-prefix-leading-zero",
+    LINKED (" \"links\": [{\"id\": \"home\", \"network\": \"10.0.0.0/024\"}],\n", HOST_A_HOME), INVALID,
+    "bad.json:3:38: \"network\" must be a network like \"10.0.0.0/24\" (an address, '/', a prefix length from 0 to 32), got \"10.0.0.0/024\"" },
+  { "link-host-bits",
+    LINKED (" \"links\": [{\"id\": \"home\", \"network\": \"10.0.0.1/24\"}],\n", HOST_A_HOME), INVALID,
+    "bad.json:3:38: \"network\" 10.0.0.1/24 has host bits set; expected the network itself, 10.0.0.0/24" },
+  { "link-duplicate-id",
+    LINKED (" \"links\": [{\"id\": \"home\", \"network\": \"10.0.0.0/24\"},\n"
+            "           {\"id\": \"home\", \"network\": \"10.0.1.0/24\"}],\n", HOST_A_HOME), INVALID,
+    "bad.json:4:19: duplicate link id \"home\"; the link at 3:19 has it already" },
+  { "link-overlap",
+    LINKED (" \"links\": [{\"id\": \"home\", \"network\": \"10.0.0.0/24\"},\n"
+            "           {\"id\": \"big\", \"network\": \"10.0.0.0/16\"}],\n", HOST_A_HOME), INVALID,
+    "bad.json:4:37: network 10.0.0.0/16 of link \"big\" overlaps network 10.0.0.0/24 of link \"home\" (at 3:38); each link needs a network of its own" },
+  { "link-overlap-later-inside",
+    LINKED (" \"links\": [{\"id\": \"big\", \"network\": \"10.0.0.0/8\"},\n"
+            "           {\"id\": \"x\", \"network\": \"11.0.0.0/24\"},\n"
+            "           {\"id\": \"home\", \"network\": \"10.9.0.0/24\"}],\n", HOST_A_HOME), INVALID,
+    "bad.json:5:38: network 10.9.0.0/24 of link \"home\" overlaps network 10.0.0.0/8 of link \"big\" (at 3:37); each link needs a network of its own" },
+  { "latency-too-high",
+    LINKED (" \"links\": [{\"id\": \"home\", \"network\": \"10.0.0.0/24\", \"latency_ms\": 5000.5}],\n", HOST_A_HOME), INVALID,
+    "bad.json:3:67: \"latency_ms\" must be a number of milliseconds from 0 to 5000, like 2 or 0.5, got 5000.5" },
+  { "latency-negative",
+    LINKED (" \"links\": [{\"id\": \"home\", \"network\": \"10.0.0.0/24\", \"latency_ms\": -1}],\n", HOST_A_HOME), INVALID,
+    "bad.json:3:67: \"latency_ms\" must be a number of milliseconds from 0 to 5000, like 2 or 0.5, got -1" },
+  { "latency-string",
+    LINKED (" \"links\": [{\"id\": \"home\", \"network\": \"10.0.0.0/24\", \"latency_ms\": \"2\"}],\n", HOST_A_HOME), INVALID,
+    "bad.json:3:67: \"latency_ms\" must be a number of milliseconds from 0 to 5000, like 2 or 0.5, got \"2\"" },
+  { "address-outside-link",
+    LINKED (LINKS_HOME, HOST_A (", \"address\": \"10.0.1.2\"")), INVALID,
+    "bad.json:5:57: address 10.0.1.2 is not on link \"home\" (10.0.0.0/24); expected an address from 10.0.0.1 to 10.0.0.254" },
+  { "address-network-of-link",
+    LINKED (LINKS_HOME, HOST_A (", \"address\": \"10.0.0.0\"")), INVALID,
+    "bad.json:5:57: address 10.0.0.0 is the network address of link \"home\" (10.0.0.0/24), not a host's; expected an address from 10.0.0.1 to 10.0.0.254" },
+  { "address-broadcast-of-link",
+    LINKED (LINKS_HOME, HOST_A (", \"address\": \"10.0.0.255\"")), INVALID,
+    "bad.json:5:57: address 10.0.0.255 is the broadcast address of link \"home\" (10.0.0.0/24), not a host's; expected an address from 10.0.0.1 to 10.0.0.254" },
+  { "address-unusable-on-link",
+    LINKED (" \"links\": [{\"id\": \"home\", \"network\": \"0.0.0.0/0\"}],\n", HOST_A (", \"address\": \"0.1.2.3\"")), INVALID,
+    "bad.json:5:57: \"address\" 0.1.2.3 cannot belong to a host: 0.x.x.x means \"this network\", not a host" },
+  { "link-without-hosts", LINKED (LINKS_TWO, HOST_A (", \"address\": \"10.0.0.2\", \"link\": \"home\"")), INVALID,
+    "bad.json:4:12: link \"campus\" has no hosts; put a host on it (\"link\": \"campus\", or an interface with it), or leave it out" },
+  { "router-one-link",
+    LINKED (LINKS_HOME, HOST_A_HOME ",\n" ROUTER ("{\"link\": \"home\", \"address\": \"10.0.0.1\"}")), INVALID,
+    "bad.json:6:3: host \"gw\" is a router on one link only (\"home\"); a router forwards between links, so give it \"interfaces\" on two or more, or another \"kind\"" },
+  { "router-address-one-link",
+    LINKED (LINKS_HOME, HOST_A_HOME ",\n"
+            "  {\"id\": \"gw\", \"name\": \"GW\", \"kind\": \"router\", \"address\": \"10.0.0.1\"}"), INVALID,
+    "bad.json:6:3: host \"gw\" is a router on one link only (\"home\"); a router forwards between links, so give it \"interfaces\" on two or more, or another \"kind\"" },
+  { "unknown-link-typo",
+    LINKED (LINKS_TWO, HOST_A (", \"address\": \"10.0.0.2\", \"link\": \"hom\"")), INVALID,
+    "bad.json:6:77: unknown link \"hom\" in \"link\"; did you mean \"home\"?" },
+  { "unknown-link",
+    LINKED (LINKS_TWO, HOST_A (", \"address\": \"10.0.0.2\", \"link\": \"office\"")), INVALID,
+    "bad.json:6:77: unknown link \"office\" in \"link\"; the links are: home, campus" },
+  { "missing-link",
+    LINKED (LINKS_TWO, HOST_A_HOME), INVALID,
+    "bad.json:6:3: missing field \"link\" in a host; expected the id of the link it is on (home, campus)" },
+  { "missing-address-with-links",
+    LINKED (LINKS_HOME, HOST_A ("")), INVALID,
+    "bad.json:5:3: missing field \"address\" in a host; expected an IPv4 address like 10.0.0.2 (with \"link\"), or \"interfaces\"" },
+  { "address-and-interfaces",
+    LINKED (LINKS_HOME, HOST_A (", \"address\": \"10.0.0.2\", \"interfaces\": [{\"link\": \"home\", \"address\": \"10.0.0.3\"}]")), INVALID,
+    "bad.json:5:83: a host has either \"address\" and \"link\", or \"interfaces\", not both; this one also has \"address\" (at 5:57)" },
+  { "link-and-interfaces",
+    LINKED (LINKS_HOME, HOST_A (", \"link\": \"home\", \"interfaces\": [{\"link\": \"home\", \"address\": \"10.0.0.3\"}]")), INVALID,
+    "bad.json:5:76: a host has either \"address\" and \"link\", or \"interfaces\", not both; this one also has \"link\" (at 5:54)" },
+  { "interfaces-empty",
+    LINKED (LINKS_HOME, HOST_A (", \"interfaces\": []")), INVALID,
+    "bad.json:5:60: \"interfaces\" is empty; a host needs at least one, like [{\"link\": \"home\", \"address\": \"10.0.0.1\"}]" },
+  { "interfaces-not-array",
+    LINKED (LINKS_HOME, HOST_A (", \"interfaces\": {\"link\": \"home\"}")), INVALID,
+    "bad.json:5:60: \"interfaces\" must be an array of interfaces like [{\"link\": \"home\", \"address\": \"10.0.0.1\"}, ...], got an object" },
+  { "interface-not-object",
+    LINKED (LINKS_HOME, HOST_A (", \"interfaces\": [\"home\"]")), INVALID,
+    "bad.json:5:61: each interface must be an object like {\"link\": \"home\", \"address\": \"10.0.0.1\"}, got \"home\"" },
+  { "interface-unknown-field",
+    LINKED (LINKS_HOME, HOST_A (", \"interfaces\": [{\"link\": \"home\", \"adress\": \"10.0.0.2\"}]")), INVALID,
+    "bad.json:5:78: unknown field \"adress\" in an interface; did you mean \"address\"?" },
+  { "interface-missing-link",
+    LINKED (LINKS_HOME, HOST_A (", \"interfaces\": [{\"address\": \"10.0.0.2\"}]")), INVALID,
+    "bad.json:5:61: missing field \"link\" in an interface; expected a link id like \"home\"" },
+  { "interface-missing-address",
+    LINKED (LINKS_HOME, HOST_A (", \"interfaces\": [{\"link\": \"home\"}]")), INVALID,
+    "bad.json:5:61: missing field \"address\" in an interface; expected an IPv4 address like 192.203.196.71" },
+  { "interface-unknown-link",
+    LINKED (LINKS_TWO, HOST_A_ON_HOME ",\n"
+            ROUTER ("{\"link\": \"home\", \"address\": \"10.0.0.1\"}, {\"link\": \"campsu\", \"address\": \"192.203.196.1\"}")), INVALID,
+    "bad.json:7:113: unknown link \"campsu\" in \"link\"; did you mean \"campus\"?" },
+  { "interface-same-link-twice",
+    LINKED (LINKS_TWO, HOST_A_ON_HOME ",\n"
+            ROUTER ("{\"link\": \"home\", \"address\": \"10.0.0.1\"}, {\"link\": \"home\", \"address\": \"10.0.0.3\"}")), INVALID,
+    "bad.json:7:113: host \"gw\" is already on link \"home\" (its interface at 7:72); a host has one interface per link" },
+  { "interface-outside-link",
+    LINKED (LINKS_TWO, HOST_A_ON_HOME ",\n"
+            ROUTER ("{\"link\": \"home\", \"address\": \"10.0.0.1\"}, {\"link\": \"campus\", \"address\": \"192.203.197.1\"}")), INVALID,
+    "bad.json:7:134: address 192.203.197.1 is not on link \"campus\" (192.203.196.0/24); expected an address from 192.203.196.1 to 192.203.196.254" },
+  { "interface-duplicate-address",
+    LINKED (LINKS_TWO, HOST_A_ON_HOME ",\n"
+            ROUTER ("{\"link\": \"home\", \"address\": \"10.0.0.2\"}, {\"link\": \"campus\", \"address\": \"192.203.196.1\"}")), INVALID,
+    "bad.json:7:91: address 10.0.0.2 is already host \"a\"'s; every host needs an address of its own" },
+  { "interface-address-taken-later",
+    LINKED (LINKS_TWO,
+            ROUTER ("{\"link\": \"home\", \"address\": \"10.0.0.1\"}, {\"link\": \"campus\", \"address\": \"192.203.196.1\"}") ",\n"
+            HOST_A (", \"address\": \"192.203.196.1\", \"link\": \"campus\"")), INVALID,
+    "bad.json:7:57: address 192.203.196.1 is already host \"gw\"'s; every host needs an address of its own" },
 };
 
 /* ------------------------------------------------------------------ */
@@ -1349,6 +1500,298 @@ test_json_pointer (void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Links and interfaces (issue 14) */
+
+static void
+assert_address (PfIpv4      address,
+                const char *text)
+{
+  char buf[PF_IPV4_STRLEN];
+
+  pf_ipv4_format (address, buf);
+  assert_string_equal (buf, text);
+}
+
+static void
+assert_mac (const guint8 mac[6],
+            const char  *text)
+{
+  g_autofree char *got = g_strdup_printf ("%02x:%02x:%02x:%02x:%02x:%02x",
+                                          mac[0], mac[1], mac[2], mac[3],
+                                          mac[4], mac[5]);
+
+  assert_string_equal (got, text);
+}
+
+static const PfInterface *
+interface_of (const PfHost *host,
+              guint         index)
+{
+  assert_true (index < host->interfaces->len);
+  return g_ptr_array_index (host->interfaces, index);
+}
+
+/* Every interface is in the scenario's list at its port, in its link's
+ * list, and found by its address. */
+static void
+assert_interfaces_consistent (const PfScenario *scenario)
+{
+  guint port = 0;
+
+  for (guint i = 0; i < scenario->hosts->len; i++)
+    {
+      const PfHost *host = g_ptr_array_index (scenario->hosts, i);
+
+      assert_true (host->interfaces->len > 0);
+      assert_int_equal (host->address, interface_of (host, 0)->address);
+      for (guint j = 0; j < host->interfaces->len; j++, port++)
+        {
+          const PfInterface *interface = interface_of (host, j);
+          guint found = G_MAXUINT;
+
+          assert_ptr_equal (interface->host, host);
+          assert_int_equal (interface->index, j);
+          assert_int_equal (interface->port, port);
+          assert_ptr_equal (g_ptr_array_index (scenario->interfaces, port), interface);
+          assert_true (g_ptr_array_find (interface->link->interfaces, interface, &found));
+          assert_ptr_equal (pf_scenario_find_interface (scenario, interface->address),
+                            interface);
+          assert_ptr_equal (pf_host_get_interface_on (host, interface->link), interface);
+          assert_int_equal (interface->mac[3], (i >> 8) & 0xff);
+          assert_int_equal (interface->mac[4], i & 0xff);
+          assert_int_equal (interface->mac[5], j);
+        }
+    }
+  assert_int_equal (scenario->interfaces->len, port);
+}
+
+/* The router lesson: the format's example. */
+static void
+test_links_router (void **state)
+{
+  g_autoptr(PfScenario) scenario = load_source_file ("data/scenarios/router.pflow.json");
+  const PfLink *home, *campus;
+  const PfHost *laptop, *gw, *knuth;
+  const PfInterface *interface;
+
+  (void) state;
+
+  assert_true (pf_scenario_has_links (scenario));
+  assert_int_equal (scenario->links->len, 2);
+  home = pf_scenario_find_link (scenario, "home");
+  campus = pf_scenario_find_link (scenario, "campus");
+  assert_ptr_equal (home, g_ptr_array_index (scenario->links, 0));
+  assert_ptr_equal (campus, g_ptr_array_index (scenario->links, 1));
+  assert_null (pf_scenario_find_link (scenario, "lan"));
+  assert_string_equal (home->name, "Home network");
+  assert_address (home->network, "10.0.0.0");
+  assert_int_equal (home->prefix_length, 24);
+  assert_int_equal (home->latency_us, 2000);
+  assert_false (home->implicit);
+  assert_address (campus->network, "192.203.196.0");
+  assert_int_equal (campus->prefix_length, 24);
+  assert_int_equal (campus->latency_us, 10000);
+
+  laptop = pf_scenario_find_host (scenario, "laptop");
+  gw = pf_scenario_find_host (scenario, "gw");
+  knuth = pf_scenario_find_host (scenario, "knuth");
+
+  assert_int_equal (laptop->interfaces->len, 1);
+  interface = interface_of (laptop, 0);
+  assert_ptr_equal (interface->link, home);
+  assert_address (interface->address, "10.0.0.2");
+  assert_int_equal (interface->prefix_length, 24);
+  assert_int_equal (interface->port, 0);
+  assert_mac (interface->mac, "02:50:46:00:00:00");
+  assert_false (laptop->is_router);
+  assert_address (laptop->gateway, "10.0.0.1");
+
+  assert_true (gw->is_router);
+  assert_int_equal (gw->gateway, 0);
+  assert_address (gw->address, "10.0.0.1");
+  assert_int_equal (gw->interfaces->len, 2);
+  interface = interface_of (gw, 0);
+  assert_ptr_equal (interface->link, home);
+  assert_int_equal (interface->port, 1);
+  assert_mac (interface->mac, "02:50:46:00:01:00");
+  interface = interface_of (gw, 1);
+  assert_ptr_equal (interface->link, campus);
+  assert_address (interface->address, "192.203.196.1");
+  assert_int_equal (interface->prefix_length, 24);
+  assert_int_equal (interface->port, 2);
+  assert_mac (interface->mac, "02:50:46:00:01:01");
+  assert_ptr_equal (pf_host_get_interface_on (gw, campus), interface);
+
+  interface = interface_of (knuth, 0);
+  assert_ptr_equal (interface->link, campus);
+  assert_int_equal (interface->port, 3);
+  assert_mac (interface->mac, "02:50:46:00:02:00");
+  assert_address (knuth->gateway, "192.203.196.1");
+  assert_null (pf_host_get_interface_on (knuth, home));
+
+  /* each link lists its interfaces in file order */
+  assert_int_equal (home->interfaces->len, 2);
+  assert_ptr_equal (g_ptr_array_index (home->interfaces, 0), interface_of (laptop, 0));
+  assert_ptr_equal (g_ptr_array_index (home->interfaces, 1), interface_of (gw, 0));
+  assert_int_equal (campus->interfaces->len, 2);
+  assert_ptr_equal (g_ptr_array_index (campus->interfaces, 0), interface_of (gw, 1));
+  assert_ptr_equal (g_ptr_array_index (campus->interfaces, 1), interface_of (knuth, 0));
+
+  assert_int_equal (scenario->interfaces->len, 4);
+  assert_null (pf_scenario_find_interface (scenario, 0x0A000009));  /* 10.0.0.9 */
+  assert_interfaces_consistent (scenario);
+}
+
+/* Two routers on one link, a router on three, a host on two links,
+ * a /30, default names and latencies, a latency in fractions of a ms. */
+static void
+test_links_details (void **state)
+{
+  static const char json[] =
+    TOP
+    " \"links\": [{\"id\": \"lab\", \"network\": \"172.16.0.0/16\", \"latency_ms\": 0.25},\n"
+    "           {\"id\": \"wan\", \"network\": \"198.51.100.0/30\"},\n"
+    "           {\"id\": \"far\", \"network\": \"203.0.113.0/24\", \"latency_ms\": 80, \"name\": \"Far away\"}],\n"
+    " \"hosts\": [\n"
+    "  {\"id\": \"a\", \"name\": \"A\", \"address\": \"172.16.0.10\", \"link\": \"lab\", \"kind\": \"laptop\"},\n"
+    "  {\"id\": \"r1\", \"name\": \"R1\", \"kind\": \"router\", \"interfaces\": [{\"link\": \"lab\", \"address\": \"172.16.0.1\"}, {\"link\": \"wan\", \"address\": \"198.51.100.1\"}]},\n"
+    "  {\"id\": \"r2\", \"name\": \"R2\", \"kind\": \"router\", \"interfaces\": [{\"link\": \"wan\", \"address\": \"198.51.100.2\"}, {\"link\": \"lab\", \"address\": \"172.16.0.2\"}, {\"link\": \"far\", \"address\": \"203.0.113.1\"}]},\n"
+    "  {\"id\": \"s\", \"name\": \"S\", \"kind\": \"server\", \"interfaces\": [{\"link\": \"far\", \"address\": \"203.0.113.5\"}, {\"link\": \"lab\", \"address\": \"172.16.255.254\"}]}],\n"
+    STEPS CONNECT_SELF END;
+  g_autoptr(GBytes) bytes = bytes_of (json);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PfScenario) scenario = pf_scenario_load_bytes (bytes, "ok.json", &error);
+  const PfLink *lab, *wan, *far;
+  const PfHost *a, *r1, *r2, *server;
+
+  (void) state;
+
+  if (error != NULL)
+    fail_msg ("%s", error->message);
+
+  lab = pf_scenario_find_link (scenario, "lab");
+  wan = pf_scenario_find_link (scenario, "wan");
+  far = pf_scenario_find_link (scenario, "far");
+  assert_string_equal (lab->name, "172.16.0.0/16");
+  assert_string_equal (wan->name, "198.51.100.0/30");
+  assert_string_equal (far->name, "Far away");
+  assert_int_equal (lab->latency_us, 250);
+  assert_int_equal (wan->latency_us, PF_LINK_DEFAULT_LATENCY_US);
+  assert_int_equal (far->latency_us, 80000);
+  assert_int_equal (lab->line, 3);
+  assert_int_equal (far->line, 5);
+
+  a = pf_scenario_find_host (scenario, "a");
+  r1 = pf_scenario_find_host (scenario, "r1");
+  r2 = pf_scenario_find_host (scenario, "r2");
+  server = pf_scenario_find_host (scenario, "s");
+
+  /* the first router of the host's first link, in file order */
+  assert_address (a->gateway, "172.16.0.1");
+  assert_address (server->gateway, "203.0.113.1");
+  assert_true (r1->is_router && r2->is_router);
+  assert_int_equal (r1->gateway, 0);
+  assert_int_equal (r2->gateway, 0);
+  assert_false (server->is_router);
+
+  assert_address (r2->address, "198.51.100.2");
+  assert_int_equal (r2->interfaces->len, 3);
+  assert_int_equal (interface_of (r2, 0)->prefix_length, 30);
+  assert_int_equal (interface_of (r2, 1)->prefix_length, 16);
+  assert_int_equal (interface_of (r2, 2)->port, 5);
+  assert_mac (interface_of (r2, 2)->mac, "02:50:46:00:02:02");
+  assert_address (server->address, "203.0.113.5");
+  assert_ptr_equal (interface_of (server, 1)->link, lab);
+  assert_int_equal (interface_of (server, 1)->port, 7);
+  assert_mac (interface_of (server, 1)->mac, "02:50:46:00:03:01");
+  assert_int_equal (interface_of (server, 1)->line, 10);
+
+  assert_int_equal (lab->interfaces->len, 4);
+  assert_ptr_equal (g_ptr_array_index (lab->interfaces, 0), interface_of (a, 0));
+  assert_ptr_equal (g_ptr_array_index (lab->interfaces, 1), interface_of (r1, 0));
+  assert_ptr_equal (g_ptr_array_index (lab->interfaces, 2), interface_of (r2, 1));
+  assert_ptr_equal (g_ptr_array_index (lab->interfaces, 3), interface_of (server, 1));
+  assert_int_equal (wan->interfaces->len, 2);
+  assert_int_equal (far->interfaces->len, 2);
+  assert_int_equal (scenario->interfaces->len, 8);
+  assert_interfaces_consistent (scenario);
+}
+
+/* One link: "link" may be left out; with no router on it, no gateway. */
+static void
+test_links_one_link (void **state)
+{
+  g_autoptr(GBytes) bytes = bytes_of (LINKED (LINKS_HOME, HOST_A_HOME ",\n"
+                                              "  {\"id\": \"b\", \"name\": \"B\", \"kind\": \"server\", \"address\": \"10.0.0.254\", \"link\": \"home\"}"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PfScenario) scenario = pf_scenario_load_bytes (bytes, "ok.json", &error);
+  const PfLink *home;
+
+  (void) state;
+
+  if (error != NULL)
+    fail_msg ("%s", error->message);
+
+  home = pf_scenario_find_link (scenario, "home");
+  assert_true (pf_scenario_has_links (scenario));
+  assert_int_equal (home->interfaces->len, 2);
+  for (guint i = 0; i < scenario->hosts->len; i++)
+    {
+      const PfHost *host = g_ptr_array_index (scenario->hosts, i);
+
+      assert_ptr_equal (interface_of (host, 0)->link, home);
+      assert_int_equal (interface_of (host, 0)->prefix_length, 24);
+      assert_int_equal (host->gateway, 0);
+    }
+  assert_interfaces_consistent (scenario);
+}
+
+/* A file without links: one implicit link, every host on it with a /32,
+ * and a router that is only a picture. */
+static void
+test_links_implicit (void **state)
+{
+  g_autoptr(PfScenario) web = load_source_file ("data/scenarios/web.pflow.json");
+  g_autoptr(GBytes) bytes = bytes_of (ONE_HOST ("  {\"id\": \"a\", \"name\": \"A\", \"address\": \"10.0.0.1\", \"kind\": \"router\"}"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PfScenario) scenario = pf_scenario_load_bytes (bytes, "ok.json", &error);
+  const PfLink *lan;
+  const PfHost *host;
+
+  (void) state;
+
+  assert_false (pf_scenario_has_links (web));
+  assert_int_equal (web->links->len, 1);
+  lan = g_ptr_array_index (web->links, 0);
+  assert_ptr_equal (pf_scenario_find_link (web, "lan"), lan);
+  assert_string_equal (lan->id, "lan");
+  assert_true (lan->implicit);
+  assert_int_equal (lan->network, 0);
+  assert_int_equal (lan->prefix_length, 0);
+  assert_int_equal (lan->latency_us, PF_LINK_DEFAULT_LATENCY_US);
+  assert_int_equal (lan->interfaces->len, web->hosts->len);
+  for (guint i = 0; i < web->hosts->len; i++)
+    {
+      host = g_ptr_array_index (web->hosts, i);
+      assert_int_equal (host->interfaces->len, 1);
+      assert_ptr_equal (interface_of (host, 0)->link, lan);
+      assert_int_equal (interface_of (host, 0)->prefix_length, 32);
+      assert_int_equal (host->gateway, 0);
+      assert_false (host->is_router);
+    }
+  assert_address (interface_of (pf_scenario_find_host (web, "knuth"), 0)->address,
+                  "192.203.196.71");
+  assert_interfaces_consistent (web);
+
+  if (error != NULL)
+    fail_msg ("%s", error->message);
+  host = pf_scenario_find_host (scenario, "a");
+  assert_string_equal (host->kind, "router");
+  assert_false (host->is_router);
+  assert_int_equal (host->gateway, 0);
+}
+
+/* ------------------------------------------------------------------ */
 
 int
 main (void)
@@ -1374,6 +1817,10 @@ main (void)
     cmocka_unit_test (test_locator_errors),
     cmocka_unit_test (test_locator_accepts),
     cmocka_unit_test (test_json_pointer),
+    cmocka_unit_test (test_links_router),
+    cmocka_unit_test (test_links_details),
+    cmocka_unit_test (test_links_one_link),
+    cmocka_unit_test (test_links_implicit),
   };
   struct CMUnitTest tests[G_N_ELEMENTS (fixed) + G_N_ELEMENTS (bad_cases)];
 

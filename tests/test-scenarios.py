@@ -38,7 +38,8 @@ from pftest import (Fail, check, expect_exit, find_tool, norm_flags, read_trace,
 
 RUN_TIMEOUT = 60          # seconds for one run of packetflow
 LESSON_ORDER = ["echo", "web", "dns", "ports", "mail", "ssh", "tabs", "chat",
-                "refused", "udp-tcp", "udp-echo", "mss", "who-closes", "half-close"]
+                "refused", "udp-tcp", "udp-echo", "mss", "who-closes", "half-close",
+                "tcp-life", "arp", "router"]
 MODES = ("exact", "loopback")
 
 EXCERPT_CHARS = 64        # core/pf-trace-writer.c: PAYLOAD_EXCERPT_CHARS
@@ -815,6 +816,76 @@ def check_half_close(r):
           "the laptop, which sent the first FIN, does not end in TIME_WAIT")
 
 
+# The three lessons of the wire (issue 14). What they show of the wire
+# itself (ARP frames, MACs, TTL per hop, every TCP state read in each
+# namespace) needs the wire; these checks are what both modes show today.
+
+def check_router(r):
+    no_errors(r)
+    conns = r.connections()
+    check(len(conns) == 1, "%d connections, expected one" % len(conns), r.describe_segments())
+    c = one_connection_to(r, "knuth", 80, conns)
+    check(split_endpoint(c["client"])[0] == r.addr("laptop"),
+          "the connection to knuth does not come from the laptop: %s" % c["client"])
+    # the router forwards and is no end of the connection: the 4-tuple
+    # of every segment is the laptop's and knuth's, never the router's
+    four = {c["client"], c["server"]}
+    check(all({e["src"], e["dst"]} == four for e in r.segments()),
+          "a segment is not between %s and %s" % tuple(sorted(four)), r.describe_segments())
+    check(not [e for e in r.events if e.get("host") == "gw" and e["kind"] in ("deliver", "state")],
+          "the router has a socket of its own; it only forwards")
+    check(r.data_sent(c, "client").startswith(b"GET / HTTP/1.1\r\nHost: knuth.luther.edu\r\n"),
+          "the browser did not send GET / with Host: knuth.luther.edu")
+    check(r.data_sent(c, "server").startswith(b"HTTP/1.1 200 OK\r\n"), "the server did not answer 200 OK")
+    check(delivered_excerpts(r, "laptop", c["client"])[0].startswith("HTTP/1.1 200 OK"),
+          "the browser did not read the 200 OK")
+    closed_by_both(r, c, "client")
+
+
+def check_arp(r):
+    no_errors(r)
+    resolver = r.endpoint("dns", 53)
+    queries = [f for f in r.frames if f["proto"] == "udp" and f["dst"] == resolver]
+    answers = [f for f in r.frames if f["proto"] == "udp" and f["src"] == resolver]
+    check(len(queries) == 2 and len(answers) == 2,
+          "%d datagram(s) to the DNS server %s and %d back, expected two each"
+          % (len(queries), resolver, len(answers)), r.describe_segments())
+    names = [q["dns_names"] for q in queries]
+    check(names == [["phone.home.example"], ["laptop.home.example"]],
+          "the queries ask for %s, expected phone.home.example, then laptop.home.example" % names)
+    got = [a["dns_addresses"] for a in answers]
+    want = [[r.hosts["phone"]["address"]], [r.hosts["laptop"]["address"]]]
+    check(got == want, "the answers give %s, expected %s" % (got, want))
+    echo = r.endpoint("phone", 7)
+    to_phone = [f for f in r.frames if f["proto"] == "udp" and f["dst"] == echo]
+    back = [f for f in r.frames if f["proto"] == "udp" and f["src"] == echo]
+    check([f["payload"] for f in to_phone] == [b"hello, phone"] and
+          [f["payload"] for f in back] == [b"hello, phone"],
+          "the datagram to the phone's echo service did not go there and back once",
+          r.describe_segments())
+    check(len(r.delivered("laptop", "udp")) == 3,
+          "the laptop read %d datagram(s), expected two DNS answers and the echo"
+          % len(r.delivered("laptop", "udp")))
+
+
+def check_tcp_life(r):
+    no_errors(r)
+    conns = r.connections()
+    check(len(conns) == 1, "%d connections, expected one" % len(conns), r.describe_segments())
+    c = one_connection_to(r, "server", 7, conns)
+    check(r.data_sent(c, "client") == b"hello" and r.data_sent(c, "server") == b"hello",
+          "the five bytes did not go there and back",
+          ["client sent %r" % r.data_sent(c, "client"), "server sent %r" % r.data_sent(c, "server")])
+    acknowledged_in_its_step(r, c, "client")
+    acknowledged_in_its_step(r, c, "server")
+    closed_by_both(r, c, "client")
+    fin_steps = {e["step"] for e in c["segments"] if has_flag(e, "FIN")}
+    check(fin_steps == {4}, "the FINs travel in steps %s, expected both in step 4, the close"
+          % sorted(fin_steps))
+    check(r.last_states().get(("laptop", c["client"], c["server"])) == "TIME_WAIT",
+          "the laptop, which closed first, does not end in TIME_WAIT")
+
+
 CHECKS = {
     "echo": check_echo,
     "web": check_web,
@@ -830,6 +901,9 @@ CHECKS = {
     "who-closes": check_who_closes,
     "udp-echo": check_udp_echo,
     "half-close": check_half_close,
+    "tcp-life": check_tcp_life,
+    "arp": check_arp,
+    "router": check_router,
 }
 
 
