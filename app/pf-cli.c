@@ -139,7 +139,7 @@ print_hosts (PfEngine *engine)
 }
 
 /* "ICMP Destination unreachable (Port unreachable) from 10.0.0.7 about
- * UDP 10.0.0.2:40000 → 10.0.0.7:9" */
+ * UDP 10.0.0.2:40000 → 10.0.0.7:9", "ARP 10.0.0.1 is at 02:50:46:00:01:00" */
 static char *
 describe_other (const PfPacket *packet)
 {
@@ -148,6 +148,9 @@ describe_other (const PfPacket *packet)
   g_autofree char *quote = NULL;
   PfIcmpMessage icmp;
 
+  /* "ARP Who has 10.0.0.1? Tell 10.0.0.2": the words name the sender. */
+  if (pf_packet_get_kind (packet) == PF_PACKET_KIND_ARP)
+    return g_strdup_printf ("ARP %s", info);
   if (!pf_icmp_decode (packet, &icmp))
     return g_strdup_printf ("%s from %s", info, src);
   quote = pf_icmp_describe_quote (&icmp);

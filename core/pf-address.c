@@ -216,3 +216,37 @@ pf_four_tuple_to_string (const PfFourTuple *tuple)
   pf_endpoint_format (&tuple->dst, dst);
   return g_strdup_printf ("%s → %s", src, dst);
 }
+
+/* A MAC address as tshark and ip(8) write it: "02:50:46:00:01:00". */
+void
+pf_mac_format (const guint8 mac[6],
+               char         buf[PF_MAC_STRLEN])
+{
+  g_return_if_fail (mac != NULL);
+
+  g_snprintf (buf, PF_MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x",
+              mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+char *
+pf_mac_to_string (const guint8 mac[6])
+{
+  char buf[PF_MAC_STRLEN];
+
+  g_return_val_if_fail (mac != NULL, NULL);
+
+  pf_mac_format (mac, buf);
+  return g_strdup (buf);
+}
+
+/* ff:ff:ff:ff:ff:ff, every host of the link. */
+gboolean
+pf_mac_is_broadcast (const guint8 mac[6])
+{
+  g_return_val_if_fail (mac != NULL, FALSE);
+
+  for (guint i = 0; i < 6; i++)
+    if (mac[i] != 0xff)
+      return FALSE;
+  return TRUE;
+}

@@ -14,6 +14,8 @@ typedef guint32 PfIpv4;
 
 /* "255.255.255.255" plus the terminating nul. */
 #define PF_IPV4_STRLEN 16
+/* "02:50:46:00:01:00" plus the terminating nul. */
+#define PF_MAC_STRLEN 18
 /* "255.255.255.255:65535" plus the terminating nul. */
 #define PF_ENDPOINT_STRLEN 22
 
@@ -59,5 +61,10 @@ guint        pf_four_tuple_hash        (gconstpointer      tuple);
 gboolean     pf_four_tuple_equal       (gconstpointer      a,
                                         gconstpointer      b);
 char        *pf_four_tuple_to_string   (const PfFourTuple *tuple);
+
+void         pf_mac_format             (const guint8       mac[6],
+                                        char               buf[PF_MAC_STRLEN]);
+char        *pf_mac_to_string          (const guint8       mac[6]);
+gboolean     pf_mac_is_broadcast       (const guint8       mac[6]);
 
 G_END_DECLS

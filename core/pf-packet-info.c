@@ -2,6 +2,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
+ * ARP is told by the frame's EtherType and worded as tshark words it.
  * The protocol is decided as tshark decides it: DNS by UDP port 53, SSH
  * by its "SSH-" version line, HTTP by a request method or a status line,
  * SMTP by port 25 or 587. Each segment is read alone: a message TCP split
@@ -112,6 +113,8 @@ pf_packet_get_app_protocol (const PfPacket *packet,
 
   g_return_val_if_fail (packet != NULL, PF_APP_PROTOCOL_NONE);
 
+  if (pf_packet_get_kind (packet) == PF_PACKET_KIND_ARP)
+    return PF_APP_PROTOCOL_ARP;
   if (pf_packet_is_fragment (packet) ||
       (packet->protocol != PF_IP_PROTOCOL_TCP && packet->protocol != PF_IP_PROTOCOL_UDP))
     return PF_APP_PROTOCOL_NONE;
@@ -145,6 +148,7 @@ pf_app_protocol_to_string (PfAppProtocol application)
     case PF_APP_PROTOCOL_HTTP: return "HTTP";
     case PF_APP_PROTOCOL_SMTP: return "SMTP";
     case PF_APP_PROTOCOL_SSH:  return "SSH";
+    case PF_APP_PROTOCOL_ARP:  return "ARP";
     default:
       g_return_val_if_reached (NULL);
     }
@@ -240,6 +244,46 @@ describe_dns (const guint8 *data,
   return g_string_free (str, FALSE);
 }
 
+static gboolean
+mac_is_zero (const guint8 mac[6])
+{
+  static const guint8 zero[6] = { 0 };
+
+  return memcmp (mac, zero, 6) == 0;
+}
+
+/* tshark's words (epan/dissectors/packet-arp.c), the same sender and
+ * target address making it gratuitous; brief, the ladder's few. */
+static char *
+describe_arp (const PfPacket *packet,
+              gboolean        brief)
+{
+  char spa[PF_IPV4_STRLEN];
+  char tpa[PF_IPV4_STRLEN];
+  char sha[PF_MAC_STRLEN];
+  gboolean gratuitous = packet->arp_spa == packet->arp_tpa;
+
+  pf_ipv4_format (packet->arp_spa, spa);
+  pf_ipv4_format (packet->arp_tpa, tpa);
+  pf_mac_format (packet->arp_sha, sha);
+
+  if (packet->arp_op == PF_ARP_REQUEST)
+    {
+      if (brief)
+        return g_strdup_printf (gratuitous ? "announce %s" : "who has %s?", tpa);
+      if (gratuitous && mac_is_zero (packet->arp_tha))
+        return g_strdup_printf ("ARP Announcement for %s", tpa);
+      if (gratuitous)
+        return g_strdup_printf ("Gratuitous ARP for %s (Request)", tpa);
+      if (packet->arp_spa == 0 && mac_is_zero (packet->arp_tha))
+        return g_strdup_printf ("Who has %s? (ARP Probe)", tpa);
+      return g_strdup_printf ("Who has %s? Tell %s", tpa, spa);
+    }
+  if (brief || !gratuitous)
+    return g_strdup_printf ("%s is at %s", spa, sha);
+  return g_strdup_printf ("Gratuitous ARP for %s (Reply)", spa);
+}
+
 /**
  * pf_packet_describe_application_at:
  * @sport: the source port to judge by
@@ -247,7 +291,8 @@ describe_dns (const guint8 *data,
  *
  * Returns: (transfer full) (nullable): the payload in words ("Standard
  *   query 0x1234 A knuth.luther.edu", "GET / HTTP/1.1", "EHLO laptop",
- *   "SSH-2.0-…", a first line of text, "Continuation"), or %NULL when
+ *   "SSH-2.0-…", a first line of text, "Continuation", ARP's "Who has
+ *   10.0.0.1? Tell 10.0.0.2"), or %NULL when
  *   there is no payload or nothing to say about its bytes.
  */
 static char *
@@ -270,6 +315,8 @@ describe_application (const PfPacket *packet,
     {
     case PF_APP_PROTOCOL_NONE:
       return NULL;
+    case PF_APP_PROTOCOL_ARP:
+      return describe_arp (packet, brief);
     case PF_APP_PROTOCOL_DNS:
       return describe_dns (data, len, brief);
     case PF_APP_PROTOCOL_SMTP:
@@ -302,6 +349,7 @@ pf_packet_describe_application_at (const PfPacket *packet,
  * As pf_packet_describe_application_at(), in the fewer words a narrow
  * diagram such as the ladder has room for: DNS without the id and
  * "Standard" ("query A knuth.luther.edu", "answer A 192.203.196.71");
+ * ARP as "who has 10.0.0.1?" and "10.0.0.1 is at 02:50:46:00:01:00";
  * the other protocols' first lines are already short.
  *
  * Returns: (transfer full) (nullable): the words, or %NULL
@@ -359,6 +407,8 @@ pf_packet_describe_at (const PfPacket *packet,
 
   g_return_val_if_fail (packet != NULL, NULL);
 
+  if (pf_packet_get_kind (packet) == PF_PACKET_KIND_ARP)
+    return describe_arp (packet, FALSE);
   if (pf_packet_is_fragment (packet))
     return g_strdup_printf ("Fragment of IP protocol %u (offset %u, ID 0x%04x)",
                             packet->protocol, packet->fragment_offset, packet->ip_id);

@@ -20,6 +20,7 @@ typedef enum /*< skip >*/
   PF_APP_PROTOCOL_HTTP,
   PF_APP_PROTOCOL_SMTP,
   PF_APP_PROTOCOL_SSH,
+  PF_APP_PROTOCOL_ARP,   /* an ARP message: no IP, but a protocol all the same */
 } PfAppProtocol;
 
 PfAppProtocol pf_packet_get_app_protocol         (const PfPacket *packet,

@@ -19,6 +19,14 @@
 #define UDP_HEADER_LEN  8
 #define TCP_OPTIONS_MAX 40
 
+#define ETHERNET_HEADER_LEN 14
+#define ETHERNET_MIN_FRAME  60   /* without the FCS, which no socket sees */
+#define ARP_MESSAGE_LEN     28   /* Ethernet and IPv4 addresses */
+#define ARP_HTYPE_ETHERNET  1
+#define ETHERTYPE_VLAN      0x8100
+#define ETHERTYPE_QINQ      0x88a8
+#define ETHERTYPE_MIN       0x0600   /* below: an IEEE 802.3 length */
+
 #define IP_FLAG_DF     0x4000
 #define IP_FLAG_MF     0x2000
 #define IP_OFFSET_MASK 0x1fff
@@ -116,6 +124,7 @@ static void
 pf_packet_clear (PfPacket *packet)
 {
   g_clear_pointer (&packet->payload, g_bytes_unref);
+  g_clear_pointer (&packet->frame, g_bytes_unref);
   g_clear_pointer (&packet->raw, g_bytes_unref);
 }
 
@@ -500,6 +509,156 @@ pf_packet_decode_ipv4_bytes (GBytes  *datagram,
   return decode_ipv4 (data, len, datagram, error);
 }
 
+/* An ARP message for IPv4 over Ethernet (RFC 826), after the Ethernet
+ * header; anything else is refused, as Linux's arp_rcv () would. */
+static PfPacket *
+decode_arp (GBytes   *frame,
+            GError  **error)
+{
+  g_autoptr(PfPacket) packet = NULL;
+  gsize len;
+  const guint8 *arp = (const guint8 *) g_bytes_get_data (frame, &len) + ETHERNET_HEADER_LEN;
+  guint16 htype;
+  guint16 ptype;
+  guint16 op;
+
+  len -= ETHERNET_HEADER_LEN;
+  if (len < ARP_MESSAGE_LEN)
+    {
+      g_set_error (error, PF_PACKET_ERROR, PF_PACKET_ERROR_TRUNCATED,
+                   "The ARP message needs 28 bytes but only %" G_GSIZE_FORMAT
+                   " follow the Ethernet header.", len);
+      return NULL;
+    }
+
+  htype = get_be16 (arp);
+  ptype = get_be16 (arp + 2);
+  op = get_be16 (arp + 6);
+  if (htype != ARP_HTYPE_ETHERNET)
+    {
+      g_set_error (error, PF_PACKET_ERROR, PF_PACKET_ERROR_UNSUPPORTED,
+                   "The ARP hardware type is %u, not Ethernet (1).", htype);
+      return NULL;
+    }
+  if (ptype != PF_ETHERTYPE_IPV4)
+    {
+      g_set_error (error, PF_PACKET_ERROR, PF_PACKET_ERROR_UNSUPPORTED,
+                   "The ARP protocol type is 0x%04x, not IPv4 (0x0800).", ptype);
+      return NULL;
+    }
+  if (arp[4] != 6 || arp[5] != 4)
+    {
+      g_set_error (error, PF_PACKET_ERROR, PF_PACKET_ERROR_MALFORMED,
+                   "The ARP address lengths are %u and %u bytes, not 6 (a MAC) "
+                   "and 4 (an IPv4 address).", arp[4], arp[5]);
+      return NULL;
+    }
+  if (op != PF_ARP_REQUEST && op != PF_ARP_REPLY)
+    {
+      g_set_error (error, PF_PACKET_ERROR, PF_PACKET_ERROR_UNSUPPORTED,
+                   "The ARP operation is %u, neither a request (1) nor a "
+                   "reply (2).", op);
+      return NULL;
+    }
+
+  packet = pf_packet_alloc ();
+  packet->origin = PF_PACKET_ORIGIN_CAPTURED;
+  packet->arp_op = op;
+  memcpy (packet->arp_sha, arp + 8, 6);
+  packet->arp_spa = get_be32 (arp + 14);
+  memcpy (packet->arp_tha, arp + 18, 6);
+  packet->arp_tpa = get_be32 (arp + 24);
+  /* So the views can place it: from the sender, to the address asked about. */
+  packet->src = packet->arp_spa;
+  packet->dst = packet->arp_tpa;
+  packet->raw = g_bytes_new_from_bytes (frame, ETHERNET_HEADER_LEN, ARP_MESSAGE_LEN);
+  packet->payload = g_bytes_new (NULL, 0);
+  return g_steal_pointer (&packet);
+}
+
+/**
+ * pf_packet_decode_ethernet_bytes:
+ * @frame: one Ethernet II frame, from the destination MAC on, as an
+ *   AF_PACKET SOCK_RAW socket returns it (no FCS)
+ *
+ * Decodes the 14-byte Ethernet header and what it carries: an IPv4
+ * datagram, decoded as pf_packet_decode_ipv4_bytes () does (raw is the
+ * datagram, without the padding of a short frame), or an ARP message for
+ * IPv4 (kind %PF_PACKET_KIND_ARP; src and dst are its sender's and
+ * target's addresses, protocol 0, no payload). A VLAN tag, an IEEE 802.3
+ * length or any other EtherType is refused.
+ *
+ * Returns: (transfer full): a packet with has_ethernet set, frame holding
+ *   @frame, origin CAPTURED and time_us 0, or %NULL with @error set in
+ *   the %PF_PACKET_ERROR domain.
+ */
+PfPacket *
+pf_packet_decode_ethernet_bytes (GBytes  *frame,
+                                 GError **error)
+{
+  g_autoptr(PfPacket) packet = NULL;
+  const guint8 *data;
+  gsize len;
+  guint16 ethertype;
+
+  g_return_val_if_fail (frame != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  data = g_bytes_get_data (frame, &len);
+  if (len < ETHERNET_HEADER_LEN)
+    {
+      g_set_error (error, PF_PACKET_ERROR, PF_PACKET_ERROR_TRUNCATED,
+                   "The frame is %" G_GSIZE_FORMAT " bytes long, too short "
+                   "for an Ethernet header of 14 bytes.", len);
+      return NULL;
+    }
+
+  ethertype = get_be16 (data + 12);
+  if (ethertype == ETHERTYPE_VLAN || ethertype == ETHERTYPE_QINQ)
+    {
+      g_set_error (error, PF_PACKET_ERROR, PF_PACKET_ERROR_UNSUPPORTED,
+                   "The frame carries a VLAN tag (EtherType 0x%04x); only "
+                   "untagged Ethernet II frames are read.", ethertype);
+      return NULL;
+    }
+  if (ethertype < ETHERTYPE_MIN)
+    {
+      g_set_error (error, PF_PACKET_ERROR, PF_PACKET_ERROR_UNSUPPORTED,
+                   "The frame is IEEE 802.3 with a length of %u, not "
+                   "Ethernet II.", ethertype);
+      return NULL;
+    }
+
+  if (ethertype == PF_ETHERTYPE_IPV4)
+    {
+      g_autoptr(GBytes) datagram = g_bytes_new_from_bytes (frame, ETHERNET_HEADER_LEN,
+                                                           len - ETHERNET_HEADER_LEN);
+
+      packet = decode_ipv4 (data + ETHERNET_HEADER_LEN, len - ETHERNET_HEADER_LEN,
+                            datagram, error);
+    }
+  else if (ethertype == PF_ETHERTYPE_ARP)
+    {
+      packet = decode_arp (frame, error);
+    }
+  else
+    {
+      g_set_error (error, PF_PACKET_ERROR, PF_PACKET_ERROR_UNSUPPORTED,
+                   "The frame's EtherType is 0x%04x, neither IPv4 (0x0800) "
+                   "nor ARP (0x0806).", ethertype);
+      return NULL;
+    }
+  if (packet == NULL)
+    return NULL;
+
+  packet->has_ethernet = TRUE;
+  memcpy (packet->eth_dst, data, 6);
+  memcpy (packet->eth_src, data + 6, 6);
+  packet->ethertype = ethertype;
+  packet->frame = g_bytes_ref (frame);
+  return g_steal_pointer (&packet);
+}
+
 /* Synthesizing */
 
 static PfPacket *
@@ -645,6 +804,76 @@ pf_packet_set_timestamps (PfPacket *packet,
   packet->ts_val = ts_val;
   packet->ts_ecr = ts_ecr;
   pf_packet_update_lengths (packet);
+}
+
+/**
+ * pf_packet_new_arp:
+ * @op: %PF_ARP_REQUEST or %PF_ARP_REPLY
+ * @sha: the sender's MAC
+ * @spa: the sender's address
+ * @tha: (nullable): the target's MAC; %NULL for a request's zeros
+ * @tpa: the target's address (the one asked about, in a request)
+ *
+ * Synthesizes an ARP message in its Ethernet frame as Linux sends it: a
+ * request to the broadcast address, a reply to the target's MAC, from the
+ * sender's.
+ *
+ * Returns: (transfer full): a packet with origin MODELLED and time_us 0.
+ */
+PfPacket *
+pf_packet_new_arp (guint16       op,
+                   const guint8  sha[6],
+                   PfIpv4        spa,
+                   const guint8  tha[6],
+                   PfIpv4        tpa)
+{
+  static const guint8 broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+  PfPacket *packet;
+
+  g_return_val_if_fail (op == PF_ARP_REQUEST || op == PF_ARP_REPLY, NULL);
+  g_return_val_if_fail (sha != NULL, NULL);
+
+  packet = pf_packet_alloc ();
+  packet->origin = PF_PACKET_ORIGIN_MODELLED;
+  packet->has_ethernet = TRUE;
+  packet->ethertype = PF_ETHERTYPE_ARP;
+  memcpy (packet->eth_src, sha, 6);
+  memcpy (packet->eth_dst, op == PF_ARP_REQUEST || tha == NULL ? broadcast : tha, 6);
+  packet->arp_op = op;
+  memcpy (packet->arp_sha, sha, 6);
+  packet->arp_spa = spa;
+  if (tha != NULL)
+    memcpy (packet->arp_tha, tha, 6);
+  packet->arp_tpa = tpa;
+  packet->src = spa;
+  packet->dst = tpa;
+  packet->payload = g_bytes_new (NULL, 0);
+  return packet;
+}
+
+/**
+ * pf_packet_set_ethernet:
+ * @src: the sending interface's MAC
+ * @dst: the next hop's MAC
+ *
+ * Puts an IPv4 packet its creator still holds in an Ethernet frame; a
+ * frame it carried before is dropped, so pf_packet_get_frame () encodes
+ * the new one.
+ */
+void
+pf_packet_set_ethernet (PfPacket     *packet,
+                        const guint8  src[6],
+                        const guint8  dst[6])
+{
+  g_return_if_fail (packet != NULL);
+  g_return_if_fail (src != NULL && dst != NULL);
+  g_return_if_fail (packet->ethertype != PF_ETHERTYPE_ARP);
+
+  packet->has_ethernet = TRUE;
+  packet->ethertype = PF_ETHERTYPE_IPV4;
+  memcpy (packet->eth_src, src, 6);
+  memcpy (packet->eth_dst, dst, 6);
+  g_clear_pointer (&packet->frame, g_bytes_unref);
 }
 
 /* Encoding */
@@ -880,13 +1109,79 @@ pf_packet_encode_ipv4 (const PfPacket *packet)
   return g_bytes_new_take (buf, total_len);
 }
 
-/* What a pcap file or a hex view should show: the captured bytes when
- * there are some, else the encoded ones. */
+static void
+encode_arp (const PfPacket *packet,
+            guint8         *arp)
+{
+  put_be16 (arp, ARP_HTYPE_ETHERNET);
+  put_be16 (arp + 2, PF_ETHERTYPE_IPV4);
+  arp[4] = 6;
+  arp[5] = 4;
+  put_be16 (arp + 6, packet->arp_op);
+  memcpy (arp + 8, packet->arp_sha, 6);
+  put_be32 (arp + 14, packet->arp_spa);
+  memcpy (arp + 18, packet->arp_tha, 6);
+  put_be32 (arp + 24, packet->arp_tpa);
+}
+
+/**
+ * pf_packet_get_frame:
+ *
+ * The Ethernet frame: as the wire carried it when it did, else encoded
+ * from the fields (the IPv4 datagram as pf_packet_get_bytes () gives it,
+ * or the ARP message), padded with zeros to Ethernet's 60-byte minimum
+ * as Linux pads a short frame.
+ *
+ * Returns: (transfer full) (nullable): the frame, or %NULL for a packet
+ *   without Ethernet.
+ */
+GBytes *
+pf_packet_get_frame (const PfPacket *packet)
+{
+  g_autoptr(GBytes) body = NULL;
+  const guint8 *body_data = NULL;
+  gsize body_len;
+  gsize len;
+  guint8 *buf;
+
+  g_return_val_if_fail (packet != NULL, NULL);
+
+  if (packet->frame != NULL)
+    return g_bytes_ref (packet->frame);
+  if (!packet->has_ethernet)
+    return NULL;
+
+  if (packet->ethertype == PF_ETHERTYPE_ARP)
+    body_len = ARP_MESSAGE_LEN;
+  else
+    {
+      body = packet->raw != NULL ? g_bytes_ref (packet->raw) : pf_packet_encode_ipv4 (packet);
+      body_data = g_bytes_get_data (body, &body_len);
+    }
+
+  len = MAX (ETHERNET_HEADER_LEN + body_len, ETHERNET_MIN_FRAME);
+  buf = g_malloc0 (len);
+  memcpy (buf, packet->eth_dst, 6);
+  memcpy (buf + 6, packet->eth_src, 6);
+  put_be16 (buf + 12, packet->ethertype == PF_ETHERTYPE_ARP ? PF_ETHERTYPE_ARP
+                                                            : PF_ETHERTYPE_IPV4);
+  if (packet->ethertype == PF_ETHERTYPE_ARP)
+    encode_arp (packet, buf + ETHERNET_HEADER_LEN);
+  else if (body_len > 0)
+    memcpy (buf + ETHERNET_HEADER_LEN, body_data, body_len);
+  return g_bytes_new_take (buf, len);
+}
+
+/* What a pcap file or a hex view should show: the Ethernet frame of a
+ * packet that has one (pf_packet_get_frame ()); else the captured
+ * datagram when there is one, else the encoded one. */
 GBytes *
 pf_packet_get_bytes (const PfPacket *packet)
 {
   g_return_val_if_fail (packet != NULL, NULL);
 
+  if (packet->has_ethernet)
+    return pf_packet_get_frame (packet);
   if (packet->raw != NULL)
     return g_bytes_ref (packet->raw);
   return pf_packet_encode_ipv4 (packet);
@@ -915,13 +1210,16 @@ pf_packet_get_four_tuple (const PfPacket *packet)
  *
  * Returns: %PF_PACKET_KIND_HANDSHAKE (SYN or SYN-ACK), _DATA (a payload,
  *   no FIN or RST), _ACK (a pure ACK), _TEARDOWN (FIN), _RESET (RST),
- *   _UDP, _FRAGMENT (any IPv4 fragment), _ICMP or _OTHER (the rest).
+ *   _UDP, _FRAGMENT (any IPv4 fragment), _ICMP, _ARP (an ARP message in
+ *   an Ethernet frame) or _OTHER (the rest).
  */
 PfPacketKind
 pf_packet_get_kind (const PfPacket *packet)
 {
   g_return_val_if_fail (packet != NULL, PF_PACKET_KIND_OTHER);
 
+  if (packet->has_ethernet && packet->ethertype == PF_ETHERTYPE_ARP)
+    return PF_PACKET_KIND_ARP;
   if (pf_packet_is_fragment (packet))
     return PF_PACKET_KIND_FRAGMENT;
   if (packet->protocol == PF_IP_PROTOCOL_UDP)
@@ -965,6 +1263,8 @@ pf_packet_kind_to_label (PfPacketKind kind)
       return _("ICMP message");
     case PF_PACKET_KIND_OTHER:
       return _("Other");
+    case PF_PACKET_KIND_ARP:
+      return _("ARP");
     default:
       g_return_val_if_reached (NULL);
     }

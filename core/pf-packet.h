@@ -210,6 +210,14 @@ PfPacket    *pf_packet_new_udp            (PfIpv4          src,
                                            guint16         dport,
                                            const guint8   *payload,
                                            gsize           payload_len);
+PfPacket    *pf_packet_new_arp            (guint16         op,
+                                           const guint8    sha[6],
+                                           PfIpv4          spa,
+                                           const guint8    tha[6],
+                                           PfIpv4          tpa);
+void         pf_packet_set_ethernet       (PfPacket       *packet,
+                                           const guint8    src[6],
+                                           const guint8    dst[6]);
 void         pf_packet_set_syn_options    (PfPacket       *packet,
                                            guint16         mss,
                                            gint8           wscale,
@@ -223,6 +231,7 @@ void         pf_packet_update_lengths     (PfPacket       *packet);
 
 GBytes      *pf_packet_encode_ipv4        (const PfPacket *packet);
 GBytes      *pf_packet_get_bytes          (const PfPacket *packet);
+GBytes      *pf_packet_get_frame          (const PfPacket *packet);
 
 guint        pf_packet_get_payload_length (const PfPacket *packet);
 PfFourTuple  pf_packet_get_four_tuple     (const PfPacket *packet);

@@ -19,9 +19,16 @@
 
 #include <glib/gstdio.h>
 
-/* Each record is one IPv4 datagram, link type RAW (101 in the file): what
- * an AF_PACKET SOCK_DGRAM socket gives, with no link header to invent. An
- * IPv4 datagram is at most 65535 bytes, so nothing is ever cut.
+/* One file has one link type, decided by the first packet written: a
+ * packet with Ethernet (a frame the wire carried, PfPacket.has_ethernet)
+ * makes it ETHERNET (DLT_EN10MB, 1 in the file) and every record one
+ * whole frame, ARP included; a packet without makes it RAW (101 in the
+ * file), every record one IPv4 datagram: what an AF_PACKET SOCK_DGRAM
+ * socket gives, with no link header to invent. A packet of the other kind
+ * after that is refused with an error. A file closed with no packet is
+ * RAW. The file header is therefore written with the first record. A
+ * frame is at most 14 bytes more than a 65535-byte datagram, so nothing
+ * is ever cut.
  *
  * A regular file is written beside its target under a hidden temporary
  * name and renamed over it only once every byte is flushed and synced, so
@@ -41,9 +48,10 @@ struct _PfPcapWriter
   char          *path;
   char          *display_name;  /* path, for messages */
   char          *tmp_path;      /* NULL when writing in place */
-  pcap_t        *pcap;
-  pcap_dumper_t *dumper;
-  FILE          *file;          /* owned by dumper */
+  pcap_t        *pcap;          /* NULL until the first packet */
+  pcap_dumper_t *dumper;        /* NULL until the first packet */
+  FILE          *file;          /* owned by dumper, once there is one */
+  gboolean       ethernet;      /* the link type: ETHERNET, else RAW */
   int            saved_errno;   /* the first write error, 0 if none */
   guint          n_packets;
   gboolean       closed;
@@ -81,7 +89,10 @@ set_write_error (PfPcapWriter  *self,
 static void
 pf_pcap_writer_discard (PfPcapWriter *self)
 {
-  g_clear_pointer (&self->dumper, pcap_dump_close);
+  if (self->dumper != NULL)
+    g_clear_pointer (&self->dumper, pcap_dump_close);
+  else if (self->file != NULL)
+    fclose (self->file);
   self->file = NULL;
   if (self->tmp_path != NULL)
     {
@@ -95,7 +106,7 @@ pf_pcap_writer_dispose (GObject *object)
 {
   PfPcapWriter *self = PF_PCAP_WRITER (object);
 
-  if (!self->closed && self->dumper != NULL)
+  if (!self->closed && self->file != NULL)
     {
       g_debug ("Discarding the unfinished capture for %s", self->path);
       pf_pcap_writer_discard (self);
@@ -205,14 +216,6 @@ pf_pcap_writer_new (const char  *path,
   self->path = g_strdup (path);
   self->display_name = g_str_equal (path, "-") ? g_strdup ("standard output")
                                                 : g_filename_display_name (path);
-  self->pcap = pcap_open_dead (DLT_RAW, G_MAXUINT16);
-  if (self->pcap == NULL)
-    {
-      set_file_error (error, ENOMEM, "Could not create the capture file “%s”",
-                      self->display_name);
-      return NULL;
-    }
-
   fd = open_output (self, error);
   if (fd < 0)
     return NULL;
@@ -229,20 +232,36 @@ pf_pcap_writer_new (const char  *path,
       return NULL;
     }
 
+  g_debug ("Writing %s through %s", path, self->tmp_path ? self->tmp_path : "itself");
+  return g_steal_pointer (&self);
+}
+
+/* Writes the file header, for the link type of @ethernet. */
+static gboolean
+start_dump (PfPcapWriter  *self,
+            gboolean       ethernet,
+            GError       **error)
+{
+  self->ethernet = ethernet;
+  self->pcap = pcap_open_dead (ethernet ? DLT_EN10MB : DLT_RAW,
+                               G_MAXUINT16 + (ethernet ? 14 : 0));
+  if (self->pcap == NULL)
+    {
+      self->saved_errno = ENOMEM;
+      return set_write_error (self, error);
+    }
+
+  errno = 0;
   self->dumper = pcap_dump_fopen (self->pcap, self->file);
   if (self->dumper == NULL)
     {
+      self->saved_errno = errno != 0 ? errno : EIO;
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                   "Could not create the capture file “%s”: %s.",
+                   "Could not write the capture to “%s”: %s.",
                    self->display_name, pcap_geterr (self->pcap));
-      fclose (self->file);
-      self->file = NULL;
-      pf_pcap_writer_discard (self);
-      return NULL;
+      return FALSE;
     }
-
-  g_debug ("Writing %s through %s", path, self->tmp_path ? self->tmp_path : "itself");
-  return g_steal_pointer (&self);
+  return TRUE;
 }
 
 const char *
@@ -251,6 +270,16 @@ pf_pcap_writer_get_path (PfPcapWriter *self)
   g_return_val_if_fail (PF_IS_PCAP_WRITER (self), NULL);
 
   return self->path;
+}
+
+/* Whether the file's records are Ethernet frames; decided by the first
+ * packet written, FALSE before it. */
+gboolean
+pf_pcap_writer_get_ethernet (PfPcapWriter *self)
+{
+  g_return_val_if_fail (PF_IS_PCAP_WRITER (self), FALSE);
+
+  return self->ethernet;
 }
 
 guint
@@ -265,8 +294,11 @@ pf_pcap_writer_get_n_packets (PfPcapWriter *self)
  * pf_pcap_writer_write:
  * @wall_time_us: the record's time stamp, µs since the Unix epoch
  *
- * Appends one record. Writes are buffered: a full disk may only show at
- * pf_pcap_writer_close(), which is the call that must succeed.
+ * Appends one record: the packet's Ethernet frame, or its IPv4 datagram
+ * when it has no Ethernet. The first packet decides the file's link type;
+ * a packet of the other kind after it is refused (%G_FILE_ERROR_INVAL),
+ * and the file stays as it was. Writes are buffered: a full disk may only
+ * show at pf_pcap_writer_close(), which is the call that must succeed.
  */
 gboolean
 pf_pcap_writer_write (PfPcapWriter    *self,
@@ -286,6 +318,18 @@ pf_pcap_writer_write (PfPcapWriter    *self,
 
   if (self->saved_errno != 0)
     return set_write_error (self, error);
+  if (self->dumper == NULL && !start_dump (self, packet->has_ethernet, error))
+    return FALSE;
+  if (packet->has_ethernet != self->ethernet)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   "Could not write packet %u to the capture “%s”: it is %s, but "
+                   "the capture holds %s, and one file has one link type.",
+                   self->n_packets + 1, self->display_name,
+                   packet->has_ethernet ? "an Ethernet frame" : "an IPv4 datagram without Ethernet",
+                   self->ethernet ? "Ethernet frames" : "IPv4 datagrams without Ethernet");
+      return FALSE;
+    }
 
   bytes = pf_packet_get_bytes (packet);
   data = g_bytes_get_data (bytes, &len);
@@ -325,6 +369,17 @@ pf_pcap_writer_close (PfPcapWriter  *self,
 
   self->closed = TRUE;
 
+  if (self->saved_errno == 0 && self->dumper == NULL)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (!start_dump (self, FALSE, &local_error))
+        {
+          pf_pcap_writer_discard (self);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
   if (self->saved_errno == 0 && pcap_dump_flush (self->dumper) != 0)
     self->saved_errno = errno != 0 ? errno : EIO;
   if (self->saved_errno == 0 && ferror (self->file))

@@ -19,6 +19,7 @@ PfPcapWriter *pf_pcap_writer_new      (const char      *path,
                                        GError         **error);
 const char   *pf_pcap_writer_get_path (PfPcapWriter    *self);
 guint         pf_pcap_writer_get_n_packets (PfPcapWriter *self);
+gboolean      pf_pcap_writer_get_ethernet (PfPcapWriter *self);
 gboolean      pf_pcap_writer_write    (PfPcapWriter    *self,
                                        const PfPacket  *packet,
                                        gint64           wall_time_us,

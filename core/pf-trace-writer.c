@@ -23,6 +23,13 @@
  * no control character but CR, LF and tab), hex or base64, said by
  * "payload_encoding".
  *
+ * A frame the wire carried (exact mode with a wire) has "eth" (its MACs
+ * and EtherType), and, being one event for the frame's whole hop, the
+ * link, the sending host, the receiving hosts and the time it was
+ * delivered ("delivered_us", on the same clock as "t"). An ARP message
+ * has "proto" "arp" and "arp" with its four addresses, and no IP or TCP
+ * field. Every IPv4 segment has its "ttl".
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
@@ -294,6 +301,75 @@ add_icmp (JsonBuilder         *builder,
 }
 
 static void
+add_string (JsonBuilder *builder,
+            const char  *member,
+            const char  *value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_string_value (builder, value);
+}
+
+static void
+add_mac (JsonBuilder  *builder,
+         const char   *member,
+         const guint8  mac[6])
+{
+  char text[PF_MAC_STRLEN];
+
+  pf_mac_format (mac, text);
+  add_string (builder, member, text);
+}
+
+static void
+add_ethernet (JsonBuilder    *builder,
+              const PfPacket *packet)
+{
+  json_builder_set_member_name (builder, "eth");
+  json_builder_begin_object (builder);
+  add_mac (builder, "src", packet->eth_src);
+  add_mac (builder, "dst", packet->eth_dst);
+  add_string (builder, "type", packet->ethertype == PF_ETHERTYPE_ARP ? "arp" : "ipv4");
+  json_builder_end_object (builder);
+}
+
+static void
+add_arp (JsonBuilder    *builder,
+         const PfPacket *packet)
+{
+  add_string (builder, "proto", "arp");
+  json_builder_set_member_name (builder, "arp");
+  json_builder_begin_object (builder);
+  add_string (builder, "op", packet->arp_op == PF_ARP_REQUEST ? "request" : "reply");
+  add_mac (builder, "sender_mac", packet->arp_sha);
+  add_address (builder, "sender_ip", packet->arp_spa);
+  add_mac (builder, "target_mac", packet->arp_tha);
+  add_address (builder, "target_ip", packet->arp_tpa);
+  json_builder_end_object (builder);
+}
+
+/* The hop of a frame the wire carried: nothing for any other segment. */
+static void
+add_hop (JsonBuilder *builder,
+         PfEvent     *event)
+{
+  const char * const *to = pf_event_get_to_host_ids (event);
+
+  if (pf_event_get_link_id (event) == NULL)
+    return;
+
+  add_string (builder, "link", pf_event_get_link_id (event));
+  if (pf_event_get_host_id (event) != NULL)
+    add_string (builder, "from", pf_event_get_host_id (event));
+  json_builder_set_member_name (builder, "to");
+  json_builder_begin_array (builder);
+  for (guint i = 0; to != NULL && to[i] != NULL; i++)
+    json_builder_add_string_value (builder, to[i]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "delivered_us");
+  json_builder_add_int_value (builder, pf_event_get_delivered_time (event));
+}
+
+static void
 add_segment (JsonBuilder    *builder,
              PfPacket       *packet,
              PfTracePayload  payload,
@@ -307,8 +383,16 @@ add_segment (JsonBuilder    *builder,
   const char *application = pf_app_protocol_to_string (
       pf_packet_get_app_protocol (packet, packet->sport, packet->dport));
   PfIcmpMessage icmp;
+  gboolean arp = pf_packet_get_kind (packet) == PF_PACKET_KIND_ARP;
 
-  if (packet->protocol != PF_IP_PROTOCOL_TCP && packet->protocol != PF_IP_PROTOCOL_UDP)
+  if (packet->has_ethernet)
+    add_ethernet (builder, packet);
+
+  if (arp)
+    {
+      add_arp (builder, packet);
+    }
+  else if (packet->protocol != PF_IP_PROTOCOL_TCP && packet->protocol != PF_IP_PROTOCOL_UDP)
     {
       add_ip_segment (builder, packet);
     }
@@ -318,6 +402,11 @@ add_segment (JsonBuilder    *builder,
       json_builder_add_string_value (builder, packet->protocol == PF_IP_PROTOCOL_UDP ? "udp" : "tcp");
       add_endpoint (builder, "src", &tuple.src);
       add_endpoint (builder, "dst", &tuple.dst);
+    }
+  if (!arp)
+    {
+      json_builder_set_member_name (builder, "ttl");
+      json_builder_add_int_value (builder, packet->ttl);
     }
   if (pf_icmp_decode (packet, &icmp))
     add_icmp (builder, &icmp);
@@ -425,6 +514,7 @@ format_event (PfEvent        *event,
 
     case PF_EVENT_SEGMENT:
       add_segment (builder, pf_event_get_packet (event), payload, scales);
+      add_hop (builder, event);
       break;
 
     case PF_EVENT_STATE:

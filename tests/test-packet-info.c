@@ -426,6 +426,51 @@ test_describe_ssh_and_text (void **state)
   assert_null (pf_app_protocol_to_string (PF_APP_PROTOCOL_NONE));
 }
 
+
+/* ARP in tshark's Info words: each expected line is what tshark 4.0.17
+ * (Debian 12) printed for the same message, written to a pcap. */
+static void
+test_describe_arp (void **state)
+{
+  static const guint8 mac_gw[6] = { 0x02, 0x50, 0x46, 0x00, 0x01, 0x00 };
+  static const guint8 mac_laptop[6] = { 0x02, 0x50, 0x46, 0x00, 0x02, 0x00 };
+  static const guint8 broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+  const PfIpv4 gw = 0x0a000001, laptop = 0x0a000002;
+  static const struct { const char *info; const char *brief; } expected[] = {
+    { "Who has 10.0.0.1? Tell 10.0.0.2", "who has 10.0.0.1?" },
+    { "10.0.0.1 is at 02:50:46:00:01:00", "10.0.0.1 is at 02:50:46:00:01:00" },
+    { "ARP Announcement for 10.0.0.2", "announce 10.0.0.2" },
+    { "Gratuitous ARP for 10.0.0.2 (Request)", "announce 10.0.0.2" },
+    { "Gratuitous ARP for 10.0.0.2 (Reply)", "10.0.0.2 is at 02:50:46:00:02:00" },
+    { "Who has 10.0.0.1? (ARP Probe)", "who has 10.0.0.1?" },
+  };
+  PfPacket *packets[] = {
+    pf_packet_new_arp (PF_ARP_REQUEST, mac_laptop, laptop, NULL, gw),
+    pf_packet_new_arp (PF_ARP_REPLY, mac_gw, gw, mac_laptop, laptop),
+    pf_packet_new_arp (PF_ARP_REQUEST, mac_laptop, laptop, NULL, laptop),
+    pf_packet_new_arp (PF_ARP_REQUEST, mac_laptop, laptop, broadcast, laptop),
+    pf_packet_new_arp (PF_ARP_REPLY, mac_laptop, laptop, broadcast, laptop),
+    pf_packet_new_arp (PF_ARP_REQUEST, mac_laptop, 0, NULL, gw),
+  };
+
+  (void) state;
+  for (guint i = 0; i < G_N_ELEMENTS (packets); i++)
+    {
+      g_autofree char *info = pf_packet_describe (packets[i]);
+      g_autofree char *at = pf_packet_describe_at (packets[i], 0, 0);
+      g_autofree char *words = pf_packet_describe_application (packets[i]);
+      g_autofree char *brief = pf_packet_describe_application_brief_at (packets[i], 0, 0);
+
+      assert_int_equal (pf_packet_get_app_protocol (packets[i], 0, 0), PF_APP_PROTOCOL_ARP);
+      assert_string_equal (info, expected[i].info);
+      assert_string_equal (at, expected[i].info);
+      assert_string_equal (words, expected[i].info);
+      assert_string_equal (brief, expected[i].brief);
+      pf_packet_unref (packets[i]);
+    }
+  assert_string_equal (pf_app_protocol_to_string (PF_APP_PROTOCOL_ARP), "ARP");
+}
+
 int
 main (void)
 {
@@ -440,6 +485,7 @@ main (void)
     cmocka_unit_test (test_describe_http),
     cmocka_unit_test (test_describe_smtp),
     cmocka_unit_test (test_describe_ssh_and_text),
+    cmocka_unit_test (test_describe_arp),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -1292,6 +1292,7 @@ test_kind_nicks_and_labels (void **state)
     { PF_PACKET_KIND_FRAGMENT, "fragment" },
     { PF_PACKET_KIND_ICMP, "icmp" },
     { PF_PACKET_KIND_OTHER, "other" },
+    { PF_PACKET_KIND_ARP, "arp" },
   };
   static const char *not_nicks[] = {
     "", "Handshake", "HANDSHAKE", "handshake ", "syn", "PF_PACKET_KIND_DATA", "Data",
@@ -1377,6 +1378,332 @@ test_get_bytes_modelled (void **state)
   pf_test_assert_bytes (bytes, lo_udp_corked, sizeof lo_udp_corked);
 }
 
+
+/* Ethernet and ARP. The MACs are the ones the wire gives: 02:50:46 (a
+ * locally administered prefix), then the host's number. The ARP messages
+ * are laid out as Linux's arp_create () lays them; tshark reads the same
+ * bytes in test-pcap-writer.c. */
+
+static const guint8 mac_gw[6] = { 0x02, 0x50, 0x46, 0x00, 0x01, 0x00 };       /* 10.0.0.1 */
+static const guint8 mac_laptop[6] = { 0x02, 0x50, 0x46, 0x00, 0x02, 0x00 };   /* 10.0.0.2 */
+static const guint8 mac_broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+#define TEN_0_0_1 0x0a000001
+#define TEN_0_0_2 0x0a000002
+
+/* "Who has 10.0.0.1? Tell 10.0.0.2", padded to 60 bytes as a NIC sends it */
+static const guint8 eth_arp_request[] = {
+  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x50, 0x46, 0x00, 0x02, 0x00,
+  0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01, 0x02, 0x50,
+  0x46, 0x00, 0x02, 0x00, 0x0a, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x0a, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+
+/* "10.0.0.1 is at 02:50:46:00:01:00", 42 bytes as a veth carries it */
+static const guint8 eth_arp_reply[] = {
+  0x02, 0x50, 0x46, 0x00, 0x02, 0x00, 0x02, 0x50, 0x46, 0x00, 0x01, 0x00,
+  0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x02, 0x02, 0x50,
+  0x46, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x00, 0x01, 0x02, 0x50, 0x46, 0x00,
+  0x02, 0x00, 0x0a, 0x00, 0x00, 0x02,
+};
+
+/* @body after a 14-byte header, then zeros (or @pad_byte) up to @min_len. */
+static GBytes *
+ethernet_frame (const guint8 *dst,
+                const guint8 *src,
+                guint16       ethertype,
+                const guint8 *body,
+                gsize         body_len,
+                gsize         min_len,
+                guint8        pad_byte)
+{
+  gsize len = MAX (14 + body_len, min_len);
+  guint8 *buf = g_malloc (len);
+
+  memcpy (buf, dst, 6);
+  memcpy (buf + 6, src, 6);
+  buf[12] = ethertype >> 8;
+  buf[13] = ethertype & 0xff;
+  memcpy (buf + 14, body, body_len);
+  memset (buf + 14 + body_len, pad_byte, len - 14 - body_len);
+  return g_bytes_new_take (buf, len);
+}
+
+static PfPacket *
+decode_frame_ok (GBytes *frame)
+{
+  g_autoptr(GError) error = NULL;
+  PfPacket *packet = pf_packet_decode_ethernet_bytes (frame, &error);
+
+  if (error != NULL)
+    fail_msg ("decode failed: %s", error->message);
+  assert_non_null (packet);
+  return packet;
+}
+
+static void
+test_decode_arp_request (void **state)
+{
+  g_autoptr(GBytes) frame = g_bytes_new_static (eth_arp_request, sizeof eth_arp_request);
+  g_autoptr(PfPacket) p = decode_frame_ok (frame);
+  g_autoptr(GBytes) bytes = pf_packet_get_bytes (p);
+  static const guint8 zero[6] = { 0 };
+
+  (void) state;
+  assert_true (p->has_ethernet);
+  assert_memory_equal (p->eth_dst, mac_broadcast, 6);
+  assert_memory_equal (p->eth_src, mac_laptop, 6);
+  assert_int_equal (p->ethertype, PF_ETHERTYPE_ARP);
+  assert_int_equal (p->arp_op, PF_ARP_REQUEST);
+  assert_memory_equal (p->arp_sha, mac_laptop, 6);
+  assert_int_equal (p->arp_spa, TEN_0_0_2);
+  assert_memory_equal (p->arp_tha, zero, 6);
+  assert_int_equal (p->arp_tpa, TEN_0_0_1);
+  /* placed by the views as from its sender, to the address it asks about */
+  assert_int_equal (p->src, TEN_0_0_2);
+  assert_int_equal (p->dst, TEN_0_0_1);
+  assert_int_equal (p->protocol, 0);
+  assert_int_equal (p->ttl, 0);
+  assert_int_equal (pf_packet_get_payload_length (p), 0);
+  assert_int_equal (p->origin, PF_PACKET_ORIGIN_CAPTURED);
+  assert_int_equal (pf_packet_get_kind (p), PF_PACKET_KIND_ARP);
+  assert_string_equal (pf_packet_kind_to_label (PF_PACKET_KIND_ARP), "ARP");
+  /* the whole frame, padding included, as the wire carried it */
+  assert_ptr_equal (p->frame, frame);
+  pf_test_assert_bytes (bytes, eth_arp_request, sizeof eth_arp_request);
+  assert_int_equal (g_bytes_get_size (p->raw), 28);
+}
+
+static void
+test_decode_arp_reply (void **state)
+{
+  g_autoptr(GBytes) frame = g_bytes_new_static (eth_arp_reply, sizeof eth_arp_reply);
+  g_autoptr(PfPacket) p = decode_frame_ok (frame);
+
+  (void) state;
+  assert_memory_equal (p->eth_dst, mac_laptop, 6);
+  assert_memory_equal (p->eth_src, mac_gw, 6);
+  assert_int_equal (p->arp_op, PF_ARP_REPLY);
+  assert_memory_equal (p->arp_sha, mac_gw, 6);
+  assert_int_equal (p->arp_spa, TEN_0_0_1);
+  assert_memory_equal (p->arp_tha, mac_laptop, 6);
+  assert_int_equal (p->arp_tpa, TEN_0_0_2);
+  assert_int_equal (pf_packet_get_kind (p), PF_PACKET_KIND_ARP);
+}
+
+/* An IPv4 datagram in a frame decodes as it does alone; raw is the
+ * datagram, frame the whole frame. */
+static void
+test_decode_ethernet_ipv4 (void **state)
+{
+  g_autoptr(GBytes) frame = ethernet_frame (mac_laptop, mac_gw, PF_ETHERTYPE_IPV4,
+                                            veth_syn, sizeof veth_syn, 60, 0);
+  g_autoptr(PfPacket) p = decode_frame_ok (frame);
+  g_autoptr(PfPacket) alone = decode_ok (veth_syn, sizeof veth_syn);
+  g_autoptr(GBytes) bytes = pf_packet_get_bytes (p);
+
+  (void) state;
+  assert_true (p->has_ethernet);
+  assert_memory_equal (p->eth_dst, mac_laptop, 6);
+  assert_memory_equal (p->eth_src, mac_gw, 6);
+  assert_int_equal (p->ethertype, PF_ETHERTYPE_IPV4);
+  assert_int_equal (p->src, alone->src);
+  assert_int_equal (p->dst, alone->dst);
+  assert_int_equal (p->ttl, 64);
+  assert_int_equal (p->sport, 34670);
+  assert_int_equal (p->dport, 80);
+  assert_int_equal (p->seq, alone->seq);
+  assert_int_equal (p->flags, PF_TCP_SYN);
+  assert_int_equal (p->mss, 1460);
+  assert_int_equal (p->l4_checksum, PF_CHECKSUM_GOOD);
+  assert_int_equal (pf_packet_get_kind (p), PF_PACKET_KIND_HANDSHAKE);
+  pf_test_assert_bytes (p->raw, veth_syn, sizeof veth_syn);
+  assert_int_equal (g_bytes_get_size (bytes), 14 + sizeof veth_syn);
+  assert_true (g_bytes_equal (bytes, frame));
+  assert_int_equal (alone->has_ethernet, FALSE);
+  assert_null (alone->frame);
+  assert_null (pf_packet_get_frame (alone));
+}
+
+/* A 60-byte minimum frame: the padding after total_length is no payload,
+ * whatever its bytes. */
+static void
+test_decode_ethernet_padding (void **state)
+{
+  g_autoptr(PfPacket) ack = pf_packet_new_tcp (TEN_0_0_2, 40000, TEN_0_0_1, 80,
+                                               1, 1, PF_TCP_ACK, 502, NULL, 0);
+  g_autoptr(GBytes) datagram = pf_packet_encode_ipv4 (ack);
+  g_autoptr(GBytes) frame = NULL;
+  g_autoptr(PfPacket) p = NULL;
+
+  (void) state;
+  assert_int_equal (g_bytes_get_size (datagram), 40);
+  frame = ethernet_frame (mac_gw, mac_laptop, PF_ETHERTYPE_IPV4,
+                          g_bytes_get_data (datagram, NULL), 40, 60, 0xaa);
+  p = decode_frame_ok (frame);
+  assert_int_equal (g_bytes_get_size (p->frame), 60);
+  assert_int_equal (g_bytes_get_size (p->raw), 40);
+  assert_int_equal (p->total_length, 40);
+  assert_int_equal (pf_packet_get_payload_length (p), 0);
+  assert_int_equal (p->l4_checksum, PF_CHECKSUM_GOOD);
+  assert_int_equal (pf_packet_get_kind (p), PF_PACKET_KIND_ACK);
+}
+
+static void
+assert_frame_error (GBytes       *frame,
+                    PfPacketError code,
+                    const char   *message)
+{
+  g_autoptr(GError) error = NULL;
+  PfPacket *packet = pf_packet_decode_ethernet_bytes (frame, &error);
+
+  assert_null (packet);
+  assert_non_null (error);
+  assert_true (error->domain == PF_PACKET_ERROR);
+  assert_int_equal (error->code, code);
+  assert_string_equal (error->message, message);
+}
+
+static void
+test_decode_ethernet_errors (void **state)
+{
+  guint8 arp[28];
+  guint8 vlan[4 + 28] = { 0x00, 0x05, 0x08, 0x06 };
+  g_autoptr(GBytes) short_frame = g_bytes_new_static (eth_arp_reply, 13);
+  g_autoptr(GBytes) short_arp = g_bytes_new_static (eth_arp_reply, 41);
+  g_autoptr(GBytes) tagged = NULL;
+  g_autoptr(GBytes) ipv6 = NULL;
+  g_autoptr(GBytes) llc = NULL;
+  g_autoptr(GBytes) not_ipv4 = NULL;
+  g_autoptr(GBytes) truncated_ipv4 = NULL;
+
+  (void) state;
+  assert_frame_error (short_frame, PF_PACKET_ERROR_TRUNCATED,
+                      "The frame is 13 bytes long, too short for an Ethernet header of 14 bytes.");
+  assert_frame_error (short_arp, PF_PACKET_ERROR_TRUNCATED,
+                      "The ARP message needs 28 bytes but only 27 follow the Ethernet header.");
+
+  memcpy (vlan + 4, eth_arp_request + 14, 28);
+  tagged = ethernet_frame (mac_broadcast, mac_laptop, 0x8100, vlan, sizeof vlan, 60, 0);
+  assert_frame_error (tagged, PF_PACKET_ERROR_UNSUPPORTED,
+                      "The frame carries a VLAN tag (EtherType 0x8100); only untagged "
+                      "Ethernet II frames are read.");
+  ipv6 = ethernet_frame (mac_broadcast, mac_laptop, 0x86dd, vlan, sizeof vlan, 60, 0);
+  assert_frame_error (ipv6, PF_PACKET_ERROR_UNSUPPORTED,
+                      "The frame's EtherType is 0x86dd, neither IPv4 (0x0800) nor ARP (0x0806).");
+  llc = ethernet_frame (mac_broadcast, mac_laptop, 46, vlan, sizeof vlan, 60, 0);
+  assert_frame_error (llc, PF_PACKET_ERROR_UNSUPPORTED,
+                      "The frame is IEEE 802.3 with a length of 46, not Ethernet II.");
+  not_ipv4 = ethernet_frame (mac_gw, mac_laptop, PF_ETHERTYPE_IPV4,
+                             eth_arp_request + 14, 28, 60, 0);
+  assert_frame_error (not_ipv4, PF_PACKET_ERROR_UNSUPPORTED,
+                      "The packet is IP version 0, not IPv4.");
+  truncated_ipv4 = ethernet_frame (mac_gw, mac_laptop, PF_ETHERTYPE_IPV4,
+                                   veth_syn, 40, 0, 0);
+  assert_frame_error (truncated_ipv4, PF_PACKET_ERROR_TRUNCATED,
+                      "The IPv4 header announces 60 bytes but only 40 arrived.");
+
+  {
+    static const struct { gsize offset; guint8 value; PfPacketError code; const char *message; } bad[] = {
+      { 1, 6, PF_PACKET_ERROR_UNSUPPORTED, "The ARP hardware type is 6, not Ethernet (1)." },
+      { 2, 0x86, PF_PACKET_ERROR_UNSUPPORTED, "The ARP protocol type is 0x8600, not IPv4 (0x0800)." },
+      { 4, 8, PF_PACKET_ERROR_MALFORMED,
+        "The ARP address lengths are 8 and 4 bytes, not 6 (a MAC) and 4 (an IPv4 address)." },
+      { 5, 16, PF_PACKET_ERROR_MALFORMED,
+        "The ARP address lengths are 6 and 16 bytes, not 6 (a MAC) and 4 (an IPv4 address)." },
+      { 7, 3, PF_PACKET_ERROR_UNSUPPORTED,
+        "The ARP operation is 3, neither a request (1) nor a reply (2)." },
+      { 7, 0, PF_PACKET_ERROR_UNSUPPORTED,
+        "The ARP operation is 0, neither a request (1) nor a reply (2)." },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr(GBytes) frame = NULL;
+
+        memcpy (arp, eth_arp_request + 14, sizeof arp);
+        arp[bad[i].offset] = bad[i].value;
+        frame = ethernet_frame (mac_broadcast, mac_laptop, PF_ETHERTYPE_ARP, arp, sizeof arp, 60, 0);
+        assert_frame_error (frame, bad[i].code, bad[i].message);
+      }
+  }
+}
+
+/* Every prefix of a frame is refused or decoded, never read past. */
+static void
+test_ethernet_every_truncation (void **state)
+{
+  g_autoptr(GBytes) syn = ethernet_frame (mac_laptop, mac_gw, PF_ETHERTYPE_IPV4,
+                                          veth_syn, sizeof veth_syn, 0, 0);
+  const guint8 *data = g_bytes_get_data (syn, NULL);
+
+  (void) state;
+  for (gsize len = 0; len < g_bytes_get_size (syn); len++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree guint8 *copy = g_memdup2 (data, len);
+      g_autoptr(GBytes) cut = g_bytes_new_take (g_steal_pointer (&copy), len);
+      g_autoptr(PfPacket) p = pf_packet_decode_ethernet_bytes (cut, &error);
+
+      assert_null (p);
+      assert_non_null (error);
+      assert_int_equal (error->code, PF_PACKET_ERROR_TRUNCATED);
+    }
+  for (gsize len = 0; len < sizeof eth_arp_reply; len++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree guint8 *copy = g_memdup2 (eth_arp_reply, len);
+      g_autoptr(GBytes) cut = g_bytes_new_take (g_steal_pointer (&copy), len);
+      g_autoptr(PfPacket) p = pf_packet_decode_ethernet_bytes (cut, &error);
+
+      assert_null (p);
+      assert_int_equal (error->code, PF_PACKET_ERROR_TRUNCATED);
+    }
+}
+
+/* A modelled ARP message and a modelled segment put in a frame encode to
+ * the bytes Linux sends, padded to 60, and decode back to themselves. */
+static void
+test_encode_frames (void **state)
+{
+  g_autoptr(PfPacket) request = pf_packet_new_arp (PF_ARP_REQUEST, mac_laptop, TEN_0_0_2,
+                                                   NULL, TEN_0_0_1);
+  g_autoptr(PfPacket) reply = pf_packet_new_arp (PF_ARP_REPLY, mac_gw, TEN_0_0_1,
+                                                 mac_laptop, TEN_0_0_2);
+  g_autoptr(PfPacket) syn = decode_ok (veth_syn, sizeof veth_syn);
+  g_autoptr(GBytes) request_frame = pf_packet_get_frame (request);
+  g_autoptr(GBytes) reply_frame = pf_packet_get_bytes (reply);
+  g_autoptr(GBytes) syn_frame = NULL;
+  g_autoptr(PfPacket) reply_back = NULL;
+  g_autoptr(PfPacket) syn_back = NULL;
+  g_autoptr(GBytes) expected_syn = ethernet_frame (mac_laptop, mac_gw, PF_ETHERTYPE_IPV4,
+                                                   veth_syn, sizeof veth_syn, 60, 0);
+
+  (void) state;
+  assert_int_equal (request->origin, PF_PACKET_ORIGIN_MODELLED);
+  assert_int_equal (pf_packet_get_kind (request), PF_PACKET_KIND_ARP);
+  assert_memory_equal (request->eth_dst, mac_broadcast, 6);
+  assert_memory_equal (reply->eth_dst, mac_laptop, 6);
+  pf_test_assert_bytes (request_frame, eth_arp_request, sizeof eth_arp_request);
+  /* a reply, padded as the request is */
+  assert_int_equal (g_bytes_get_size (reply_frame), 60);
+  assert_memory_equal (g_bytes_get_data (reply_frame, NULL), eth_arp_reply, sizeof eth_arp_reply);
+  reply_back = decode_frame_ok (reply_frame);
+  assert_int_equal (reply_back->arp_op, PF_ARP_REPLY);
+  assert_int_equal (reply_back->arp_spa, TEN_0_0_1);
+  assert_memory_equal (reply_back->arp_tha, mac_laptop, 6);
+
+  pf_packet_set_ethernet (syn, mac_gw, mac_laptop);
+  assert_true (syn->has_ethernet);
+  assert_int_equal (syn->ethertype, PF_ETHERTYPE_IPV4);
+  syn_frame = pf_packet_get_frame (syn);
+  assert_true (g_bytes_equal (syn_frame, expected_syn));
+  syn_back = decode_frame_ok (syn_frame);
+  assert_int_equal (syn_back->seq, syn->seq);
+  assert_memory_equal (syn_back->eth_src, mac_gw, 6);
+}
+
 int
 main (void)
 {
@@ -1415,6 +1742,13 @@ main (void)
     cmocka_unit_test (test_four_tuple),
     cmocka_unit_test (test_boxed),
     cmocka_unit_test (test_get_bytes_modelled),
+    cmocka_unit_test (test_decode_arp_request),
+    cmocka_unit_test (test_decode_arp_reply),
+    cmocka_unit_test (test_decode_ethernet_ipv4),
+    cmocka_unit_test (test_decode_ethernet_padding),
+    cmocka_unit_test (test_decode_ethernet_errors),
+    cmocka_unit_test (test_ethernet_every_truncation),
+    cmocka_unit_test (test_encode_frames),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

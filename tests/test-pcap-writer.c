@@ -20,6 +20,7 @@
 
 #include <glib/gstdio.h>
 
+#include "pf-packet-info.h"
 #include "pf-pcap-writer.h"
 
 #define LOCALHOST 0x7f000001u
@@ -368,6 +369,198 @@ test_disk_full_midway (void **state)
   assert_string_equal (contents, "previous capture");
 }
 
+
+/* Ethernet: the laptop 10.0.0.2 asks for its gateway 10.0.0.1, which
+ * answers; then the laptop's SYN leaves through it. */
+static const guint8 mac_gw[6] = { 0x02, 0x50, 0x46, 0x00, 0x01, 0x00 };
+static const guint8 mac_laptop[6] = { 0x02, 0x50, 0x46, 0x00, 0x02, 0x00 };
+
+#define TEN_0_0_1 0x0a000001u
+#define TEN_0_0_2 0x0a000002u
+
+static GPtrArray *
+make_frames (void)
+{
+  GPtrArray *frames = g_ptr_array_new_with_free_func ((GDestroyNotify) pf_packet_unref);
+  g_autoptr(PfPacket) request = pf_packet_new_arp (PF_ARP_REQUEST, mac_laptop, TEN_0_0_2,
+                                                   NULL, TEN_0_0_1);
+  g_autoptr(GBytes) request_frame = pf_packet_get_frame (request);
+  PfPacket *syn = pf_packet_new_tcp (TEN_0_0_2, 40000, TEN_0_0_1, 80, 1000, 0,
+                                     PF_TCP_SYN, 64240, NULL, 0);
+
+  /* the request as the wire would have captured it: decoded from bytes */
+  g_ptr_array_add (frames, pf_packet_decode_ethernet_bytes (request_frame, NULL));
+  g_ptr_array_add (frames, pf_packet_new_arp (PF_ARP_REPLY, mac_gw, TEN_0_0_1,
+                                              mac_laptop, TEN_0_0_2));
+  pf_packet_set_syn_options (syn, 1460, 7, TRUE, 1, 0);
+  syn->ttl = 63;  /* not the default, so the field is seen to be read */
+  pf_packet_update_lengths (syn);
+  pf_packet_set_ethernet (syn, mac_laptop, mac_gw);
+  g_ptr_array_add (frames, syn);
+  for (guint i = 0; i < frames->len; i++)
+    assert_non_null (frames->pdata[i]);
+  return frames;
+}
+
+static char *
+find_tshark (void)
+{
+  char *tshark = g_find_program_in_path ("tshark");
+
+  if (tshark == NULL && g_file_test ("/usr/bin/tshark", G_FILE_TEST_IS_EXECUTABLE))
+    tshark = g_strdup ("/usr/bin/tshark");
+  if (tshark == NULL)
+    fail_msg ("tshark is not installed (package tshark); this test needs it");
+  return tshark;
+}
+
+/* A run whose packets carry Ethernet is LINKTYPE_ETHERNET, each record
+ * its whole frame, and tshark reads the Ethernet, ARP and IPv4 fields
+ * and says what pf-packet-info says. */
+static void
+test_ethernet_read_by_tshark (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PfPcapWriter) writer = NULL;
+  g_autoptr(GPtrArray) frames = make_frames ();
+  g_autofree char *tshark = find_tshark ();
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  char errbuf[PCAP_ERRBUF_SIZE];
+  const gint64 t0 = G_GINT64_CONSTANT (1700000000000000);
+  const char *argv[] = {
+    tshark, "-n", "-r", f->path, "-T", "fields", "-E", "separator=|",
+    "-e", "eth.src", "-e", "eth.dst", "-e", "arp.opcode", "-e", "arp.src.proto_ipv4",
+    "-e", "arp.dst.proto_ipv4", "-e", "ip.ttl", "-e", "_ws.col.Protocol",
+    "-e", "_ws.col.Info", NULL,
+  };
+  const char *expected[] = {
+    "02:50:46:00:02:00|ff:ff:ff:ff:ff:ff|1|10.0.0.2|10.0.0.1||ARP|",
+    "02:50:46:00:01:00|02:50:46:00:02:00|2|10.0.0.1|10.0.0.2||ARP|",
+    "02:50:46:00:02:00|02:50:46:00:01:00||||63|TCP|",
+  };
+  int status = -1;
+  pcap_t *pcap;
+
+  (void) state;
+  writer = pf_pcap_writer_new (f->path, &error);
+  assert_null (error);
+  for (guint i = 0; i < frames->len; i++)
+    if (!pf_pcap_writer_write (writer, frames->pdata[i], t0 + i * 1000, &error))
+      fail_msg ("frame %u: %s", i, error->message);
+  assert_true (pf_pcap_writer_get_ethernet (writer));
+  assert_true (pf_pcap_writer_close (writer, &error));
+
+  pcap = pcap_open_offline (f->path, errbuf);
+  if (pcap == NULL)
+    fail_msg ("pcap_open_offline: %s", errbuf);
+  assert_int_equal (pcap_datalink (pcap), DLT_EN10MB);
+  for (guint i = 0; i < frames->len; i++)
+    {
+      g_autoptr(GBytes) frame = pf_packet_get_frame (frames->pdata[i]);
+
+      assert_next_record (pcap, t0 + i * 1000, frame);
+    }
+  pcap_close (pcap);
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                     &out, &err, &status, &error))
+    fail_msg ("tshark: %s", error->message);
+  if (!g_spawn_check_wait_status (status, NULL))
+    fail_msg ("tshark -r %s failed: %s", f->path, err);
+  lines = g_strsplit (g_strchomp (out), "\n", -1);
+  assert_int_equal (g_strv_length (lines), frames->len);
+  for (guint i = 0; i < frames->len; i++)
+    {
+      g_autofree char *info = pf_packet_describe (frames->pdata[i]);
+      g_autofree char *line = NULL;
+
+      /* TCP's words are tshark's own ("40000 → 80 [SYN] Seq=0 Win=…",
+       * relative); ARP's must be ours exactly. */
+      if (pf_packet_get_kind (frames->pdata[i]) == PF_PACKET_KIND_ARP)
+        line = g_strconcat (expected[i], info, NULL);
+      else
+        line = g_strconcat (expected[i], strrchr (lines[i], '|') + 1, NULL);
+      assert_string_equal (lines[i], line);
+    }
+  assert_string_equal (strrchr (lines[0], '|') + 1, "Who has 10.0.0.1? Tell 10.0.0.2");
+  assert_string_equal (strrchr (lines[1], '|') + 1, "10.0.0.1 is at 02:50:46:00:01:00");
+  assert_true (g_str_has_prefix (strrchr (lines[2], '|') + 1, "40000 → 80 [SYN]"));
+}
+
+/* One file, one link type: a packet of the other kind is refused and
+ * the file keeps what it had; a file of no packet is RAW. */
+static void
+test_one_link_type (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PfPcapWriter) writer = NULL;
+  g_autoptr(PfPcapWriter) raw_writer = NULL;
+  g_autoptr(PfPcapWriter) empty_writer = NULL;
+  g_autoptr(GPtrArray) frames = make_frames ();
+  g_autoptr(PfPacket) modelled = NULL;
+  g_autoptr(PfPacket) udp = NULL;
+  g_autoptr(PfPacket) captured = make_packets (&modelled, &udp);
+  g_autofree char *raw_path = g_build_filename (f->dir, "raw.pcap", NULL);
+  g_autofree char *empty_path = g_build_filename (f->dir, "empty.pcap", NULL);
+  g_autofree char *expected = NULL;
+  char errbuf[PCAP_ERRBUF_SIZE];
+  struct pcap_pkthdr *header;
+  const u_char *data;
+  pcap_t *pcap;
+
+  writer = pf_pcap_writer_new (f->path, &error);
+  assert_true (pf_pcap_writer_write (writer, frames->pdata[0], 0, &error));
+  assert_false (pf_pcap_writer_write (writer, captured, 1, &error));
+  assert_true (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_INVAL));
+  expected = g_strdup_printf ("Could not write packet 2 to the capture “%s”: it is an IPv4 "
+                              "datagram without Ethernet, but the capture holds Ethernet "
+                              "frames, and one file has one link type.", f->path);
+  assert_string_equal (error->message, expected);
+  g_clear_error (&error);
+  assert_true (pf_pcap_writer_write (writer, frames->pdata[1], 2, &error));
+  assert_int_equal (pf_pcap_writer_get_n_packets (writer), 2);
+  assert_true (pf_pcap_writer_close (writer, &error));
+
+  raw_writer = pf_pcap_writer_new (raw_path, &error);
+  assert_true (pf_pcap_writer_write (raw_writer, captured, 0, &error));
+  assert_false (pf_pcap_writer_get_ethernet (raw_writer));
+  assert_false (pf_pcap_writer_write (raw_writer, frames->pdata[2], 1, &error));
+  assert_true (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_INVAL));
+  assert_non_null (strstr (error->message, "it is an Ethernet frame, but the capture holds "
+                                           "IPv4 datagrams without Ethernet"));
+  g_clear_error (&error);
+  assert_true (pf_pcap_writer_close (raw_writer, &error));
+
+  empty_writer = pf_pcap_writer_new (empty_path, &error);
+  assert_true (pf_pcap_writer_close (empty_writer, &error));
+
+  pcap = pcap_open_offline (f->path, errbuf);
+  assert_non_null (pcap);
+  assert_int_equal (pcap_datalink (pcap), DLT_EN10MB);
+  assert_int_equal (pcap_next_ex (pcap, &header, &data), 1);
+  assert_int_equal (pcap_next_ex (pcap, &header, &data), 1);
+  assert_int_equal (pcap_next_ex (pcap, &header, &data), PCAP_ERROR_BREAK);
+  pcap_close (pcap);
+
+  pcap = pcap_open_offline (raw_path, errbuf);
+  assert_non_null (pcap);
+  assert_int_equal (pcap_datalink (pcap), DLT_RAW);
+  assert_int_equal (pcap_next_ex (pcap, &header, &data), 1);
+  assert_int_equal (header->caplen, sizeof lo_data);
+  assert_int_equal (pcap_next_ex (pcap, &header, &data), PCAP_ERROR_BREAK);
+  pcap_close (pcap);
+
+  pcap = pcap_open_offline (empty_path, errbuf);
+  assert_non_null (pcap);
+  assert_int_equal (pcap_datalink (pcap), DLT_RAW);
+  assert_int_equal (pcap_next_ex (pcap, &header, &data), PCAP_ERROR_BREAK);
+  pcap_close (pcap);
+}
+
 int
 main (void)
 {
@@ -379,6 +572,8 @@ main (void)
     cmocka_unit_test_setup_teardown (test_target_is_directory, setup, teardown),
     cmocka_unit_test (test_dev_full),
     cmocka_unit_test_setup_teardown (test_disk_full_midway, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_ethernet_read_by_tshark, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_one_link_type, setup, teardown),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

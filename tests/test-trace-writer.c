@@ -245,6 +245,132 @@ test_deliver_payload (void **state)
   assert_string_equal (json_object_get_string_member (nth (hex, 0), "payload"), "48454c4f0d0a");
 }
 
+
+static const guint8 mac_gw[6] = { 0x02, 0x50, 0x46, 0x00, 0x01, 0x00 };       /* 10.0.0.1 */
+static const guint8 mac_laptop[6] = { 0x02, 0x50, 0x46, 0x00, 0x02, 0x00 };   /* 10.0.0.2 */
+#define GATEWAY 0x0A000001   /* 10.0.0.1 */
+
+static const char *
+member_string (JsonObject *object,
+               const char *path)
+{
+  g_auto(GStrv) parts = g_strsplit (path, ".", -1);
+
+  for (guint i = 0; parts[i + 1] != NULL; i++)
+    {
+      if (!json_object_has_member (object, parts[i]))
+        fail_msg ("no member %s in %s", parts[i], path);
+      object = json_object_get_object_member (object, parts[i]);
+    }
+  if (!json_object_has_member (object, parts[g_strv_length (parts) - 1]))
+    fail_msg ("no member %s", path);
+  return json_object_get_string_member (object, parts[g_strv_length (parts) - 1]);
+}
+
+/* Frames the wire carried (pf_event_new_frame): the ARP request to every
+ * other host of the link, the reply, the SYN through the gateway. Each
+ * line has its hop and its Ethernet header; ARP has its addresses and no
+ * IP field; the SYN keeps every field of today's IPv4 segment and its
+ * TTL. A segment no wire carried has neither hop nor "eth". */
+static void
+test_frames (void **state)
+{
+  const char *everyone[] = { "gw", "printer", NULL };
+  const char *laptop[] = { "laptop", NULL };
+  const char *gw[] = { "gw", NULL };
+  g_autoptr(PfPacket) request = pf_packet_new_arp (PF_ARP_REQUEST, mac_laptop, LAPTOP, NULL, GATEWAY);
+  g_autoptr(PfPacket) reply = pf_packet_new_arp (PF_ARP_REPLY, mac_gw, GATEWAY, mac_laptop, LAPTOP);
+  g_autoptr(PfPacket) syn = tcp (LAPTOP, 40000, KNUTH, 80, PF_TCP_SYN, 64240, 7);
+  g_autoptr(PfPacket) plain = tcp (LAPTOP, 40000, KNUTH, 80, PF_TCP_SYN, 64240, 7);
+  g_autoptr(PfEvent) e_request = NULL;
+  g_autoptr(PfEvent) e_reply = NULL;
+  g_autoptr(PfEvent) e_syn = NULL;
+  g_autoptr(PfEvent) e_plain = NULL;
+  g_autoptr(GPtrArray) lines = NULL;
+  static const char *no_ip_fields[] = { "src", "dst", "ttl", "flags", "seq", "ack", "win", "icmp_type" };
+  JsonObject *o;
+  JsonArray *to;
+
+  (void) state;
+  syn->ttl = 63;
+  pf_packet_set_ethernet (syn, mac_laptop, mac_gw);
+  e_request = pf_event_new_frame (1000, 0, request, "lan", "laptop", everyone, 1003);
+  e_reply = pf_event_new_frame (1010, 0, reply, "lan", "gw", laptop, 1013);
+  e_syn = pf_event_new_frame (1020, 0, syn, "lan", "laptop", gw, 1025);
+  e_plain = pf_event_new_segment (1030, 0, plain);
+
+  {
+    PfEvent *events[] = { e_request, e_reply, e_syn, e_plain };
+
+    lines = write_and_read (events, G_N_ELEMENTS (events), PF_TRACE_PAYLOAD_EXCERPT);
+  }
+
+  o = nth (lines, 0);
+  assert_string_equal (member_string (o, "kind"), "segment");
+  assert_string_equal (member_string (o, "proto"), "arp");
+  assert_string_equal (member_string (o, "kind_of_segment"), "arp");
+  assert_string_equal (member_string (o, "app"), "arp");
+  assert_string_equal (member_string (o, "eth.src"), "02:50:46:00:02:00");
+  assert_string_equal (member_string (o, "eth.dst"), "ff:ff:ff:ff:ff:ff");
+  assert_string_equal (member_string (o, "eth.type"), "arp");
+  assert_string_equal (member_string (o, "arp.op"), "request");
+  assert_string_equal (member_string (o, "arp.sender_mac"), "02:50:46:00:02:00");
+  assert_string_equal (member_string (o, "arp.sender_ip"), "10.0.0.2");
+  assert_string_equal (member_string (o, "arp.target_mac"), "00:00:00:00:00:00");
+  assert_string_equal (member_string (o, "arp.target_ip"), "10.0.0.1");
+  assert_string_equal (member_string (o, "info"), "Who has 10.0.0.1? Tell 10.0.0.2");
+  for (guint i = 0; i < G_N_ELEMENTS (no_ip_fields); i++)
+    if (json_object_has_member (o, no_ip_fields[i]))
+      fail_msg ("an ARP line has \"%s\"", no_ip_fields[i]);
+  assert_string_equal (member_string (o, "link"), "lan");
+  assert_string_equal (member_string (o, "from"), "laptop");
+  to = json_object_get_array_member (o, "to");
+  assert_int_equal (json_array_get_length (to), 2);
+  assert_string_equal (json_array_get_string_element (to, 0), "gw");
+  assert_string_equal (json_array_get_string_element (to, 1), "printer");
+  assert_int_equal (json_object_get_int_member (o, "t"), 1000);
+  assert_int_equal (json_object_get_int_member (o, "delivered_us"), 1003);
+
+  o = nth (lines, 1);
+  assert_string_equal (member_string (o, "arp.op"), "reply");
+  assert_string_equal (member_string (o, "arp.sender_mac"), "02:50:46:00:01:00");
+  assert_string_equal (member_string (o, "arp.target_mac"), "02:50:46:00:02:00");
+  assert_string_equal (member_string (o, "eth.dst"), "02:50:46:00:02:00");
+  assert_string_equal (member_string (o, "info"), "10.0.0.1 is at 02:50:46:00:01:00");
+  assert_string_equal (member_string (o, "from"), "gw");
+  assert_int_equal (json_array_get_length (json_object_get_array_member (o, "to")), 1);
+  assert_int_equal (json_object_get_int_member (o, "delivered_us"), 1013);
+
+  o = nth (lines, 2);
+  assert_string_equal (member_string (o, "proto"), "tcp");
+  assert_string_equal (member_string (o, "src"), "10.0.0.2:40000");
+  assert_string_equal (member_string (o, "dst"), "192.203.196.71:80");
+  assert_string_equal (member_string (o, "flags"), "SYN");
+  assert_int_equal (json_object_get_int_member (o, "win"), 64240);
+  assert_int_equal (json_object_get_int_member (o, "ttl"), 63);
+  assert_string_equal (member_string (o, "eth.src"), "02:50:46:00:02:00");
+  assert_string_equal (member_string (o, "eth.dst"), "02:50:46:00:01:00");
+  assert_string_equal (member_string (o, "eth.type"), "ipv4");
+  assert_string_equal (member_string (o, "kind_of_segment"), "handshake");
+  assert_false (json_object_has_member (o, "arp"));
+  assert_string_equal (member_string (o, "from"), "laptop");
+  to = json_object_get_array_member (o, "to");
+  assert_int_equal (json_array_get_length (to), 1);
+  assert_string_equal (json_array_get_string_element (to, 0), "gw");
+  assert_int_equal (json_object_get_int_member (o, "delivered_us"), 1025);
+
+  o = nth (lines, 3);
+  assert_int_equal (json_object_get_int_member (o, "ttl"), 64);
+  assert_string_equal (member_string (o, "src"), "10.0.0.2:40000");
+  for (guint i = 0; i < 5; i++)
+    {
+      static const char *hop[] = { "eth", "link", "from", "to", "delivered_us" };
+
+      if (json_object_has_member (o, hop[i]))
+        fail_msg ("a segment no wire carried has \"%s\"", hop[i]);
+    }
+}
+
 int
 main (void)
 {
@@ -254,6 +380,7 @@ main (void)
     cmocka_unit_test (test_excerpt_escaped_once),
     cmocka_unit_test (test_payload_full_hex_base64),
     cmocka_unit_test (test_deliver_payload),
+    cmocka_unit_test (test_frames),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);
