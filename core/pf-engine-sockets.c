@@ -472,11 +472,41 @@ sock_deliver (PfSock *sock,
     }
 }
 
+/* Whether a step after the one running closes @sock's side of its
+ * connection. */
+static gboolean
+sock_closes_later (PfSock *sock)
+{
+  PfEngine *self = sock->engine;
+  PfSide side;
+
+  if (sock->conn == NULL || (sock->role != PF_SOCK_CLIENT && sock->role != PF_SOCK_SERVER))
+    return FALSE;
+
+  side = sock->role == PF_SOCK_CLIENT ? PF_SIDE_CLIENT : PF_SIDE_SERVER;
+  for (guint i = (guint) self->step + 1; i < self->scenario->steps->len; i++)
+    {
+      const PfStep *step = g_ptr_array_index (self->scenario->steps, i);
+
+      if (step->action == PF_STEP_CLOSE && step->side == side &&
+          g_strcmp0 (step->connection, sock->conn->id) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 sock_peer_closed (PfSock *sock)
 {
   sock->eof = TRUE;
   sock->stale = TRUE;   /* the FIN that ended the stream moved the state */
+
+  /* A scenario that closes this side itself, in a later step, has its
+   * program wait for that step: the kernel acknowledges the FIN on its
+   * own meanwhile, this end waits in CLOSE_WAIT and the other in
+   * FIN_WAIT_2. */
+  if (sock_closes_later (sock))
+    return;
 
   /* Services close when their client does; so do the scenario's client
    * programs when the server hangs up first. */
@@ -827,6 +857,21 @@ sock_is_quiet (PfSock *sock)
   if (peer != NULL && peer->socket != NULL && !peer->eof && !peer->reset &&
       (peer->bytes_read < sock->bytes_sent || sock->shut))
     return FALSE;
+
+  /* On the wire, and what we sent acknowledged too: the other kernel may
+   * hold its ACK of a FIN back (a delayed ACK, 40 ms or more) hoping to
+   * send it with its own program's answer. Until it comes, the FIN is in
+   * flight as far as this end knows, and the step shows it arrive. */
+  if (sock->engine->wire != NULL)
+    {
+      struct tcp_info info;
+      PfTcpState state = pf_engine_sock_query_tcp_info (sock, &info);
+
+      if ((state == PF_TCP_STATE_ESTABLISHED || state == PF_TCP_STATE_CLOSE_WAIT ||
+           state == PF_TCP_STATE_FIN_WAIT1 || state == PF_TCP_STATE_CLOSING ||
+           state == PF_TCP_STATE_LAST_ACK) && info.tcpi_unacked > 0)
+        return FALSE;
+    }
 
   return TRUE;
 }

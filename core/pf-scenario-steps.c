@@ -522,6 +522,15 @@ check_open (StepReader           *reader,
   /* Closed with the other end: what came before the end can still be read. */
   else if (closed != 0 && step->action == PF_STEP_SEND)
     message = closed_with_other (step, connection, "it can no longer send");
+  /* The other end closed first and this side's program closes in a step
+   * of its own: until then it waits, in CLOSE_WAIT. */
+  else if (closed != 0 && step->action == PF_STEP_CLOSE &&
+           connection->closed_why[step->side] == CLOSED_BY_PEER)
+    {
+      connection->closed_line[step->side] = step->line;
+      connection->closed_why[step->side] = CLOSED_BY_STEP;
+      return TRUE;
+    }
   else if (closed != 0 && step->action == PF_STEP_CLOSE)
     message = closed_with_other (step, connection,
                                  "this \"close\" would do nothing, so leave it out");
