@@ -72,7 +72,9 @@ segments_of_step (PfEngine *engine,
     {
       PfEvent *event = pf_timeline_get_event (timeline, i);
 
+      /* The IP packets: ARP (exact mode's wire) is looked at apart. */
       if (pf_event_get_kind (event) == PF_EVENT_SEGMENT &&
+          pf_packet_get_kind (pf_event_get_packet (event)) != PF_PACKET_KIND_ARP &&
           (step < 0 || pf_event_get_step (event) == step))
         g_ptr_array_add (segments, pf_event_get_packet (event));
     }
@@ -214,6 +216,77 @@ test_model_matches_capture (void **state)
     }
 }
 
+/* The states of one host's sockets, in the order the timeline has them
+ * (listeners left out), as "SYN_SENT ESTABLISHED ...". */
+static char *
+states_of (PfEngine   *engine,
+           const char *host)
+{
+  PfTimeline *timeline = pf_engine_get_timeline (engine);
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      if (pf_event_get_kind (event) != PF_EVENT_STATE ||
+          g_strcmp0 (pf_event_get_host_id (event), host) != 0 ||
+          pf_event_get_tuple (event)->dst.port == 0)
+        continue;
+      if (text->len > 0)
+        g_string_append_c (text, ' ');
+      g_string_append (text, pf_tcp_state_to_string (pf_event_get_state (event)));
+    }
+  return g_string_free (text, FALSE);
+}
+
+/* The index in the timeline of the first segment of @flags from @src. */
+static guint
+find_segment (PfEngine   *engine,
+              PfIpv4      src,
+              const char *flags)
+{
+  PfTimeline *timeline = pf_engine_get_timeline (engine);
+
+  for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+      PfPacket *p;
+      g_autofree char *text = NULL;
+
+      if (pf_event_get_kind (event) != PF_EVENT_SEGMENT)
+        continue;
+      p = pf_event_get_packet (event);
+      if (p->protocol != PF_IP_PROTOCOL_TCP || p->src != src)
+        continue;
+      text = pf_packet_flags_to_string (p->flags);
+      if (g_strcmp0 (text, flags) == 0)
+        return i;
+    }
+  fail_msg ("no %s segment", flags);
+  return 0;
+}
+
+static guint
+find_state (PfEngine   *engine,
+            const char *host,
+            PfTcpState  state)
+{
+  PfTimeline *timeline = pf_engine_get_timeline (engine);
+
+  for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+
+      if (pf_event_get_kind (event) == PF_EVENT_STATE &&
+          g_strcmp0 (pf_event_get_host_id (event), host) == 0 &&
+          pf_event_get_state (event) == state)
+        return i;
+    }
+  fail_msg ("%s never in %s", host, pf_tcp_state_to_string (state));
+  return 0;
+}
+
 /* The side that closes first waits in TIME_WAIT; the kernel's socket
  * table shows it although no descriptor is left. */
 static void
@@ -229,11 +302,94 @@ test_time_wait_on_closer (void **state)
       laptop = last_state_of (engine, "laptop");
       knuth = last_state_of (engine, "knuth");
       assert_int_equal (pf_event_get_state (laptop), PF_TCP_STATE_TIME_WAIT);
-      assert_int_equal (pf_event_get_old_state (laptop), PF_TCP_STATE_FIN_WAIT1);
       assert_int_equal (pf_event_get_state (knuth), PF_TCP_STATE_CLOSE);
-      assert_int_equal (pf_timeline_count (pf_engine_get_timeline (engine), PF_EVENT_STATE, -1),
-                        3 + 2 + 2 + 2);   /* 3 LISTEN, then 2 × ESTABLISHED, closing, closed */
     }
+}
+
+/* On the wire every state of both ends is read from their kernels, each
+ * at the delivery that moved it: the client in SYN_SENT while its SYN
+ * travels, the server's request socket in SYN_RECV from the SYN to the
+ * last ACK of the handshake, and at the close FIN_WAIT_2 (the server's
+ * kernel acknowledged the FIN before its program closed), LAST_ACK and
+ * TIME_WAIT. */
+static void
+test_every_state_exact (void **state)
+{
+  g_autoptr(PfEngine) engine = start_engine ("web", PF_NETSPACE_MODE_EXACT);
+  g_autofree char *laptop = NULL;
+  g_autofree char *knuth = NULL;
+  guint syn, syn_ack, ack;
+
+  assert_true (pf_engine_run (engine, NULL));
+  assert_int_equal (pf_engine_get_n_failures (engine), 0);
+
+  laptop = states_of (engine, "laptop");
+  knuth = states_of (engine, "knuth");
+  assert_string_equal (laptop, "SYN_SENT ESTABLISHED FIN_WAIT1 FIN_WAIT2 TIME_WAIT");
+  assert_string_equal (knuth, "SYN_RECV ESTABLISHED CLOSE_WAIT LAST_ACK CLOSE");
+
+  syn = find_segment (engine, LAPTOP, "SYN");
+  syn_ack = find_segment (engine, KNUTH, "SYN,ACK");
+  ack = find_segment (engine, LAPTOP, "ACK");
+  assert_true (find_state (engine, "laptop", PF_TCP_STATE_SYN_SENT) < syn_ack);
+  assert_true (find_state (engine, "laptop", PF_TCP_STATE_ESTABLISHED) > syn_ack);
+  assert_true (find_state (engine, "knuth", PF_TCP_STATE_SYN_RECV) > syn);
+  assert_true (find_state (engine, "knuth", PF_TCP_STATE_SYN_RECV) < ack);
+  assert_true (find_state (engine, "knuth", PF_TCP_STATE_ESTABLISHED) > ack);
+}
+
+/* A frame on the wire is recorded once, with its link, its sender, its
+ * receivers, and the moments it left and arrived, the link's latency
+ * apart; the first IP packet waits for ARP, and the second finds the
+ * answer in the ARP cache. */
+static void
+test_frames_on_the_wire (void **state)
+{
+  g_autoptr(PfEngine) engine = start_engine ("web", PF_NETSPACE_MODE_EXACT);
+  PfTimeline *timeline = pf_engine_get_timeline (engine);
+  guint n_arp = 0, n_ip = 0;
+  gint64 first_ip = -1;
+
+  assert_true (pf_engine_run (engine, NULL));
+
+  for (guint i = 0; i < pf_timeline_get_n_events (timeline); i++)
+    {
+      PfEvent *event = pf_timeline_get_event (timeline, i);
+      PfPacket *p;
+      const char * const *to;
+
+      if (pf_event_get_kind (event) != PF_EVENT_SEGMENT)
+        continue;
+      p = pf_event_get_packet (event);
+      to = pf_event_get_to_host_ids (event);
+      assert_string_equal (pf_event_get_link_id (event), "lan");
+      assert_non_null (to);
+      assert_non_null (to[0]);
+      assert_null (to[1]);
+      assert_string_not_equal (to[0], pf_event_get_host_id (event));
+      assert_true (pf_event_get_delivered_time (event) - pf_event_get_time (event) >=
+                   PF_LINK_DEFAULT_LATENCY_US);
+      assert_true (p->has_ethernet);
+      assert_int_equal (p->origin, PF_PACKET_ORIGIN_CAPTURED);
+
+      if (pf_packet_get_kind (p) == PF_PACKET_KIND_ARP)
+        {
+          assert_int_equal (p->ethertype, PF_ETHERTYPE_ARP);
+          assert_int_equal (first_ip, -1);
+          n_arp++;
+        }
+      else
+        {
+          assert_int_equal (p->ethertype, PF_ETHERTYPE_IPV4);
+          assert_int_equal (p->ttl, 64);
+          if (first_ip < 0)
+            first_ip = i;
+          n_ip++;
+        }
+    }
+  /* Who has 192.203.196.71, and its answer; none after. */
+  assert_int_equal (n_arp, 2);
+  assert_true (n_ip >= 10);
 }
 
 /* Part of a TCP stream, in bytes from its first. */
@@ -356,7 +512,12 @@ run_outline (const char     *name,
     {
       PfEvent *event = pf_timeline_get_event (timeline, i);
 
-      if (pf_event_get_kind (event) == PF_EVENT_SEGMENT)
+      if (pf_event_get_kind (event) == PF_EVENT_SEGMENT &&
+          pf_packet_get_kind (pf_event_get_packet (event)) == PF_PACKET_KIND_ARP)
+        {
+          g_string_append_printf (outline, "%d arp\n", pf_event_get_step (event));
+        }
+      else if (pf_event_get_kind (event) == PF_EVENT_SEGMENT)
         {
           g_autofree char *flags = pf_packet_flags_to_string (pf_event_get_packet (event)->flags);
 
@@ -392,13 +553,26 @@ test_runs_repeat (void **state)
 
           assert_string_equal (again, first);
         }
-      /* The handshake, then the states it moved (on lo it is over
-       * before connect () returns, and the states are read after). */
-      assert_non_null (strstr (first, "0 segment SYN\n0 segment SYN,ACK\n0 segment ACK\n"
-                                      "0 laptop ESTABLISHED\n0 chat ESTABLISHED\n"));
-      /* The phone closes: its FIN, then its FIN_WAIT1, then the server's
-       * CLOSE_WAIT. */
-      assert_non_null (strstr (first, "7 segment FIN,ACK\n7 phone FIN_WAIT1\n7 chat CLOSE_WAIT\n"));
+      if (mode == PF_NETSPACE_MODE_EXACT)
+        {
+          /* On the wire: ARP, then each segment and the state its
+           * delivery moved, read from the kernel right then. */
+          assert_non_null (strstr (first, "0 arp\n0 laptop SYN_SENT\n0 arp\n0 segment SYN\n"
+                                          "0 chat SYN_RECV\n0 segment SYN,ACK\n"
+                                          "0 laptop ESTABLISHED\n0 segment ACK\n"
+                                          "0 chat ESTABLISHED\n"));
+          assert_non_null (strstr (first, "7 segment FIN,ACK\n7 phone FIN_WAIT1\n7 chat CLOSE_WAIT\n"));
+        }
+      else
+        {
+          /* The handshake, then the states it moved (on lo it is over
+           * before connect () returns, and the states are read after). */
+          assert_non_null (strstr (first, "0 segment SYN\n0 segment SYN,ACK\n0 segment ACK\n"
+                                          "0 laptop ESTABLISHED\n0 chat ESTABLISHED\n"));
+          /* The phone closes: its FIN, then its FIN_WAIT1, then the
+           * server's CLOSE_WAIT. */
+          assert_non_null (strstr (first, "7 segment FIN,ACK\n7 phone FIN_WAIT1\n7 chat CLOSE_WAIT\n"));
+        }
     }
 
   /* The helpers of the exact runs are reaped a moment later. */
@@ -1119,6 +1293,8 @@ main (void)
     cmocka_unit_test (test_web_loopback_modelled),
     cmocka_unit_test (test_model_matches_capture),
     cmocka_unit_test (test_time_wait_on_closer),
+    cmocka_unit_test (test_every_state_exact),
+    cmocka_unit_test (test_frames_on_the_wire),
     cmocka_unit_test (test_udp_bound),
     cmocka_unit_test (test_refused),
     cmocka_unit_test (test_udp_datagrams),
