@@ -389,6 +389,21 @@ test_arp_request (void **state)
   assert_non_null (strstr (text, "(to ff:ff:ff:ff:ff:ff)"));
   assert_non_null (strstr (text, "at 02:50:46:00:02:00"));
 
+  /* ARP has no data: the Hex tab dumps the frame, from its broadcast
+   * destination on. */
+  {
+    GtkTextView *hex_view = find_hex_view (GTK_WIDGET (fi.inspector));
+    GtkTextIter start, end;
+    g_autofree char *hex = NULL;
+
+    assert_non_null (hex_view);
+    gtk_text_buffer_get_bounds (gtk_text_view_get_buffer (hex_view), &start, &end);
+    hex = gtk_text_buffer_get_text (gtk_text_view_get_buffer (hex_view), &start, &end, FALSE);
+    g_test_message ("%s", hex);
+    assert_true (g_str_has_prefix (hex, "0000  ff ff ff ff ff ff 02 50"));
+    assert_non_null (strstr (hex, "08 06 00 01"));
+  }
+
   frame_inspector_close (&fi);
 }
 
