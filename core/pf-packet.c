@@ -1,4 +1,5 @@
-/* pf-packet.c: one IPv4 segment or datagram, captured or modelled
+/* pf-packet.c: one IPv4 segment or datagram, or an ARP message, captured
+ * or modelled, alone or in the Ethernet frame the wire carried
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -19,6 +19,7 @@
 
 #include "pf-application.h"
 #include "pf-inspector.h"
+#include "pf-view.h"
 #include "pf-window.h"
 
 /* The window at its default size (1100×720) with `web` at step 2 and
@@ -283,6 +284,187 @@ test_divider_moves_and_is_remembered (void **state)
   pf_test_destroy_window (GTK_WINDOW (window), window);
 }
 
+
+/* Frames the wire carried, shown in an inspector of their own (a player
+ * with no scenario, the events made by hand as the wire makes them). */
+static const guint8 mac_gw[6] = { 0x02, 0x50, 0x46, 0x00, 0x01, 0x00 };       /* 10.0.0.1 */
+static const guint8 mac_laptop[6] = { 0x02, 0x50, 0x46, 0x00, 0x02, 0x00 };   /* 10.0.0.2 */
+
+typedef struct
+{
+  GtkWindow   *window;
+  PfInspector *inspector;
+  PfPlayer    *player;
+} FrameInspector;
+
+static void
+frame_inspector_open (FrameInspector *fi)
+{
+  fi->player = pf_player_new ();
+  fi->inspector = PF_INSPECTOR (pf_inspector_new ());
+  pf_view_set_player (PF_VIEW (fi->inspector), fi->player);
+  fi->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (fi->window, 900, 500);
+  gtk_window_set_child (fi->window, GTK_WIDGET (fi->inspector));
+  gtk_window_present (fi->window);
+  pf_test_iterate_until (allocated, fi->inspector);
+}
+
+static void
+frame_inspector_show (FrameInspector *fi,
+                      PfEvent        *event)
+{
+  pf_player_set_selected (fi->player, event);
+  pf_test_settle ();
+}
+
+static void
+assert_field (PfInspector *inspector,
+              const char  *path,
+              const char  *expected)
+{
+  g_autofree char *value = pf_inspector_dup_field (inspector, path);
+
+  if (value == NULL)
+    fail_msg ("no field %s", path);
+  if (!g_str_equal (value, expected))
+    fail_msg ("%s is \"%s\", not \"%s\"", path, value, expected);
+}
+
+static void
+frame_inspector_close (FrameInspector *fi)
+{
+  pf_view_set_player (PF_VIEW (fi->inspector), NULL);
+  g_clear_object (&fi->player);
+  pf_test_destroy_window (fi->window, GTK_WIDGET (fi->inspector));
+}
+
+static void
+test_arp_request (void **state)
+{
+  g_autoptr(PfApplication) app = pf_test_application_start ();
+  const char *everyone[] = { "gw", "printer", NULL };
+  g_autoptr(PfPacket) request = pf_packet_new_arp (PF_ARP_REQUEST, mac_laptop, 0x0a000002,
+                                                   NULL, 0x0a000001);
+  g_autoptr(PfEvent) event = pf_event_new_frame (1000, 0, request, "lan", "laptop",
+                                                 everyone, 3500);
+  g_autofree char *text = NULL;
+  g_autofree char *summary = NULL;
+  FrameInspector fi = { 0 };
+
+  (void) state;
+  frame_inspector_open (&fi);
+  frame_inspector_show (&fi, event);
+
+  assert_field (fi.inspector, "Frame/Kind", "ARP");
+  assert_field (fi.inspector, "Frame/Size", "60 bytes");
+  assert_field (fi.inspector, "Ethernet II", "02:50:46:00:02:00 → ff:ff:ff:ff:ff:ff");
+  assert_field (fi.inspector, "Ethernet II/Destination", "ff:ff:ff:ff:ff:ff (broadcast)");
+  assert_field (fi.inspector, "Ethernet II/Source", "02:50:46:00:02:00");
+  assert_field (fi.inspector, "Ethernet II/Type", "ARP (0x0806)");
+  assert_field (fi.inspector, "Address Resolution Protocol", "Who has 10.0.0.1? Tell 10.0.0.2");
+  assert_field (fi.inspector, "Address Resolution Protocol/Operation", "request (1)");
+  assert_field (fi.inspector, "Address Resolution Protocol/Sender MAC", "02:50:46:00:02:00");
+  assert_field (fi.inspector, "Address Resolution Protocol/Sender IP", "10.0.0.2");
+  assert_field (fi.inspector, "Address Resolution Protocol/Target MAC",
+                "00:00:00:00:00:00 (unknown: asked for)");
+  assert_field (fi.inspector, "Address Resolution Protocol/Target IP", "10.0.0.1");
+  assert_field (fi.inspector, "Hop", "laptop → gw, printer on lan");
+  assert_field (fi.inspector, "Hop/Link", "lan");
+  assert_field (fi.inspector, "Hop/From", "laptop");
+  assert_field (fi.inspector, "Hop/To", "gw, printer");
+  assert_field (fi.inspector, "Hop/Left", "1.000 ms since the run began");
+  assert_field (fi.inspector, "Hop/Delivered", "3.500 ms since the run began");
+  assert_field (fi.inspector, "Hop/Latency", "2.500 ms");
+  /* no IP layer, no data section: ARP has neither */
+  assert_null (pf_inspector_dup_field (fi.inspector, "IPv4"));
+  assert_null (pf_inspector_dup_field (fi.inspector, "Data"));
+
+  summary = pf_inspector_dup_summary (fi.inspector);
+  assert_string_equal (summary, "ARP Who has 10.0.0.1? Tell 10.0.0.2");
+  text = pf_inspector_dup_text (fi.inspector);
+  g_test_message ("%s", text);
+  assert_true (g_str_has_prefix (text, "Who has 10.0.0.1? Tell 10.0.0.2\n\n"));
+  assert_non_null (strstr (text, "10.0.0.2 has an IPv4 packet for 10.0.0.1 but not the MAC address"));
+  assert_non_null (strstr (text, "(to ff:ff:ff:ff:ff:ff)"));
+  assert_non_null (strstr (text, "at 02:50:46:00:02:00"));
+
+  /* ARP has no data: the Hex tab dumps the frame, from its broadcast
+   * destination on. */
+  {
+    GtkTextView *hex_view = find_hex_view (GTK_WIDGET (fi.inspector));
+    GtkTextIter start, end;
+    g_autofree char *hex = NULL;
+
+    assert_non_null (hex_view);
+    gtk_text_buffer_get_bounds (gtk_text_view_get_buffer (hex_view), &start, &end);
+    hex = gtk_text_buffer_get_text (gtk_text_view_get_buffer (hex_view), &start, &end, FALSE);
+    g_test_message ("%s", hex);
+    assert_true (g_str_has_prefix (hex, "0000  ff ff ff ff ff ff 02 50"));
+    assert_non_null (strstr (hex, "08 06 00 01"));
+  }
+
+  frame_inspector_close (&fi);
+}
+
+static void
+test_arp_reply_and_ipv4_frame (void **state)
+{
+  g_autoptr(PfApplication) app = pf_test_application_start ();
+  const char *laptop[] = { "laptop", NULL };
+  const char *gw[] = { "gw", NULL };
+  g_autoptr(PfPacket) reply = pf_packet_new_arp (PF_ARP_REPLY, mac_gw, 0x0a000001,
+                                                 mac_laptop, 0x0a000002);
+  g_autoptr(PfPacket) syn = pf_packet_new_tcp (0x0a000002, 40000, 0xC0CBC447, 80, 1000, 0,
+                                               PF_TCP_SYN, 64240, NULL, 0);
+  g_autoptr(PfPacket) plain = pf_packet_new_tcp (0x0a000002, 40000, 0xC0CBC447, 80, 1000, 0,
+                                                 PF_TCP_SYN, 64240, NULL, 0);
+  g_autoptr(PfEvent) reply_event = NULL;
+  g_autoptr(PfEvent) syn_event = NULL;
+  g_autoptr(PfEvent) plain_event = NULL;
+  g_autofree char *text = NULL;
+  FrameInspector fi = { 0 };
+
+  (void) state;
+  syn->ttl = 63;
+  pf_packet_set_ethernet (syn, mac_laptop, mac_gw);
+  reply_event = pf_event_new_frame (2000, 0, reply, "lan", "gw", laptop, 2100);
+  syn_event = pf_event_new_frame (3000, 0, syn, "lan", "laptop", gw, 3250);
+  plain_event = pf_event_new_segment (4000, 0, plain);
+  frame_inspector_open (&fi);
+
+  frame_inspector_show (&fi, reply_event);
+  assert_field (fi.inspector, "Ethernet II/Destination", "02:50:46:00:02:00");
+  assert_field (fi.inspector, "Address Resolution Protocol", "10.0.0.1 is at 02:50:46:00:01:00");
+  assert_field (fi.inspector, "Address Resolution Protocol/Operation", "reply (2)");
+  assert_field (fi.inspector, "Address Resolution Protocol/Target MAC", "02:50:46:00:02:00");
+  assert_field (fi.inspector, "Hop/Latency", "0.100 ms");
+  text = pf_inspector_dup_text (fi.inspector);
+  assert_true (g_str_has_prefix (text, "10.0.0.1 is at 02:50:46:00:01:00\n\n"));
+  assert_non_null (strstr (text, "ARP cache"));
+
+  frame_inspector_show (&fi, syn_event);
+  assert_field (fi.inspector, "Frame/Kind", "Handshake");
+  assert_field (fi.inspector, "Frame/Origin", "modelled: rebuilt from socket events; not seen on the wire");
+  assert_field (fi.inspector, "Ethernet II/Source", "02:50:46:00:02:00");
+  assert_field (fi.inspector, "Ethernet II/Destination", "02:50:46:00:01:00");
+  assert_field (fi.inspector, "Ethernet II/Type", "IPv4 (0x0800)");
+  assert_field (fi.inspector, "IPv4/Time to live", "63");
+  assert_field (fi.inspector, "IPv4/Source", "10.0.0.2");
+  assert_field (fi.inspector, "TCP/Flags/Synchronize (SYN)", "set");
+  assert_field (fi.inspector, "Hop", "laptop → gw on lan");
+  assert_field (fi.inspector, "Hop/Latency", "0.250 ms");
+  assert_null (pf_inspector_dup_field (fi.inspector, "Address Resolution Protocol"));
+
+  /* A segment no wire carried: no Ethernet, no hop. */
+  frame_inspector_show (&fi, plain_event);
+  assert_field (fi.inspector, "IPv4/Time to live", "64");
+  assert_null (pf_inspector_dup_field (fi.inspector, "Ethernet II"));
+  assert_null (pf_inspector_dup_field (fi.inspector, "Hop"));
+
+  frame_inspector_close (&fi);
+}
+
 int
 main (void)
 {
@@ -290,6 +472,8 @@ main (void)
     cmocka_unit_test (test_ten_rows_visible),
     cmocka_unit_test (test_hex_shown_whole),
     cmocka_unit_test (test_divider_moves_and_is_remembered),
+    cmocka_unit_test (test_arp_request),
+    cmocka_unit_test (test_arp_reply_and_ipv4_frame),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -1476,6 +1476,26 @@ test_decode_arp_request (void **state)
 }
 
 static void
+test_mac_strings (void **state)
+{
+  g_autofree char *gw = pf_mac_to_string (mac_gw);
+  g_autofree char *all = pf_mac_to_string (mac_broadcast);
+  static const guint8 high[6] = { 0xab, 0xcd, 0xef, 0x01, 0x23, 0xff };
+  static const guint8 almost[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe };
+  char buf[PF_MAC_STRLEN];
+
+  (void) state;
+  assert_string_equal (gw, "02:50:46:00:01:00");
+  assert_string_equal (all, "ff:ff:ff:ff:ff:ff");
+  pf_mac_format (high, buf);
+  assert_string_equal (buf, "ab:cd:ef:01:23:ff");
+  assert_int_equal (strlen (buf) + 1, PF_MAC_STRLEN);
+  assert_true (pf_mac_is_broadcast (mac_broadcast));
+  assert_false (pf_mac_is_broadcast (almost));
+  assert_false (pf_mac_is_broadcast (mac_gw));
+}
+
+static void
 test_decode_arp_reply (void **state)
 {
   g_autoptr(GBytes) frame = g_bytes_new_static (eth_arp_reply, sizeof eth_arp_reply);
@@ -1744,6 +1764,7 @@ main (void)
     cmocka_unit_test (test_get_bytes_modelled),
     cmocka_unit_test (test_decode_arp_request),
     cmocka_unit_test (test_decode_arp_reply),
+    cmocka_unit_test (test_mac_strings),
     cmocka_unit_test (test_decode_ethernet_ipv4),
     cmocka_unit_test (test_decode_ethernet_padding),
     cmocka_unit_test (test_decode_ethernet_errors),

@@ -29,6 +29,14 @@
 # type, name and A addresses; an HTTP, SMTP or SSH frame's first line
 # within tshark's Info; an ICMP frame's type and code words.
 #
+# And the headers agree: every IPv4 frame's TTL is the trace's "ttl"; a
+# frame the trace says the wire carried ("eth") has tshark's eth.src,
+# eth.dst and EtherType, and one without "eth" has no Ethernet header in
+# the pcap (a pcap of raw IPv4, as today's runs on one lo write); an ARP
+# frame (tshark's ARP) is the trace's "proto" "arp" with the same
+# opcode, sender and target MACs and addresses, and tshark's Info word
+# for word.
+#
 # tshark runs with TCP reassembly off (tcp.desegment_tcp_streams:FALSE):
 # Packet Flow describes each segment by what begins in it, and so does
 # tshark then.
@@ -56,6 +64,13 @@ TRANSPORTS = {"1": "icmp", "6": "tcp", "17": "udp"}
 NAMED = {"DNS", "HTTP", "SMTP", "SSH"}
 DNS_INFO = re.compile(r"^Standard query (response )?0x([0-9a-f]{4})( No such name| Server failure| Refused)?"
                       r" (\S+) (\S+)(.*)$")
+
+
+# The header fields compared frame by frame, beside the words.
+HEADER_FIELDS = ["eth.src", "eth.dst", "eth.type", "ip.ttl", "arp.opcode", "arp.src.hw_mac",
+                 "arp.src.proto_ipv4", "arp.dst.hw_mac", "arp.dst.proto_ipv4"]
+ETHERTYPES = {"ipv4": "0x0800", "arp": "0x0806"}
+ARP_OPS = {"request": "1", "reply": "2"}
 
 
 def run(args):
@@ -88,15 +103,19 @@ def tshark_frames(pcap):
     proc = subprocess.run([TSHARK, "-n", "-o", "tcp.desegment_tcp_streams:FALSE", "-r", pcap,
                            "-T", "fields", "-E", "separator=\t",
                            "-e", "frame.number", "-e", "ip.proto",
-                           "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"],
+                           "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"]
+                          + [a for field in HEADER_FIELDS for a in ("-e", field)],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, timeout=60)
     check(proc.returncode == 0, "tshark -r %s exited %d" % (pcap, proc.returncode),
           proc.stderr.decode("utf-8", "replace").splitlines()[-5:])
     frames = []
     for line in proc.stdout.decode("utf-8", "replace").splitlines():
-        number, proto, column, info = (line.split("\t") + ["", "", "", ""])[:4]
-        # ip.proto of an ICMP error lists the quoted header's too: "1,17".
-        frames.append((int(number), proto.split(",")[0], column.split("/")[0], info.strip()))
+        values = (line.split("\t") + [""] * (4 + len(HEADER_FIELDS)))[:4 + len(HEADER_FIELDS)]
+        number, proto, column, info = values[:4]
+        # ip.proto and ip.ttl of an ICMP error list the quoted header's
+        # too: "1,17", "64,64"; the first is the frame's own.
+        headers = {field: value.split(",")[0] for field, value in zip(HEADER_FIELDS, values[4:])}
+        frames.append((int(number), proto.split(",")[0], column.split("/")[0], info.strip(), headers))
     return frames
 
 
@@ -108,14 +127,47 @@ def dns_fields(info, who):
             addresses)
 
 
+def compare_headers(where, headers, event, details):
+    eth = event.get("eth")
+    if eth is None:
+        check(headers["eth.src"] == "" and headers["eth.dst"] == "",
+              "%s: tshark sees an Ethernet header the trace has no \"eth\" for" % where, details)
+    else:
+        check((headers["eth.src"], headers["eth.dst"]) == (eth["src"], eth["dst"]),
+              "%s: tshark's MACs %s → %s are not the trace's %s → %s"
+              % (where, headers["eth.src"], headers["eth.dst"], eth["src"], eth["dst"]), details)
+        check(headers["eth.type"] == ETHERTYPES.get(eth["type"]),
+              "%s: tshark's EtherType %s is not the trace's %r" % (where, headers["eth.type"], eth["type"]),
+              details)
+    if event["proto"] == "arp":
+        arp = event["arp"]
+        check(headers["ip.ttl"] == "" and "ttl" not in event, "%s: an ARP frame has no TTL" % where, details)
+        ours = (ARP_OPS.get(arp["op"]), arp["sender_mac"], arp["sender_ip"], arp["target_mac"],
+                arp["target_ip"])
+        theirs = tuple(headers[f] for f in HEADER_FIELDS[4:])
+        check(ours == theirs, "%s: the ARP fields differ: trace %r, tshark %r" % (where, ours, theirs),
+              details)
+    else:
+        check("ttl" in event and headers["ip.ttl"] == str(event["ttl"]),
+              "%s: tshark's TTL %r is not the trace's %r" % (where, headers["ip.ttl"], event.get("ttl")),
+              details)
+
+
 def compare_frame(where, frame, event):
-    number, ip_proto, column, info = frame
+    number, ip_proto, column, info, headers = frame
     app = event.get("app")
     ours = event.get("info")
-    details = ["tshark: %s %s %r" % (ip_proto, column, info),
+    details = ["tshark: %s %s %r %s" % (ip_proto, column, info, json.dumps(headers)),
                "trace:  %s" % json.dumps(event)[:300]]
 
     check(ours is not None, "%s: the trace event has no \"info\"" % where, details)
+    compare_headers(where, headers, event, details)
+    if column == "ARP" or event["proto"] == "arp":
+        check(column == "ARP" and event["proto"] == "arp" and app == "arp",
+              "%s: tshark says %s, the trace's proto is %r, app %r" % (where, column, event["proto"], app),
+              details)
+        check(info == ours, "%s: tshark's ARP info %r is not the trace's %r" % (where, info, ours), details)
+        return
     check(TRANSPORTS.get(ip_proto) == event["proto"],
           "%s: tshark's IP protocol %s is not the trace's %r" % (where, ip_proto, event["proto"]),
           details)

@@ -1,8 +1,8 @@
 /* pf-inspector-private.h: what the inspector's files share
  *
- * pf-inspector.c the widget and the headers' sections (Frame, IPv4, TCP,
- * UDP), pf-inspector-sections.c the sections for what a packet says
- * (ICMP, DNS, HTTP, SMTP, SSH, text).
+ * pf-inspector.c the widget and the headers' sections (Frame, Hop,
+ * Ethernet II, IPv4, TCP, UDP), pf-inspector-sections.c the sections for
+ * what a packet says (ARP, ICMP, DNS, HTTP, SMTP, SSH, text).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -33,6 +33,11 @@ GListStore       *pf_inspector_field_children  (PfInspectorField *field);
 
 void              pf_inspector_add_icmp        (PfInspector      *self,
                                                 GListStore       *parent,
+                                                PfPacket         *packet);
+void              pf_inspector_add_arp         (PfInspector      *self,
+                                                GListStore       *parent,
+                                                PfPacket         *packet);
+char             *pf_inspector_arp_text        (PfInspector      *self,
                                                 PfPacket         *packet);
 void              pf_inspector_add_application (PfInspector      *self,
                                                 GListStore       *parent,

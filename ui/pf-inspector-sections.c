@@ -1,6 +1,7 @@
 /* pf-inspector-sections.c: the inspector's sections for what a packet says
  *
- * An ICMP message (type and code in words, checksum, echo identifier and
+ * An ARP message (its operation and four addresses, and its meaning in
+ * words for the Text tab), an ICMP message (type and code in words, checksum, echo identifier and
  * sequence, the datagram an error quotes) and the payload as its
  * protocol reads (pf-packet-info.c): DNS with its header, question and
  * answers; HTTP, SMTP, SSH and other text with their lines.
@@ -23,6 +24,90 @@
 #include "pf-view-util.h"
 
 #define MAX_TEXT_LINES 24
+
+/* "10.0.0.1 (gw)" */
+static char *
+describe_ipv4 (PfInspector *self,
+               PfIpv4       address)
+{
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  const PfHost *host = pf_view_find_host (player, address);
+  g_autofree char *text = pf_view_format_address (player, address, NULL);
+
+  if (host != NULL)
+    return g_strdup_printf ("%s (%s)", text, host->name);
+  return g_steal_pointer (&text);
+}
+
+static gboolean
+mac_is_zero (const guint8 mac[6])
+{
+  static const guint8 zero[6] = { 0 };
+
+  return memcmp (mac, zero, 6) == 0;
+}
+
+void
+pf_inspector_add_arp (PfInspector *self,
+                      GListStore  *parent,
+                      PfPacket    *packet)
+{
+  gboolean request = packet->arp_op == PF_ARP_REQUEST;
+  char sha[PF_MAC_STRLEN];
+  char tha[PF_MAC_STRLEN];
+  PfInspectorField *section;
+  GListStore *children;
+
+  pf_mac_format (packet->arp_sha, sha);
+  pf_mac_format (packet->arp_tha, tha);
+  section = pf_inspector_field_add (self, parent, _("Address Resolution Protocol"),
+                                    pf_packet_describe (packet));
+  children = pf_inspector_field_children (section);
+  pf_inspector_field_addf (self, children, _("Operation"), "%s (%u)",
+                           request ? _("request") : _("reply"), packet->arp_op);
+  pf_inspector_field_add (self, children, _("Sender MAC"), g_strdup (sha));
+  pf_inspector_field_add (self, children, _("Sender IP"), describe_ipv4 (self, packet->arp_spa));
+  if (request && mac_is_zero (packet->arp_tha))
+    /* TRANSLATORS: a request's target MAC: all zeros, the one thing asked for */
+    pf_inspector_field_addf (self, children, _("Target MAC"), _("%s (unknown: asked for)"), tha);
+  else
+    pf_inspector_field_add (self, children, _("Target MAC"), g_strdup (tha));
+  pf_inspector_field_add (self, children, _("Target IP"), describe_ipv4 (self, packet->arp_tpa));
+}
+
+/* For the Text tab: tshark's words, then what they mean. */
+char *
+pf_inspector_arp_text (PfInspector *self,
+                       PfPacket    *packet)
+{
+  g_autofree char *words = pf_packet_describe (packet);
+  g_autofree char *sender = describe_ipv4 (self, packet->arp_spa);
+  g_autofree char *target = describe_ipv4 (self, packet->arp_tpa);
+  char sha[PF_MAC_STRLEN];
+  char dst[PF_MAC_STRLEN];
+  g_autofree char *meaning = NULL;
+
+  pf_mac_format (packet->arp_sha, sha);
+  pf_mac_format (packet->eth_dst, dst);
+  if (packet->arp_op == PF_ARP_REQUEST && packet->arp_spa == packet->arp_tpa)
+    meaning = g_strdup_printf (_("%s tells every host of the link that its address is at "
+                                 "%s, so they can update their ARP caches; no one answers "
+                                 "unless another host claims the same address."),
+                               sender, sha);
+  else if (packet->arp_op == PF_ARP_REQUEST)
+    meaning = g_strdup_printf (_("%s has an IPv4 packet for %s but not the MAC address to "
+                                 "put on its frame, so it asks every host of the link at "
+                                 "once (to %s). Only the host that has %s answers; the "
+                                 "others learn where %s is, at %s."),
+                               sender, target, dst, target, sender, sha);
+  else
+    meaning = g_strdup_printf (_("%s answers the request, to the asker alone (%s): its "
+                                 "address is at %s. Both keep the other's MAC in their ARP "
+                                 "cache, and the IPv4 packets waiting for it can follow."),
+                               sender, dst, sha);
+  return g_strdup_printf ("%s\n\n%s\n\n%s", words, meaning,
+                          _("ARP carries no data: its fields are in the tree, its bytes under Hex."));
+}
 
 void
 pf_inspector_add_icmp (PfInspector *self,

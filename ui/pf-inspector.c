@@ -6,7 +6,10 @@
  * section (type and code in words, the datagram an error quotes), and a
  * payload that pf-packet-info.c reads one named by its protocol (DNS:
  * the header, question and answers; HTTP, SMTP, SSH and other text: its
- * lines). Sequence and acknowledgment
+ * lines). A frame the wire carried shows its Ethernet header above the
+ * IPv4 one and its hop (link, sender, receivers, latency); an ARP
+ * message has a section of its own and its meaning in the Text tab.
+ * Sequence and acknowledgment
  * numbers are shown relative to the SYN of each direction, as a lesson
  * reads them, and raw, as they are on the wire. In loopback mode the
  * scenario's addresses and ports come first and the kernel's follow.
@@ -288,9 +291,103 @@ add_frame (PfInspector *self,
     field_addf (self, children, _("Step"), "%d", pf_event_get_step (event) + 1);
   field_add (self, children, _("Origin"),
              g_strdup (modelled ? _("modelled: rebuilt from socket events; not seen on the wire")
-                                : _("captured: as the kernel sent it on lo")));
+                       : packet->has_ethernet ? _("captured: as the wire carried it")
+                                              : _("captured: as the kernel sent it on lo")));
   field_add (self, children, _("Kind"), g_strdup (pf_packet_kind_to_label (pf_packet_get_kind (packet))));
-  field_addf (self, children, _("Size"), _("%u bytes"), packet->total_length);
+  if (packet->has_ethernet)
+    {
+      g_autoptr(GBytes) bytes = pf_packet_get_frame (packet);
+
+      field_addf (self, children, _("Size"), _("%u bytes"), (guint) g_bytes_get_size (bytes));
+    }
+  else
+    field_addf (self, children, _("Size"), _("%u bytes"), packet->total_length);
+}
+
+/* "laptop (10.0.0.2)"; the id alone for a host the scenario lacks. */
+static char *
+describe_host (PfInspector *self,
+               const char  *host_id)
+{
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  const PfScenario *scenario = player ? pf_player_get_scenario (player) : NULL;
+  const PfHost *host = scenario ? pf_scenario_find_host (scenario, host_id) : NULL;
+  g_autofree char *address = NULL;
+
+  if (host == NULL)
+    return g_strdup (host_id);
+  address = pf_ipv4_to_string (host->address);
+  return g_strdup_printf ("%s (%s)", host->name, address);
+}
+
+/* The hop of a frame the wire carried, when it left and when it was
+ * delivered; nothing for a segment no wire carried. */
+static void
+add_hop (PfInspector *self,
+         PfEvent     *event)
+{
+  const char *link = pf_event_get_link_id (event);
+  const char * const *to = pf_event_get_to_host_ids (event);
+  const char *from = pf_event_get_host_id (event);
+  g_autoptr(GString) receivers = g_string_new (NULL);
+  gint64 left = pf_event_get_time (event);
+  gint64 delivered = pf_event_get_delivered_time (event);
+  PfInspectorField *hop;
+  GListStore *children;
+
+  if (link == NULL)
+    return;
+
+  for (guint i = 0; to != NULL && to[i] != NULL; i++)
+    {
+      g_autofree char *host = describe_host (self, to[i]);
+
+      if (i > 0)
+        g_string_append (receivers, ", ");
+      g_string_append (receivers, host);
+    }
+
+  /* TRANSLATORS: a frame's hop, "laptop → gw on lan" */
+  hop = field_addf (self, self->building, _("Hop"), _("%s → %s on %s"),
+                    from ? from : "?", receivers->len > 0 ? receivers->str : "?", link);
+  children = field_children (hop);
+  field_add (self, children, _("Link"), g_strdup (link));
+  field_add (self, children, _("From"), from ? describe_host (self, from) : g_strdup ("?"));
+  field_add (self, children, _("To"), g_strdup (receivers->str));
+  field_addf (self, children, _("Left"), _("%.3f ms since the run began"), left / 1000.0);
+  field_addf (self, children, _("Delivered"), _("%.3f ms since the run began"), delivered / 1000.0);
+  field_addf (self, children, _("Latency"), _("%.3f ms"), (delivered - left) / 1000.0);
+}
+
+/* "ff:ff:ff:ff:ff:ff (broadcast)" */
+static char *
+describe_mac (const guint8 mac[6])
+{
+  char text[PF_MAC_STRLEN];
+
+  pf_mac_format (mac, text);
+  if (pf_mac_is_broadcast (mac))
+    return g_strdup_printf (_("%s (broadcast)"), text);
+  return g_strdup (text);
+}
+
+static void
+add_ethernet (PfInspector *self,
+              PfPacket    *packet)
+{
+  char src[PF_MAC_STRLEN];
+  char dst[PF_MAC_STRLEN];
+  PfInspectorField *eth;
+  GListStore *children;
+
+  pf_mac_format (packet->eth_src, src);
+  pf_mac_format (packet->eth_dst, dst);
+  eth = field_addf (self, self->building, _("Ethernet II"), "%s → %s", src, dst);
+  children = field_children (eth);
+  field_add (self, children, _("Destination"), describe_mac (packet->eth_dst));
+  field_add (self, children, _("Source"), describe_mac (packet->eth_src));
+  field_addf (self, children, _("Type"), "%s (0x%04x)",
+              packet->ethertype == PF_ETHERTYPE_ARP ? "ARP" : "IPv4", packet->ethertype);
 }
 
 static void
@@ -511,6 +608,8 @@ application_text (PfInspector *self,
   guint16 dport = pf_view_unmap_port (player, packet->dport);
   g_autofree char *words = NULL;
 
+  if (pf_packet_get_kind (packet) == PF_PACKET_KIND_ARP)
+    return pf_inspector_arp_text (self, packet);
   if (pf_packet_is_fragment (packet) ||
       pf_packet_get_app_protocol (packet, sport, dport) != PF_APP_PROTOCOL_DNS)
     return NULL;
@@ -518,6 +617,16 @@ application_text (PfInspector *self,
   words = pf_packet_describe_application_at (packet, sport, dport);
   return g_strdup_printf ("%s\n\n%s", words,
                           _("A DNS message is binary: its fields are in the tree, its bytes under Hex."));
+}
+
+/* What the Hex tab dumps: the payload; for an ARP message, which has
+ * none, the whole frame, its every byte a header field. */
+static GBytes *
+hex_bytes (PfPacket *packet)
+{
+  if (pf_packet_get_kind (packet) == PF_PACKET_KIND_ARP)
+    return pf_packet_get_frame (packet);
+  return g_bytes_ref (packet->payload);
 }
 
 /* The characters of a hex line of @per_line bytes: "0000  ", three a
@@ -574,6 +683,12 @@ make_summary (PfInspector *self,
   g_autofree char *to = pf_view_format_endpoint (player, &dst, NULL);
   g_autofree char *flags = NULL;
 
+  if (pf_packet_get_kind (packet) == PF_PACKET_KIND_ARP)
+    {
+      g_autofree char *words = pf_packet_describe (packet);
+
+      return g_strdup_printf ("ARP %s", words);
+    }
   if (packet->protocol == PF_IP_PROTOCOL_UDP)
     return g_strdup_printf ("UDP %s → %s", from, to);
   if (packet->protocol == PF_IP_PROTOCOL_ICMP)
@@ -635,24 +750,39 @@ rebuild (PfInspector *self)
   packet = pf_event_get_packet (selected);
   self->building = g_list_store_new (PF_TYPE_INSPECTOR_FIELD);
   add_frame (self, selected, packet);
-  add_ipv4 (self, packet);
-  if (packet->protocol == PF_IP_PROTOCOL_TCP)
+  add_hop (self, selected);
+  if (packet->has_ethernet)
+    add_ethernet (self, packet);
+  if (pf_packet_get_kind (packet) == PF_PACKET_KIND_ARP)
+    pf_inspector_add_arp (self, self->building, packet);
+  else
+    add_ipv4 (self, packet);
+  if (pf_packet_get_kind (packet) == PF_PACKET_KIND_ARP)
+    ;
+  else if (packet->protocol == PF_IP_PROTOCOL_TCP)
     add_tcp (self, selected, packet);
   else if (packet->protocol == PF_IP_PROTOCOL_UDP)
     add_udp (self, packet);
   else if (packet->protocol == PF_IP_PROTOCOL_ICMP && !pf_packet_is_fragment (packet))
     pf_inspector_add_icmp (self, self->building, packet);
-  if (!pf_packet_is_fragment (packet))
-    pf_inspector_add_application (self, self->building, packet);
-  field_addf (self, self->building, _("Data"), _("%u bytes"),
-              pf_packet_get_payload_length (packet));
+  if (pf_packet_get_kind (packet) != PF_PACKET_KIND_ARP)
+    {
+      if (!pf_packet_is_fragment (packet))
+        pf_inspector_add_application (self, self->building, packet);
+      field_addf (self, self->building, _("Data"), _("%u bytes"),
+                  pf_packet_get_payload_length (packet));
+    }
   replace_root (self);
 
   self->summary = make_summary (self, packet);
   text = application_text (self, packet);
   if (text == NULL)
     text = payload_to_text (packet->payload);
-  hex = payload_to_hex (packet->payload, self->hex_per_line);
+  {
+    g_autoptr(GBytes) dumped = hex_bytes (packet);
+
+    hex = payload_to_hex (dumped, self->hex_per_line);
+  }
   gtk_text_buffer_set_text (self->text_buffer, text, -1);
   gtk_text_buffer_set_text (self->hex_buffer, hex, -1);
   gtk_stack_set_visible_child_name (self->stack, "segment");
@@ -712,7 +842,9 @@ on_hex_adjustment_changed (PfInspector   *self,
   self->hex_per_line = per_line;
   if (self->shown != NULL)
     {
-      hex = payload_to_hex (pf_event_get_packet (self->shown)->payload, per_line);
+      g_autoptr(GBytes) dumped = hex_bytes (pf_event_get_packet (self->shown));
+
+      hex = payload_to_hex (dumped, per_line);
       gtk_text_buffer_set_text (self->hex_buffer, hex, -1);
     }
 }

@@ -493,7 +493,7 @@ bind_endpoint (PfPacketList *self,
   pf_view_endpoint_label_set (child, text, here);
 }
 
-/* The application's words or the ICMP message's; the bytes, escaped,
+/* The application's words, the ICMP or ARP message's; the bytes, escaped,
  * when nothing reads them. The label ellipsizes; the whole line is its
  * tooltip. */
 static void
@@ -505,7 +505,9 @@ bind_info (PfPacketList *self,
   PfPlayer *player;
   PfAppProtocol app;
 
-  if (pf_packet_get_payload_length (packet) == 0)
+  /* ARP carries no data, but its words are the whole message. */
+  if (pf_packet_get_payload_length (packet) == 0 &&
+      pf_packet_get_kind (packet) != PF_PACKET_KIND_ARP)
     {
       gtk_label_set_text (label, _("no data"));
       gtk_widget_set_tooltip_text (GTK_WIDGET (label), NULL);

@@ -1,7 +1,10 @@
-/* fuzz-packet.c: the packet decoder on any bytes
+/* fuzz-packet.c: the packet decoders on any bytes
  *
- * pf_packet_decode_ipv4() reads what an AF_PACKET socket hands over: it
- * must never read past the bytes it was given, whatever they announce.
+ * pf_packet_decode_ipv4() reads what an AF_PACKET socket hands over, and
+ * pf_packet_decode_ethernet_bytes() what the wire carries (every input
+ * goes through both): neither may read past the bytes it was given,
+ * whatever they announce. An ARP message encodes back to the bytes it
+ * was decoded from.
  * A TCP or UDP datagram it decodes must also survive the trip through
  * the encoder: encoded and decoded again, it says the same. What the
  * views say of it (pf-packet-info.c, pf-icmp.c) is valid UTF-8.
@@ -42,7 +45,8 @@ check_readers (const PfPacket *packet)
   pf_fuzz_check (g_utf8_validate (excerpt, -1, NULL));
   pf_fuzz_check (g_utf8_strlen (excerpt, -1) <= EXCERPT_CHARS + 1);
   pf_fuzz_check (tuple.src.address == packet->src && tuple.dst.port == packet->dport);
-  pf_fuzz_check (bytes != NULL && g_bytes_equal (bytes, packet->raw));
+  pf_fuzz_check (bytes != NULL &&
+                 g_bytes_equal (bytes, packet->has_ethernet ? packet->frame : packet->raw));
 }
 
 /* What the views and the trace say of a packet: its Info line, its
@@ -138,12 +142,76 @@ check_round_trip (const PfPacket *packet)
     pf_fuzz_check (g_bytes_get_size (encoded) == G_MAXUINT16);
 }
 
+/* Built again from its fields, an ARP message is the same 28 bytes
+ * behind the same Ethernet header. */
+static void
+check_arp (const PfPacket *packet,
+           const guint8   *data,
+           gsize           size)
+{
+  g_autoptr(PfPacket) again = pf_packet_new_arp (packet->arp_op, packet->arp_sha, packet->arp_spa,
+                                                 packet->arp_tha, packet->arp_tpa);
+  g_autoptr(GBytes) frame = NULL;
+  g_autofree char *brief = pf_packet_describe_application_brief_at (packet, 0, 0);
+  g_autofree char *info = pf_packet_describe (packet);
+  g_autofree char *words = pf_packet_describe_application (packet);
+
+  pf_fuzz_check (pf_packet_get_kind (packet) == PF_PACKET_KIND_ARP);
+  pf_fuzz_check (packet->arp_op == PF_ARP_REQUEST || packet->arp_op == PF_ARP_REPLY);
+  pf_fuzz_check (packet->src == packet->arp_spa && packet->dst == packet->arp_tpa);
+  pf_fuzz_check (packet->protocol == 0 && g_bytes_get_size (packet->payload) == 0);
+  pf_fuzz_check (g_bytes_get_size (packet->raw) == 28 && size >= 14 + 28);
+  pf_fuzz_check (pf_packet_get_app_protocol (packet, 0, 0) == PF_APP_PROTOCOL_ARP);
+  pf_fuzz_check (g_strcmp0 (info, words) == 0);
+  pf_fuzz_check (brief != NULL && g_utf8_validate (brief, -1, NULL));
+
+  memcpy (again->eth_dst, packet->eth_dst, 6);
+  memcpy (again->eth_src, packet->eth_src, 6);
+  frame = pf_packet_get_frame (again);
+  pf_fuzz_check (g_bytes_get_size (frame) == 60);
+  pf_fuzz_check (memcmp (g_bytes_get_data (frame, NULL), data, 14 + 28) == 0);
+}
+
+static void
+check_ethernet (const guint8 *data,
+                gsize         size)
+{
+  g_autoptr(GBytes) input = g_bytes_new (data, size);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PfPacket) packet = pf_packet_decode_ethernet_bytes (input, &error);
+  g_autoptr(GBytes) frame = NULL;
+
+  if (packet == NULL)
+    {
+      pf_fuzz_check (error != NULL && error->domain == PF_PACKET_ERROR);
+      pf_fuzz_check (g_utf8_validate (error->message, -1, NULL));
+      return;
+    }
+
+  pf_fuzz_check (error == NULL && packet->has_ethernet);
+  pf_fuzz_check (packet->ethertype == PF_ETHERTYPE_IPV4 || packet->ethertype == PF_ETHERTYPE_ARP);
+  pf_fuzz_check (memcmp (packet->eth_dst, data, 6) == 0 && memcmp (packet->eth_src, data + 6, 6) == 0);
+  frame = pf_packet_get_frame (packet);
+  pf_fuzz_check (frame != NULL && g_bytes_equal (frame, input));
+  pf_fuzz_check (packet->raw != NULL && g_bytes_get_size (packet->raw) <= size - 14);
+  check_readers (packet);
+  check_words (packet);
+
+  if (packet->ethertype == PF_ETHERTYPE_ARP)
+    check_arp (packet, data, size);
+  else if (!pf_packet_is_fragment (packet) &&
+           (packet->protocol == PF_IP_PROTOCOL_TCP || packet->protocol == PF_IP_PROTOCOL_UDP))
+    check_round_trip (packet);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(PfPacket) packet = NULL;
+
+  check_ethernet (data, size);
 
   packet = pf_packet_decode_ipv4 (data, size, &error);
   if (packet == NULL)
