@@ -858,11 +858,10 @@ sock_is_quiet (PfSock *sock)
       (peer->bytes_read < sock->bytes_sent || sock->shut))
     return FALSE;
 
-  /* On the wire, and what we sent acknowledged too: the other kernel may
-   * hold its ACK of a FIN back (a delayed ACK, 40 ms or more) hoping to
-   * send it with its own program's answer. Until it comes, the FIN is in
-   * flight as far as this end knows, and the step shows it arrive. */
-  if (sock->engine->wire != NULL)
+  /* And what we sent acknowledged: the other kernel may hold its ACK
+   * of a FIN back (a delayed ACK, 40 ms or more) hoping to send it with
+   * its own program's answer. Until it comes, the FIN is in flight as far
+   * as this end knows, and the step shows it arrive. */
     {
       struct tcp_info info;
       PfTcpState state = pf_engine_sock_query_tcp_info (sock, &info);

@@ -269,7 +269,8 @@ pf_engine_drain_wire_due (PfEngine *self)
 }
 
 /* Nothing on the wire: no frame held for its link's latency, none
- * waiting to be read. */
+ * waiting to be read, and no handshake the server's kernel completed
+ * whose connection the service has not yet accepted. */
 gboolean
 pf_engine_wire_is_idle (PfEngine *self)
 {
@@ -277,7 +278,7 @@ pf_engine_wire_is_idle (PfEngine *self)
     return TRUE;
 
   pf_engine_drain_wire (self);
-  return pf_wire_get_n_in_flight (self->wire) == 0;
+  return pf_wire_get_n_in_flight (self->wire) == 0 && g_hash_table_size (self->syn_recv) == 0;
 }
 
 /* A frame the wire did not deliver is one the timeline does not show
