@@ -477,11 +477,12 @@ get_link (PfLoader             *loader,
                          quoted, member, all);
 }
 
-/* Reads "address" of @object (a host or an interface), checks it against
- * every address so far, and adds the interface on @link. */
+/* Reads "address" of @object (a host or an interface, at @line), checks
+ * it against every address so far, and adds the interface on @link. */
 static gboolean
 add_interface (PfLoader             *loader,
                const PfLoaderObject *object,
+               guint                 line,
                PfHost               *host,
                guint                 host_index,
                PfLink               *link)
@@ -535,7 +536,7 @@ add_interface (PfLoader             *loader,
   interface->mac[3] = (host_index >> 8) & 0xff;
   interface->mac[4] = host_index & 0xff;
   interface->mac[5] = interface->index & 0xff;
-  interface->line = pf_loader_line_of (loader, object->pointer);
+  interface->line = line;
 
   g_ptr_array_add (host->interfaces, interface);
   g_ptr_array_add (link->interfaces, interface);
@@ -616,7 +617,8 @@ read_interface_array (PfLoader             *loader,
                                  "per link", host->id, link->id, at);
         }
 
-      if (!add_interface (loader, &object, host, host_index, link))
+      if (!add_interface (loader, &object, pf_loader_line_of (loader, pointer->str),
+                          host, host_index, link))
         return FALSE;
     }
 
@@ -658,7 +660,7 @@ pf_loader_read_interfaces (PfLoader             *loader,
                                  member, member);
         }
 
-      return add_interface (loader, host_object, host, host_index,
+      return add_interface (loader, host_object, host->line, host, host_index,
                             g_ptr_array_index (scenario->links, 0));
     }
 
@@ -707,7 +709,7 @@ pf_loader_read_interfaces (PfLoader             *loader,
       return pf_loader_fail_missing (loader, host_object, "link", expected);
     }
 
-  return add_interface (loader, host_object, host, host_index, link);
+  return add_interface (loader, host_object, host->line, host, host_index, link);
 }
 
 /**

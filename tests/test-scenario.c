@@ -1603,6 +1603,7 @@ test_links_router (void **state)
   assert_int_equal (interface->prefix_length, 24);
   assert_int_equal (interface->port, 0);
   assert_mac (interface->mac, "02:50:46:00:00:00");
+  assert_int_equal (interface->line, laptop->line);
   assert_false (laptop->is_router);
   assert_address (laptop->gateway, "10.0.0.1");
 
@@ -1620,6 +1621,7 @@ test_links_router (void **state)
   assert_int_equal (interface->prefix_length, 24);
   assert_int_equal (interface->port, 2);
   assert_mac (interface->mac, "02:50:46:00:01:01");
+  assert_int_equal (interface->line, gw->line + 6);
   assert_ptr_equal (pf_host_get_interface_on (gw, campus), interface);
 
   interface = interface_of (knuth, 0);
@@ -1746,6 +1748,57 @@ test_links_one_link (void **state)
   assert_interfaces_consistent (scenario);
 }
 
+/* 1000 hosts on four links and a router on all four: host indexes past
+ * 255 in the MACs, the router found as every host's gateway. */
+static void
+test_links_many (void **state)
+{
+  g_autoptr(GString) json = g_string_new (TOP " \"links\": [");
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PfScenario) scenario = NULL;
+  const PfHost *host;
+  const PfHost *router;
+
+  (void) state;
+
+  for (guint i = 0; i < 4; i++)
+    g_string_append_printf (json, "%s{\"id\": \"n%u\", \"network\": \"10.%u.0.0/16\"}",
+                            i == 0 ? "" : ", ", i, i);
+  g_string_append (json, "],\n \"hosts\": [\n");
+  for (guint i = 0; i < 1000; i++)
+    g_string_append_printf (json,
+                            "  {\"id\": \"h%u\", \"name\": \"H\", \"address\": "
+                            "\"10.%u.%u.%u\", \"link\": \"n%u\", \"kind\": \"server\"},\n",
+                            i, i / 250, i % 250, 10 + i % 7, i / 250);
+  g_string_append (json, "  {\"id\": \"r\", \"name\": \"R\", \"kind\": \"router\", \"interfaces\": [");
+  for (guint i = 0; i < 4; i++)
+    g_string_append_printf (json, "%s{\"link\": \"n%u\", \"address\": \"10.%u.255.1\"}",
+                            i == 0 ? "" : ", ", i, i);
+  g_string_append (json, "]}],\n" STEPS
+                   "  {\"narration\": \"n\", \"action\": \"connect\", \"id\": \"c1\", \"from\": \"h0\", \"to\": \"h999\", \"port\": 80}"
+                   END);
+
+  bytes = g_string_free_to_bytes (g_steal_pointer (&json));
+  scenario = pf_scenario_load_bytes (bytes, "many.json", &error);
+  if (error != NULL)
+    fail_msg ("%s", error->message);
+
+  assert_int_equal (scenario->interfaces->len, 1004);
+  host = pf_scenario_find_host (scenario, "h300");
+  assert_mac (interface_of (host, 0)->mac, "02:50:46:01:2c:00");
+  assert_address (host->gateway, "10.1.255.1");
+  host = pf_scenario_find_host (scenario, "h999");
+  assert_address (host->gateway, "10.3.255.1");
+  router = pf_scenario_find_host (scenario, "r");
+  assert_true (router->is_router);
+  assert_mac (interface_of (router, 3)->mac, "02:50:46:03:e8:03");
+  assert_int_equal (interface_of (router, 3)->port, 1003);
+  for (guint i = 0; i < 4; i++)
+    assert_int_equal (((const PfLink *) g_ptr_array_index (scenario->links, i))->interfaces->len, 251);
+  assert_interfaces_consistent (scenario);
+}
+
 /* A file without links: one implicit link, every host on it with a /32,
  * and a router that is only a picture. */
 static void
@@ -1820,6 +1873,7 @@ main (void)
     cmocka_unit_test (test_links_router),
     cmocka_unit_test (test_links_details),
     cmocka_unit_test (test_links_one_link),
+    cmocka_unit_test (test_links_many),
     cmocka_unit_test (test_links_implicit),
   };
   struct CMUnitTest tests[G_N_ELEMENTS (fixed) + G_N_ELEMENTS (bad_cases)];

@@ -356,6 +356,63 @@ def mutations(document):
             return False
         d["steps"][s]["port"] = str(d["steps"][s]["port"])
 
+    def with_links(d):
+        return bool(d.get("links"))
+
+    def link_without_network(d):
+        if not with_links(d):
+            return False
+        del d["links"][0]["network"]
+
+    def link_prefix_33(d):
+        if not with_links(d):
+            return False
+        d["links"][0]["network"] = d["links"][0]["network"].split("/")[0] + "/33"
+
+    def latency_too_high(d):
+        if not with_links(d):
+            return False
+        d["links"][0]["latency_ms"] = 5001
+
+    def unknown_link_field(d):
+        if not with_links(d):
+            return False
+        d["links"][0]["colour"] = "blue"
+
+    def host_with_interfaces(d):
+        return first(d["hosts"], lambda h: h.get("interfaces"))
+
+    def address_and_interfaces(d):
+        h = host_with_interfaces(d)
+        if h is None:
+            return False
+        d["hosts"][h]["address"] = d["hosts"][h]["interfaces"][0]["address"]
+
+    def link_and_interfaces(d):
+        h = host_with_interfaces(d)
+        if h is None:
+            return False
+        d["hosts"][h]["link"] = d["hosts"][h]["interfaces"][0]["link"]
+
+    def no_address_no_interfaces(d):
+        h = host_with_interfaces(d)
+        if h is None:
+            return False
+        del d["hosts"][h]["interfaces"]
+
+    def interfaces_empty(d):
+        h = host_with_interfaces(d)
+        if h is None:
+            return False
+        d["hosts"][h]["interfaces"] = []
+
+    def unknown_interface_field(d):
+        h = host_with_interfaces(d)
+        if h is None:
+            return False
+        interface = d["hosts"][h]["interfaces"][0]
+        interface["adress"] = interface.pop("address")
+
     changes = [
         ("an unknown top-level field \"colour\"", unknown_top),
         ("a host field misspelled \"adress\"", unknown_host_field),
@@ -367,6 +424,15 @@ def mutations(document):
         ("a step with action \"teleport\"", unknown_action),
         ("an unknown step field \"colour\"", unknown_step_field),
         ("a port written as a string", port_as_string),
+        ("a link without \"network\"", link_without_network),
+        ("a link network with prefix /33", link_prefix_33),
+        ("a link with latency_ms 5001", latency_too_high),
+        ("an unknown link field \"colour\"", unknown_link_field),
+        ("a host with both \"address\" and \"interfaces\"", address_and_interfaces),
+        ("a host with both \"link\" and \"interfaces\"", link_and_interfaces),
+        ("a host with neither \"address\" nor \"interfaces\"", no_address_no_interfaces),
+        ("a host with no interfaces", interfaces_empty),
+        ("an interface field misspelled \"adress\"", unknown_interface_field),
     ]
     return [m for m in (apply(d, c) for d, c in changes) if m is not None]
 
