@@ -409,9 +409,9 @@ static const BadCase bad_cases[] = {
     WITH_STEPS (CONNECT_C1 ",\n" CLOSE_C1_CLIENT ",\n"
                 "  {\"narration\": \"n\", \"action\": \"send\", \"connection\": \"c1\", \"side\": \"server\", \"data\": \"x\"}"), INVALID,
     "bad.json:11:54: the client closed connection \"c1\" at line 10, and the server closes its end then too; it can no longer send" },
-  { "close-after-other-closed",
-    WITH_STEPS (CONNECT_C1 ",\n" CLOSE_C1_SERVER ",\n" CLOSE_C1_CLIENT), INVALID,
-    "bad.json:11:55: the server closed connection \"c1\" at line 10, and the client closes its end then too; this \"close\" would do nothing, so leave it out" },
+  { "close-twice-after-other-closed",
+    WITH_STEPS (CONNECT_C1 ",\n" CLOSE_C1_SERVER ",\n" CLOSE_C1_CLIENT ",\n" CLOSE_C1_CLIENT), INVALID,
+    "bad.json:12:55: connection \"c1\" was closed by both sides (lines 10 and 11); nothing can use it any more" },
   { "close-after-http-connection-close",
     WITH_STEPS (CONNECT_C1 ",\n"
                 "  {\"narration\": \"n\", \"action\": \"send\", \"connection\": \"c1\", \"data\": \"GET / HTTP/1.1\\r\\nConnection: close\\r\\n\\r\\n\"},\n"
@@ -704,6 +704,25 @@ load_source_file (const char *relative)
   return scenario;
 }
 
+/* A close of the side whose other end closed first is that side's own
+ * close, in its own step: its program waits for it (CLOSE_WAIT). */
+static void
+test_close_after_other_closed (void **state)
+{
+  const char *text = TOP HOSTS STEPS CONNECT_C1 ",\n" CLOSE_C1_CLIENT ",\n" CLOSE_C1_SERVER END;
+  g_autoptr(GBytes) bytes = g_bytes_new_static (text, strlen (text));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PfScenario) scenario = pf_scenario_load_bytes (bytes, "ok.json", &error);
+  const PfStep *last;
+
+  pf_test_assert_no_error (error);
+  assert_int_equal (scenario->steps->len, 3);
+  last = g_ptr_array_index (scenario->steps, 2);
+  assert_int_equal (last->action, PF_STEP_CLOSE);
+  assert_int_equal (last->side, PF_SIDE_SERVER);
+  assert_string_equal (last->connection, "c1");
+}
+
 static void
 test_web (void **state)
 {
@@ -721,7 +740,7 @@ test_web (void **state)
   assert_non_null (scenario->summary);
   assert_non_null (scenario->lesson);
   assert_int_equal (scenario->hosts->len, 2);
-  assert_int_equal (scenario->steps->len, 4);
+  assert_int_equal (scenario->steps->len, 5);
 
   laptop = g_ptr_array_index (scenario->hosts, 0);
   assert_string_equal (laptop->id, "laptop");
@@ -1851,6 +1870,7 @@ main (void)
 {
   static const struct CMUnitTest fixed[] = {
     cmocka_unit_test (test_web),
+    cmocka_unit_test (test_close_after_other_closed),
     cmocka_unit_test (test_refused),
     cmocka_unit_test (test_every_field),
     cmocka_unit_test (test_address_message),
