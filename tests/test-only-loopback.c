@@ -7,11 +7,14 @@
  * after each one, and every millisecond while a step runs (walking
  * /proc/self/fd: the engine's sockets are this process's descriptors):
  *
- *  - exact mode: every IPv4 socket, the capture and the socket table
- *    live in the private network namespace, not this process's own (the
- *    namespace's cookie, SO_NETNS_COOKIE, and its inode, through
- *    SIOCGSKNS, compared with this process's and the helper's), and an
- *    IPv4 socket's addresses are the scenario's hosts';
+ *  - exact mode: no socket lives in this process's own network namespace
+ *    (the namespace's cookie, SO_NETNS_COOKIE, and its inode, through
+ *    SIOCGSKNS, compared with this process's and the helper's); the
+ *    wire's packet sockets live in the helper's namespace, which holds
+ *    the wire's ends; every IPv4 socket lives in the namespace of the
+ *    host whose address it is bound to, one namespace per host, never
+ *    the helper's, and talks only to the scenario's hosts; the socket
+ *    tables live in hosts' namespaces;
  *  - loopback mode: every IPv4 socket is bound in 127.0.0.0/8 and talks
  *    only to 127.0.0.0/8, and there is no capture.
  *
@@ -57,7 +60,8 @@ typedef struct
   PfEngine       *engine;
   guint64         own_cookie;    /* this process's network namespace */
   ino_t           own_inode;
-  guint64         private_cookie; /* exact mode: the first one seen */
+  guint64         wire_cookie;   /* exact mode: the helper's, the first seen */
+  GHashTable     *host_cookies;  /* exact mode: PfHost* → its namespace's cookie */
   ino_t           helper_inode;  /* exact mode: the helper's, 0 if unknown */
   GString        *violations;
   guint           n_inspections;
@@ -104,12 +108,8 @@ static gboolean
 is_host_address (Inspector *self,
                  guint32    address)
 {
-  const PfScenario *scenario = pf_engine_get_scenario (self->engine);
-
-  for (guint i = 0; i < scenario->hosts->len; i++)
-    if (((PfHost *) g_ptr_array_index (scenario->hosts, i))->address == address)
-      return TRUE;
-  return FALSE;
+  /* Any interface's: a router has one on each of its links. */
+  return pf_scenario_find_interface (pf_engine_get_scenario (self->engine), address) != NULL;
 }
 
 static void G_GNUC_PRINTF (3, 4)
@@ -132,33 +132,82 @@ violation (Inspector  *self,
                             pf_engine_get_next_step (self->engine), fd, text);
 }
 
-/* In the private namespace: not ours, and the helper's where known. */
-static void
+/* Not in this process's own namespace. Returns the socket's namespace
+ * cookie, 0 when it cannot be had. */
+static guint64
 check_private (Inspector  *self,
                int         fd,
-               const char *what)
+               const char *what,
+               ino_t      *out_inode)
 {
   guint64 cookie = netns_cookie (fd);
   ino_t inode = netns_inode (fd);
 
+  *out_inode = inode;
   if (cookie == 0 && inode == 0)
     {
       violation (self, fd, "%s: its network namespace cannot be told", what);
-      return;
+      return 0;
     }
   if (cookie != 0 && cookie == self->own_cookie)
     violation (self, fd, "%s is in this process's own network namespace", what);
   if (inode != 0 && inode == self->own_inode)
     violation (self, fd, "%s is in this process's own network namespace (inode)", what);
+  return cookie;
+}
+
+/* A port of the wire: in the helper's namespace, with the veths' ends. */
+static void
+check_in_wire (Inspector  *self,
+               int         fd,
+               const char *what)
+{
+  ino_t inode;
+  guint64 cookie = check_private (self, fd, what, &inode);
+
   if (inode != 0 && self->helper_inode != 0 && inode != self->helper_inode)
     violation (self, fd, "%s is in a namespace that is not the helper's", what);
   if (cookie != 0)
     {
-      if (self->private_cookie == 0)
-        self->private_cookie = cookie;
-      else if (cookie != self->private_cookie)
-        violation (self, fd, "%s is in a second private namespace", what);
+      if (self->wire_cookie == 0)
+        self->wire_cookie = cookie;
+      else if (cookie != self->wire_cookie)
+        violation (self, fd, "%s is in a second wire namespace", what);
     }
+}
+
+/* A host's socket: in that host's namespace, which no other host and not
+ * the wire shares. @host is NULL for the socket table, whose host the
+ * socket does not tell. */
+static void
+check_in_host (Inspector    *self,
+               int           fd,
+               const char   *what,
+               const PfHost *host)
+{
+  ino_t inode;
+  guint64 cookie = check_private (self, fd, what, &inode);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (inode != 0 && self->helper_inode != 0 && inode == self->helper_inode)
+    violation (self, fd, "%s is in the helper's namespace, where only the wire is", what);
+  if (cookie == 0 || host == NULL)
+    return;
+
+  g_hash_table_iter_init (&iter, self->host_cookies);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      guint64 seen = *(guint64 *) value;
+
+      if (key == host && seen != cookie)
+        violation (self, fd, "%s of host %s is in a second namespace", what, host->id);
+      if (key != host && seen == cookie)
+        violation (self, fd, "%s of host %s is in host %s's namespace", what, host->id,
+                   ((PfHost *) key)->id);
+    }
+  if (!g_hash_table_contains (self->host_cookies, host))
+    g_hash_table_insert (self->host_cookies, (gpointer) host, g_memdup2 (&cookie, sizeof cookie));
 }
 
 static void
@@ -186,7 +235,10 @@ check_inet (Inspector *self,
 
   if (self->mode == PF_NETSPACE_MODE_EXACT)
     {
-      check_private (self, fd, "an IPv4 socket");
+      const PfInterface *iface =
+        pf_scenario_find_interface (pf_engine_get_scenario (self->engine), local_address);
+
+      check_in_host (self, fd, "an IPv4 socket", iface != NULL ? iface->host : NULL);
       if (!is_host_address (self, local_address))
         violation (self, fd, "bound to %s:%u, not a host of the scenario",
                    local_text, ntohs (local.sin_port));
@@ -234,16 +286,16 @@ inspect (Inspector *self)
         case AF_PACKET:
           self->n_packet++;
           if (self->mode == PF_NETSPACE_MODE_EXACT)
-            check_private (self, fd, "the capture socket");
+            check_in_wire (self, fd, "a port of the wire");
           else
             violation (self, fd, "a packet socket in loopback mode");
           break;
 
         case AF_NETLINK:
-          /* The socket table: the private one in exact mode; this
-           * computer's own, read only, in loopback mode. */
+          /* The socket table: a host's in exact mode; this computer's
+           * own, read only, in loopback mode. */
           if (self->mode == PF_NETSPACE_MODE_EXACT)
-            check_private (self, fd, "the socket table");
+            check_in_host (self, fd, "a socket table", NULL);
           break;
 
         case AF_UNIX:
@@ -297,7 +349,9 @@ run_inspected (Inspector      *self,
 
   self->scenario = name;
   self->mode = mode;
-  self->private_cookie = 0;
+  self->wire_cookie = 0;
+  g_clear_pointer (&self->host_cookies, g_hash_table_unref);
+  self->host_cookies = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->helper_inode = 0;
   engine = pf_engine_new (scenario, mode);
   self->engine = engine;
@@ -353,10 +407,11 @@ assert_only_here (PfNetspaceMode mode)
                  pf_netspace_mode_to_string (mode), names->len, self.n_inspections,
                  self.n_inet, self.n_packet);
   if (mode == PF_NETSPACE_MODE_EXACT)
-    assert_true (self.n_packet > 0);   /* the capture was inspected too */
+    assert_true (self.n_packet > 0);   /* the wire's ports were inspected too */
   if (self.violations->len > 0)
     fail_msg ("sockets outside where they belong:\n%s", self.violations->str);
   g_string_free (self.violations, TRUE);
+  g_clear_pointer (&self.host_cookies, g_hash_table_unref);
 }
 
 static void
