@@ -129,11 +129,11 @@ def leftovers(directory, keep=()):
 # exit status 1.
 FAKE_HELPER = r'''#!/usr/bin/env python3
 import socket, struct, sys
-MAGIC, VERSION, STATUS_ERROR = 0x734e6650, 1, 3
+MAGIC, VERSION, STATUS_ERROR = 0x734e6650, 2, 3
 stage, errno_, address = int(sys.argv[-3]), int(sys.argv[-2]), sys.argv[-1]
 control = socket.socket(fileno=3)
 addr = struct.unpack("!I", socket.inet_aton(address))[0]
-control.send(struct.pack("=IHHIIiI", MAGIC, VERSION, STATUS_ERROR, 0, stage, errno_, addr))
+control.send(struct.pack("=IHHIIiII", MAGIC, VERSION, STATUS_ERROR, 0, stage, errno_, addr, 0))
 sys.exit(1)
 '''
 
