@@ -100,7 +100,11 @@ def run_exact(scenario, tag):
 
 def tshark_frames(pcap):
     check(TSHARK is not None, "tshark is not installed (package tshark)")
-    proc = subprocess.run([TSHARK, "-n", "-o", "tcp.desegment_tcp_streams:FALSE", "-r", pcap,
+    # A segment that crossed a router is in the file once per link: tshark's
+    # sequence analysis would take its second copy for a retransmission
+    # and leave its payload undissected, so the analysis is off.
+    proc = subprocess.run([TSHARK, "-n", "-o", "tcp.desegment_tcp_streams:FALSE",
+                           "-o", "tcp.analyze_sequence_numbers:FALSE", "-r", pcap,
                            "-T", "fields", "-E", "separator=\t",
                            "-e", "frame.number", "-e", "ip.proto",
                            "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"]
@@ -250,7 +254,8 @@ def case_icmp_trace_and_summary():
           "the summary lists other than the one datagram's flow", r.stderr.splitlines())
     expected = ("ICMP Destination unreachable (Port unreachable) from 10.0.0.7 about UDP %s → %s"
                 % (d["src"], d["dst"]))
-    check("other packets:\n  " + expected + "\n" in r.stderr,
+    check(("other packets:\n" in r.stderr and "\n  " + expected + "\n" in
+           r.stderr.split("other packets:\n", 1)[1]),
           "the summary does not say what the ICMP message is: %r" % expected, r.stderr.splitlines())
 
 
