@@ -133,7 +133,8 @@ def excerpt(data):
 PCAP_FIELDS = ["frame.number", "ip.src", "tcp.srcport", "udp.srcport", "ip.dst", "tcp.dstport",
                "udp.dstport", "ip.proto", "tcp.flags", "tcp.len", "udp.length", "tcp.seq_raw",
                "tcp.ack_raw", "tcp.payload", "udp.payload", "tcp.options.mss_val",
-               "dns.flags.response", "dns.qry.name", "dns.a", "icmp.type", "icmp.code"]
+               "dns.flags.response", "dns.qry.name", "dns.a", "icmp.type", "icmp.code",
+               "arp.opcode", "arp.src.proto_ipv4", "arp.dst.proto_ipv4", "ip.ttl"]
 
 
 def read_pcap(path, dns_ports=()):
@@ -157,7 +158,11 @@ def read_pcap(path, dns_ports=()):
         v = dict(zip(PCAP_FIELDS, line.split("\t")))
         proto = v.get("ip.proto", "")
         frame = {"number": int(v["frame.number"])}
-        if proto.split(",")[0] == "1":
+        if v.get("arp.opcode", "") != "":
+            # Exact mode's wire carries ARP before the first IP packet.
+            frame.update(proto="arp", src=v["arp.src.proto_ipv4"], dst=v["arp.dst.proto_ipv4"],
+                         flags="", len=0, payload=b"", arp_op=int(v["arp.opcode"]))
+        elif proto.split(",")[0] == "1":
             # An ICMP error quotes the IP and UDP header it answers: the
             # first of each field is the ICMP message's own, the UDP
             # ports are the quoted datagram's.
@@ -167,7 +172,7 @@ def read_pcap(path, dns_ports=()):
                          icmp_code=int(v["icmp.code"].split(",")[0]),
                          quoted_dport=int(v["udp.dstport"] or 0))
         elif proto == "6":
-            frame.update(proto="tcp",
+            frame.update(proto="tcp", ttl=int(v["ip.ttl"]),
                          src="%s:%s" % (v["ip.src"], v["tcp.srcport"]),
                          dst="%s:%s" % (v["ip.dst"], v["tcp.dstport"]),
                          flags=norm_flags(int(v["tcp.flags"], 16)),
@@ -176,7 +181,7 @@ def read_pcap(path, dns_ports=()):
                          payload=bytes.fromhex(v["tcp.payload"].replace(":", "")),
                          mss=int(v["tcp.options.mss_val"]) if v["tcp.options.mss_val"] else None)
         elif proto == "17":
-            frame.update(proto="udp",
+            frame.update(proto="udp", ttl=int(v["ip.ttl"]),
                          src="%s:%s" % (v["ip.src"], v["udp.srcport"]),
                          dst="%s:%s" % (v["ip.dst"], v["udp.dstport"]),
                          flags="", len=int(v["udp.length"]) - 8,
@@ -186,7 +191,8 @@ def read_pcap(path, dns_ports=()):
                              dns_names=[n for n in v["dns.qry.name"].split(",") if n],
                              dns_addresses=[a for a in v["dns.a"].split(",") if a])
         else:
-            raise Fail("%s holds a frame that is neither TCP, UDP nor ICMP over IPv4" % path, [line])
+            raise Fail("%s holds a frame that is neither ARP, nor TCP, UDP or ICMP over IPv4"
+                       % path, [line])
         check(len(frame["payload"]) == frame["len"],
               "tshark reads %d payload bytes in frame %d of %s, its header says %d"
               % (len(frame["payload"]), frame["number"], path, frame["len"]))
@@ -295,8 +301,12 @@ class Run:
         return [e for e in self.events if e["kind"] == kind]
 
     def segments(self, proto=None):
+        """The IP packets (ARP apart: arps ())."""
         return [e for e in self.of_kind("segment")
-                if proto is None or (e["proto"] == proto and not is_icmp(e))]
+                if not is_arp(e) and (proto is None or (e["proto"] == proto and not is_icmp(e)))]
+
+    def arps(self):
+        return [e for e in self.of_kind("segment") if is_arp(e)]
 
     def errors(self):
         return self.of_kind("error")
@@ -309,13 +319,18 @@ class Run:
         the client's and the server's endpoints, the SYN's step, and the
         connection's segments and frames."""
         conns = []
-        for e in self.segments("tcp"):
+        # A segment through a router is in the trace and the pcap once per
+        # link: the connection's are the ones as they left their sender,
+        # before any router (its TTL untouched: 64).
+        sent = [e for e in self.segments("tcp") if e.get("ttl", 64) == 64]
+        for e in sent:
             if norm_flags(e["flags"]) == "SYN":
                 conns.append({"client": e["src"], "server": e["dst"], "step": e["step"]})
         for c in conns:
             ends = {c["client"], c["server"]}
-            c["segments"] = [e for e in self.segments("tcp") if {e["src"], e["dst"]} == ends]
-            c["frames"] = [f for f in self.frames if f["proto"] == "tcp" and {f["src"], f["dst"]} == ends]
+            c["segments"] = [e for e in sent if {e["src"], e["dst"]} == ends]
+            c["frames"] = [f for f in self.frames if f["proto"] == "tcp" and f["ttl"] == 64 and
+                           {f["src"], f["dst"]} == ends]
         return conns
 
     def frames_from(self, conn, side):
@@ -337,6 +352,11 @@ class Run:
     def describe_segments(self):
         return show_seq("segments", [(e["step"],) + (("icmp", e["src"], e["dst"]) if is_icmp(e) else seg_key(e))
                                      for e in self.segments()])
+
+
+def is_arp(segment):
+    """An ARP message the wire carried: "proto": "arp", its fields in "arp"."""
+    return segment["proto"] == "arp"
 
 
 def is_icmp(segment):
@@ -363,9 +383,21 @@ def common_checks(r):
           [json.dumps(e) for e in wrong[:5]])
     trace_keys = [seg_key(e) for e in r.segments() if not is_icmp(e)]
     pcap_keys = [(f["proto"], f["src"], f["dst"], f["flags"], f["len"]) for f in r.frames
-                 if f["proto"] != "icmp"]
+                 if f["proto"] not in ("icmp", "arp")]
     check(trace_keys == pcap_keys, "tshark reads other segments from the pcap than the trace has",
           show_seq("trace", trace_keys) + show_seq("pcap", pcap_keys))
+    # ARP: on the wire before the first IP packet to each neighbour, the
+    # same messages in the trace as in the pcap; no wire, no ARP.
+    trace_arps = [({"request": 1, "reply": 2}[e["arp"]["op"]], e["arp"]["sender_ip"],
+                   e["arp"]["target_ip"]) for e in r.arps()]
+    pcap_arps = [(f["arp_op"], f["src"], f["dst"]) for f in r.frames if f["proto"] == "arp"]
+    check(trace_arps == pcap_arps, "tshark reads other ARP messages from the pcap than the trace has",
+          show_seq("trace", trace_arps) + show_seq("pcap", pcap_arps))
+    if r.mode == "exact":
+        check(trace_arps and trace_arps[0][0] == 1, "the first frame on the wire is no ARP request",
+              show_seq("ARP", trace_arps))
+    else:
+        check(not trace_arps, "loopback mode shows ARP it cannot have seen", show_seq("ARP", trace_arps))
     # Every connection opens with the three-way handshake, or is refused.
     for c in r.connections():
         shape = [norm_flags(e["flags"]) for e in c["segments"][:3]]
