@@ -20,7 +20,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <linux/netlink.h>
 #include <netinet/tcp.h>
 #include <netinet/in.h>
@@ -888,6 +892,47 @@ test_wire_ports (void **state)
   assert_int_equal (pf_netspace_port_take_drops (port), 0);
 }
 
+/* Offloads off on both ends of a veth pair, read back with SIOCETHTOOL:
+ * the host end through a socket made in the host's namespace, the wire
+ * end through its port. */
+static guint32
+ethtool_get (int         fd,
+             const char *name,
+             guint32     command)
+{
+  struct ethtool_value value = { .cmd = command };
+  struct ifreq ifr = { 0 };
+
+  g_strlcpy (ifr.ifr_name, name, sizeof ifr.ifr_name);
+  ifr.ifr_data = (char *) &value;
+  assert_int_equal (ioctl (fd, SIOCETHTOOL, &ifr), 0);
+  return value.data;
+}
+
+static void
+test_wire_offloads_off (void **state)
+{
+  static const guint32 commands[] = {
+    ETHTOOL_GTXCSUM, ETHTOOL_GTSO, ETHTOOL_GGSO, ETHTOOL_GGRO,
+  };
+  g_autoptr(PfNetspace) netspace = new_two_hosts ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) host = NULL;
+  g_autoptr(GSocket) port = NULL;
+
+  host = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM, pf_test_ip ("10.0.0.2"),
+                                    0, &error);
+  pf_test_assert_no_error (error);
+  port = pf_netspace_open_port (netspace, 1, &error);
+  pf_test_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      assert_int_equal (ethtool_get (g_socket_get_fd (host), "eth0", commands[i]), 0);
+      assert_int_equal (ethtool_get (g_socket_get_fd (port), "w1", commands[i]), 0);
+    }
+}
+
 /* 100 hosts are ready well within a second. */
 static void
 test_exact_setup_time (void **state)
@@ -1668,6 +1713,7 @@ main (void)
     cmocka_unit_test (test_wire_syn_held),
     cmocka_unit_test (test_wire_router),
     cmocka_unit_test (test_wire_ports),
+    cmocka_unit_test (test_wire_offloads_off),
     cmocka_unit_test (test_exact_setup_time),
     cmocka_unit_test (test_exact_many_runs),
     cmocka_unit_test (test_exact_udp),
