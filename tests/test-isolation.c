@@ -35,19 +35,6 @@
 #include "pf-netspace.h"
 #include "pf-test-netspace.h"
 
-static PfNetspace *
-new_two_hosts (void)
-{
-  PfIpv4 addresses[] = { pf_test_ip ("10.0.0.1"), pf_test_ip ("10.0.0.2") };
-  g_autoptr(GArray) hosts = pft_hosts_implicit (addresses, 2);
-  g_autoptr(GError) error = NULL;
-  PfNetspace *netspace;
-
-  netspace = pft_netspace_new_hosts (PF_NETSPACE_MODE_EXACT, hosts, &error);
-  pf_test_assert_no_error (error);
-  assert_non_null (netspace);
-  return netspace;
-}
 
 /* A listener out here, on every address of this computer. */
 static int
@@ -99,7 +86,7 @@ try_connect (PfNetspace *netspace,
 static void
 test_no_way_out (void **state)
 {
-  g_autoptr(PfNetspace) netspace = new_two_hosts ();
+  g_autoptr(PfNetspace) netspace = pft_new_two_hosts ();
   g_autoptr(GArray) targets = g_array_new (FALSE, FALSE, sizeof (PfIpv4));
   struct ifaddrs *addresses = NULL;
   guint16 port;
@@ -154,7 +141,7 @@ test_no_way_out (void **state)
 static void
 test_only_lo_and_eth (void **state)
 {
-  g_autoptr(PfNetspace) netspace = new_two_hosts ();
+  g_autoptr(PfNetspace) netspace = pft_new_two_hosts ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocket) socket = NULL;
   g_autoptr(GString) names = g_string_new (NULL);
@@ -191,7 +178,7 @@ test_only_lo_and_eth (void **state)
 static void
 test_no_ipv6 (void **state)
 {
-  g_autoptr(PfNetspace) netspace = new_two_hosts ();
+  g_autoptr(PfNetspace) netspace = pft_new_two_hosts ();
   PftWire wire;
 
   pft_wire_init (&wire, netspace);

@@ -568,20 +568,6 @@ test_exact_tcp (void **state)
 
 /* Two hosts on the implicit link, A 10.0.0.1 and B 10.0.0.2 */
 
-static PfNetspace *
-new_two_hosts (void)
-{
-  PfIpv4 addresses[] = { pf_test_ip ("10.0.0.1"), pf_test_ip ("10.0.0.2") };
-  g_autoptr(GArray) hosts = pft_hosts_implicit (addresses, 2);
-  g_autoptr(GError) error = NULL;
-  PfNetspace *netspace;
-
-  netspace = pft_netspace_new_hosts (PF_NETSPACE_MODE_EXACT, hosts, &error);
-  pf_test_assert_no_error (error);
-  assert_non_null (netspace);
-  assert_int_equal (pf_netspace_get_n_ports (netspace), 2);
-  return netspace;
-}
 
 typedef struct
 {
@@ -683,7 +669,7 @@ assert_mac (const guint8 *p,
 static void
 test_wire_implicit_handshake (void **state)
 {
-  g_autoptr(PfNetspace) netspace = new_two_hosts ();
+  g_autoptr(PfNetspace) netspace = pft_new_two_hosts ();
   static const guint8 broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
   guint8 mac_a[6];
   guint8 mac_b[6];
@@ -751,7 +737,7 @@ test_wire_implicit_handshake (void **state)
 static void
 test_wire_syn_held (void **state)
 {
-  g_autoptr(PfNetspace) netspace = new_two_hosts ();
+  g_autoptr(PfNetspace) netspace = pft_new_two_hosts ();
   g_autoptr(GArray) held = g_array_new (FALSE, TRUE, sizeof (PftFrame));
   Handshake handshake = { .hold_syn = TRUE };
   PftWire wire;
@@ -842,7 +828,7 @@ test_wire_router (void **state)
 static void
 test_wire_ports (void **state)
 {
-  g_autoptr(PfNetspace) netspace = new_two_hosts ();
+  g_autoptr(PfNetspace) netspace = pft_new_two_hosts ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocket) port = NULL;
   g_autoptr(GSocket) again = NULL;
@@ -915,7 +901,7 @@ test_wire_offloads_off (void **state)
   static const guint32 commands[] = {
     ETHTOOL_GTXCSUM, ETHTOOL_GTSO, ETHTOOL_GGSO, ETHTOOL_GGRO,
   };
-  g_autoptr(PfNetspace) netspace = new_two_hosts ();
+  g_autoptr(PfNetspace) netspace = pft_new_two_hosts ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocket) host = NULL;
   g_autoptr(GSocket) port = NULL;
@@ -968,7 +954,7 @@ test_exact_many_runs (void **state)
   g_autofree char *children = NULL;
   guint before;
 
-  g_object_unref (new_two_hosts ());
+  g_object_unref (pft_new_two_hosts ());
   before = count_settled_fds ();
 
   for (guint i = 0; i < 500; i++)
