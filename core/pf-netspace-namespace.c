@@ -32,6 +32,9 @@
 #include "pf-netspace-private.h"
 
 #define READY_TIMEOUT_MS   10000
+/* A host takes about 2 ms to set up (tests/time-netspace.c); allow ten
+ * times that on a slow or busy machine. */
+#define READY_MS_PER_HOST  20
 #define REQUEST_TIMEOUT_MS 5000
 #define EXIT_GRACE_MS      1000
 
@@ -264,12 +267,13 @@ static gboolean
 wait_until_ready (PfNetspaceNamespace  *self,
                   GError              **error)
 {
+  int timeout_ms = READY_TIMEOUT_MS + READY_MS_PER_HOST * (int) self->n_hosts;
   PfNetnsReply reply;
   ReplyResult result;
   int errsv = 0;
   int fd;
 
-  result = receive_reply (self, READY_TIMEOUT_MS, &reply, &fd, &errsv);
+  result = receive_reply (self, timeout_ms, &reply, &fd, &errsv);
   if (result == REPLY_OK && fd >= 0)
     {
       close (fd);
@@ -288,7 +292,7 @@ wait_until_ready (PfNetspaceNamespace  *self,
     case REPLY_TIMEOUT:
       g_set_error (error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_HELPER,
                    _("The namespace helper %s did not answer within %d seconds."),
-                   self->helper_path, READY_TIMEOUT_MS / 1000);
+                   self->helper_path, timeout_ms / 1000);
       return FALSE;
     case REPLY_GARBLED:
       g_set_error (error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_HELPER,

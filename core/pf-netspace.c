@@ -455,7 +455,8 @@ clear_host (gpointer data)
  * PfNetspaceHost per host, in file order, its interfaces in order (so
  * port N is scenario->interfaces[N]); a router forwards; a host on the
  * implicit link has a default route on eth0 with no gateway, any other
- * its gateway if it has one.
+ * its gateway if it has one. A host without interfaces (a scenario made
+ * before links) gets its address on the implicit link.
  *
  * Returns: (transfer full) (element-type PfNetspaceHost): the hosts;
  *   freeing the array frees their interfaces
@@ -473,16 +474,33 @@ pf_netspace_hosts_from_scenario (const PfScenario *scenario)
   for (guint i = 0; i < scenario->hosts->len; i++)
     {
       const PfHost *host = g_ptr_array_index (scenario->hosts, i);
-      PfNetspaceInterface *interfaces = g_new0 (PfNetspaceInterface, MAX (host->interfaces->len, 1));
+      guint n = host->interfaces != NULL ? host->interfaces->len : 0;
+      PfNetspaceInterface *interfaces = g_new0 (PfNetspaceInterface, MAX (n, 1));
       PfNetspaceHost entry = {
         .id = host->id,
         .forward = host->is_router,
         .gateway = host->gateway,
         .interfaces = interfaces,
-        .n_interfaces = host->interfaces->len,
+        .n_interfaces = n,
       };
 
-      for (guint j = 0; j < host->interfaces->len; j++)
+      /* A scenario whose loader gave no interfaces (one made before
+       * links): the host's address on the implicit link, as the loader
+       * would make it. */
+      if (n == 0)
+        {
+          interfaces[0].address = host->address;
+          interfaces[0].prefix_length = 32;
+          interfaces[0].mac[0] = 0x02;
+          interfaces[0].mac[1] = 0x50;
+          interfaces[0].mac[2] = 0x46;
+          interfaces[0].mac[3] = (guint8) (i >> 8);
+          interfaces[0].mac[4] = (guint8) i;
+          entry.n_interfaces = 1;
+          entry.default_on_link = TRUE;
+        }
+
+      for (guint j = 0; j < n; j++)
         {
           const PfInterface *interface = g_ptr_array_index (host->interfaces, j);
 

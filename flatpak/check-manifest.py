@@ -18,6 +18,9 @@ COMMAND = 'packetflow'
 MIN_RUNTIME_VERSION = 49
 FORBIDDEN_ARGS = ('--share=network',)
 FORBIDDEN_PREFIXES = ('--filesystem',)
+# Libraries the GNOME runtime lacks, built as modules before Packet Flow:
+# libpcap (pcap files), libnl (the namespace helper's netlink).
+REQUIRED_MODULES = ('libpcap', 'libnl')
 
 
 def load_manifest(path):
@@ -87,6 +90,21 @@ def check(manifest):
             problems.append(f'finish-args grants {arg}: Packet Flow opens '
                             f'files through the file chooser portal and needs '
                             f'no direct file system access')
+
+    modules = manifest.get('modules', [])
+    if not isinstance(modules, list):
+        problems.append('modules is not a list')
+        modules = []
+    names = [m.get('name') if isinstance(m, dict) else None for m in modules]
+    if COMMAND not in names:
+        problems.append(f'no module is named {COMMAND!r}')
+    for required in REQUIRED_MODULES:
+        if required not in names:
+            problems.append(f'no module builds {required}: the GNOME runtime '
+                            f'does not have it')
+        elif COMMAND in names and names.index(required) > names.index(COMMAND):
+            problems.append(f'{required} is built after {COMMAND}, which '
+                            f'needs it')
 
     return problems
 

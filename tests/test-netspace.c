@@ -19,7 +19,14 @@
 #include "pf-test-util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/ethtool.h>
+#include <linux/if_packet.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <linux/netlink.h>
+#include <netinet/tcp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -35,6 +42,7 @@
 #include "pf-netspace.h"
 #include "pf-netspace-loopback.h"
 #include "pf-netspace-namespace.h"
+#include "pf-test-netspace.h"
 
 #define FALLBACK_TAIL ", so Packet Flow uses loopback addresses and models the segments."
 
@@ -195,7 +203,8 @@ new_exact (const char * const *addresses)
   for (guint i = 0; i < n; i++)
     list[i] = pf_test_ip (addresses[i]);
 
-  netspace = pf_netspace_new (PF_NETSPACE_MODE_EXACT, list, n, NULL, &error);
+  /* One host with every address: its sockets talk over its own lo. */
+  netspace = pft_netspace_new_one (PF_NETSPACE_MODE_EXACT, list, n, NULL, &error);
   pf_test_assert_no_error (error);
   assert_non_null (netspace);
   assert_true (PF_IS_NETSPACE_NAMESPACE (netspace));
@@ -341,7 +350,7 @@ test_invalid_addresses (void **state)
                                                        invalid[i]);
           PfNetspace *netspace;
 
-          netspace = pf_netspace_new (modes[m], addresses, 2, &reason, &error);
+          netspace = pft_netspace_new_one (modes[m], addresses, 2, &reason, &error);
           assert_null (netspace);
           assert_null (reason);
           assert_true (g_error_matches (error, PF_NETSPACE_ERROR,
@@ -390,15 +399,19 @@ test_loopback_sockets (void **state)
   assert_string_equal (error->message, "192.0.2.1 is not the address of any host in this scenario.");
   g_clear_error (&error);
 
-  /* No capture in loopback mode, and that is not an error. */
-  capture = pf_netspace_open_capture (netspace, &error);
+  /* No wire in loopback mode. */
+  assert_int_equal (pf_netspace_get_n_ports (netspace), 0);
+  capture = pf_netspace_open_port (netspace, 0, &error);
   assert_null (capture);
-  pf_test_assert_no_error (error);
+  assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
+  assert_string_equal (error->message,
+                       "Only exact mode has a wire: in loopback mode the segments are modelled.");
+  g_clear_error (&error);
 
   connection_clear (&connection);
 }
 
-/* Runs side by side: loopback mode through pf_netspace_new (), as the
+/* Runs side by side: loopback mode through pft_netspace_new_one (), as the
  * engine makes it, with the scenario's ports reserved. */
 static PfNetspace *
 new_loopback_run (const PfIpv4 *addresses,
@@ -408,7 +421,7 @@ new_loopback_run (const PfIpv4 *addresses,
   const guint16 ports[] = { 80 };
   PfNetspace *netspace;
 
-  netspace = pf_netspace_new (PF_NETSPACE_MODE_LOOPBACK, addresses, n_addresses, NULL, &error);
+  netspace = pft_netspace_new_one (PF_NETSPACE_MODE_LOOPBACK, addresses, n_addresses, NULL, &error);
   pf_test_assert_no_error (error);
   assert_non_null (netspace);
   pf_netspace_reserve_ports (netspace, ports, G_N_ELEMENTS (ports));
@@ -498,83 +511,35 @@ test_loopback_default_taken (void **state)
 
 /* Exact mode */
 
-typedef struct
+static int
+socket_option (int fd,
+               int level,
+               int option)
 {
-  guint syn;
-  guint syn_ack;
-  guint hello;
-} Segments;
+  int value = -1;
+  socklen_t len = sizeof value;
 
-/* Counts what the capture holds for @client → @server and back, reading
- * IPv4 and TCP headers by their offsets. */
-static void
-read_capture (GSocket          *capture,
-              const PfEndpoint *client,
-              const PfEndpoint *server,
-              Segments         *segments)
-{
-  g_autofree guint8 *buf = g_malloc (65536);
-
-  for (;;)
-    {
-      g_autoptr(GError) error = NULL;
-      gssize len = pf_netspace_capture_receive (capture, buf, 65536, &error);
-      PfEndpoint src, dst;
-      const guint8 *tcp;
-      guint ihl, doff, total;
-      guint8 flags;
-
-      if (len < 0)
-        {
-          assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK));
-          return;
-        }
-      if (len < 40 || (buf[0] >> 4) != 4 || buf[9] != 6)
-        continue;
-
-      ihl = (buf[0] & 0x0f) * 4;
-      total = (buf[2] << 8) | buf[3];
-      tcp = buf + ihl;
-      doff = (tcp[12] >> 4) * 4;
-      flags = tcp[13];
-      src.address = ((PfIpv4) buf[12] << 24) | (buf[13] << 16) | (buf[14] << 8) | buf[15];
-      dst.address = ((PfIpv4) buf[16] << 24) | (buf[17] << 16) | (buf[18] << 8) | buf[19];
-      src.port = (tcp[0] << 8) | tcp[1];
-      dst.port = (tcp[2] << 8) | tcp[3];
-
-      if (pf_endpoint_equal (&src, client) && pf_endpoint_equal (&dst, server))
-        {
-          if ((flags & 0x12) == 0x02)
-            segments->syn++;
-          if (total - ihl - doff == 5 && memcmp (tcp + doff, "hello", 5) == 0)
-            segments->hello++;
-        }
-      else if (pf_endpoint_equal (&src, server) && pf_endpoint_equal (&dst, client) &&
-               (flags & 0x12) == 0x12)
-        segments->syn_ack++;
-    }
+  assert_int_equal (getsockopt (fd, level, option, &value, &len), 0);
+  return value;
 }
 
+
 static void
-test_exact_tcp_and_capture (void **state)
+test_exact_tcp (void **state)
 {
   static const char * const hosts[] = { "192.203.196.71", "10.0.0.2", NULL };
   g_autoptr(PfNetspace) netspace = new_exact (hosts);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSocket) capture = NULL;
   g_autoptr(GSocket) busy = NULL;
   PfEndpoint server = { pf_test_ip ("192.203.196.71"), 80 };
   Connection connection = { 0 };
-  Segments segments = { 0 };
 
   assert_int_equal (pf_netspace_get_mode (netspace), PF_NETSPACE_MODE_EXACT);
   assert_string_equal (pf_netspace_get_description (netspace), "exact: private network namespace");
   assert_int_equal (pf_netspace_map_address (netspace, server.address), server.address);
   assert_int_equal (pf_netspace_map_port (netspace, 80), 80);
-
-  capture = pf_netspace_open_capture (netspace, &error);
-  pf_test_assert_no_error (error);
-  assert_non_null (capture);
+  /* One host with two interfaces: two ports. */
+  assert_int_equal (pf_netspace_get_n_ports (netspace), 2);
 
   exchange_hello (netspace, server.address, 80, pf_test_ip ("10.0.0.2"), &connection);
 
@@ -585,13 +550,6 @@ test_exact_tcp_and_capture (void **state)
     real = local_endpoint (connection.client);
     assert_int_equal (real.address, pf_test_ip ("10.0.0.2"));
   }
-
-  /* Each segment once: lo shows it leaving and arriving, only the
-   * leaving copy is kept. */
-  read_capture (capture, &connection.client_endpoint, &server, &segments);
-  assert_int_equal (segments.syn, 1);
-  assert_int_equal (segments.syn_ack, 1);
-  assert_int_equal (segments.hello, 1);
 
   busy = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM, server.address, 80, &error);
   assert_null (busy);
@@ -608,41 +566,411 @@ test_exact_tcp_and_capture (void **state)
   connection_clear (&connection);
 }
 
-/* A burst the capture cannot hold: the kernel drops frames, and says how
- * many, once. */
-static void
-test_exact_capture_drops (void **state)
+/* Two hosts on the implicit link, A 10.0.0.1 and B 10.0.0.2 */
+
+
+typedef struct
 {
-  static const char * const hosts[] = { "192.203.196.71", "10.0.0.2", NULL };
-  g_autoptr(PfNetspace) netspace = new_exact (hosts);
+  GSocket  *client;
+  GSocket  *listener;
+  gboolean  hold_syn;   /* keep the first SYN on the wire */
+  guint     syns_held;
+} Handshake;
+
+/* A client on @from:0 connecting, without blocking, to a listener on
+ * @to:80. */
+static void
+handshake_start (Handshake  *handshake,
+                 PfNetspace *netspace,
+                 const char *from,
+                 const char *to)
+{
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSocket) capture = NULL;
-  g_autoptr(GSocket) server = NULL;
+  g_autoptr(GSocketAddress) target = pf_test_socket_address (pf_test_ip (to), 80);
+
+  handshake->listener = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM,
+                                                   pf_test_ip (to), 80, &error);
+  pf_test_assert_no_error (error);
+  assert_true (g_socket_listen (handshake->listener, &error));
+  handshake->client = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM,
+                                                 pf_test_ip (from), 0, &error);
+  pf_test_assert_no_error (error);
+  assert_false (g_socket_connect (handshake->client, target, NULL, &error));
+  assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING));
+}
+
+static void
+handshake_clear (Handshake *handshake)
+{
+  g_clear_object (&handshake->client);
+  g_clear_object (&handshake->listener);
+}
+
+static gboolean
+is_connected (GSocket *socket,
+              int      timeout_ms)
+{
+  struct pollfd pfd = { g_socket_get_fd (socket), POLLOUT, 0 };
+  int error = -1;
+  socklen_t len = sizeof error;
+
+  if (poll (&pfd, 1, timeout_ms) != 1)
+    return FALSE;
+  assert_int_equal (getsockopt (pfd.fd, SOL_SOCKET, SO_ERROR, &error, &len), 0);
+  assert_int_equal (error, 0);
+  return TRUE;
+}
+
+static guint8
+tcp_state (GSocket *socket)
+{
+  struct tcp_info info = { 0 };
+  socklen_t len = sizeof info;
+
+  assert_int_equal (getsockopt (g_socket_get_fd (socket), IPPROTO_TCP, TCP_INFO, &info, &len), 0);
+  return info.tcpi_state;
+}
+
+static gboolean
+handshake_done (gpointer user_data)
+{
+  Handshake *handshake = user_data;
+  struct pollfd pfd = { g_socket_get_fd (handshake->listener), POLLIN, 0 };
+
+  /* The server has the connection once the last ACK arrived. */
+  return is_connected (handshake->client, 0) && poll (&pfd, 1, 0) == 1;
+}
+
+static gboolean
+carry_unless_syn (const PftFrame *frame,
+                  gpointer        user_data)
+{
+  Handshake *handshake = user_data;
+
+  if (handshake->hold_syn && pft_tcp_flags (frame) == PFT_TCP_SYN)
+    {
+      handshake->syns_held++;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+assert_mac (const guint8 *p,
+            const guint8  expected[6])
+{
+  assert_memory_equal (p, expected, 6);
+}
+
+/* The frames A and B send, read on their ports and carried by the test:
+ * ARP request (broadcast), ARP reply, SYN, SYN-ACK, ACK, with the hosts'
+ * MACs, and TCP checksums a receiver accepts (offloads are off). Without
+ * the test carrying them, the connection does not complete. */
+static void
+test_wire_implicit_handshake (void **state)
+{
+  g_autoptr(PfNetspace) netspace = pft_new_two_hosts ();
+  static const guint8 broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+  guint8 mac_a[6];
+  guint8 mac_b[6];
+  Handshake handshake = { 0 };
+  PftWire wire;
+  static const struct { guint port; guint16 ethertype; int flags; guint16 arp_op; } expected[] = {
+    { 0, 0x0806, -1, 1 },
+    { 1, 0x0806, -1, 2 },
+    { 0, 0x0800, PFT_TCP_SYN, 0 },
+    { 1, 0x0800, PFT_TCP_SYN | PFT_TCP_ACK, 0 },
+    { 0, 0x0800, PFT_TCP_ACK, 0 },
+  };
+
+  pft_mac (mac_a, 0, 0);
+  pft_mac (mac_b, 1, 0);
+  pft_wire_init (&wire, netspace);
+  handshake_start (&handshake, netspace, "10.0.0.1", "10.0.0.2");
+
+  /* Nobody carries frames: nothing completes. */
+  assert_false (is_connected (handshake.client, 300));
+  assert_int_equal (tcp_state (handshake.client), TCP_SYN_SENT);
+
+  pft_wire_link (&wire, 0, 1);
+  pft_wire_run (&wire, 5000, NULL, &handshake, NULL, handshake_done);
+  assert_true (handshake_done (&handshake));
+  assert_int_equal (tcp_state (handshake.client), TCP_ESTABLISHED);
+
+  assert_int_equal (wire.frames->len, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      const PftFrame *frame = &g_array_index (wire.frames, PftFrame, i);
+      gsize len;
+      const guint8 *p = g_bytes_get_data (frame->bytes, &len);
+      const guint8 *from = frame->port == 0 ? mac_a : mac_b;
+      const guint8 *to = frame->port == 0 ? mac_b : mac_a;
+
+      assert_int_equal (frame->port, expected[i].port);
+      assert_int_equal (pft_ethertype (frame), expected[i].ethertype);
+      assert_mac (p + 6, from);
+      if (expected[i].arp_op == 1)
+        assert_mac (p, broadcast);
+      else
+        assert_mac (p, to);
+
+      if (expected[i].ethertype == 0x0806)
+        {
+          assert_true (len >= 14 + 28);
+          assert_int_equal (pft_get16 (p + 14 + 6), expected[i].arp_op);
+          assert_mac (p + 14 + 8, from);  /* sender hardware address */
+        }
+      else
+        {
+          assert_int_equal (pft_tcp_flags (frame), expected[i].flags);
+          assert_int_equal (p[14 + 8], 64);  /* TTL: one link, no router */
+          assert_true (pft_checksums_ok (frame));
+        }
+    }
+
+  handshake_clear (&handshake);
+  pft_wire_clear (&wire);
+}
+
+/* A SYN the wire holds is a packet in flight: the client stays in
+ * SYN_SENT until it is delivered. */
+static void
+test_wire_syn_held (void **state)
+{
+  g_autoptr(PfNetspace) netspace = pft_new_two_hosts ();
+  g_autoptr(GArray) held = g_array_new (FALSE, TRUE, sizeof (PftFrame));
+  Handshake handshake = { .hold_syn = TRUE };
+  PftWire wire;
+
+  g_array_set_clear_func (held, pft_frame_clear);
+  pft_wire_init (&wire, netspace);
+  pft_wire_link (&wire, 0, 1);
+  handshake_start (&handshake, netspace, "10.0.0.1", "10.0.0.2");
+
+  /* 300 ms: well inside the SYN's first retransmission timeout (1 s). */
+  pft_wire_run (&wire, 300, carry_unless_syn, &handshake, held, NULL);
+  assert_int_equal (handshake.syns_held, 1);
+  assert_int_equal (held->len, 1);
+  assert_int_equal (tcp_state (handshake.client), TCP_SYN_SENT);
+  assert_false (is_connected (handshake.client, 0));
+
+  handshake.hold_syn = FALSE;
+  pft_wire_release (&wire, held);
+  pft_wire_run (&wire, 5000, carry_unless_syn, &handshake, held, handshake_done);
+  assert_true (handshake_done (&handshake));
+  assert_int_equal (tcp_state (handshake.client), TCP_ESTABLISHED);
+
+  handshake_clear (&handshake);
+  pft_wire_clear (&wire);
+}
+
+/* A router between two links: A 10.1.0.2/24 via 10.1.0.1, R 10.1.0.1/24
+ * and 10.2.0.1/24 forwarding, B 10.2.0.2/24 via 10.2.0.1. Ports: A 0,
+ * R 1 and 2, B 3. The SYN crosses R: TTL 64 on the first link, 63 on the
+ * second, with R's eth1 as its sender there. */
+static void
+test_wire_router (void **state)
+{
+  g_autoptr(GArray) hosts = pft_hosts_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PfNetspace) netspace = NULL;
+  PfIpv4 a[] = { pf_test_ip ("10.1.0.2") };
+  PfIpv4 r[] = { pf_test_ip ("10.1.0.1"), pf_test_ip ("10.2.0.1") };
+  PfIpv4 b[] = { pf_test_ip ("10.2.0.2") };
+  guint prefixes[] = { 24, 24 };
+  Handshake handshake = { 0 };
+  PftWire wire;
+  guint syn_ttl[4] = { 0 };
+  guint8 mac_r1[6];
+  guint8 mac_b[6];
+
+  pft_hosts_add (hosts, "alice", FALSE, r[0], FALSE, a, prefixes, 1);
+  pft_hosts_add (hosts, "router", TRUE, 0, FALSE, r, prefixes, 2);
+  pft_hosts_add (hosts, "bob", FALSE, r[1], FALSE, b, prefixes, 1);
+  netspace = pft_netspace_new_hosts (PF_NETSPACE_MODE_EXACT, hosts, &error);
+  pf_test_assert_no_error (error);
+  assert_int_equal (pf_netspace_get_n_ports (netspace), 4);
+  pft_mac (mac_r1, 1, 1);
+  pft_mac (mac_b, 2, 0);
+
+  pft_wire_init (&wire, netspace);
+  pft_wire_link (&wire, 0, 1);
+  pft_wire_link (&wire, 2, 3);
+  handshake_start (&handshake, netspace, "10.1.0.2", "10.2.0.2");
+  pft_wire_run (&wire, 5000, NULL, &handshake, NULL, handshake_done);
+  assert_true (handshake_done (&handshake));
+
+  for (guint i = 0; i < wire.frames->len; i++)
+    {
+      const PftFrame *frame = &g_array_index (wire.frames, PftFrame, i);
+      const guint8 *p = g_bytes_get_data (frame->bytes, NULL);
+
+      if (pft_tcp_flags (frame) != PFT_TCP_SYN)
+        continue;
+      syn_ttl[frame->port] = p[14 + 8];
+      assert_true (pft_checksums_ok (frame));
+      if (frame->port == 2)
+        {
+          assert_mac (p + 6, mac_r1);
+          assert_mac (p, mac_b);
+        }
+    }
+  assert_int_equal (syn_ttl[0], 64);
+  assert_int_equal (syn_ttl[1], 0);
+  assert_int_equal (syn_ttl[2], 63);
+  assert_int_equal (syn_ttl[3], 0);
+
+  handshake_clear (&handshake);
+  pft_wire_clear (&wire);
+}
+
+/* A port opens once, within the wire; its drops are counted once. */
+static void
+test_wire_ports (void **state)
+{
+  g_autoptr(PfNetspace) netspace = pft_new_two_hosts ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) port = NULL;
+  g_autoptr(GSocket) again = NULL;
   g_autoptr(GSocket) client = NULL;
-  g_autoptr(GSocketAddress) target = pf_test_socket_address (pf_test_ip ("192.203.196.71"), 53);
+  g_autoptr(GSocketAddress) broadcast = pf_test_socket_address (pf_test_ip ("255.255.255.255"), 9);
   char datagram[1000] = { 0 };
+  int value = 0;
+  socklen_t len = sizeof value;
   guint drops;
 
-  capture = pf_netspace_open_capture (netspace, &error);
+  port = pf_netspace_open_port (netspace, 0, &error);
   pf_test_assert_no_error (error);
-  server = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM,
-                                      pf_test_ip ("192.203.196.71"), 53, &error);
-  pf_test_assert_no_error (error);
+  assert_non_null (port);
+  assert_int_equal (socket_option (g_socket_get_fd (port), SOL_SOCKET, SO_DOMAIN), AF_PACKET);
+  assert_int_equal (getsockopt (g_socket_get_fd (port), SOL_PACKET, PACKET_QDISC_BYPASS, &value, &len), 0);
+  assert_int_equal (value, 1);
+  assert_true (fcntl (g_socket_get_fd (port), F_GETFD) & FD_CLOEXEC);
+  assert_true (fcntl (g_socket_get_fd (port), F_GETFL) & O_NONBLOCK);
+
+  again = pf_netspace_open_port (netspace, 0, &error);
+  assert_null (again);
+  assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY));
+  assert_string_equal (error->message, "Port 0 of the wire is open already.");
+  g_clear_error (&error);
+  again = pf_netspace_open_port (netspace, 2, &error);
+  assert_null (again);
+  assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT));
+  assert_string_equal (error->message, "There is no port 2: the wire has 2.");
+  g_clear_error (&error);
+
+  /* Room for a few frames, and 200 broadcasts from A (no ARP needed),
+   * none read. */
   client = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM,
-                                      pf_test_ip ("10.0.0.2"), 0, &error);
+                                      pf_test_ip ("10.0.0.1"), 0, &error);
   pf_test_assert_no_error (error);
-  assert_int_equal (pf_netspace_capture_take_drops (capture), 0);
-
-  /* Room for a few frames only, and 200 of them, none read. */
-  g_socket_set_option (capture, SOL_SOCKET, SO_RCVBUF, 4096, &error);
-  pf_test_assert_no_error (error);
+  g_socket_set_broadcast (client, TRUE);
+  assert_int_equal (pf_netspace_port_take_drops (port), 0);
+  value = 4096;
+  assert_int_equal (setsockopt (g_socket_get_fd (port), SOL_SOCKET, SO_RCVBUF, &value, sizeof value), 0);
   for (guint i = 0; i < 200; i++)
-    assert_int_equal (g_socket_send_to (client, target, datagram, sizeof datagram, NULL, NULL),
+    assert_int_equal (g_socket_send_to (client, broadcast, datagram, sizeof datagram, NULL, &error),
                       sizeof datagram);
+  pf_test_assert_no_error (error);
 
-  drops = pf_netspace_capture_take_drops (capture);
+  drops = pf_netspace_port_take_drops (port);
   assert_true (drops > 100 && drops < 200);
-  assert_int_equal (pf_netspace_capture_take_drops (capture), 0);
+  assert_int_equal (pf_netspace_port_take_drops (port), 0);
+}
+
+/* Offloads off on both ends of a veth pair, read back with SIOCETHTOOL:
+ * the host end through a socket made in the host's namespace, the wire
+ * end through its port. */
+static guint32
+ethtool_get (int         fd,
+             const char *name,
+             guint32     command)
+{
+  struct ethtool_value value = { .cmd = command };
+  struct ifreq ifr = { 0 };
+
+  g_strlcpy (ifr.ifr_name, name, sizeof ifr.ifr_name);
+  ifr.ifr_data = (char *) &value;
+  assert_int_equal (ioctl (fd, SIOCETHTOOL, &ifr), 0);
+  return value.data;
+}
+
+static void
+test_wire_offloads_off (void **state)
+{
+  static const guint32 commands[] = {
+    ETHTOOL_GTXCSUM, ETHTOOL_GTSO, ETHTOOL_GGSO, ETHTOOL_GGRO,
+  };
+  g_autoptr(PfNetspace) netspace = pft_new_two_hosts ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) host = NULL;
+  g_autoptr(GSocket) port = NULL;
+
+  host = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM, pf_test_ip ("10.0.0.2"),
+                                    0, &error);
+  pf_test_assert_no_error (error);
+  port = pf_netspace_open_port (netspace, 1, &error);
+  pf_test_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      assert_int_equal (ethtool_get (g_socket_get_fd (host), "eth0", commands[i]), 0);
+      assert_int_equal (ethtool_get (g_socket_get_fd (port), "w1", commands[i]), 0);
+    }
+}
+
+/* 100 hosts are ready well within a second. */
+static void
+test_exact_setup_time (void **state)
+{
+  g_autoptr(GArray) hosts = pft_hosts_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PfNetspace) netspace = NULL;
+  gint64 start;
+  double seconds;
+
+  for (guint i = 0; i < 100; i++)
+    {
+      PfIpv4 address = pf_test_ip ("10.0.0.1") + i;
+
+      pft_hosts_add (hosts, NULL, FALSE, 0, TRUE, &address, NULL, 1);
+    }
+
+  start = g_get_monotonic_time ();
+  netspace = pft_netspace_new_hosts (PF_NETSPACE_MODE_EXACT, hosts, &error);
+  seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  pf_test_assert_no_error (error);
+  assert_int_equal (pf_netspace_get_n_ports (netspace), 100);
+  print_message ("# 100 hosts set up in %.3f s\n", seconds);
+  assert_true (seconds < 0.8);
+}
+
+/* 500 netspaces made and gone: not one descriptor or child more. */
+static void
+test_exact_many_runs (void **state)
+{
+  PfIpv4 addresses[] = { pf_test_ip ("10.0.0.1"), pf_test_ip ("10.0.0.2") };
+  g_autoptr(GArray) hosts = pft_hosts_implicit (addresses, 2);
+  g_autofree char *children = NULL;
+  guint before;
+
+  g_object_unref (pft_new_two_hosts ());
+  before = count_settled_fds ();
+
+  for (guint i = 0; i < 500; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(PfNetspace) netspace = pft_netspace_new_hosts (PF_NETSPACE_MODE_EXACT, hosts, &error);
+      g_autoptr(GSocket) port = NULL;
+
+      pf_test_assert_no_error (error);
+      port = pf_netspace_open_port (netspace, i % 2, &error);
+      pf_test_assert_no_error (error);
+    }
+
+  assert_int_equal (count_settled_fds (), before);
+  children = pf_test_list_children ();
+  assert_string_equal (children, "");
 }
 
 static void
@@ -783,7 +1111,7 @@ test_exact_cleanup (void **state)
   sockets[1] = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_DATAGRAM,
                                           pf_test_ip ("10.0.0.2"), 0, &error);
   pf_test_assert_no_error (error);
-  sockets[2] = pf_netspace_open_capture (netspace, &error);
+  sockets[2] = pf_netspace_open_port (netspace, 0, &error);
   pf_test_assert_no_error (error);
   /* The control socket and three sockets (GLib may add a pidfd of its
    * own to watch the helper). */
@@ -906,7 +1234,7 @@ helper_finish (HelperRun *run)
 
 static PfNetnsRequest
 socket_request (guint32 serial,
-                guint32 type,
+                guint16 type,
                 PfIpv4  address,
                 guint16 port)
 {
@@ -940,10 +1268,41 @@ assert_refused (HelperRun            *run,
     assert_int_equal (reply.serial, request->serial);
 }
 
+static PfNetnsRequest
+index_request (guint32 serial,
+               guint16 op,
+               guint32 index)
+{
+  return (PfNetnsRequest) {
+    .magic = PF_NETNS_MAGIC,
+    .version = PF_NETNS_VERSION,
+    .op = op,
+    .serial = serial,
+    .index = index,
+  };
+}
+
+static int
+request_fd (HelperRun            *run,
+            const PfNetnsRequest *request)
+{
+  PfNetnsReply reply;
+  int fd;
+
+  helper_send (run, request, sizeof *request, -1);
+  reply = helper_receive (run, &fd);
+  assert_int_equal (reply.status, PF_NETNS_STATUS_OK);
+  assert_int_equal (reply.serial, request->serial);
+  assert_true (fd >= 0);
+  return fd;
+}
+
 static void
 test_helper_checks_requests (void **state)
 {
-  static const char * const args[] = { "192.203.196.71", NULL };
+  static const char * const args[] = {
+    "host,alice", "if,192.203.196.71/32,02:50:46:00:00:00", "route,0.0.0.0/0,dev,0", NULL,
+  };
   HelperRun run;
   PfNetnsRequest request;
   PfNetnsReply reply;
@@ -982,8 +1341,9 @@ test_helper_checks_requests (void **state)
     assert_int_equal (g_socket_get_socket_type (socket), G_SOCKET_TYPE_STREAM);
   }
 
-  /* Short, long, wrong magic, wrong version, reserved bits, unknown op.
-   * Each reply also means the helper is done with the request before. */
+  /* Short, long, wrong magic, wrong version, a field SOCKET does not
+   * use, unknown op. Each reply also means the helper is done with the
+   * request before. */
   request = socket_request (2, PF_NETNS_SOCKET_STREAM, pf_test_ip ("192.203.196.71"), 80);
   assert_refused (&run, &request, 10, EPROTO);
   {
@@ -994,57 +1354,65 @@ test_helper_checks_requests (void **state)
   request.magic ^= 1;
   assert_refused (&run, &request, sizeof request, EPROTO);
   request = socket_request (3, PF_NETNS_SOCKET_STREAM, pf_test_ip ("192.203.196.71"), 80);
-  request.version = PF_NETNS_VERSION + 1;
+  request.version = PF_NETNS_VERSION - 1;
   assert_refused (&run, &request, sizeof request, EPROTO);
   request = socket_request (4, PF_NETNS_SOCKET_STREAM, pf_test_ip ("192.203.196.71"), 80);
-  request.reserved = 1;
+  request.index = 1;
   assert_refused (&run, &request, sizeof request, EPROTO);
   request = socket_request (5, PF_NETNS_SOCKET_STREAM, pf_test_ip ("192.203.196.71"), 80);
   request.op = 99;
   assert_refused (&run, &request, sizeof request, EPROTO);
 
-  /* Only its own addresses, only TCP and UDP, capture and the table of
-   * sockets take no fields. */
+  /* Only its own addresses, only TCP and UDP; the old capture (op 2) is
+   * gone; the table of sockets and the ports take an index only. */
   request = socket_request (6, PF_NETNS_SOCKET_STREAM, pf_test_ip ("10.9.9.9"), 80);
   assert_refused (&run, &request, sizeof request, EADDRNOTAVAIL);
   request = socket_request (7, 3, pf_test_ip ("192.203.196.71"), 80);
   assert_refused (&run, &request, sizeof request, EINVAL);
-  request = socket_request (8, PF_NETNS_SOCKET_STREAM, pf_test_ip ("192.203.196.71"), 0);
-  request.op = PF_NETNS_OP_CAPTURE;
+  request = index_request (8, 2, 0);
   assert_refused (&run, &request, sizeof request, EPROTO);
   request = socket_request (9, 0, pf_test_ip ("192.203.196.71"), 0);
   request.op = PF_NETNS_OP_SOCK_DIAG;
   assert_refused (&run, &request, sizeof request, EPROTO);
+  request = socket_request (10, 0, 0, 9);
+  request.op = PF_NETNS_OP_PORT;
+  assert_refused (&run, &request, sizeof request, EPROTO);
+  request = index_request (11, PF_NETNS_OP_SOCK_DIAG, 1);
+  assert_refused (&run, &request, sizeof request, ENOENT);
+  request = index_request (12, PF_NETNS_OP_PORT, 1);
+  assert_refused (&run, &request, sizeof request, ENODEV);
 
   /* The table of sockets comes as a NETLINK_SOCK_DIAG socket. */
-  {
-    int domain = 0;
-    int protocol = 0;
-    socklen_t len = sizeof domain;
+  request = index_request (13, PF_NETNS_OP_SOCK_DIAG, 0);
+  fd = request_fd (&run, &request);
+  assert_int_equal (socket_option (fd, SOL_SOCKET, SO_DOMAIN), AF_NETLINK);
+  assert_int_equal (socket_option (fd, SOL_SOCKET, SO_PROTOCOL), NETLINK_SOCK_DIAG);
+  close (fd);
 
-    request = socket_request (10, 0, 0, 0);
-    request.op = PF_NETNS_OP_SOCK_DIAG;
-    helper_send (&run, &request, sizeof request, -1);
-    reply = helper_receive (&run, &fd);
-    assert_int_equal (reply.status, PF_NETNS_STATUS_OK);
-    assert_int_equal (reply.serial, 10);
-    assert_true (fd >= 0);
-    assert_int_equal (getsockopt (fd, SOL_SOCKET, SO_DOMAIN, &domain, &len), 0);
-    len = sizeof protocol;
-    assert_int_equal (getsockopt (fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len), 0);
-    assert_int_equal (domain, AF_NETLINK);
-    assert_int_equal (protocol, NETLINK_SOCK_DIAG);
-    close (fd);
-  }
+  /* A port: AF_PACKET, raw, its own frames not read back, big buffers;
+   * and only once. */
+  request = index_request (14, PF_NETNS_OP_PORT, 0);
+  fd = request_fd (&run, &request);
+  assert_int_equal (socket_option (fd, SOL_SOCKET, SO_DOMAIN), AF_PACKET);
+  assert_int_equal (socket_option (fd, SOL_SOCKET, SO_TYPE), SOCK_RAW);
+  assert_int_equal (socket_option (fd, SOL_PACKET, PACKET_IGNORE_OUTGOING), 1);
+  assert_int_equal (socket_option (fd, SOL_PACKET, PACKET_QDISC_BYPASS), 1);
+  assert_true (socket_option (fd, SOL_SOCKET, SO_RCVBUF) >= 4 * 1024 * 1024);
+  close (fd);
+  request = index_request (15, PF_NETNS_OP_PORT, 0);
+  assert_refused (&run, &request, sizeof request, EBUSY);
 
   /* It keeps nothing it handed out or was handed: only stdin, stdout,
-   * stderr and the control socket are open. The helper closes a sent
-   * descriptor just after sendmsg (), so give it a moment. */
+   * stderr, the control socket and its namespaces (the wire's and the
+   * one host's) are open. The helper closes a sent descriptor just after
+   * sendmsg (), so give it a moment. */
   {
     g_autofree char *path = g_strdup_printf ("/proc/%s/fd",
                                              g_subprocess_get_identifier (run.helper));
     gint64 deadline = g_get_monotonic_time () + G_USEC_PER_SEC;
     guint open_fds;
+    guint namespaces;
+    guint others;
 
     do
       {
@@ -1053,32 +1421,68 @@ test_helper_checks_requests (void **state)
 
         assert_non_null (dir);
         open_fds = 0;
+        namespaces = 0;
+        others = 0;
         while ((name = g_dir_read_name (dir)) != NULL)
           {
+            g_autofree char *link_path = g_build_filename (path, name, NULL);
+            g_autofree char *target = g_file_read_link (link_path, NULL);
             guint64 fd_number = 99;
 
-            if (g_ascii_string_to_unsigned (name, 10, 0, 31, &fd_number, NULL))
+            if (g_ascii_string_to_unsigned (name, 10, 0, 3, &fd_number, NULL))
               open_fds |= 1u << fd_number;
+            else if (target != NULL && g_str_has_prefix (target, "net:["))
+              namespaces++;
             else
-              open_fds |= 1u << 31;
+              others++;
           }
-        if (open_fds != 0xf)
+        if (open_fds != 0xf || namespaces != 2 || others != 0)
           g_usleep (1000);
       }
-    while (open_fds != 0xf && g_get_monotonic_time () < deadline);
+    while ((open_fds != 0xf || namespaces != 2 || others != 0) &&
+           g_get_monotonic_time () < deadline);
 
     assert_int_equal (open_fds, 0xf);
+    assert_int_equal (namespaces, 2);
+    assert_int_equal (others, 0);
   }
 
   /* End of file: exit status 0. */
   assert_int_equal (helper_finish (&run), 0);
 }
 
+/* Every bad token is refused before anything is made: ERROR, stage
+ * ARGUMENTS, the token's position. */
 static void
 test_helper_checks_arguments (void **state)
 {
-  static const char * const bad[][2] = {
-    { "999.1.1.1", NULL }, { "0.0.0.0", NULL }, { "224.0.0.1", NULL }, { "--help", NULL },
+  static const struct { const char *args[4]; guint bad; int errsv; } bad[] = {
+    { { "10.0.0.2" }, 1, EINVAL },                                   /* version 1 */
+    { { "--help" }, 1, EINVAL },
+    { { "host," }, 1, EINVAL },
+    { { "host,9lives" }, 1, EINVAL },
+    { { "host,a b" }, 1, EINVAL },
+    { { "host,a,fast" }, 1, EINVAL },
+    { { "if,10.0.0.1/32,02:50:46:00:00:00" }, 1, EINVAL },         /* no host yet */
+    { { "host,a", "if,999.0.0.1/32,02:50:46:00:00:00" }, 2, EINVAL },
+    { { "host,a", "if,0.0.0.1/32,02:50:46:00:00:00" }, 2, EINVAL },
+    { { "host,a", "if,224.0.0.1/32,02:50:46:00:00:00" }, 2, EINVAL },
+    { { "host,a", "if,10.0.0.1/33,02:50:46:00:00:00" }, 2, EINVAL },
+    { { "host,a", "if,10.0.0.1/0,02:50:46:00:00:00" }, 2, EINVAL },
+    { { "host,a", "if,10.0.0.1,02:50:46:00:00:00" }, 2, EINVAL },
+    { { "host,a", "if,10.0.0.1/32,03:50:46:00:00:00" }, 2, EINVAL },  /* multicast MAC */
+    { { "host,a", "if,10.0.0.1/32,00:00:00:00:00:00" }, 2, EINVAL },
+    { { "host,a", "if,10.0.0.1/32,02:50:46:00:00" }, 2, EINVAL },
+    { { "host,a", "if,10.0.0.1/32,02:50:46:00:00:00:00" }, 2, EINVAL },
+    { { "host,a", "if,10.0.0.1/32,02:50:46:00:00:00", "if,10.0.0.1/32,02:50:46:00:00:01" }, 3, EEXIST },
+    { { "host,a", "if,10.0.0.1/32,02:50:46:00:00:00", "if,10.0.0.2/32,02:50:46:00:00:00" }, 3, EEXIST },
+    { { "host,a", "route,0.0.0.0/0,dev,0" }, 2, EINVAL },           /* no interface yet */
+    { { "host,a", "if,10.0.0.1/24,02:50:46:00:00:00", "route,0.0.0.0/0,dev,1" }, 3, EINVAL },
+    { { "host,a", "if,10.0.0.1/24,02:50:46:00:00:00", "route,10.1.0.1/24,via,10.0.0.9" }, 3, EINVAL },
+    { { "host,a", "if,10.0.0.1/24,02:50:46:00:00:00", "route,0.0.0.0/0,via,10.0.0" }, 3, EINVAL },
+    { { "host,a", "if,10.0.0.1/24,02:50:46:00:00:00", "route,0.0.0.0/0" }, 3, EINVAL },
+    { { "host,a", "if,10.0.0.1/24,02:50:46:00:00:00", "route,0.0.0.0/0,dev,01" }, 3, EINVAL },
+    { { "host,a", "capture" }, 2, EINVAL },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
@@ -1087,14 +1491,30 @@ test_helper_checks_arguments (void **state)
       PfNetnsReply reply;
       int fd;
 
-      helper_start (&run, bad[i]);
+      helper_start (&run, bad[i].args);
       reply = helper_receive (&run, &fd);
       assert_int_equal (fd, -1);
       assert_int_equal (reply.status, PF_NETNS_STATUS_ERROR);
       assert_int_equal (reply.stage, PF_NETNS_STAGE_ARGUMENTS);
-      assert_int_equal (reply.error_number, EINVAL);
+      assert_int_equal (reply.index, bad[i].bad);
+      assert_int_equal (reply.error_number, bad[i].errsv);
       assert_int_equal (helper_finish (&run), 1);
     }
+}
+
+/* Too many hosts is refused as well, by the app before the helper. */
+static void
+test_netspace_checks_hosts (void **state)
+{
+  PfIpv4 twice[] = { pf_test_ip ("10.0.0.1"), pf_test_ip ("10.0.0.1") };
+  g_autoptr(GArray) hosts = pft_hosts_implicit (twice, 2);
+  g_autoptr(GError) error = NULL;
+  PfNetspace *netspace;
+
+  netspace = pft_netspace_new_hosts (PF_NETSPACE_MODE_EXACT, hosts, &error);
+  assert_null (netspace);
+  assert_true (g_error_matches (error, PF_NETSPACE_ERROR, PF_NETSPACE_ERROR_INVALID_ADDRESS));
+  assert_string_equal (error->message, "10.0.0.1 is the address of two interfaces.");
 }
 
 /* Started by hand, without descriptor 3, it explains and exits 2. */
@@ -1177,7 +1597,7 @@ assert_falls_back (const char *helper,
 
   g_setenv ("PACKETFLOW_NETNS_HELPER", helper, TRUE);
 
-  netspace = pf_netspace_new (PF_NETSPACE_MODE_AUTO, addresses, 2, &reason, &error);
+  netspace = pft_netspace_new_one (PF_NETSPACE_MODE_AUTO, addresses, 2, &reason, &error);
   pf_test_assert_no_error (error);
   assert_non_null (netspace);
   assert_true (PF_IS_NETSPACE_LOOPBACK (netspace));
@@ -1187,7 +1607,7 @@ assert_falls_back (const char *helper,
   assert_true (g_str_has_suffix (reason, FALLBACK_TAIL));
   g_clear_object (&netspace);
 
-  netspace = pf_netspace_new (PF_NETSPACE_MODE_EXACT, addresses, 2, NULL, &error);
+  netspace = pft_netspace_new_one (PF_NETSPACE_MODE_EXACT, addresses, 2, NULL, &error);
   assert_null (netspace);
   assert_true (g_error_matches (error, PF_NETSPACE_ERROR, code));
   assert_true (g_str_has_prefix (error->message, "Exact mode is not available. "));
@@ -1248,14 +1668,14 @@ test_loopback_never_tries_exact (void **state)
 
   g_setenv ("PACKETFLOW_NETNS_HELPER", helper, TRUE);
 
-  netspace = pf_netspace_new (PF_NETSPACE_MODE_LOOPBACK, addresses, 1, &reason, &error);
+  netspace = pft_netspace_new_one (PF_NETSPACE_MODE_LOOPBACK, addresses, 1, &reason, &error);
   pf_test_assert_no_error (error);
   assert_int_equal (pf_netspace_get_mode (netspace), PF_NETSPACE_MODE_LOOPBACK);
   assert_null (reason);
   assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
   g_clear_object (&netspace);
 
-  netspace = pf_netspace_new (PF_NETSPACE_MODE_AUTO, addresses, 1, &reason, &error);
+  netspace = pft_netspace_new_one (PF_NETSPACE_MODE_AUTO, addresses, 1, &reason, &error);
   pf_test_assert_no_error (error);
   assert_int_equal (pf_netspace_get_mode (netspace), PF_NETSPACE_MODE_LOOPBACK);
   assert_non_null (reason);
@@ -1274,14 +1694,21 @@ main (void)
     cmocka_unit_test (test_loopback_block_map),
     cmocka_unit_test (test_loopback_side_by_side),
     cmocka_unit_test (test_loopback_default_taken),
-    cmocka_unit_test (test_exact_tcp_and_capture),
-    cmocka_unit_test (test_exact_capture_drops),
+    cmocka_unit_test (test_exact_tcp),
+    cmocka_unit_test (test_wire_implicit_handshake),
+    cmocka_unit_test (test_wire_syn_held),
+    cmocka_unit_test (test_wire_router),
+    cmocka_unit_test (test_wire_ports),
+    cmocka_unit_test (test_wire_offloads_off),
+    cmocka_unit_test (test_exact_setup_time),
+    cmocka_unit_test (test_exact_many_runs),
     cmocka_unit_test (test_exact_udp),
     cmocka_unit_test (test_exact_lost),
     cmocka_unit_test (test_exact_sockets_outlive_helper),
     cmocka_unit_test (test_exact_cleanup),
     cmocka_unit_test (test_helper_checks_requests),
     cmocka_unit_test (test_helper_checks_arguments),
+    cmocka_unit_test (test_netspace_checks_hosts),
     cmocka_unit_test (test_helper_needs_control_socket),
     cmocka_unit_test_setup_teardown (test_fallback_helper_fails, setup_scratch, teardown_scratch),
     cmocka_unit_test_setup_teardown (test_fallback_helper_missing, setup_scratch, teardown_scratch),

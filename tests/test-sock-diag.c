@@ -33,6 +33,7 @@
 
 #include "pf-netspace.h"
 #include "pf-sock-diag.h"
+#include "pf-test-netspace.h"
 
 /* An inet_diag dump request, as pf_sock_diag_dump_tcp () sends it. */
 typedef struct
@@ -320,9 +321,9 @@ test_exact_states (void **state)
   PfFourTuple host_listening = tuple_of (host);
   Connection connection = { 0 };
 
-  netspace = pf_netspace_new (PF_NETSPACE_MODE_EXACT, addresses, 2, NULL, &error);
+  netspace = pft_netspace_new_one (PF_NETSPACE_MODE_EXACT, addresses, 2, NULL, &error);
   pf_test_assert_no_error (error);
-  diag = pf_netspace_open_diag (netspace, &error);
+  diag = pf_netspace_open_diag (netspace, 0, &error);
   pf_test_assert_no_error (error);
   assert_non_null (diag);
 
@@ -365,9 +366,9 @@ test_exact_only_namespace (void **state)
   g_autoptr(GArray) entries = NULL;
   g_autoptr(GError) error = NULL;
 
-  netspace = pf_netspace_new (PF_NETSPACE_MODE_EXACT, addresses, 2, NULL, &error);
+  netspace = pft_netspace_new_one (PF_NETSPACE_MODE_EXACT, addresses, 2, NULL, &error);
   pf_test_assert_no_error (error);
-  diag = pf_netspace_open_diag (netspace, &error);
+  diag = pf_netspace_open_diag (netspace, 0, &error);
   pf_test_assert_no_error (error);
 
   listener = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM, addresses[0], 25, &error);
@@ -406,9 +407,9 @@ test_exact_many_parts (void **state)
   g_autoptr(GError) error = NULL;
   guint n = 300;  /* 88 bytes each: 26 KB, several parts of 8 KB */
 
-  netspace = pf_netspace_new (PF_NETSPACE_MODE_EXACT, addresses, 1, NULL, &error);
+  netspace = pft_netspace_new_one (PF_NETSPACE_MODE_EXACT, addresses, 1, NULL, &error);
   pf_test_assert_no_error (error);
-  diag = pf_netspace_open_diag (netspace, &error);
+  diag = pf_netspace_open_diag (netspace, 0, &error);
   pf_test_assert_no_error (error);
 
   for (guint i = 0; i < n; i++)
@@ -454,6 +455,49 @@ test_exact_many_parts (void **state)
     }
 }
 
+/* A table per host: each host's namespace has its own sockets only. */
+static void
+test_exact_table_per_host (void **state)
+{
+  PfIpv4 addresses[] = { pf_test_ip ("10.0.0.1"), pf_test_ip ("10.0.0.2") };
+  g_autoptr(GArray) hosts = pft_hosts_implicit (addresses, 2);
+  g_autoptr(PfNetspace) netspace = NULL;
+  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (g_object_unref);
+  GSocket *diag[2];
+  GSocket *listener[2];
+  g_autoptr(GSocket) none = NULL;
+  g_autoptr(GError) error = NULL;
+
+  netspace = pft_netspace_new_hosts (PF_NETSPACE_MODE_EXACT, hosts, &error);
+  pf_test_assert_no_error (error);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      listener[i] = pf_netspace_create_socket (netspace, G_SOCKET_TYPE_STREAM, addresses[i],
+                                               80 + i, &error);
+      pf_test_assert_no_error (error);
+      assert_true (g_socket_listen (listener[i], &error));
+      diag[i] = pf_netspace_open_diag (netspace, i, &error);
+      pf_test_assert_no_error (error);
+      g_ptr_array_add (keep, listener[i]);
+      g_ptr_array_add (keep, diag[i]);
+    }
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GArray) entries = dump (diag[i]);
+      PfFourTuple mine = { { addresses[i], 80 + i }, { 0, 0 } };
+
+      assert_int_equal (entries->len, 1);
+      assert_state (entries, &mine, TCP_LISTEN, inode_of (listener[i]));
+    }
+
+  none = pf_netspace_open_diag (netspace, 2, &error);
+  assert_null (none);
+  assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT));
+  assert_string_equal (error->message, "There is no host 3: the scenario has 2.");
+}
+
 /* Loopback mode: this computer's table, where the engine picks its own */
 
 static void
@@ -469,9 +513,9 @@ test_loopback_states (void **state)
   PfFourTuple host_listening = tuple_of (host);
   Connection connection = { 0 };
 
-  netspace = pf_netspace_new (PF_NETSPACE_MODE_LOOPBACK, addresses, 2, NULL, &error);
+  netspace = pft_netspace_new_one (PF_NETSPACE_MODE_LOOPBACK, addresses, 2, NULL, &error);
   pf_test_assert_no_error (error);
-  diag = pf_netspace_open_diag (netspace, &error);
+  diag = pf_netspace_open_diag (netspace, 0, &error);
   pf_test_assert_no_error (error);
   assert_non_null (diag);
 
@@ -635,6 +679,7 @@ main (void)
     cmocka_unit_test (test_exact_states),
     cmocka_unit_test (test_exact_only_namespace),
     cmocka_unit_test (test_exact_many_parts),
+    cmocka_unit_test (test_exact_table_per_host),
     cmocka_unit_test (test_loopback_states),
     cmocka_unit_test (test_lookup),
     cmocka_unit_test (test_dump_times_out),
