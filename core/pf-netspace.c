@@ -635,62 +635,6 @@ pf_netspace_port_take_drops (GSocket *port)
 }
 
 /**
- * pf_netspace_capture_receive:
- * @capture: an AF_PACKET socket
- * @buf: where the frame goes
- *
- * Transitional: core/pf-engine-capture.c reads its capture with it until
- * the wire replaces that code; no netspace opens a capture any more, so
- * it is never called. Reads one frame and keeps it only if it was
- * PACKET_OUTGOING.
- *
- * Returns: the frame's length; 0 when a frame was read and dropped (read
- *   again); -1 with @error set, %G_IO_ERROR_WOULD_BLOCK when nothing is
- *   waiting (the socket is non-blocking; wait for %G_IO_IN)
- */
-gssize
-pf_netspace_capture_receive (GSocket  *capture,
-                             guint8   *buf,
-                             gsize     size,
-                             GError  **error)
-{
-  struct sockaddr_ll from;
-  socklen_t from_len = sizeof from;
-  gssize len;
-
-  g_return_val_if_fail (G_IS_SOCKET (capture), -1);
-  g_return_val_if_fail (buf != NULL || size == 0, -1);
-  g_return_val_if_fail (error == NULL || *error == NULL, -1);
-
-  memset (&from, 0, sizeof from);
-  do
-    len = recvfrom (g_socket_get_fd (capture), buf, size, 0,
-                    (struct sockaddr *) &from, &from_len);
-  while (len < 0 && errno == EINTR);
-
-  if (len < 0)
-    {
-      int errsv = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   _("The capture could not be read: %s."), g_strerror (errsv));
-      return -1;
-    }
-
-  if (from.sll_family != AF_PACKET || from.sll_pkttype != PACKET_OUTGOING)
-    return 0;
-
-  return len;
-}
-
-/* Transitional, see pf_netspace_capture_receive (). */
-guint
-pf_netspace_capture_take_drops (GSocket *capture)
-{
-  return pf_netspace_port_take_drops (capture);
-}
-
-/**
  * pf_netspace_open_diag:
  *
  * @host: the host's index among those given to pf_netspace_new ()

@@ -147,15 +147,6 @@ GSocket        *pf_netspace_open_diag          (PfNetspace      *self,
                                                 guint            host,
                                                 GError         **error);
 
-/* Transitional, for core/pf-engine-capture.c only until the wire replaces
- * it: a frame read from an AF_PACKET socket, and its drops. No netspace
- * opens a capture any more. */
-gssize          pf_netspace_capture_receive    (GSocket         *capture,
-                                                guint8          *buf,
-                                                gsize            size,
-                                                GError         **error);
-guint           pf_netspace_capture_take_drops (GSocket         *capture);
-
 PfIpv4          pf_netspace_map_address        (PfNetspace      *self,
                                                 PfIpv4           scenario_address);
 PfIpv4          pf_netspace_unmap_address      (PfNetspace      *self,

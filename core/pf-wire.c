@@ -32,10 +32,10 @@
 #include "config.h"
 
 #include <errno.h>
-#include <linux/if_packet.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "pf-netspace.h"
 #include "pf-wire.h"
 
 #define BATCH 64
@@ -532,16 +532,13 @@ wire_check_drops (PfWire *self)
   for (guint p = 0; p < self->ports->len; p++)
     {
       WirePort *port = g_ptr_array_index (self->ports, p);
-      struct tpacket_stats stats = { 0 };
-      socklen_t len = sizeof stats;
+      guint drops = pf_netspace_port_take_drops (port->socket);
 
-      if (getsockopt (port->fd, SOL_PACKET, PACKET_STATISTICS, &stats, &len) < 0)
-        continue;  /* not an AF_PACKET socket: a test's */
-      if (stats.tp_drops > 0)
-        wire_lose (self, stats.tp_drops,
+      if (drops > 0)
+        wire_lose (self, drops,
                    "%u frame%s from port %u arrived faster than the wire read them and "
-                   "the kernel dropped %s.", stats.tp_drops, stats.tp_drops == 1 ? "" : "s",
-                   p, stats.tp_drops == 1 ? "it" : "them");
+                   "the kernel dropped %s.", drops, drops == 1 ? "" : "s",
+                   p, drops == 1 ? "it" : "them");
     }
 }
 
