@@ -317,9 +317,11 @@ draw_lines (PfStage     *self,
         cairo_set_dash (cr, ended, G_N_ELEMENTS (ended), 0);
       else
         cairo_set_dash (cr, conn->udp ? dashes : NULL, conn->udp ? G_N_ELEMENTS (dashes) : 0, 0);
+      /* Over a network drawn, a connection is end to end, not a wire:
+       * thinner, fainter, under the links' hops. */
       if (conn == self->selected_conn)
         {
-          cairo_set_line_width (cr, SELECTED_WIDTH);
+          cairo_set_line_width (cr, self->links->len > 0 ? LINE_WIDTH : SELECTED_WIDTH);
           gdk_cairo_set_source_rgba (cr, &self->colors.selection);
         }
       else if (conn == self->failure.conn)
@@ -329,10 +331,11 @@ draw_lines (PfStage     *self,
         }
       else
         {
-          GdkRGBA line = with_alpha (&self->colors.line, conn->look == PF_STAGE_LOOK_CLOSED ? 0.5 :
-                                                         conn->look == PF_STAGE_LOOK_TIME_WAIT ? 0.75 : 1);
+          GdkRGBA line = with_alpha (&self->colors.line, (conn->look == PF_STAGE_LOOK_CLOSED ? 0.5 :
+                                                          conn->look == PF_STAGE_LOOK_TIME_WAIT ? 0.75 : 1) *
+                                                         (self->links->len > 0 ? 0.45 : 1));
 
-          cairo_set_line_width (cr, LINE_WIDTH);
+          cairo_set_line_width (cr, self->links->len > 0 ? 1.0 : LINE_WIDTH);
           gdk_cairo_set_source_rgba (cr, &line);
         }
       cairo_stroke (cr);
@@ -757,7 +760,7 @@ pf_stage_parked_point (PfStage          *self,
 
   if (self->parked_link != NULL)
     {
-      pf_stage_hop_point (self, self->parked_link, self->parked_from, self->parked_to, PARKED_AT,
+      pf_stage_hop_point (self, self->parked_link, self->parked_from, self->parked_to, PARKED_HOP_AT,
                           art->w + 15, art->h + art->below + 15, out);
       return;
     }

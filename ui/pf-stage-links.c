@@ -412,6 +412,68 @@ pf_stage_links_draw (PfStage     *self,
     }
 }
 
+static void
+switch_label_rect (const PfStageLink *link,
+                   graphene_rect_t   *out)
+{
+  graphene_rect_init (out, link->x - link->label_w / 2.0 - LABEL_PAD_X, link->y + SWITCH_H / 2 + 3,
+                      link->label_w + 2 * LABEL_PAD_X, link->label_h + 2 * LABEL_PAD_Y);
+}
+
+/* Where router address @member of @link is written: just outside the
+ * card, along the link's line, above it. FALSE for none. */
+static gboolean
+address_rect (PfStage           *self,
+              const PfStageLink *link,
+              guint              member,
+              graphene_rect_t   *out)
+{
+  PangoLayout *address = g_ptr_array_index (link->addresses, member);
+  PfStageHost *host = pf_stage_host_at (self, g_array_index (link->members, int, member));
+  graphene_point_t at, c;
+  PangoRectangle r;
+  double dx, dy, len;
+
+  if (address == NULL || link->members->len < 2)
+    return FALSE;
+  meeting_point (self, link, member, &at);
+  host_centre (host, &c);
+  dx = at.x - c.x;
+  dy = at.y - c.y;
+  len = MAX (hypot (dx, dy), 1e-6);
+  pango_layout_get_pixel_extents (address, NULL, &r);
+  at.x += dx / len * (r.width / 2.0 + LABEL_PAD_X + ADDRESS_RISE);
+  at.y += dy / len * (r.height / 2.0 + LABEL_PAD_Y + ADDRESS_RISE);
+  at.y -= r.height / 2.0 + LABEL_PAD_Y + ADDRESS_RISE;
+  graphene_rect_init (out, at.x - r.width / 2.0 - LABEL_PAD_X, at.y - r.height / 2.0 - LABEL_PAD_Y,
+                      r.width + 2 * LABEL_PAD_X, r.height + 2 * LABEL_PAD_Y);
+  return TRUE;
+}
+
+/* What the network takes on the stage, for the connections' labels to
+ * keep clear of: the switches, their labels, the routers' addresses. */
+void
+pf_stage_links_taken (PfStage *self,
+                      GArray  *taken)
+{
+  for (guint i = 0; i < self->links->len; i++)
+    {
+      PfStageLink *link = g_ptr_array_index (self->links, i);
+      graphene_rect_t r;
+
+      if (link->is_switch)
+        {
+          pf_stage_link_switch_rect (link, &r);
+          g_array_append_val (taken, r);
+          switch_label_rect (link, &r);
+          g_array_append_val (taken, r);
+        }
+      for (guint j = 0; j < link->members->len; j++)
+        if (address_rect (self, link, j, &r))
+          g_array_append_val (taken, r);
+    }
+}
+
 /* What is written on top of the cards' edges: the switches' labels and
  * the routers' addresses, each on a background of its own. */
 void
@@ -424,12 +486,10 @@ pf_stage_links_draw_labels (PfStage     *self,
 
       if (link->is_switch)
         {
-          graphene_rect_t bg = GRAPHENE_RECT_INIT (link->x - link->label_w / 2.0 - LABEL_PAD_X,
-                                                   link->y + SWITCH_H / 2 + 3,
-                                                   link->label_w + 2 * LABEL_PAD_X,
-                                                   link->label_h + 2 * LABEL_PAD_Y);
+          graphene_rect_t bg;
           GskRoundedRect rounded;
 
+          switch_label_rect (link, &bg);
           gsk_rounded_rect_init_from_rect (&rounded, &bg, 6);
           gtk_snapshot_push_rounded_clip (snapshot, &rounded);
           gtk_snapshot_append_color (snapshot, &self->colors.label_bg, &bg);
@@ -441,30 +501,13 @@ pf_stage_links_draw_labels (PfStage     *self,
           gtk_snapshot_restore (snapshot);
         }
 
-      for (guint j = 0; j < link->members->len && link->members->len >= 2; j++)
+      for (guint j = 0; j < link->members->len; j++)
         {
-          PangoLayout *address = g_ptr_array_index (link->addresses, j);
-          PfStageHost *host = pf_stage_host_at (self, g_array_index (link->members, int, j));
-          graphene_point_t at, c;
-          PangoRectangle r;
           graphene_rect_t bg;
           GskRoundedRect rounded;
-          double dx, dy, len;
 
-          if (address == NULL)
+          if (!address_rect (self, link, j, &bg))
             continue;
-          meeting_point (self, link, j, &at);
-          host_centre (host, &c);
-          dx = at.x - c.x;
-          dy = at.y - c.y;
-          len = MAX (hypot (dx, dy), 1e-6);
-          pango_layout_get_pixel_extents (address, NULL, &r);
-          /* Just outside the card, along the line, beside it. */
-          at.x += dx / len * (r.width / 2.0 + LABEL_PAD_X + ADDRESS_RISE);
-          at.y += dy / len * (r.height / 2.0 + LABEL_PAD_Y + ADDRESS_RISE);
-          at.y -= r.height / 2.0 + LABEL_PAD_Y + ADDRESS_RISE;
-          bg = GRAPHENE_RECT_INIT (at.x - r.width / 2.0 - LABEL_PAD_X, at.y - r.height / 2.0 - LABEL_PAD_Y,
-                                   r.width + 2 * LABEL_PAD_X, r.height + 2 * LABEL_PAD_Y);
           gsk_rounded_rect_init_from_rect (&rounded, &bg, 5);
           gtk_snapshot_push_rounded_clip (snapshot, &rounded);
           gtk_snapshot_append_color (snapshot, &self->colors.label_bg, &bg);
@@ -472,7 +515,7 @@ pf_stage_links_draw_labels (PfStage     *self,
           gtk_snapshot_save (snapshot);
           gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (bg.origin.x + LABEL_PAD_X,
                                                                   bg.origin.y + LABEL_PAD_Y));
-          gtk_snapshot_append_layout (snapshot, address, &self->colors.fg);
+          gtk_snapshot_append_layout (snapshot, g_ptr_array_index (link->addresses, j), &self->colors.fg);
           gtk_snapshot_restore (snapshot);
         }
     }

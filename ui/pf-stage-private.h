@@ -47,6 +47,7 @@ G_BEGIN_DECLS
 #define LABEL_CLEAR       4.0    /* between a label and what it avoids */
 
 #define PARKED_AT       0.72   /* where a selected envelope waits, of its path */
+#define PARKED_HOP_AT   0.88   /* and of its hop's: past the switch */
 
 typedef enum
 {
@@ -420,6 +421,8 @@ gboolean     pf_stage_links_layout     (PfStage           *self,
 void         pf_stage_links_geometry   (PfStage           *self);
 void         pf_stage_link_switch_rect (const PfStageLink *link,
                                         graphene_rect_t   *out);
+void         pf_stage_links_taken      (PfStage           *self,
+                                        GArray            *taken);
 void         pf_stage_links_draw       (PfStage           *self,
                                         GtkSnapshot       *snapshot);
 void         pf_stage_links_draw_labels (PfStage          *self,

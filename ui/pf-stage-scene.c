@@ -1631,6 +1631,7 @@ place_labels (PfStage *self)
       pf_stage_card_rect (pf_stage_host_at (self, i), &r);
       g_array_append_val (taken, r);
     }
+  pf_stage_links_taken (self, taken);
 
   /* The envelopes' paths, as boxes along them. */
   for (guint i = 0; i < self->conns->len; i++)
