@@ -367,7 +367,36 @@ pf_flight_schedule_same_packet (const PfPacket *a,
 {
   g_return_val_if_fail (a != NULL && b != NULL, FALSE);
 
-  if (a->ethertype == PF_ETHERTYPE_ARP || b->ethertype == PF_ETHERTYPE_ARP)
+  if ((a->has_ethernet && a->ethertype == PF_ETHERTYPE_ARP) ||
+      (b->has_ethernet && b->ethertype == PF_ETHERTYPE_ARP))
     return FALSE;
   return a->ip_id == b->ip_id && a->src == b->src && a->dst == b->dst && a->protocol == b->protocol;
+}
+
+/**
+ * pf_flight_schedule_packet_flow:
+ * @out_protocol: (out): what to schedule it as
+ *
+ * The flow a packet is scheduled on: its 4-tuple and protocol, or for an
+ * ARP frame its sender's and target's addresses (protocol 0), so that a
+ * reply waits for the request it answers, in every view alike.
+ */
+PfFourTuple
+pf_flight_schedule_packet_flow (const PfPacket *packet,
+                                guint8         *out_protocol)
+{
+  PfFourTuple tuple;
+
+  g_return_val_if_fail (packet != NULL, tuple);
+
+  if (!(packet->has_ethernet && packet->ethertype == PF_ETHERTYPE_ARP))
+    {
+      *out_protocol = packet->protocol;
+      return pf_packet_get_four_tuple (packet);
+    }
+  memset (&tuple, 0, sizeof tuple);
+  tuple.src.address = packet->arp_spa;
+  tuple.dst.address = packet->arp_tpa;
+  *out_protocol = 0;
+  return tuple;
 }

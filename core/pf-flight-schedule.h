@@ -39,6 +39,8 @@ guint             pf_flight_schedule_add_hop_late    (PfFlightSchedule  *self,
                                                       guint8             protocol,
                                                       guint              previous,
                                                       double             now);
+PfFourTuple       pf_flight_schedule_packet_flow     (const PfPacket    *packet,
+                                                      guint8            *out_protocol);
 gboolean          pf_flight_schedule_same_packet     (const PfPacket    *a,
                                                       const PfPacket    *b);
 

@@ -60,19 +60,6 @@ pf_stage_ensure_tick (PfStage *self)
     self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
 }
 
-/* Who an ARP frame is from and for, as a flow: its reply answers it. */
-static PfFourTuple
-frame_tuple (const PfPacket *packet)
-{
-  PfFourTuple tuple = { { 0 } };
-
-  if (!pf_stage_is_arp (packet))
-    return pf_packet_get_four_tuple (packet);
-  tuple.src.address = packet->arp_spa;
-  tuple.dst.address = packet->arp_tpa;
-  return tuple;
-}
-
 /* A frame the wire carried, @event: one envelope for each receiver, all
  * leaving together (an ARP request fans out to the whole link), after the
  * same packet's hop before it in the step has landed at its router. */
@@ -83,8 +70,8 @@ add_hop (PfStage  *self,
          gboolean  restart)
 {
   g_autoptr(GArray) to = g_array_new (FALSE, FALSE, sizeof (int));
-  PfFourTuple tuple = frame_tuple (packet);
-  guint8 protocol = pf_stage_is_arp (packet) ? 0 : packet->protocol;
+  guint8 protocol;
+  PfFourTuple tuple = pf_flight_schedule_packet_flow (packet, &protocol);
   guint previous = G_MAXUINT, slot;
   PfStageConn *conn = NULL;
   int from = pf_stage_host_for_id (self, pf_event_get_host_id (event));
