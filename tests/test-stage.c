@@ -854,28 +854,32 @@ test_envelope_words_loopback (void **state)
 /* With PF_TEST_STAGE_PNG set, the stage as drawn goes to that file (to
  * look at it: the network's picture has no run of its own yet). */
 static void
-maybe_save_png (PfStage *stage)
+maybe_save_png (PfStage    *stage,
+                const char *suffix)
 {
-  const char *path = g_getenv ("PF_TEST_STAGE_PNG");
+  const char *base = g_getenv ("PF_TEST_STAGE_PNG");
+  g_autofree char *path = base ? g_strconcat (base, suffix, ".png", NULL) : NULL;
   int w = gtk_widget_get_width (GTK_WIDGET (stage));
   int h = gtk_widget_get_height (GTK_WIDGET (stage));
+  int sf = gtk_widget_get_scale_factor (GTK_WIDGET (stage));
   g_autoptr(GdkPaintable) paintable = NULL;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   GtkSnapshot *snapshot;
-  gboolean dark = FALSE;
 
   if (path == NULL)
     return;
-  g_object_get (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", &dark, NULL);
+  pf_stage_ensure_style (stage);
   paintable = gtk_widget_paintable_new (GTK_WIDGET (stage));
   snapshot = gtk_snapshot_new ();
-  gtk_snapshot_append_color (snapshot, dark ? &(GdkRGBA) { 0.14, 0.14, 0.14, 1 } : &(GdkRGBA) { 0.98, 0.98, 0.98, 1 },
-                             &GRAPHENE_RECT_INIT (0, 0, w, h));
+  /* In device pixels: at GDK_SCALE=2, twice as many. */
+  gtk_snapshot_scale (snapshot, sf, sf);
+  /* On the window's colour, as on screen. */
+  gtk_snapshot_append_color (snapshot, &stage->colors.card_base, &GRAPHENE_RECT_INIT (0, 0, w, h));
   gdk_paintable_snapshot (paintable, snapshot, w, h);
   node = gtk_snapshot_free_to_node (snapshot);
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (GTK_WIDGET (stage))),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+                                         node, &GRAPHENE_RECT_INIT (0, 0, w * sf, h * sf));
   assert_true (gdk_texture_save_to_png (texture, path));
 }
 
@@ -895,7 +899,7 @@ test_network (void **state)
   guint first;
   g_autoptr(PfPlayer) player = pf_test_network_player_new (&first);
   PfTimeline *timeline = pf_player_get_timeline (player);
-  graphene_rect_t sw, card[4], bounds;
+  graphene_rect_t sw, card[4], bounds, other;
   PfEvent *events[5];
   int from[5], to[5];
   double start[5], flight;
@@ -960,9 +964,20 @@ test_network (void **state)
   assert_true (pf_stage_get_packet_bounds (stage, 4, &bounds));
   assert_true (bounds.origin.x > card[PF_TEST_NET_GW].origin.x + card[PF_TEST_NET_GW].size.width);
   assert_true (bounds.origin.x + bounds.size.width < card[PF_TEST_NET_KNUTH].origin.x);
-  /* An ARP envelope is drawn on the path through the switch. */
-  pf_stage_hold_animation (stage, start[0] + flight / 2);
+  /* An ARP request: one envelope to the switch, two past it. */
+  pf_stage_hold_animation (stage, start[0] + flight * 0.2);
   assert_true (pf_stage_get_packet_bounds (stage, 0, &bounds));
+  assert_true (pf_stage_get_packet_bounds (stage, 1, &other));
+  assert_true (graphene_rect_equal (&bounds, &other));
+  pf_stage_hold_animation (stage, start[0] + flight * 0.8);
+  assert_true (pf_stage_get_packet_bounds (stage, 0, &bounds));
+  assert_true (pf_stage_get_packet_bounds (stage, 1, &other));
+  assert_false (graphene_rect_equal (&bounds, &other));
+  /* Their centres: past the switch's, down to the phone, right to gw. */
+  assert_true (bounds.origin.y + bounds.size.height / 2 > sw.origin.y + sw.size.height);
+  assert_true (other.origin.x + other.size.width / 2 > sw.origin.x + sw.size.width);
+  pf_test_settle ();
+  maybe_save_png (stage, "-arp");
 
   /* Selecting hop 1 highlights hop 2, and nothing else. */
   pf_player_set_selected (player, events[3]);
@@ -973,7 +988,7 @@ test_network (void **state)
   /* And the selected hop waits on its own link when it does not fly. */
   pf_stage_hold_animation (stage, start[4] + flight / 2);
   pf_test_settle ();
-  maybe_save_png (stage);
+  maybe_save_png (stage, "-hops");
 
   /* Clicking hop 2's envelope selects it: hop 1 is the other one then. */
   assert_true (pf_stage_get_packet_bounds (stage, 4, &bounds));

@@ -590,7 +590,14 @@ pf_stage_hop_point (PfStage           *self,
   end = total - card_exit (pf_stage_host_at (self, to), &p[n - 1], &p[n - 2], w, h);
   if (end < start)
     start = end = total / 2;
-  d = start + (end - start) * CLAMP (s, 0, 1);
+  s = CLAMP (s, 0, 1);
+  /* Through a switch: to it in the first half, from it in the second, so
+   * that the copies of a broadcast travel as one until the switch and
+   * part there. */
+  if (n == 3 && start < lengths[0] && end > lengths[0])
+    d = s < 0.5 ? start + (lengths[0] - start) * s * 2 : lengths[0] + (end - lengths[0]) * (s - 0.5) * 2;
+  else
+    d = start + (end - start) * s;
   for (guint i = 0; i + 1 < n; i++)
     {
       if (d <= lengths[i] || i + 2 == n)
