@@ -533,6 +533,23 @@ test_network (void **state)
   assert_arrow (ladder, first + PF_TEST_NET_ARP_REPLY, 0, "gw", "laptop");
   assert_arrow (ladder, first + PF_TEST_NET_SYN_HOP1, 0, "laptop", "gw");
   assert_arrow (ladder, first + PF_TEST_NET_SYN_HOP2, 0, "gw", "knuth");
+
+  /* The step shown anew: as on the stage, the request's arrows leave
+   * together, the reply after they landed, hop 2 after hop 1 landed. */
+  pf_player_step_back (player);
+  pf_test_wait_idle (player, TIMEOUT_S);
+  pf_player_step_forward (player);
+  pf_test_wait_idle (player, TIMEOUT_S);
+  {
+    double flight = pf_ladder_get_flight_time (ladder);
+    double request = pf_ladder_get_arrow_offset (ladder, first + PF_TEST_NET_ARP_REQUEST, 0);
+    double hop1 = pf_ladder_get_arrow_offset (ladder, first + PF_TEST_NET_SYN_HOP1, 0);
+
+    assert_true (request > NOT_ANIMATED);
+    assert_true (request == pf_ladder_get_arrow_offset (ladder, first + PF_TEST_NET_ARP_REQUEST, 1));
+    assert_true (pf_ladder_get_arrow_offset (ladder, first + PF_TEST_NET_ARP_REPLY, 0) >= request + flight - 1e-9);
+    assert_true (pf_ladder_get_arrow_offset (ladder, first + PF_TEST_NET_SYN_HOP2, 0) >= hop1 + flight - 1e-9);
+  }
   pf_test_iterate_until_timeout (animation_done, ladder, TIMEOUT_S);
 
   /* The same packet on its other hop is marked; the ARP is not. */

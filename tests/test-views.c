@@ -1131,6 +1131,26 @@ test_network_hops (void **state)
   pf_test_iterate_until (pf_test_widget_is_mapped, ladder);
   pf_test_iterate_until (pf_test_widget_is_mapped, stage);
 
+  /* The step shown anew, in both: each frame leaves the stage and the
+   * ladder at once. */
+  pf_player_step_back (player);
+  pf_test_wait_idle (player, PF_TEST_TIMEOUT_S);
+  pf_player_step_forward (player);
+  pf_test_wait_idle (player, PF_TEST_TIMEOUT_S);
+  assert_int_equal (pf_stage_get_n_packets (PF_STAGE (stage)), 5);
+  for (guint i = 0, nth = 0; i < 5; i++)
+    {
+      guint index;
+
+      assert_true (pf_stage_get_flight_hop (PF_STAGE (stage), i, &event, &from, &to, &start));
+      for (index = first; pf_timeline_get_event (timeline, index) != event; index++)
+        ;
+      nth = i == 1 ? 1 : 0;   /* the ARP request's second receiver */
+      assert_true (G_APPROX_VALUE (start, pf_ladder_get_arrow_offset (PF_LADDER (ladder), index, nth), 1e-9));
+    }
+  assert_true (G_APPROX_VALUE (pf_stage_get_flight_time (PF_STAGE (stage)),
+                               pf_ladder_get_flight_time (PF_LADDER (ladder)), 1e-9));
+
   /* Click the SYN's first hop on the stage, in mid-flight. */
   assert_true (pf_stage_get_flight_hop (PF_STAGE (stage), 3, &event, &from, &to, &start));
   assert_ptr_equal (event, pf_timeline_get_event (timeline, first + PF_TEST_NET_SYN_HOP1));

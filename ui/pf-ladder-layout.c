@@ -807,7 +807,10 @@ add_event (PfLadder *self,
   PfEventKind kind = pf_event_get_kind (event);
   Row *row;
 
-  if (kind == PF_EVENT_SEGMENT && pf_event_get_link_id (event) != NULL && pf_ladder_has_links (self))
+  /* A frame the wire carried: between the hosts it went between (on the
+   * implicit link of a file without links too: an ARP frame has no
+   * address of a lane to go by). */
+  if (kind == PF_EVENT_SEGMENT && pf_event_get_link_id (event) != NULL)
     add_frame (self, event, index);
   else if (kind == PF_EVENT_SEGMENT)
     {

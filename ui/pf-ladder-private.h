@@ -271,5 +271,9 @@ gboolean      pf_ladder_get_arrow_lanes    (PfLadder                   *self,
                                             int                        *out_src,
                                             int                        *out_dst,
                                             const char                **out_label);
+double        pf_ladder_get_arrow_offset   (PfLadder                   *self,
+                                            guint                       index,
+                                            guint                       nth);
+double        pf_ladder_get_flight_time    (PfLadder                   *self);
 
 G_END_DECLS

@@ -219,7 +219,7 @@ schedule_row (PfLadder *self,
         {
           Row *before = g_ptr_array_index (self->rows, i);
 
-          if (before->kind != ROW_ARROW || before->offset == NOT_ANIMATED || !pf_ladder_row_is_hop (before))
+          if (before->offset == NOT_ANIMATED || !pf_ladder_row_is_hop (before) || !row_flies (self, before))
             continue;
           if (before->event == row->event)
             return before->slot;
@@ -274,8 +274,6 @@ schedule_step (PfLadder *self,
                guint     first,
                guint     end)
 {
-  guint n = 0;
-
   self->clock = self->clock_end = 0;
   pf_flight_schedule_clear (self->schedule);
   for (guint i = first; i < end; i++)
@@ -286,7 +284,6 @@ schedule_step (PfLadder *self,
         {
           row->slot = schedule_row (self, i, FALSE, 0);
           row->offset = 0;   /* scheduled: a later hop finds it */
-          n++;
         }
     }
   pf_flight_schedule_plan (self->schedule);
@@ -1231,4 +1228,31 @@ pf_ladder_get_arrow_lanes (PfLadder    *self,
       return TRUE;
     }
   return FALSE;
+}
+
+/* When the @nth arrow of timeline position @index leaves, in the step's
+ * animation (seconds at speed 1); NOT_ANIMATED when it is drawn whole. */
+double
+pf_ladder_get_arrow_offset (PfLadder *self,
+                            guint     index,
+                            guint     nth)
+{
+  g_return_val_if_fail (PF_IS_LADDER (self), NOT_ANIMATED);
+
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      Row *row = g_ptr_array_index (self->rows, i);
+
+      if (row->kind == ROW_ARROW && row->index == index && nth-- == 0)
+        return row->offset;
+    }
+  return NOT_ANIMATED;
+}
+
+/* How long each arrow of the step flies. */
+double
+pf_ladder_get_flight_time (PfLadder *self)
+{
+  g_return_val_if_fail (PF_IS_LADDER (self), 0);
+  return pf_flight_schedule_get_flight_time (self->schedule);
 }
