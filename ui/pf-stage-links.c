@@ -260,7 +260,19 @@ pf_stage_links_geometry (PfStage *self)
       guint n_hosts = 0, n_routers = 0;
 
       if (!link->is_switch)
-        continue;
+        {
+          /* A line: its name halfway along it. */
+          graphene_point_t a = { 0 }, b = { 0 };
+
+          if (link->members->len == 2)
+            {
+              host_centre (pf_stage_host_at (self, g_array_index (link->members, int, 0)), &a);
+              host_centre (pf_stage_host_at (self, g_array_index (link->members, int, 1)), &b);
+            }
+          link->x = (a.x + b.x) / 2;
+          link->y = (a.y + b.y) / 2;
+          continue;
+        }
       for (guint j = 0; j < link->members->len; j++)
         {
           PfStageHost *host = pf_stage_host_at (self, g_array_index (link->members, int, j));
@@ -412,11 +424,13 @@ pf_stage_links_draw (PfStage     *self,
     }
 }
 
+/* A link's name: under its switch, or under the middle of its line. */
 static void
 switch_label_rect (const PfStageLink *link,
                    graphene_rect_t   *out)
 {
-  graphene_rect_init (out, link->x - link->label_w / 2.0 - LABEL_PAD_X, link->y + SWITCH_H / 2 + 3,
+  graphene_rect_init (out, link->x - link->label_w / 2.0 - LABEL_PAD_X,
+                      link->y + (link->is_switch ? SWITCH_H / 2 + 3 : 6),
                       link->label_w + 2 * LABEL_PAD_X, link->label_h + 2 * LABEL_PAD_Y);
 }
 
@@ -465,6 +479,9 @@ pf_stage_links_taken (PfStage *self,
         {
           pf_stage_link_switch_rect (link, &r);
           g_array_append_val (taken, r);
+        }
+      if (link->members->len >= 2)
+        {
           switch_label_rect (link, &r);
           g_array_append_val (taken, r);
         }
@@ -484,7 +501,7 @@ pf_stage_links_draw_labels (PfStage     *self,
     {
       PfStageLink *link = g_ptr_array_index (self->links, i);
 
-      if (link->is_switch)
+      if (link->members->len >= 2)
         {
           graphene_rect_t bg;
           GskRoundedRect rounded;
