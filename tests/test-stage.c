@@ -990,6 +990,16 @@ test_network (void **state)
   pf_test_settle ();
   maybe_save_png (stage, "-hops");
 
+  /* The phone moved by hand to the right: the switch follows its hosts. */
+  {
+    graphene_rect_t moved;
+
+    pf_stage_drag_host (stage, PF_TEST_NET_PHONE, 120, 0);
+    assert_true (pf_stage_get_switch_bounds (stage, 0, &moved));
+    assert_true (moved.origin.x > sw.origin.x);
+    assert_true (G_APPROX_VALUE (moved.size.width, sw.size.width, 1e-6));
+  }
+
   /* Clicking hop 2's envelope selects it: hop 1 is the other one then. */
   assert_true (pf_stage_get_packet_bounds (stage, 4, &bounds));
   assert_true (pf_stage_select_at (stage, bounds.origin.x + bounds.size.width / 2,
