@@ -387,6 +387,7 @@ pf_flight_schedule_packet_flow (const PfPacket *packet,
 {
   PfFourTuple tuple;
 
+  memset (&tuple, 0, sizeof tuple);
   g_return_val_if_fail (packet != NULL, tuple);
 
   if (!(packet->has_ethernet && packet->ethertype == PF_ETHERTYPE_ARP))
@@ -394,7 +395,6 @@ pf_flight_schedule_packet_flow (const PfPacket *packet,
       *out_protocol = packet->protocol;
       return pf_packet_get_four_tuple (packet);
     }
-  memset (&tuple, 0, sizeof tuple);
   tuple.src.address = packet->arp_spa;
   tuple.dst.address = packet->arp_tpa;
   *out_protocol = 0;

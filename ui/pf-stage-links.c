@@ -19,7 +19,6 @@
 #include "pf-stage-private.h"
 
 #include <math.h>
-#include <glib/gi18n.h>
 
 #define SWITCH_W      34.0
 #define SWITCH_H      18.0
