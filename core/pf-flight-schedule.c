@@ -36,6 +36,7 @@ typedef struct
 {
   FlowKey key;
   double  start;
+  guint   after;        /* the hop it follows, or G_MAXUINT */
 } Flight;
 
 struct _PfFlightSchedule
@@ -109,6 +110,9 @@ schedule (PfFlightSchedule *self,
 
   reverse.tuple = pf_four_tuple_reversed (&flight->key.tuple);
   start = MAX (start, *landing_for (self, &reverse));
+  /* A packet's next hop leaves the router once the last one landed there. */
+  if (flight->after != G_MAXUINT)
+    start = MAX (start, g_array_index (self->flights, Flight, flight->after).start + self->flight_time);
   mine = landing_for (self, &flight->key);
   *mine = MAX (*mine, start + self->flight_time);
   flight->start = start;
@@ -175,11 +179,33 @@ pf_flight_schedule_add (PfFlightSchedule  *self,
                         const PfFourTuple *tuple,
                         guint8             protocol)
 {
-  Flight flight = { flow_key_init (tuple, protocol), 0 };
+  return pf_flight_schedule_add_hop (self, tuple, protocol, G_MAXUINT);
+}
+
+/**
+ * pf_flight_schedule_add_hop:
+ * @previous: the index of the same packet's hop before this one (the
+ *   frame that brought it to the router that sends this one on), or
+ *   %G_MAXUINT for a first hop
+ *
+ * Like pf_flight_schedule_add (), for a hop of a packet through routers:
+ * it leaves once @previous has landed.
+ *
+ * Returns: its index
+ */
+guint
+pf_flight_schedule_add_hop (PfFlightSchedule  *self,
+                            const PfFourTuple *tuple,
+                            guint8             protocol,
+                            guint              previous)
+{
+  Flight flight = { flow_key_init (tuple, protocol), 0, G_MAXUINT };
 
   g_return_val_if_fail (self != NULL, 0);
   g_return_val_if_fail (tuple != NULL, 0);
+  g_return_val_if_fail (previous == G_MAXUINT || previous < self->flights->len, 0);
 
+  flight.after = previous;
   g_array_append_val (self->flights, flight);
   return self->flights->len - 1;
 }
@@ -248,17 +274,28 @@ pf_flight_schedule_add_late (PfFlightSchedule  *self,
                              guint8             protocol,
                              double             now)
 {
-  double previous;
+  return pf_flight_schedule_add_hop_late (self, tuple, protocol, G_MAXUINT, now);
+}
+
+/* pf_flight_schedule_add_late () for a hop after @previous (or G_MAXUINT). */
+guint
+pf_flight_schedule_add_hop_late (PfFlightSchedule  *self,
+                                 const PfFourTuple *tuple,
+                                 guint8             protocol,
+                                 guint              previous,
+                                 double             now)
+{
+  double last;
   guint index;
 
   g_return_val_if_fail (self != NULL, 0);
   g_return_val_if_fail (tuple != NULL, 0);
 
-  previous = self->flights->len > 0
-             ? g_array_index (self->flights, Flight, self->flights->len - 1).start
-             : -G_MAXDOUBLE / 2;
-  index = pf_flight_schedule_add (self, tuple, protocol);
-  schedule (self, &g_array_index (self->flights, Flight, index), now, previous);
+  last = self->flights->len > 0
+         ? g_array_index (self->flights, Flight, self->flights->len - 1).start
+         : -G_MAXDOUBLE / 2;
+  index = pf_flight_schedule_add_hop (self, tuple, protocol, previous);
+  schedule (self, &g_array_index (self->flights, Flight, index), now, last);
   return index;
 }
 
@@ -315,4 +352,51 @@ pf_flight_schedule_get_progress (PfFlightSchedule *self,
   g_return_val_if_fail (index < self->flights->len, 0);
 
   return (now - g_array_index (self->flights, Flight, index).start) / self->flight_time;
+}
+
+/**
+ * pf_flight_schedule_same_packet:
+ *
+ * Whether frames @a and @b carry the same IP packet on two hops (through
+ * a router: the same ip_id, source, destination and protocol; the TTL
+ * and the MACs differ). An ARP frame is no IP packet: never.
+ */
+gboolean
+pf_flight_schedule_same_packet (const PfPacket *a,
+                                const PfPacket *b)
+{
+  g_return_val_if_fail (a != NULL && b != NULL, FALSE);
+
+  if ((a->has_ethernet && a->ethertype == PF_ETHERTYPE_ARP) ||
+      (b->has_ethernet && b->ethertype == PF_ETHERTYPE_ARP))
+    return FALSE;
+  return a->ip_id == b->ip_id && a->src == b->src && a->dst == b->dst && a->protocol == b->protocol;
+}
+
+/**
+ * pf_flight_schedule_packet_flow:
+ * @out_protocol: (out): what to schedule it as
+ *
+ * The flow a packet is scheduled on: its 4-tuple and protocol, or for an
+ * ARP frame its sender's and target's addresses (protocol 0), so that a
+ * reply waits for the request it answers, in every view alike.
+ */
+PfFourTuple
+pf_flight_schedule_packet_flow (const PfPacket *packet,
+                                guint8         *out_protocol)
+{
+  PfFourTuple tuple;
+
+  memset (&tuple, 0, sizeof tuple);
+  g_return_val_if_fail (packet != NULL, tuple);
+
+  if (!(packet->has_ethernet && packet->ethertype == PF_ETHERTYPE_ARP))
+    {
+      *out_protocol = packet->protocol;
+      return pf_packet_get_four_tuple (packet);
+    }
+  tuple.src.address = packet->arp_spa;
+  tuple.dst.address = packet->arp_tpa;
+  *out_protocol = 0;
+  return tuple;
 }

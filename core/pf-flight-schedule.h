@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "pf-address.h"
+#include "pf-packet.h"
 
 G_BEGIN_DECLS
 
@@ -24,11 +25,24 @@ void              pf_flight_schedule_clear           (PfFlightSchedule  *self);
 guint             pf_flight_schedule_add             (PfFlightSchedule  *self,
                                                       const PfFourTuple *tuple,
                                                       guint8             protocol);
+guint             pf_flight_schedule_add_hop         (PfFlightSchedule  *self,
+                                                      const PfFourTuple *tuple,
+                                                      guint8             protocol,
+                                                      guint              previous);
 void              pf_flight_schedule_plan            (PfFlightSchedule  *self);
 guint             pf_flight_schedule_add_late        (PfFlightSchedule  *self,
                                                       const PfFourTuple *tuple,
                                                       guint8             protocol,
                                                       double             now);
+guint             pf_flight_schedule_add_hop_late    (PfFlightSchedule  *self,
+                                                      const PfFourTuple *tuple,
+                                                      guint8             protocol,
+                                                      guint              previous,
+                                                      double             now);
+PfFourTuple       pf_flight_schedule_packet_flow     (const PfPacket    *packet,
+                                                      guint8            *out_protocol);
+gboolean          pf_flight_schedule_same_packet     (const PfPacket    *a,
+                                                      const PfPacket    *b);
 
 guint             pf_flight_schedule_get_n_flights   (PfFlightSchedule  *self);
 double            pf_flight_schedule_get_start       (PfFlightSchedule  *self,

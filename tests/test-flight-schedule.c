@@ -199,6 +199,73 @@ test_clear_and_plan_again (void **state)
   assert_near (pf_flight_schedule_get_end (schedule), 1.0);
 }
 
+/* Through a router: the second hop leaves once the first has landed,
+ * planned or late, and the SYN-ACK waits for the last hop. */
+static void
+test_hops (void **state)
+{
+  g_autoptr(PfFlightSchedule) schedule = pf_flight_schedule_new ();
+  guint hop1, hop2, reply;
+  double flight;
+
+  hop1 = pf_flight_schedule_add_hop (schedule, &there, PF_IP_PROTOCOL_TCP, G_MAXUINT);
+  hop2 = pf_flight_schedule_add_hop (schedule, &there, PF_IP_PROTOCOL_TCP, hop1);
+  reply = pf_flight_schedule_add (schedule, &back, PF_IP_PROTOCOL_TCP);
+  pf_flight_schedule_plan (schedule);
+  flight = pf_flight_schedule_get_flight_time (schedule);
+
+  assert_near (pf_flight_schedule_get_start (schedule, hop1), 0);
+  assert_true (pf_flight_schedule_get_start (schedule, hop2) >=
+               pf_flight_schedule_get_start (schedule, hop1) + flight - EPSILON);
+  assert_true (pf_flight_schedule_get_start (schedule, reply) >=
+               pf_flight_schedule_get_start (schedule, hop2) + flight - EPSILON);
+  /* Squeezed into the step, the order holds. */
+  assert_true (pf_flight_schedule_get_end (schedule) <= PF_PLAYER_STEP_TIME);
+
+  /* A late hop after one already flying: from its landing, not from now. */
+  pf_flight_schedule_clear (schedule);
+  hop1 = pf_flight_schedule_add_late (schedule, &other, PF_IP_PROTOCOL_TCP, 0.5);
+  hop2 = pf_flight_schedule_add_hop_late (schedule, &other, PF_IP_PROTOCOL_TCP, hop1, 0.6);
+  flight = pf_flight_schedule_get_flight_time (schedule);
+  assert_near (pf_flight_schedule_get_start (schedule, hop1), 0.5);
+  assert_near (pf_flight_schedule_get_start (schedule, hop2), 0.5 + flight);
+}
+
+/* The same IP packet on two hops (TTL and MACs differ), and what is not. */
+static void
+test_same_packet (void **state)
+{
+  g_autoptr(PfPacket) a = pf_packet_new_tcp (there.src.address, 50000, there.dst.address, 80, 1, 0,
+                                             PF_TCP_SYN, 1000, NULL, 0);
+  g_autoptr(PfPacket) b = pf_packet_new_tcp (there.src.address, 50000, there.dst.address, 80, 1, 0,
+                                             PF_TCP_SYN, 1000, NULL, 0);
+  g_autoptr(PfPacket) arp = pf_packet_new_udp (0, 0, 0, 0, NULL, 0);
+  PfFourTuple flow;
+  guint8 protocol = 99;
+
+  a->ip_id = b->ip_id = 7;
+  a->ttl = 64;
+  b->ttl = 63;
+  b->eth_src[5] = 1;
+  assert_true (pf_flight_schedule_same_packet (a, b));
+  b->ip_id = 8;
+  assert_false (pf_flight_schedule_same_packet (a, b));
+
+  arp->has_ethernet = TRUE;
+  arp->ethertype = PF_ETHERTYPE_ARP;
+  arp->protocol = 0;
+  arp->arp_spa = there.src.address;
+  arp->arp_tpa = there.dst.address;
+  assert_false (pf_flight_schedule_same_packet (arp, arp));
+  flow = pf_flight_schedule_packet_flow (arp, &protocol);
+  assert_int_equal (protocol, 0);
+  assert_int_equal (flow.src.address, there.src.address);
+  assert_int_equal (flow.dst.address, there.dst.address);
+  flow = pf_flight_schedule_packet_flow (a, &protocol);
+  assert_int_equal (protocol, PF_IP_PROTOCOL_TCP);
+  assert_true (pf_four_tuple_equal (&flow, &there));
+}
+
 int
 main (void)
 {
@@ -211,6 +278,8 @@ main (void)
     cmocka_unit_test (test_late),
     cmocka_unit_test (test_progress),
     cmocka_unit_test (test_clear_and_plan_again),
+    cmocka_unit_test (test_hops),
+    cmocka_unit_test (test_same_packet),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -19,6 +19,7 @@
 #include "pf-builtin.h"
 #include "pf-ladder-private.h"
 #include "pf-player.h"
+#include "pf-test-network.h"
 
 static PfNetspaceMode exact = PF_NETSPACE_MODE_EXACT;
 static PfNetspaceMode loopback = PF_NETSPACE_MODE_LOOPBACK;
@@ -470,6 +471,117 @@ test_icmp_related (void **state)
   pf_view_set_player (PF_VIEW (f->ladder), NULL);
 }
 
+
+static int
+lane_of (PfLadder   *ladder,
+         const char *id)
+{
+  for (guint i = 0; i < pf_ladder_get_n_lanes (ladder); i++)
+    if (g_strcmp0 (pf_ladder_get_lane_id (ladder, i), id) == 0)
+      return i;
+  return -1;
+}
+
+static void
+assert_arrow (PfLadder   *ladder,
+              guint       index,
+              guint       nth,
+              const char *from,
+              const char *to)
+{
+  int src, dst;
+
+  assert_true (pf_ladder_get_arrow_lanes (ladder, index, nth, &src, &dst, NULL));
+  assert_int_equal (src, lane_of (ladder, from));
+  assert_int_equal (dst, lane_of (ladder, to));
+}
+
+/* A network of two links and a router: the router is a lane, an ARP
+ * request an arrow to each host of its link, each hop an arrow; routers
+ * hidden, a packet through one is one arrow "via" it. Selecting one hop
+ * marks the other. */
+static void
+test_network (void **state)
+{
+  guint first;
+  g_autoptr(PfPlayer) player = pf_test_network_player_new (&first);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  PfLadder *ladder = PF_LADDER (pf_ladder_new ());
+  PfTimeline *timeline = pf_player_get_timeline (player);
+  gboolean shown = FALSE;
+  const char *label = NULL;
+  int src, dst;
+
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (ladder));
+  gtk_window_set_child (GTK_WINDOW (window), scrolled);
+  gtk_window_set_default_size (GTK_WINDOW (window), 720, 420);
+  g_object_set (ladder, "player", player, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  pf_test_iterate_until_timeout (pf_test_widget_is_mapped, ladder, TIMEOUT_S);
+
+  /* Routers shown, by default: four lanes, the router's among them. */
+  g_object_get (ladder, "show-routers", &shown, NULL);
+  assert_true (shown);
+  assert_int_equal (pf_ladder_get_n_lanes (ladder), 4);
+  assert_true (lane_of (ladder, "gw") >= 0);
+  assert_int_equal (pf_ladder_get_n_arrows_at (ladder, first + PF_TEST_NET_ARP_REQUEST), 2);
+  assert_arrow (ladder, first + PF_TEST_NET_ARP_REQUEST, 0, "laptop", "phone");
+  assert_arrow (ladder, first + PF_TEST_NET_ARP_REQUEST, 1, "laptop", "gw");
+  assert_true (pf_ladder_get_arrow_text (ladder, first + PF_TEST_NET_ARP_REQUEST, &label, NULL));
+  assert_string_equal (label, "ARP who has 10.0.0.1? tell 10.0.0.2");
+  assert_arrow (ladder, first + PF_TEST_NET_ARP_REPLY, 0, "gw", "laptop");
+  assert_arrow (ladder, first + PF_TEST_NET_SYN_HOP1, 0, "laptop", "gw");
+  assert_arrow (ladder, first + PF_TEST_NET_SYN_HOP2, 0, "gw", "knuth");
+
+  /* The step shown anew: as on the stage, the request's arrows leave
+   * together, the reply after they landed, hop 2 after hop 1 landed. */
+  pf_player_step_back (player);
+  pf_test_wait_idle (player, TIMEOUT_S);
+  pf_player_step_forward (player);
+  pf_test_wait_idle (player, TIMEOUT_S);
+  {
+    double flight = pf_ladder_get_flight_time (ladder);
+    double request = pf_ladder_get_arrow_offset (ladder, first + PF_TEST_NET_ARP_REQUEST, 0);
+    double hop1 = pf_ladder_get_arrow_offset (ladder, first + PF_TEST_NET_SYN_HOP1, 0);
+
+    assert_true (request > NOT_ANIMATED);
+    assert_true (request == pf_ladder_get_arrow_offset (ladder, first + PF_TEST_NET_ARP_REQUEST, 1));
+    assert_true (pf_ladder_get_arrow_offset (ladder, first + PF_TEST_NET_ARP_REPLY, 0) >= request + flight - 1e-9);
+    assert_true (pf_ladder_get_arrow_offset (ladder, first + PF_TEST_NET_SYN_HOP2, 0) >= hop1 + flight - 1e-9);
+  }
+  pf_test_iterate_until_timeout (animation_done, ladder, TIMEOUT_S);
+
+  /* The same packet on its other hop is marked; the ARP is not. */
+  pf_player_set_selected (player, pf_timeline_get_event (timeline, first + PF_TEST_NET_SYN_HOP1));
+  assert_true (pf_ladder_get_arrow_related (ladder, first + PF_TEST_NET_SYN_HOP2));
+  assert_false (pf_ladder_get_arrow_related (ladder, first + PF_TEST_NET_ARP_REPLY));
+  pf_player_set_selected (player, NULL);
+
+  /* Routers hidden: three lanes; the request to the phone only, no reply
+   * from the router, and the SYN one arrow from the laptop to knuth. */
+  g_object_set (ladder, "show-routers", FALSE, NULL);
+  assert_int_equal (pf_ladder_get_n_lanes (ladder), 3);
+  assert_int_equal (lane_of (ladder, "gw"), -1);
+  assert_int_equal (pf_ladder_get_n_arrows_at (ladder, first + PF_TEST_NET_ARP_REQUEST), 1);
+  assert_arrow (ladder, first + PF_TEST_NET_ARP_REQUEST, 0, "laptop", "phone");
+  assert_int_equal (pf_ladder_get_n_arrows_at (ladder, first + PF_TEST_NET_ARP_REPLY), 0);
+  assert_int_equal (pf_ladder_get_n_arrows_at (ladder, first + PF_TEST_NET_SYN_HOP1), 1);
+  assert_true (pf_ladder_get_arrow_lanes (ladder, first + PF_TEST_NET_SYN_HOP1, 0, &src, &dst, &label));
+  assert_int_equal (src, lane_of (ladder, "laptop"));
+  assert_int_equal (dst, lane_of (ladder, "knuth"));
+  assert_non_null (strstr (label, "via gw"));
+  assert_int_equal (pf_ladder_get_n_arrows_at (ladder, first + PF_TEST_NET_SYN_HOP2), 0);
+
+  /* And back. */
+  g_object_set (ladder, "show-routers", TRUE, NULL);
+  assert_int_equal (pf_ladder_get_n_lanes (ladder), 4);
+  assert_arrow (ladder, first + PF_TEST_NET_SYN_HOP2, 0, "gw", "knuth");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  pf_test_settle ();
+}
+
 /* Each test in both modes: exact (captured segments, the scenario's own
  * addresses) and loopback (modelled segments, mapped addresses). */
 #define LADDER_TEST(test, mode) \
@@ -485,14 +597,22 @@ test_icmp_related (void **state)
   LADDER_TEST (test_application_words, mode)
 
 int
-main (void)
+main (int    argc,
+      char **argv)
 {
   const struct CMUnitTest tests[] = {
     LADDER_TESTS (exact),
     LADDER_TESTS (loopback),
     LADDER_TEST (test_icmp_related, exact),
+    cmocka_unit_test (test_network),
   };
 
   gtk_init ();
+  if (argc > 1 && strcmp (argv[1], "--network-only") == 0)
+    {
+      const struct CMUnitTest network_only[] = { cmocka_unit_test (test_network) };
+
+      return cmocka_run_group_tests (network_only, NULL, NULL);
+    }
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

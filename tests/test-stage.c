@@ -22,6 +22,7 @@
 #include "pf-dns.h"
 #include "pf-player.h"
 #include "pf-stage-private.h"
+#include "pf-test-network.h"
 
 static gboolean
 is_shown (gpointer widget)
@@ -102,6 +103,8 @@ check_handshake (PfNetspaceMode mode)
   assert_int_equal (pf_stage_get_n_hosts (stage), 2);
   assert_int_equal (pf_stage_get_n_connections (stage), 0);
   assert_int_equal (pf_stage_get_n_packets (stage), 0);
+  /* A file without links: no network drawn, as before links existed. */
+  assert_int_equal (pf_stage_get_n_links_drawn (stage), 0);
   assert_false (pf_stage_is_animating (stage));
   for (guint i = 0; i < 2; i++)
     {
@@ -848,6 +851,165 @@ test_envelope_words_loopback (void **state)
   g_object_unref (stage);
 }
 
+/* With PF_TEST_STAGE_PNG set, the stage as drawn goes to that file (to
+ * look at it: the network's picture has no run of its own yet). */
+static void
+maybe_save_png (PfStage    *stage,
+                const char *suffix)
+{
+  const char *base = g_getenv ("PF_TEST_STAGE_PNG");
+  g_autofree char *path = base ? g_strconcat (base, suffix, ".png", NULL) : NULL;
+  int w = gtk_widget_get_width (GTK_WIDGET (stage));
+  int h = gtk_widget_get_height (GTK_WIDGET (stage));
+  int sf = gtk_widget_get_scale_factor (GTK_WIDGET (stage));
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GtkSnapshot *snapshot;
+
+  if (path == NULL)
+    return;
+  pf_stage_ensure_style (stage);
+  paintable = gtk_widget_paintable_new (GTK_WIDGET (stage));
+  snapshot = gtk_snapshot_new ();
+  /* In device pixels: at GDK_SCALE=2, twice as many. */
+  gtk_snapshot_scale (snapshot, sf, sf);
+  /* On the window's colour, as on screen. */
+  gtk_snapshot_append_color (snapshot, &stage->colors.card_base, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (GTK_WIDGET (stage))),
+                                         node, &GRAPHENE_RECT_INIT (0, 0, w * sf, h * sf));
+  assert_true (gdk_texture_save_to_png (texture, path));
+}
+
+static gboolean
+stage_has_links (gpointer stage)
+{
+  return pf_stage_get_n_links_drawn (stage) > 0 && pf_stage_get_n_packets (stage) > 0;
+}
+
+/* A network of two links and a router: the switch where a link has three
+ * hosts, each frame along its link, an ARP request to both other hosts of
+ * its link at once, a packet's second hop after its first landed, and the
+ * same packet highlighted on every hop. */
+static void
+test_network (void **state)
+{
+  guint first;
+  g_autoptr(PfPlayer) player = pf_test_network_player_new (&first);
+  PfTimeline *timeline = pf_player_get_timeline (player);
+  graphene_rect_t sw, card[4], bounds, other;
+  PfEvent *events[5];
+  int from[5], to[5];
+  double start[5], flight;
+  g_autofree char *words = NULL;
+  PfStage *stage;
+  GtkWindow *window;
+
+  window = show_stage (player, 1000, 640, &stage);
+  pf_test_iterate_until (stage_has_links, stage);
+
+  /* Home has three hosts: a switch, clear of every card; campus two: a line. */
+  assert_int_equal (pf_stage_get_n_links_drawn (stage), 2);
+  assert_true (pf_stage_get_switch_bounds (stage, 0, &sw));
+  assert_false (pf_stage_get_switch_bounds (stage, 1, &bounds));
+  for (guint i = 0; i < 4; i++)
+    {
+      assert_true (pf_stage_get_host_bounds (stage, i, &card[i]));
+      assert_false (graphene_rect_intersection (&sw, &card[i], NULL));
+    }
+  /* Home's hosts on the left, the router between, knuth on the right. */
+  assert_true (card[PF_TEST_NET_LAPTOP].origin.x + card[PF_TEST_NET_LAPTOP].size.width < card[PF_TEST_NET_GW].origin.x);
+  assert_true (card[PF_TEST_NET_PHONE].origin.x + card[PF_TEST_NET_PHONE].size.width < card[PF_TEST_NET_GW].origin.x);
+  assert_true (card[PF_TEST_NET_GW].origin.x + card[PF_TEST_NET_GW].size.width < card[PF_TEST_NET_KNUTH].origin.x);
+  assert_true (sw.origin.x > card[PF_TEST_NET_LAPTOP].origin.x + card[PF_TEST_NET_LAPTOP].size.width);
+  assert_true (sw.origin.x + sw.size.width < card[PF_TEST_NET_GW].origin.x);
+
+  /* Five envelopes: the request to the phone and to gw, the reply, two hops. */
+  assert_int_equal (pf_stage_get_n_packets (stage), 5);
+  for (guint i = 0; i < 5; i++)
+    assert_true (pf_stage_get_flight_hop (stage, i, &events[i], &from[i], &to[i], &start[i]));
+  flight = pf_stage_get_flight_time (stage);
+  assert_true (flight > 0);
+
+  assert_ptr_equal (events[0], pf_timeline_get_event (timeline, first + PF_TEST_NET_ARP_REQUEST));
+  assert_ptr_equal (events[1], events[0]);
+  assert_int_equal (from[0], PF_TEST_NET_LAPTOP);
+  assert_int_equal (from[1], PF_TEST_NET_LAPTOP);
+  assert_int_equal (to[0], PF_TEST_NET_PHONE);
+  assert_int_equal (to[1], PF_TEST_NET_GW);
+  assert_true (start[0] == start[1]);    /* the broadcast fans out at once */
+  words = pf_stage_get_packet_label (stage, 0);
+  assert_string_equal (words, "ARP: who has 10.0.0.1?");
+
+  /* The reply after the request landed at gw. */
+  assert_ptr_equal (events[2], pf_timeline_get_event (timeline, first + PF_TEST_NET_ARP_REPLY));
+  assert_int_equal (from[2], PF_TEST_NET_GW);
+  assert_int_equal (to[2], PF_TEST_NET_LAPTOP);
+  assert_true (start[2] >= start[0] + flight - 1e-9);
+
+  /* The SYN: laptop → gw, then gw → knuth once the first hop landed. */
+  assert_int_equal (from[3], PF_TEST_NET_LAPTOP);
+  assert_int_equal (to[3], PF_TEST_NET_GW);
+  assert_int_equal (from[4], PF_TEST_NET_GW);
+  assert_int_equal (to[4], PF_TEST_NET_KNUTH);
+  assert_true (start[4] >= start[3] + flight - 1e-9);
+
+  /* Mid-flight, hop 1 is between the laptop and gw; before its time hop 2 is not in the air. */
+  pf_stage_hold_animation (stage, start[3] + flight / 2);
+  assert_true (pf_stage_get_packet_bounds (stage, 3, &bounds));
+  assert_false (pf_stage_get_packet_bounds (stage, 4, &bounds));
+  pf_stage_hold_animation (stage, start[4] + flight / 2);
+  assert_true (pf_stage_get_packet_bounds (stage, 4, &bounds));
+  assert_true (bounds.origin.x > card[PF_TEST_NET_GW].origin.x + card[PF_TEST_NET_GW].size.width);
+  assert_true (bounds.origin.x + bounds.size.width < card[PF_TEST_NET_KNUTH].origin.x);
+  /* An ARP request: one envelope to the switch, two past it. */
+  pf_stage_hold_animation (stage, start[0] + flight * 0.2);
+  assert_true (pf_stage_get_packet_bounds (stage, 0, &bounds));
+  assert_true (pf_stage_get_packet_bounds (stage, 1, &other));
+  assert_true (graphene_rect_equal (&bounds, &other));
+  pf_stage_hold_animation (stage, start[0] + flight * 0.8);
+  assert_true (pf_stage_get_packet_bounds (stage, 0, &bounds));
+  assert_true (pf_stage_get_packet_bounds (stage, 1, &other));
+  assert_false (graphene_rect_equal (&bounds, &other));
+  /* Their centres: past the switch's, down to the phone, right to gw. */
+  assert_true (bounds.origin.y + bounds.size.height / 2 > sw.origin.y + sw.size.height);
+  assert_true (other.origin.x + other.size.width / 2 > sw.origin.x + sw.size.width);
+  pf_test_settle ();
+  maybe_save_png (stage, "-arp");
+
+  /* Selecting hop 1 highlights hop 2, and nothing else. */
+  pf_player_set_selected (player, events[3]);
+  assert_true (pf_stage_is_highlighted (stage, first + PF_TEST_NET_SYN_HOP1));
+  assert_true (pf_stage_is_highlighted (stage, first + PF_TEST_NET_SYN_HOP2));
+  assert_false (pf_stage_is_highlighted (stage, first + PF_TEST_NET_ARP_REQUEST));
+  assert_false (pf_stage_is_highlighted (stage, first + PF_TEST_NET_ARP_REPLY));
+  /* And the selected hop waits on its own link when it does not fly. */
+  pf_stage_hold_animation (stage, start[4] + flight / 2);
+  pf_test_settle ();
+  maybe_save_png (stage, "-hops");
+
+  /* The phone moved by hand to the right: the switch follows its hosts. */
+  {
+    graphene_rect_t moved;
+
+    pf_stage_drag_host (stage, PF_TEST_NET_PHONE, 120, 0);
+    assert_true (pf_stage_get_switch_bounds (stage, 0, &moved));
+    assert_true (moved.origin.x > sw.origin.x);
+    assert_true (G_APPROX_VALUE (moved.size.width, sw.size.width, 1e-6));
+  }
+
+  /* Clicking hop 2's envelope selects it: hop 1 is the other one then. */
+  assert_true (pf_stage_get_packet_bounds (stage, 4, &bounds));
+  assert_true (pf_stage_select_at (stage, bounds.origin.x + bounds.size.width / 2,
+                                   bounds.origin.y + bounds.size.height / 2));
+  assert_ptr_equal (pf_player_get_selected (player), events[4]);
+  assert_true (pf_stage_is_highlighted (stage, first + PF_TEST_NET_SYN_HOP1));
+
+  pf_test_destroy_window (window, stage);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -874,10 +1036,17 @@ main (int    argc,
     cmocka_unit_test (test_enlarged),
     cmocka_unit_test (test_envelope_words),
     cmocka_unit_test (test_envelope_words_loopback),
+    cmocka_unit_test (test_network),
   };
 
   self_path = argv[0];
   gtk_init ();
+  if (argc > 1 && strcmp (argv[1], "--network-only") == 0)
+    {
+      const struct CMUnitTest network_only[] = { cmocka_unit_test (test_network) };
+
+      return cmocka_run_group_tests (network_only, NULL, NULL);
+    }
   if (argc > 1 && strcmp (argv[1], "--labels-only") == 0)
     return cmocka_run_group_tests (labels_only, NULL, NULL);
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -21,9 +21,12 @@
 #include "pf-application.h"
 #include "pf-builtin.h"
 #include "pf-inspector.h"
+#include "pf-ladder-private.h"
 #include "pf-packet-list.h"
 #include "pf-player.h"
 #include "pf-socket-table.h"
+#include "pf-stage-private.h"
+#include "pf-test-network.h"
 #include "pf-view-util.h"
 #include "pf-window.h"
 
@@ -1096,6 +1099,113 @@ test_zoom (void **state)
   assert_true (G_APPROX_VALUE (pf_view_get_zoom (PF_VIEW (f->socket_table)), 0.5, 1e-9));
 }
 
+/* The network of two links and a router, in a stage and a ladder side
+ * by side: a hop selected on the stage marks the packet's other hop in
+ * both; the ladder's lanes follow its routers toggle. */
+static void
+test_network_hops (void **state)
+{
+  guint first;
+  g_autoptr(PfPlayer) player = pf_test_network_player_new (&first);
+  PfTimeline *timeline = pf_player_get_timeline (player);
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *stage = pf_stage_new ();
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *ladder = pf_ladder_new ();
+  PfEvent *event = NULL;
+  graphene_rect_t bounds;
+  double start = 0;
+  int from, to;
+
+  gtk_widget_set_hexpand (stage, TRUE);
+  gtk_widget_set_hexpand (scrolled, TRUE);
+  gtk_box_append (GTK_BOX (box), stage);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), ladder);
+  gtk_box_append (GTK_BOX (box), scrolled);
+  gtk_window_set_child (window, box);
+  gtk_window_set_default_size (window, 1400, 600);
+  pf_view_set_player (PF_VIEW (stage), player);
+  pf_view_set_player (PF_VIEW (ladder), player);
+  gtk_window_present (window);
+  pf_test_iterate_until (pf_test_widget_is_mapped, ladder);
+  pf_test_iterate_until (pf_test_widget_is_mapped, stage);
+
+  /* The step shown anew, in both: each frame leaves the stage and the
+   * ladder at once. */
+  pf_player_step_back (player);
+  pf_test_wait_idle (player, PF_TEST_TIMEOUT_S);
+  pf_player_step_forward (player);
+  pf_test_wait_idle (player, PF_TEST_TIMEOUT_S);
+  assert_int_equal (pf_stage_get_n_packets (PF_STAGE (stage)), 5);
+  for (guint i = 0, nth = 0; i < 5; i++)
+    {
+      guint index;
+
+      assert_true (pf_stage_get_flight_hop (PF_STAGE (stage), i, &event, &from, &to, &start));
+      for (index = first; pf_timeline_get_event (timeline, index) != event; index++)
+        ;
+      nth = i == 1 ? 1 : 0;   /* the ARP request's second receiver */
+      assert_true (G_APPROX_VALUE (start, pf_ladder_get_arrow_offset (PF_LADDER (ladder), index, nth), 1e-9));
+    }
+  assert_true (G_APPROX_VALUE (pf_stage_get_flight_time (PF_STAGE (stage)),
+                               pf_ladder_get_flight_time (PF_LADDER (ladder)), 1e-9));
+
+  /* Click the SYN's first hop on the stage, in mid-flight. */
+  assert_true (pf_stage_get_flight_hop (PF_STAGE (stage), 3, &event, &from, &to, &start));
+  assert_ptr_equal (event, pf_timeline_get_event (timeline, first + PF_TEST_NET_SYN_HOP1));
+  pf_stage_hold_animation (PF_STAGE (stage), start + pf_stage_get_flight_time (PF_STAGE (stage)) / 2);
+  assert_true (pf_stage_get_packet_bounds (PF_STAGE (stage), 3, &bounds));
+  assert_true (pf_stage_select_at (PF_STAGE (stage), bounds.origin.x + bounds.size.width / 2,
+                                   bounds.origin.y + bounds.size.height / 2));
+  assert_ptr_equal (pf_player_get_selected (player), event);
+
+  /* Its second hop is marked in both views; the ARP in neither. */
+  assert_true (pf_stage_is_highlighted (PF_STAGE (stage), first + PF_TEST_NET_SYN_HOP2));
+  assert_true (pf_ladder_get_arrow_related (PF_LADDER (ladder), first + PF_TEST_NET_SYN_HOP2));
+  assert_false (pf_stage_is_highlighted (PF_STAGE (stage), first + PF_TEST_NET_ARP_REQUEST));
+  assert_false (pf_ladder_get_arrow_related (PF_LADDER (ladder), first + PF_TEST_NET_ARP_REQUEST));
+
+  /* Routers hidden on the ladder: the stage still draws the router. */
+  g_object_set (ladder, "show-routers", FALSE, NULL);
+  assert_int_equal (pf_ladder_get_n_lanes (PF_LADDER (ladder)), 3);
+  assert_int_equal (pf_stage_get_n_hosts (PF_STAGE (stage)), 4);
+  pf_player_set_selected (player, NULL);
+  pf_test_destroy_window (window, stage);
+}
+
+/* The window's Show Routers: a stateful action, on by default, that the
+ * ladder follows. */
+static void
+test_routers_action (void **state)
+{
+  g_autoptr(PfApplication) app = pf_test_application_start ();
+  g_autoptr(GVariant) on = NULL;
+  g_autoptr(GVariant) off = NULL;
+  GtkWindow *window;
+  GtkWidget *ladder;
+  gboolean shown = TRUE;
+
+  g_application_activate (G_APPLICATION (app));
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  pf_test_iterate_until (pf_test_widget_is_mapped, window);
+  ladder = pf_test_find_descendant (GTK_WIDGET (window), PF_TYPE_LADDER);
+  assert_non_null (ladder);
+
+  assert_true (g_action_group_has_action (G_ACTION_GROUP (window), "ladder-routers"));
+  on = g_action_group_get_action_state (G_ACTION_GROUP (window), "ladder-routers");
+  assert_true (g_variant_is_of_type (on, G_VARIANT_TYPE_BOOLEAN));
+  assert_true (g_variant_get_boolean (on));
+
+  g_action_group_activate_action (G_ACTION_GROUP (window), "ladder-routers", NULL);
+  off = g_action_group_get_action_state (G_ACTION_GROUP (window), "ladder-routers");
+  assert_false (g_variant_get_boolean (off));
+  g_object_get (ladder, "show-routers", &shown, NULL);
+  assert_false (shown);
+
+  pf_test_destroy_window (window, window);
+}
+
 int
 main (void)
 {
@@ -1115,6 +1225,8 @@ main (void)
     cmocka_unit_test_setup_teardown (test_application, setup_loopback, teardown),
     cmocka_unit_test_setup_teardown (test_protocol_filter, setup_exact, teardown),
     cmocka_unit_test (test_loopback_columns_fit),
+    cmocka_unit_test (test_network_hops),
+    cmocka_unit_test (test_routers_action),
   };
 
   gtk_init ();

@@ -34,6 +34,7 @@ static const struct { const char *light; const char *dark; } kind_fallbacks[PF_N
   { "#1c71d8", "#62a0ea" }, { "#26a269", "#57e389" }, { "#77767b", "#9a9996" },
   { "#c64600", "#ffa348" }, { "#c01c28", "#f66151" }, { "#813d9c", "#c061cb" },
   { "#865e3c", "#cdab8f" }, { "#e5a50a", "#f8e45c" }, { "#865e3c", "#cdab8f" },
+  { "#21909e", "#66ccd1" },
 };
 
 /* Rows and lanes */
@@ -655,6 +656,149 @@ append_row (PfLadder *self,
   g_ptr_array_add (self->rows, row);
 }
 
+/* The network */
+
+/* Whether the scenario has links of its own: then frames are drawn
+ * between the hosts the wire carried them between, routers included. */
+gboolean
+pf_ladder_has_links (PfLadder *self)
+{
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  const PfScenario *scenario = player ? pf_player_get_scenario (player) : NULL;
+
+  if (scenario == NULL || scenario->links == NULL || scenario->links->len == 0)
+    return FALSE;
+  for (guint i = 0; i < scenario->links->len; i++)
+    if (((const PfLink *) g_ptr_array_index (scenario->links, i))->implicit)
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+pf_ladder_host_is_router (const PfHost *host)
+{
+  return host->is_router || g_strcmp0 (host->kind, "router") == 0;
+}
+
+/* A frame the wire carried, on a link. */
+gboolean
+pf_ladder_row_is_hop (Row *row)
+{
+  return row->kind == ROW_ARROW && row->event != NULL && pf_event_get_link_id (row->event) != NULL;
+}
+
+static gboolean
+is_arp (const PfPacket *packet)
+{
+  return packet->has_ethernet && packet->ethertype == PF_ETHERTYPE_ARP;
+}
+
+static const PfHost *
+scenario_host (PfLadder   *self,
+               const char *id)
+{
+  PfPlayer *player = pf_view_get_player (PF_VIEW (self));
+  const PfScenario *scenario = player ? pf_player_get_scenario (player) : NULL;
+
+  for (guint i = 0; scenario != NULL && id != NULL && i < scenario->hosts->len; i++)
+    {
+      const PfHost *host = g_ptr_array_index (scenario->hosts, i);
+
+      if (g_strcmp0 (host->id, id) == 0)
+        return host;
+    }
+  return NULL;
+}
+
+/* An ARP frame's arrow: what it asks or answers. */
+static void
+describe_arp (PfLadder *self,
+              Row      *row,
+              PfPacket *packet)
+{
+  g_autofree char *target = pf_ipv4_to_string (packet->arp_tpa);
+  g_autofree char *sender = pf_ipv4_to_string (packet->arp_spa);
+  Lane *from = g_ptr_array_index (self->lanes, row->src_lane);
+  Lane *to = g_ptr_array_index (self->lanes, row->dst_lane);
+
+  row->kind = ROW_ARROW;
+  row->color = PF_PACKET_KIND_ARP;
+  row->modelled = packet->origin == PF_PACKET_ORIGIN_MODELLED;
+  if (packet->arp_op == PF_ARP_REQUEST)
+    /* TRANSLATORS: an ARP request on the ladder: who has this address? */
+    row->label = g_strdup_printf (_("ARP who has %s? tell %s"), target, sender);
+  else if (packet->arp_op == PF_ARP_REPLY)
+    {
+      g_autofree char *mac = g_strdup_printf ("%02x:%02x:%02x:%02x:%02x:%02x",
+                                              packet->arp_sha[0], packet->arp_sha[1], packet->arp_sha[2],
+                                              packet->arp_sha[3], packet->arp_sha[4], packet->arp_sha[5]);
+
+      /* TRANSLATORS: an ARP reply on the ladder: this address is at this MAC */
+      row->label = g_strdup_printf (_("ARP %s is at %s"), sender, mac);
+    }
+  else
+    row->label = g_strdup ("ARP");
+  row->tooltip = g_strdup_printf (_("From %s to %s\n%s"), from->name, to->name, row->label);
+  self->n_arrows_built++;
+}
+
+/* A frame: an arrow from its sender to each receiver, on their lanes.
+ * With the routers' lanes hidden, a packet through a router is one arrow
+ * from its first sender to its destination, "via" the router; its hops
+ * from a router, and ARP to or from one, are not drawn. */
+static void
+add_frame (PfLadder *self,
+           PfEvent  *event,
+           guint     index)
+{
+  PfPacket *packet = pf_event_get_packet (event);
+  const char * const *to = pf_event_get_to_host_ids (event);
+  int src = lane_for_host (self, pf_event_get_host_id (event));
+
+  if (src < 0)
+    return;   /* from a router whose lane is hidden */
+
+  for (guint i = 0; to != NULL && to[i] != NULL; i++)
+    {
+      int dst = lane_for_host (self, to[i]);
+      const PfHost *via = NULL;
+      Row *row;
+
+      if (dst < 0 && is_arp (packet))
+        continue;
+      if (dst < 0)
+        {
+          /* To a hidden router: on to where the packet is going. */
+          via = scenario_host (self, to[i]);
+          if (via == NULL || !pf_ladder_host_is_router (via))
+            continue;
+        }
+
+      row = g_new0 (Row, 1);
+      row->event = g_object_ref (event);
+      if (is_arp (packet))
+        {
+          row->src_lane = src;
+          row->dst_lane = dst;
+          describe_arp (self, row, packet);
+        }
+      else
+        {
+          add_arrow_row (self, row);
+          row->src_lane = src;
+          row->dst_lane = via != NULL ? lane_for_address (self, packet->dst) : dst;
+          if (via != NULL)
+            {
+              char *label = g_strdup_printf (_("%s via %s"), row->label ? row->label : "", via->id);
+
+              g_free (row->label);
+              row->label = label;
+            }
+        }
+      append_row (self, row, index);
+    }
+}
+
 static void
 add_event (PfLadder *self,
            PfEvent  *event,
@@ -663,7 +807,12 @@ add_event (PfLadder *self,
   PfEventKind kind = pf_event_get_kind (event);
   Row *row;
 
-  if (kind == PF_EVENT_SEGMENT)
+  /* A frame the wire carried: between the hosts it went between (on the
+   * implicit link of a file without links too: an ARP frame has no
+   * address of a lane to go by). */
+  if (kind == PF_EVENT_SEGMENT && pf_event_get_link_id (event) != NULL)
+    add_frame (self, event, index);
+  else if (kind == PF_EVENT_SEGMENT)
     {
       row = g_new0 (Row, 1);
       row->event = g_object_ref (event);

@@ -77,6 +77,7 @@ typedef struct
   char        *src_port;
   char        *dst_port;
   char        *tooltip;
+  guint        slot;       /* its flight in the step's schedule */
 
   int          layout_width;
   double       text_width; /* the label's or the excerpt's, unwrapped; 0: not yet measured */
@@ -159,11 +160,19 @@ struct _PfLadder
   guint                 anim_end_row;
   guint                 shown_step_start;
   int                   last_followed;
+
+  /* the network (a file with links of its own) */
+  gboolean              show_routers;    /* routers as lanes: "show-routers" */
 };
 
 /* pf-ladder.c */
 double        pf_ladder_row_progress       (PfLadder                   *self,
                                             Row                        *row);
+
+/* pf-ladder-layout.c: the network */
+gboolean      pf_ladder_has_links          (PfLadder                   *self);
+gboolean      pf_ladder_host_is_router     (const PfHost               *host);
+gboolean      pf_ladder_row_is_hop         (Row                        *row);
 
 /* pf-ladder-layout.c: rows and lanes */
 void          pf_ladder_row_free           (gpointer                    data);
@@ -249,5 +258,22 @@ gboolean      pf_ladder_get_arrow_bounds   (PfLadder                   *self,
 guint         pf_ladder_get_n_moving       (PfLadder                   *self);
 void          pf_ladder_hold_animation     (PfLadder                   *self,
                                             double                      seconds);
+
+/* pf-ladder.c, for tests */
+guint         pf_ladder_get_n_lanes        (PfLadder                   *self);
+const char   *pf_ladder_get_lane_id        (PfLadder                   *self,
+                                            guint                       lane);
+guint         pf_ladder_get_n_arrows_at    (PfLadder                   *self,
+                                            guint                       index);
+gboolean      pf_ladder_get_arrow_lanes    (PfLadder                   *self,
+                                            guint                       index,
+                                            guint                       nth,
+                                            int                        *out_src,
+                                            int                        *out_dst,
+                                            const char                **out_label);
+double        pf_ladder_get_arrow_offset   (PfLadder                   *self,
+                                            guint                       index,
+                                            guint                       nth);
+double        pf_ladder_get_flight_time    (PfLadder                   *self);
 
 G_END_DECLS

@@ -44,6 +44,7 @@ enum {
   PROP_VADJUSTMENT,
   PROP_HSCROLL_POLICY,
   PROP_VSCROLL_POLICY,
+  PROP_SHOW_ROUTERS,
 };
 
 static void pf_ladder_stop_animation (PfLadder *self);
@@ -182,6 +183,10 @@ row_flies (PfLadder *self,
 
   if (row->kind != ROW_ARROW)
     return FALSE;
+  /* A frame on a link: the stage flies each hop, ARP too. */
+  if (pf_ladder_row_is_hop (row) && pf_ladder_has_links (self))
+    return ((Lane *) g_ptr_array_index (self->lanes, row->src_lane))->id != NULL &&
+           ((Lane *) g_ptr_array_index (self->lanes, row->dst_lane))->id != NULL;
   packet = pf_event_get_packet (row->event);
   return (packet->protocol == PF_IP_PROTOCOL_TCP || packet->protocol == PF_IP_PROTOCOL_UDP) &&
          ((Lane *) g_ptr_array_index (self->lanes, row->src_lane))->id != NULL &&
@@ -191,18 +196,43 @@ row_flies (PfLadder *self,
 /* Adds @row's packet to the schedule: with the step when @late is
  * FALSE (timed by pf_flight_schedule_plan ()), else at @now at the
  * earliest. Returns its index there. */
+#define HOP_LOOK_BACK 64   /* rows a hop looks back for the one before it */
+
 static guint
 schedule_row (PfLadder *self,
-              Row      *row,
+              guint     at,
               gboolean  late,
               double    now)
 {
+  Row *row = g_ptr_array_index (self->rows, at);
   PfPacket *packet = pf_event_get_packet (row->event);
-  PfFourTuple tuple = pf_packet_get_four_tuple (packet);
+  guint8 protocol;
+  PfFourTuple tuple = pf_flight_schedule_packet_flow (packet, &protocol);
+  guint previous = G_MAXUINT;
 
+  /* As on the stage: the arrows of one frame (an ARP request to each
+   * host of its link) leave together, and a packet's next hop once the
+   * one before it landed at the router. */
+  if (pf_ladder_row_is_hop (row))
+    {
+      for (guint i = at; i-- > self->anim_first_row && at - i <= HOP_LOOK_BACK;)
+        {
+          Row *before = g_ptr_array_index (self->rows, i);
+
+          if (before->offset == NOT_ANIMATED || !pf_ladder_row_is_hop (before) || !row_flies (self, before))
+            continue;
+          if (before->event == row->event)
+            return before->slot;
+          if (pf_flight_schedule_same_packet (pf_event_get_packet (before->event), packet))
+            {
+              previous = before->slot;
+              break;
+            }
+        }
+    }
   if (late)
-    return pf_flight_schedule_add_late (self->schedule, &tuple, packet->protocol, now);
-  return pf_flight_schedule_add (self->schedule, &tuple, packet->protocol);
+    return pf_flight_schedule_add_hop_late (self->schedule, &tuple, protocol, previous, now);
+  return pf_flight_schedule_add_hop (self->schedule, &tuple, protocol, previous);
 }
 
 /* The other rows: an arrow the stage does not fly comes with the packet
@@ -244,13 +274,18 @@ schedule_step (PfLadder *self,
                guint     first,
                guint     end)
 {
-  guint n = 0;
-
   self->clock = self->clock_end = 0;
   pf_flight_schedule_clear (self->schedule);
   for (guint i = first; i < end; i++)
-    if (row_flies (self, g_ptr_array_index (self->rows, i)))
-      schedule_row (self, g_ptr_array_index (self->rows, i), FALSE, 0);
+    {
+      Row *row = g_ptr_array_index (self->rows, i);
+
+      if (row_flies (self, row))
+        {
+          row->slot = schedule_row (self, i, FALSE, 0);
+          row->offset = 0;   /* scheduled: a later hop finds it */
+        }
+    }
   pf_flight_schedule_plan (self->schedule);
 
   for (guint i = first; i < end; i++)
@@ -258,7 +293,7 @@ schedule_step (PfLadder *self,
       Row *row = g_ptr_array_index (self->rows, i);
 
       if (row_flies (self, row))
-        row->offset = pf_flight_schedule_get_start (self->schedule, n++);
+        row->offset = pf_flight_schedule_get_start (self->schedule, row->slot);
     }
   schedule_others (self, first, end, 0, 0);
 }
@@ -293,8 +328,10 @@ animate (PfLadder *self,
           Row *row = g_ptr_array_index (self->rows, i);
 
           if (row_flies (self, row))
-            row->offset = pf_flight_schedule_get_start (self->schedule,
-                                                        schedule_row (self, row, TRUE, self->clock));
+            {
+              row->slot = schedule_row (self, i, TRUE, self->clock);
+              row->offset = pf_flight_schedule_get_start (self->schedule, row->slot);
+            }
         }
       schedule_others (self, first, end, self->clock, self->clock);
     }
@@ -358,6 +395,9 @@ rebuild (PfLadder *self)
     {
       const PfHost *host = g_ptr_array_index (scenario->hosts, i);
 
+      /* Routers hidden: a packet goes from its sender to its receiver. */
+      if (!self->show_routers && pf_ladder_host_is_router (host) && pf_ladder_has_links (self))
+        continue;
       pf_ladder_add_lane (self, host->id, host->name, host->address);
     }
 
@@ -756,6 +796,9 @@ pf_ladder_get_property (GObject    *object,
     case PROP_VSCROLL_POLICY:
       g_value_set_enum (value, self->vscroll_policy);
       break;
+    case PROP_SHOW_ROUTERS:
+      g_value_set_boolean (value, self->show_routers);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -793,6 +836,15 @@ pf_ladder_set_property (GObject      *object,
           g_object_notify_by_pspec (object, pspec);
         }
       break;
+    case PROP_SHOW_ROUTERS:
+      if (self->show_routers != g_value_get_boolean (value))
+        {
+          self->show_routers = g_value_get_boolean (value);
+          /* Other lanes, other arrows: the rows are made anew. */
+          rebuild (self);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -825,6 +877,12 @@ pf_ladder_class_init (PfLadderClass *klass)
   g_object_class_override_property (object_class, PROP_HSCROLL_POLICY, "hscroll-policy");
   g_object_class_override_property (object_class, PROP_VSCROLL_POLICY, "vscroll-policy");
 
+  /* Routers as lanes, in a file with links: else a packet through one is
+   * one arrow, from its first sender to its last receiver, "via" it. */
+  g_object_class_install_property (object_class, PROP_SHOW_ROUTERS,
+    g_param_spec_boolean ("show-routers", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   gtk_widget_class_set_css_name (widget_class, "ladder");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
@@ -837,6 +895,7 @@ pf_ladder_init (PfLadder *self)
   GtkEventController *keys = gtk_event_controller_key_new ();
 
   self->schedule = pf_flight_schedule_new ();
+  self->show_routers = TRUE;
   self->shown_step = -1;
   self->last_followed = -1;
   self->lanes = g_ptr_array_new_with_free_func (pf_ladder_lane_free);
@@ -969,8 +1028,16 @@ pf_ladder_row_is_related (PfLadder *self,
 {
   PfPlayer *player = pf_view_get_player (PF_VIEW (self));
 
-  return player != NULL && row->kind == ROW_ARROW &&
-         pf_view_events_related (row->event, pf_player_get_selected (player));
+  PfEvent *selected = player ? pf_player_get_selected (player) : NULL;
+
+  if (player == NULL || row->kind != ROW_ARROW || selected == NULL)
+    return FALSE;
+  /* The same packet on another hop, through a router. */
+  if (pf_ladder_row_is_hop (row) && row->event != selected &&
+      pf_event_get_kind (selected) == PF_EVENT_SEGMENT && pf_event_get_link_id (selected) != NULL &&
+      pf_flight_schedule_same_packet (pf_event_get_packet (row->event), pf_event_get_packet (selected)))
+    return TRUE;
+  return pf_view_events_related (row->event, selected);
 }
 
 /* What the arrow of timeline position @index says, for the tests: its
@@ -1098,4 +1165,94 @@ pf_ladder_hold_animation (PfLadder *self,
   self->clock = seconds;
   follow_newest (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* Lanes, for tests. */
+guint
+pf_ladder_get_n_lanes (PfLadder *self)
+{
+  g_return_val_if_fail (PF_IS_LADDER (self), 0);
+  return self->lanes->len;
+}
+
+const char *
+pf_ladder_get_lane_id (PfLadder *self,
+                       guint     lane)
+{
+  g_return_val_if_fail (PF_IS_LADDER (self), NULL);
+
+  if (lane >= self->lanes->len)
+    return NULL;
+  return ((Lane *) g_ptr_array_index (self->lanes, lane))->id;
+}
+
+/* How many arrows timeline position @index is drawn as: one a receiver. */
+guint
+pf_ladder_get_n_arrows_at (PfLadder *self,
+                           guint     index)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (PF_IS_LADDER (self), 0);
+
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      Row *row = g_ptr_array_index (self->rows, i);
+
+      n += row->kind == ROW_ARROW && row->index == index;
+    }
+  return n;
+}
+
+/* The @nth arrow of timeline position @index: its lanes and label. */
+gboolean
+pf_ladder_get_arrow_lanes (PfLadder    *self,
+                           guint        index,
+                           guint        nth,
+                           int         *out_src,
+                           int         *out_dst,
+                           const char **out_label)
+{
+  g_return_val_if_fail (PF_IS_LADDER (self), FALSE);
+
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      Row *row = g_ptr_array_index (self->rows, i);
+
+      if (row->kind != ROW_ARROW || row->index != index || nth-- > 0)
+        continue;
+      *out_src = row->src_lane;
+      *out_dst = row->dst_lane;
+      if (out_label != NULL)
+        *out_label = row->label;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* When the @nth arrow of timeline position @index leaves, in the step's
+ * animation (seconds at speed 1); NOT_ANIMATED when it is drawn whole. */
+double
+pf_ladder_get_arrow_offset (PfLadder *self,
+                            guint     index,
+                            guint     nth)
+{
+  g_return_val_if_fail (PF_IS_LADDER (self), NOT_ANIMATED);
+
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      Row *row = g_ptr_array_index (self->rows, i);
+
+      if (row->kind == ROW_ARROW && row->index == index && nth-- == 0)
+        return row->offset;
+    }
+  return NOT_ANIMATED;
+}
+
+/* How long each arrow of the step flies. */
+double
+pf_ladder_get_flight_time (PfLadder *self)
+{
+  g_return_val_if_fail (PF_IS_LADDER (self), 0);
+  return pf_flight_schedule_get_flight_time (self->schedule);
 }

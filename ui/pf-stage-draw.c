@@ -90,6 +90,7 @@ read_colors (PfStage       *self,
     { 0.525, 0.369, 0.235, 1 },  /* fragment: brown 4 */
     { 0.898, 0.647, 0.039, 1 },  /* icmp: yellow 5 */
     { 0.525, 0.369, 0.235, 1 },  /* other: brown 4 */
+    { 0.129, 0.565, 0.620, 1 },  /* arp: teal */
   };
   static const GdkRGBA dark_kinds[PF_N_PACKET_KINDS] = {
     { 0.384, 0.627, 0.918, 1 },  /* blue 2 */
@@ -101,6 +102,7 @@ read_colors (PfStage       *self,
     { 0.804, 0.671, 0.561, 1 },  /* brown 1 */
     { 0.973, 0.894, 0.361, 1 },  /* yellow 2 */
     { 0.804, 0.671, 0.561, 1 },  /* brown 1 */
+    { 0.400, 0.800, 0.820, 1 },  /* teal, light */
   };
   GdkRGBA fallback;
   gboolean dark;
@@ -315,9 +317,11 @@ draw_lines (PfStage     *self,
         cairo_set_dash (cr, ended, G_N_ELEMENTS (ended), 0);
       else
         cairo_set_dash (cr, conn->udp ? dashes : NULL, conn->udp ? G_N_ELEMENTS (dashes) : 0, 0);
+      /* Over a network drawn, a connection is end to end, not a wire:
+       * thinner, fainter, under the links' hops. */
       if (conn == self->selected_conn)
         {
-          cairo_set_line_width (cr, SELECTED_WIDTH);
+          cairo_set_line_width (cr, self->links->len > 0 ? LINE_WIDTH : SELECTED_WIDTH);
           gdk_cairo_set_source_rgba (cr, &self->colors.selection);
         }
       else if (conn == self->failure.conn)
@@ -327,10 +331,11 @@ draw_lines (PfStage     *self,
         }
       else
         {
-          GdkRGBA line = with_alpha (&self->colors.line, conn->look == PF_STAGE_LOOK_CLOSED ? 0.5 :
-                                                         conn->look == PF_STAGE_LOOK_TIME_WAIT ? 0.75 : 1);
+          GdkRGBA line = with_alpha (&self->colors.line, (conn->look == PF_STAGE_LOOK_CLOSED ? 0.5 :
+                                                          conn->look == PF_STAGE_LOOK_TIME_WAIT ? 0.75 : 1) *
+                                                         (self->links->len > 0 ? 0.45 : 1));
 
-          cairo_set_line_width (cr, LINE_WIDTH);
+          cairo_set_line_width (cr, self->links->len > 0 ? 1.0 : LINE_WIDTH);
           gdk_cairo_set_source_rgba (cr, &line);
         }
       cairo_stroke (cr);
@@ -541,6 +546,7 @@ pf_stage_ensure_scene (PfStage *self)
   pf_stage_picture_clear (&self->scene);
 
   snapshot = gtk_snapshot_new ();
+  pf_stage_links_draw (self, snapshot);
   draw_lines (self, snapshot);
   draw_conn_labels (self, snapshot);
   if (self->drag_mode == DRAG_HOST && self->drag_host >= 0)
@@ -550,6 +556,7 @@ pf_stage_ensure_scene (PfStage *self)
       draw_card (self, snapshot, pf_stage_host_at (self, i));
   if (dragged != NULL)
     draw_card (self, snapshot, dragged);
+  pf_stage_links_draw_labels (self, snapshot);
   self->scene.node = gtk_snapshot_free_to_node (snapshot);
 }
 
@@ -593,8 +600,21 @@ static char *
 packet_label (PfStage        *self,
               const PfPacket *packet)
 {
-  guint len = pf_packet_get_payload_length (packet);
+  guint len;
 
+  /* ARP says what it asks, or the answer's address. */
+  if (pf_stage_is_arp (packet))
+    {
+      g_autofree char *target = pf_ipv4_to_string (packet->arp_tpa);
+      g_autofree char *sender = pf_ipv4_to_string (packet->arp_spa);
+
+      if (packet->arp_op == PF_ARP_REQUEST)
+        return g_strdup_printf (_("ARP: who has %s?"), target);
+      if (packet->arp_op == PF_ARP_REPLY)
+        return g_strdup_printf (_("ARP: %s is here"), sender);
+      return g_strdup ("ARP");
+    }
+  len = pf_packet_get_payload_length (packet);
   if (pf_packet_is_fragment (packet))
     return g_strdup (_("fragment"));
   if (packet->protocol == PF_IP_PROTOCOL_UDP)
@@ -606,13 +626,27 @@ packet_label (PfStage        *self,
   return pf_packet_flags_to_string (packet->flags);
 }
 
+static PfPacketKind
+stage_kind (const PfPacket *packet)
+{
+  return pf_stage_is_arp (packet) ? PF_PACKET_KIND_ARP : pf_packet_get_kind (packet);
+}
+
+/* The words on an envelope, for tests. */
+char *
+pf_stage_packet_label_for (PfStage        *self,
+                           const PfPacket *packet)
+{
+  return packet_label (self, packet);
+}
+
 char *
 pf_stage_art_key_for (PfStage        *self,
                       const PfPacket *packet)
 {
   g_autofree char *label = packet_label (self, packet);
 
-  return g_strdup_printf ("%d\x1f%d\x1f%s", pf_packet_get_kind (packet),
+  return g_strdup_printf ("%d\x1f%d\x1f%s", stage_kind (packet),
                           packet->origin == PF_PACKET_ORIGIN_MODELLED, label);
 }
 
@@ -641,7 +675,7 @@ pf_stage_art_new (PfStage        *self,
                   const PfPacket *packet)
 {
   const PfStageColors *colors = &self->colors;
-  PfPacketKind kind = pf_packet_get_kind (packet);
+  PfPacketKind kind = stage_kind (packet);
   gboolean modelled = packet->origin == PF_PACKET_ORIGIN_MODELLED;
   g_autofree char *label = packet_label (self, packet);
   g_autofree char *markup = g_markup_printf_escaped ("<span size=\"small\" weight=\"bold\">%s</span>", label);
@@ -724,6 +758,12 @@ pf_stage_parked_point (PfStage          *self,
   PfStageArt *art = pf_stage_parked_art (self);
   double from, to, s;
 
+  if (self->parked_link != NULL)
+    {
+      pf_stage_hop_point (self, self->parked_link, self->parked_from, self->parked_to, PARKED_HOP_AT,
+                          art->w + 15, art->h + art->below + 15, out);
+      return;
+    }
   /* Labels keep clear of the path, cards of the range: its ring too. */
   pf_stage_fly_range (self, conn, art->w + 15, art->h + 15, art->below, &from, &to);
   s = self->parked_forward ? from + (to - from) * PARKED_AT : to - (to - from) * PARKED_AT;
@@ -778,7 +818,8 @@ pf_stage_draw_flights (PfStage     *self,
         break;
       if (!pf_stage_flight_point (self, f, &at))
         continue;
-      draw_art (self, snapshot, pf_stage_flight_art (self, f), &at, f->event == selected);
+      draw_art (self, snapshot, pf_stage_flight_art (self, f), &at,
+                f->event == selected || (self->hops->len > 0 && g_ptr_array_find (self->hops, f->event, NULL)));
       selected_flying |= f->event == selected;
     }
 

@@ -60,6 +60,62 @@ pf_stage_ensure_tick (PfStage *self)
     self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
 }
 
+/* A frame the wire carried, @event: one envelope for each receiver, all
+ * leaving together (an ARP request fans out to the whole link), after the
+ * same packet's hop before it in the step has landed at its router. */
+static void
+add_hop (PfStage  *self,
+         PfEvent  *event,
+         PfPacket *packet,
+         gboolean  restart)
+{
+  g_autoptr(GArray) to = g_array_new (FALSE, FALSE, sizeof (int));
+  guint8 protocol;
+  PfFourTuple tuple = pf_flight_schedule_packet_flow (packet, &protocol);
+  guint previous = G_MAXUINT, slot;
+  PfStageConn *conn = NULL;
+  int from = pf_stage_host_for_id (self, pf_event_get_host_id (event));
+  g_autofree char *art_key = NULL;
+
+  pf_stage_frame_receivers (self, event, to);
+  if (to->len == 0)
+    return;
+
+  for (guint j = self->flights->len; j-- > 0;)
+    {
+      PfStageFlight *f = &g_array_index (self->flights, PfStageFlight, j);
+
+      if (f->link != NULL && f->to == from &&
+          pf_flight_schedule_same_packet (pf_event_get_packet (f->event), packet))
+        {
+          previous = f->slot;
+          break;
+        }
+    }
+  if (restart)
+    slot = pf_flight_schedule_add_hop (self->schedule, &tuple, protocol, previous);
+  else
+    slot = pf_flight_schedule_add_hop_late (self->schedule, &tuple, protocol, previous, self->anim_time);
+
+  if (packet->protocol == PF_IP_PROTOCOL_TCP || packet->protocol == PF_IP_PROTOCOL_UDP)
+    conn = pf_stage_lookup_conn (self, &tuple, packet->protocol == PF_IP_PROTOCOL_UDP);
+  art_key = pf_stage_art_key_for (self, packet);
+  for (guint j = 0; j < to->len; j++)
+    {
+      PfStageFlight flight = { NULL };
+
+      flight.event = g_object_ref (event);
+      flight.conn = conn;
+      flight.link = pf_stage_link_for_id (self, pf_event_get_link_id (event));
+      flight.from = from;
+      flight.to = g_array_index (to, int, j);
+      flight.slot = slot;
+      flight.forward = TRUE;
+      flight.art_key = g_strdup (art_key);
+      g_array_append_val (self->flights, flight);
+    }
+}
+
 /* The segments [from, to) take off: all of them again when @restart (a
  * step shown anew, back or forward), else after those already flying
  * (late events of the step on screen). */
@@ -97,6 +153,11 @@ pf_stage_add_flights (PfStage  *self,
       if (pf_event_get_kind (event) != PF_EVENT_SEGMENT)
         continue;
       packet = pf_event_get_packet (event);
+      if (pf_stage_is_hop (self, event))
+        {
+          add_hop (self, event, packet, restart);
+          continue;
+        }
       if (packet->protocol != PF_IP_PROTOCOL_TCP && packet->protocol != PF_IP_PROTOCOL_UDP)
         continue;
       tuple = pf_packet_get_four_tuple (packet);
@@ -106,13 +167,14 @@ pf_stage_add_flights (PfStage  *self,
 
       flight.event = g_object_ref (event);
       flight.conn = conn;
+      flight.from = flight.to = -1;
       flight.forward = pf_endpoint_equal (&tuple.src, &conn->tuple.src);
       flight.art_key = pf_stage_art_key_for (self, packet);
       /* A late one: after those on screen, from now at the earliest. */
       if (restart)
-        pf_flight_schedule_add (self->schedule, &tuple, packet->protocol);
+        flight.slot = pf_flight_schedule_add (self->schedule, &tuple, packet->protocol);
       else
-        pf_flight_schedule_add_late (self->schedule, &tuple, packet->protocol, self->anim_time);
+        flight.slot = pf_flight_schedule_add_late (self->schedule, &tuple, packet->protocol, self->anim_time);
       g_array_append_val (self->flights, flight);
     }
 
@@ -120,7 +182,7 @@ pf_stage_add_flights (PfStage  *self,
     pf_flight_schedule_plan (self->schedule);
   for (guint i = 0; i < self->flights->len; i++)
     g_array_index (self->flights, PfStageFlight, i).start =
-      pf_flight_schedule_get_start (self->schedule, i);
+      pf_flight_schedule_get_start (self->schedule, g_array_index (self->flights, PfStageFlight, i).slot);
   self->anim_end = pf_flight_schedule_get_end (self->schedule);
 }
 
@@ -137,6 +199,21 @@ pf_stage_flight_point (PfStage             *self,
     return FALSE;
 
   s = t * t * (3 - 2 * t);
+  /* A hop: along its link, from its sender to this receiver. */
+  if (f->from >= 0 && f->to >= 0)
+    {
+      double w = 60, h = ENVELOPE_HEIGHT, ring = f->event == self->parked ? 15 : 0;
+
+      if (f->art != NULL || self->have_colors)
+        {
+          PfStageArt *art = pf_stage_flight_art (self, (PfStageFlight *) f);
+
+          w = art->w;
+          h = art->h + art->below;
+        }
+      pf_stage_hop_point (self, f->link, f->from, f->to, s, w + ring, h + ring, out);
+      return TRUE;
+    }
   /* Between the cards: an envelope never covers one, nor its plugs. */
   if (f->art != NULL || self->have_colors)
     {

@@ -47,6 +47,7 @@ G_BEGIN_DECLS
 #define LABEL_CLEAR       4.0    /* between a label and what it avoids */
 
 #define PARKED_AT       0.72   /* where a selected envelope waits, of its path */
+#define PARKED_HOP_AT   0.88   /* and of its hop's: past the switch */
 
 typedef enum
 {
@@ -103,6 +104,20 @@ typedef struct
   gboolean        plugs_left;  /* plugs on the left edge */
   GArray         *peers;       /* host indices its steps talk with */
 } PfStageHost;
+
+/* A link of the scenario's own (pf-stage-links.c): a line between its
+ * two hosts, or a switch wired to each of more. */
+typedef struct
+{
+  const PfLink   *link;
+  GArray         *members;     /* int: host indices, the link's order */
+  GPtrArray      *addresses;   /* PangoLayout* or NULL, per member: a
+                                * router's address on this link */
+  gboolean        is_switch;   /* more than two hosts */
+  PangoLayout    *label;       /* the name and network, under the switch */
+  int             label_w, label_h;
+  double          x, y;        /* the switch's centre, stage units */
+} PfStageLink;
 
 /* How a connection is drawn: live, or ended. */
 typedef enum
@@ -205,7 +220,11 @@ typedef struct
 typedef struct
 {
   PfEvent     *event;
-  PfStageConn *conn;
+  PfStageConn *conn;           /* NULL for a hop that has none (ARP) */
+  PfStageLink *link;           /* a hop along a link, else NULL */
+  int          from, to;       /* a hop's sender and receiver cards */
+  guint        slot;           /* its flight in the schedule: the
+                                * receivers of one frame share it */
   gboolean     forward;        /* client to server */
   double       start;          /* animation seconds */
   char        *art_key;
@@ -247,6 +266,7 @@ struct _PfStage
   PfScenario     *scenario;      /* a reference, so host pointers hold */
   GPtrArray      *hosts;         /* PfStageHost* */
   GHashTable     *host_by_address;
+  GPtrArray      *links;         /* PfStageLink*; empty without links of the file's own */
   GPtrArray      *conns;         /* PfStageConn*, in order of first appearance */
   GHashTable     *conn_by_key;
   GHashTable     *lanes;         /* host pair → connections so far */
@@ -273,6 +293,9 @@ struct _PfStage
   PfStageConn    *parked_conn;
   gboolean        parked_forward;
   PfStageArt     *parked_art;
+  PfStageLink    *parked_link;   /* a selected hop waits on its link, */
+  int             parked_from, parked_to;  /* between these cards */
+  GPtrArray      *hops;          /* PfEvent*: the selected packet's other hops */
 
   /* A failure in the step on screen. */
   PfStageFailure  failure;
@@ -386,6 +409,41 @@ void         pf_stage_curve_point      (const PfStageConn *conn,
 void         pf_stage_update_origin    (PfStage           *self);
 void         pf_stage_ensure_geometry  (PfStage           *self);
 
+/* pf-stage-links.c */
+void         pf_stage_link_free        (PfStageLink       *link);
+gboolean     pf_stage_host_is_router   (const PfStageHost *host);
+void         pf_stage_links_build      (PfStage           *self);
+void         pf_stage_links_refresh_layouts (PfStage      *self);
+PfStageLink *pf_stage_link_for_id      (PfStage           *self,
+                                        const char        *id);
+gboolean     pf_stage_links_layout     (PfStage           *self,
+                                        GPtrArray         *free_hosts);
+void         pf_stage_links_geometry   (PfStage           *self);
+void         pf_stage_link_switch_rect (const PfStageLink *link,
+                                        graphene_rect_t   *out);
+void         pf_stage_links_taken      (PfStage           *self,
+                                        GArray            *taken);
+void         pf_stage_links_draw       (PfStage           *self,
+                                        GtkSnapshot       *snapshot);
+void         pf_stage_links_draw_labels (PfStage          *self,
+                                        GtkSnapshot       *snapshot);
+void         pf_stage_hop_point        (PfStage           *self,
+                                        const PfStageLink *link,
+                                        int                from,
+                                        int                to,
+                                        double             s,
+                                        double             w,
+                                        double             h,
+                                        graphene_point_t  *out);
+void         pf_stage_frame_receivers  (PfStage           *self,
+                                        PfEvent           *event,
+                                        GArray            *out);
+gboolean     pf_stage_is_hop           (PfStage           *self,
+                                        PfEvent           *event);
+int          pf_stage_host_for_id      (PfStage           *self,
+                                        const char        *id);
+gboolean     pf_stage_is_arp           (const PfPacket    *packet);
+
 /* pf-stage-flights.c */
 void     pf_stage_flight_clear (PfStageFlight       *flight);
 void     pf_stage_stop_tick    (PfStage             *self);
@@ -401,6 +459,8 @@ gboolean pf_stage_flight_point (PfStage             *self,
 /* pf-stage-draw.c */
 void        pf_stage_ensure_style  (PfStage          *self);
 void        pf_stage_ensure_scene  (PfStage          *self);
+char       *pf_stage_packet_label_for (PfStage       *self,
+                                       const PfPacket *packet);
 char       *pf_stage_art_key_for   (PfStage          *self,
                                     const PfPacket   *packet);
 PfStageArt *pf_stage_art_new       (PfStage          *self,
@@ -450,6 +510,21 @@ const char *pf_stage_get_failure    (PfStage         *self,
                                      int             *out_host,
                                      int             *out_conn);
 double   pf_stage_get_anim_end      (PfStage         *self);
+guint    pf_stage_get_n_links_drawn (PfStage         *self);
+gboolean pf_stage_get_switch_bounds (PfStage         *self,
+                                     guint            link,
+                                     graphene_rect_t *out_bounds);
+gboolean pf_stage_get_flight_hop    (PfStage         *self,
+                                     guint            index,
+                                     PfEvent        **out_event,
+                                     int             *out_from,
+                                     int             *out_to,
+                                     double          *out_start);
+double   pf_stage_get_flight_time   (PfStage         *self);
+gboolean pf_stage_is_highlighted    (PfStage         *self,
+                                     guint            event);
+char    *pf_stage_get_packet_label  (PfStage         *self,
+                                     guint            index);
 
 /* pf-stage-moves.c, for tests */
 void     pf_stage_drag_host         (PfStage         *self,

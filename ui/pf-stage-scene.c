@@ -356,6 +356,9 @@ layout_hosts (PfStage *self)
   n = free_hosts->len;
   if (n == 0)
     return;
+  /* A network of the file's own: by link (pf-stage-links.c). */
+  if (pf_stage_links_layout (self, free_hosts))
+    return;
 
   if (n <= 8)
     {
@@ -1032,9 +1035,11 @@ update_conn_looks (PfStage *self)
     }
 }
 
-static int
-host_for_id (PfStage    *self,
-             const char *id)
+#define host_for_id pf_stage_host_for_id
+
+int
+pf_stage_host_for_id (PfStage    *self,
+                      const char *id)
 {
   for (guint i = 0; id != NULL && i < self->hosts->len; i++)
     if (g_strcmp0 (pf_stage_host_at (self, i)->host->id, id) == 0)
@@ -1095,11 +1100,44 @@ pf_stage_update_selection (PfStage *self)
   self->parked_conn = NULL;
   g_clear_object (&self->parked);
   self->parked_art = NULL;
+  self->parked_link = NULL;
+  g_ptr_array_set_size (self->hops, 0);
 
   if (selected == NULL || self->hosts->len == 0)
     return;
 
-  if (pf_event_get_kind (selected) == PF_EVENT_SEGMENT)
+  if (pf_stage_is_hop (self, selected))
+    {
+      PfTimeline *timeline = pf_player_get_timeline (player);
+      PfPacket *packet = pf_event_get_packet (selected);
+      PfFourTuple tuple = pf_packet_get_four_tuple (packet);
+      g_autoptr(GArray) to = g_array_new (FALSE, FALSE, sizeof (int));
+      guint n = MIN (self->position, pf_timeline_get_n_events (timeline));
+
+      /* The same packet on its other hops, in the run so far. */
+      for (guint i = 0; i < n; i++)
+        {
+          PfEvent *other = pf_timeline_get_event (timeline, i);
+
+          if (other != selected && pf_stage_is_hop (self, other) &&
+              pf_flight_schedule_same_packet (packet, pf_event_get_packet (other)))
+            g_ptr_array_add (self->hops, g_object_ref (other));
+        }
+
+      pf_stage_frame_receivers (self, selected, to);
+      if (to->len > 0)
+        {
+          self->parked = g_object_ref (selected);
+          self->parked_link = pf_stage_link_for_id (self, pf_event_get_link_id (selected));
+          self->parked_from = pf_stage_host_for_id (self, pf_event_get_host_id (selected));
+          self->parked_to = g_array_index (to, int, 0);
+        }
+      if (packet->protocol == PF_IP_PROTOCOL_TCP || packet->protocol == PF_IP_PROTOCOL_UDP)
+        conn = pf_stage_lookup_conn (self, &tuple, packet->protocol == PF_IP_PROTOCOL_UDP);
+      if (conn != NULL)
+        self->parked_forward = pf_endpoint_equal (&tuple.src, &conn->tuple.src);
+    }
+  else if (pf_event_get_kind (selected) == PF_EVENT_SEGMENT)
     {
       PfPacket *packet = pf_event_get_packet (selected);
       PfFourTuple tuple = pf_packet_get_four_tuple (packet);
@@ -1137,6 +1175,8 @@ pf_stage_reset_run (PfStage  *self,
   g_clear_object (&self->pressed);
   self->parked_conn = NULL;
   self->parked_art = NULL;
+  self->parked_link = NULL;
+  g_ptr_array_set_size (self->hops, 0);
   self->selected_conn = NULL;
   self->drag_mode = DRAG_NONE;
   g_clear_object (&self->failure.text);
@@ -1147,6 +1187,7 @@ pf_stage_reset_run (PfStage  *self,
   g_hash_table_remove_all (self->lanes);
   g_ptr_array_set_size (self->conns, 0);
   g_hash_table_remove_all (self->host_by_address);
+  g_ptr_array_set_size (self->links, 0);
   g_ptr_array_set_size (self->hosts, 0);
   g_clear_pointer (&self->scenario, pf_scenario_free);
   pf_stage_picture_clear (&self->scene);
@@ -1179,6 +1220,7 @@ pf_stage_reset_run (PfStage  *self,
     }
   note_service_steps (self);
   note_peers (self);
+  pf_stage_links_build (self);
   layout_hosts (self);
   measure_marks (self);
   compute_min_world (self);
@@ -1248,6 +1290,7 @@ pf_stage_refresh_layouts (PfStage *self)
     build_host_layouts (self, pf_stage_host_at (self, i));
   for (guint i = 0; i < self->conns->len; i++)
     build_conn_label (self, g_ptr_array_index (self->conns, i));
+  pf_stage_links_refresh_layouts (self);
   measure_marks (self);
   update_conn_looks (self);
   pf_stage_update_failure (self);
@@ -1588,6 +1631,7 @@ place_labels (PfStage *self)
       pf_stage_card_rect (pf_stage_host_at (self, i), &r);
       g_array_append_val (taken, r);
     }
+  pf_stage_links_taken (self, taken);
 
   /* The envelopes' paths, as boxes along them. */
   for (guint i = 0; i < self->conns->len; i++)
@@ -1756,6 +1800,7 @@ pf_stage_ensure_geometry (PfStage *self)
       host->y = pf_stage_place (host->fy, self->world_h, host->h / 2) - host->h / 2;
       sum_x += host->x + host->w / 2;
     }
+  pf_stage_links_geometry (self);
 
   /* Plugs face the hosts that talk to them, or else all the others. */
   for (guint i = 0; i < self->hosts->len; i++)

@@ -544,6 +544,8 @@ pf_stage_dispose (GObject *object)
   g_clear_object (&self->parked);
   g_clear_object (&self->pressed);
   g_clear_object (&self->failure.text);
+  if (self->hops != NULL)
+    g_ptr_array_set_size (self->hops, 0);
   g_clear_weak_pointer (&self->engine);
   g_clear_weak_pointer (&self->moves_engine);
 
@@ -564,6 +566,8 @@ pf_stage_finalize (GObject *object)
   g_clear_pointer (&self->conn_by_key, g_hash_table_unref);
   g_clear_pointer (&self->lanes, g_hash_table_unref);
   g_clear_pointer (&self->conns, g_ptr_array_unref);
+  g_clear_pointer (&self->links, g_ptr_array_unref);
+  g_clear_pointer (&self->hops, g_ptr_array_unref);
   g_clear_pointer (&self->host_by_address, g_hash_table_unref);
   g_clear_pointer (&self->hosts, g_ptr_array_unref);
   g_clear_pointer (&self->scenario, pf_scenario_free);
@@ -620,6 +624,8 @@ pf_stage_init (PfStage *self)
   self->hosts = g_ptr_array_new_with_free_func ((GDestroyNotify) pf_stage_host_free);
   self->host_by_address = g_hash_table_new (NULL, NULL);
   self->conns = g_ptr_array_new_with_free_func ((GDestroyNotify) pf_stage_conn_free);
+  self->links = g_ptr_array_new_with_free_func ((GDestroyNotify) pf_stage_link_free);
+  self->hops = g_ptr_array_new_with_free_func (g_object_unref);
   self->conn_by_key = g_hash_table_new (pf_stage_conn_key_hash, pf_stage_conn_key_equal);
   self->lanes = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->flights = g_array_new (FALSE, TRUE, sizeof (PfStageFlight));
@@ -960,4 +966,107 @@ pf_stage_get_anim_end (PfStage *self)
 {
   g_return_val_if_fail (PF_IS_STAGE (self), 0);
   return self->anim_end;
+}
+
+/* Links drawn as the network (a line or a switch); 0 without links. */
+guint
+pf_stage_get_n_links_drawn (PfStage *self)
+{
+  g_return_val_if_fail (PF_IS_STAGE (self), 0);
+  return self->links->len;
+}
+
+/* The switch of link @link in widget coordinates; FALSE for a link of
+ * two hosts (a line, no switch) or none. */
+gboolean
+pf_stage_get_switch_bounds (PfStage         *self,
+                            guint            link,
+                            graphene_rect_t *out_bounds)
+{
+  PfStageLink *l;
+  graphene_rect_t r;
+
+  g_return_val_if_fail (PF_IS_STAGE (self), FALSE);
+
+  if (link >= self->links->len)
+    return FALSE;
+  l = g_ptr_array_index (self->links, link);
+  if (!l->is_switch)
+    return FALSE;
+  pf_stage_ensure_style (self);
+  pf_stage_ensure_geometry (self);
+  pf_stage_link_switch_rect (l, &r);
+  graphene_rect_init (out_bounds, self->origin_x + r.origin.x * self->scale,
+                      self->origin_y + r.origin.y * self->scale,
+                      r.size.width * self->scale, r.size.height * self->scale);
+  return TRUE;
+}
+
+/* Envelope @index of the step: its event, and for a hop its sender's
+ * and receiver's cards (else -1), and when it leaves. */
+gboolean
+pf_stage_get_flight_hop (PfStage  *self,
+                         guint     index,
+                         PfEvent **out_event,
+                         int      *out_from,
+                         int      *out_to,
+                         double   *out_start)
+{
+  PfStageFlight *f;
+
+  g_return_val_if_fail (PF_IS_STAGE (self), FALSE);
+
+  if (index >= self->flights->len)
+    return FALSE;
+  f = &g_array_index (self->flights, PfStageFlight, index);
+  if (out_event != NULL)
+    *out_event = f->event;
+  if (out_from != NULL)
+    *out_from = f->from;
+  if (out_to != NULL)
+    *out_to = f->to;
+  if (out_start != NULL)
+    *out_start = f->start;
+  return TRUE;
+}
+
+/* How long each envelope of the step flies. */
+double
+pf_stage_get_flight_time (PfStage *self)
+{
+  g_return_val_if_fail (PF_IS_STAGE (self), 0);
+  return pf_flight_schedule_get_flight_time (self->schedule);
+}
+
+/* Whether the event at @event is drawn selected: the selection, or the
+ * same packet on another hop. */
+gboolean
+pf_stage_is_highlighted (PfStage *self,
+                         guint    event)
+{
+  PfPlayer *player;
+  PfTimeline *timeline;
+  PfEvent *e;
+
+  g_return_val_if_fail (PF_IS_STAGE (self), FALSE);
+
+  player = pf_view_get_player (PF_VIEW (self));
+  if (player == NULL || (timeline = pf_player_get_timeline (player)) == NULL ||
+      event >= pf_timeline_get_n_events (timeline))
+    return FALSE;
+  e = pf_timeline_get_event (timeline, event);
+  return e == self->parked || g_ptr_array_find (self->hops, e, NULL);
+}
+
+/* The words on envelope @index, or NULL. */
+char *
+pf_stage_get_packet_label (PfStage *self,
+                           guint    index)
+{
+  g_return_val_if_fail (PF_IS_STAGE (self), NULL);
+
+  if (index >= self->flights->len)
+    return NULL;
+  return pf_stage_packet_label_for (self,
+                                    pf_event_get_packet (g_array_index (self->flights, PfStageFlight, index).event));
 }

@@ -371,6 +371,14 @@ pf_window_setup_shortcuts (PfWindow *self)
 
   g_signal_connect_object (self->stage, "moves-changed", G_CALLBACK (pf_window_update_actions),
                            self, G_CONNECT_SWAPPED);
+
+  /* Show Routers: the ladder's routers as lanes, or a packet through one
+   * as a single arrow "via" it (a file with links; none else). */
+  {
+    g_autoptr(GPropertyAction) routers = g_property_action_new ("ladder-routers", self->ladder, "show-routers");
+
+    g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (routers));
+  }
 }
 
 void
