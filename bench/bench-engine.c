@@ -33,6 +33,7 @@
 #include <netinet/in.h>
 
 #include "pf-bench.h"
+#include "pf-bench-net.h"
 #include "pf-engine.h"
 #include "pf-netspace.h"
 
@@ -101,10 +102,9 @@ netspace_new (PfNetspaceMode mode)
 {
   const PfIpv4 addresses[] = { CLIENT_ADDRESS, SERVER_ADDRESS };
   g_autoptr(GError) error = NULL;
-  g_autofree char *fallback = NULL;
   PfNetspace *netspace;
 
-  netspace = pf_netspace_new (mode, addresses, G_N_ELEMENTS (addresses), &fallback, &error);
+  netspace = pf_bench_net_new (mode, addresses, G_N_ELEMENTS (addresses), &error);
   if (netspace == NULL)
     g_error ("no %s network: %s", pf_netspace_mode_to_string (mode), error->message);
   return netspace;
@@ -117,7 +117,12 @@ plain_run (PfNetspaceMode mode,
            guint          n)
 {
   g_autoptr(PfNetspace) netspace = netspace_new (mode);
+  /* Exact mode: the engine's wire, without its latency, as the
+   * generated scenario's link has none. */
+  PfBenchWire *wire = pf_bench_wire_start (netspace, 0);
   g_autoptr(GError) error = NULL;
+  guint64 lost = 0;
+  double seconds;
   g_autoptr(GSocket) listener = NULL;
   g_autoptr(GSocket) client = NULL;
   g_autoptr(GSocket) server = NULL;
@@ -169,7 +174,11 @@ plain_run (PfNetspaceMode mode,
       send_all (server_fd, buffer, size);
       receive_all (client_fd, buffer, size);
     }
-  return pf_bench_now () - start;
+  seconds = pf_bench_now () - start;
+  pf_bench_wire_stop (wire, NULL, &lost);
+  if (lost > 0)
+    g_error ("plain loop: the wire lost %" G_GUINT64_FORMAT " frames", lost);
+  return seconds;
 }
 
 /* The engine */
@@ -190,6 +199,7 @@ scenario_new (gsize size,
   g_string_append (json,
                    "{ \"format\": \"packetflow-scenario\", \"version\": 1,\n"
                    "  \"title\": \"Echo benchmark\", \"summary\": \"Messages to an echo server.\",\n"
+                   "  \"links\": [ { \"id\": \"bench\", \"network\": \"10.0.0.0/24\", \"latency_ms\": 0 } ],\n"
                    "  \"hosts\": [\n"
                    "    { \"id\": \"laptop\", \"name\": \"Laptop\", \"address\": \"10.0.0.2\", \"kind\": \"laptop\" },\n"
                    "    { \"id\": \"echo\", \"name\": \"Echo\", \"address\": \"10.0.0.7\", \"kind\": \"server\",\n"

@@ -1368,7 +1368,7 @@ pf_packet_copy (const PfPacket *packet)
 
   g_return_val_if_fail (packet != NULL, NULL);
 
-  copy = g_atomic_rc_box_dup (sizeof *packet, packet);
+  copy = (PfPacket *) g_atomic_rc_box_dup (sizeof *packet, packet);
   if (copy->payload != NULL)
     g_bytes_ref (copy->payload);
   if (copy->raw != NULL)

@@ -97,7 +97,18 @@ static void
 frame_clear (PfWireFrame *frame)
 {
   g_clear_pointer (&frame->bytes, g_bytes_unref);
-  g_clear_pointer (&frame->to_ports, g_free);
+  if (frame->to_ports != frame->to_inline)
+    g_free (frame->to_ports);
+  frame->to_ports = NULL;
+}
+
+static guint *
+frame_alloc_ports (PfWireFrame *frame,
+                   guint        n)
+{
+  if (n <= PF_WIRE_INLINE_PORTS)
+    return frame->to_inline;
+  return g_new (guint, n);
 }
 
 static void
@@ -271,7 +282,8 @@ link_switch (WireLink    *link,
   guint owner;
 
   /* A group address is never a source; a MAC that moved is learned anew. */
-  if ((src[0] & 1) == 0)
+  if ((src[0] & 1) == 0 &&
+      GPOINTER_TO_UINT (g_hash_table_lookup (link->macs, &src_key)) != frame->from_port + 1)
     {
       guint64 *key = g_new (guint64, 1);
 
@@ -288,13 +300,13 @@ link_switch (WireLink    *link,
         {
           /* A frame to the port it came from goes nowhere, as on a switch. */
           frame->n_to = owner - 1 != frame->from_port ? 1 : 0;
-          frame->to_ports = g_new (guint, 1);
+          frame->to_ports = frame_alloc_ports (frame, 1);
           frame->to_ports[0] = owner - 1;
           return;
         }
     }
 
-  frame->to_ports = g_new (guint, MAX (link->ports->len, 1));
+  frame->to_ports = frame_alloc_ports (frame, MAX (link->ports->len, 1));
   for (guint i = 0; i < link->ports->len; i++)
     {
       guint p = g_array_index (link->ports, guint, i);
@@ -361,6 +373,8 @@ wire_deliver (PfWire       *self,
       self->frames_out += sent;
     }
 
+  if (!g_signal_has_handler_pending (self, signals[SIGNAL_DELIVERED], 0, FALSE))
+    return;
   for (guint f = 0; f < n_frames; f++)
     {
       frames[f]->delivered_us = now;
@@ -439,6 +453,7 @@ port_drain (WirePort *port)
       PfWireFrame *deliver[BATCH];
       guint n_deliver = 0;
       gint64 real_now, monotonic_now;
+      gboolean listened;
       int r;
 
       for (guint i = 0; i < BATCH; i++)
@@ -466,6 +481,7 @@ port_drain (WirePort *port)
 
       real_now = g_get_real_time ();
       monotonic_now = g_get_monotonic_time ();
+      listened = g_signal_has_handler_pending (self, signals[SIGNAL_DELIVERED], 0, FALSE);
       for (int i = 0; i < r; i++)
         {
           guint len = msgs[i].msg_len;
@@ -493,7 +509,12 @@ port_drain (WirePort *port)
             frame = &((HeldFrame *) g_new0 (HeldFrame, 1))->frame;
 
           memset (frame, 0, sizeof *frame);
-          frame->bytes = g_bytes_new (data, len);
+          /* Delivered before the buffer is read into again, and kept by
+           * no one: no copy. */
+          if (link->latency_us == 0 && !listened)
+            frame->bytes = g_bytes_new_static (data, len);
+          else
+            frame->bytes = g_bytes_new (data, len);
           frame->link = port->link;
           frame->from_port = port->index;
           frame->left_us = real_now;

@@ -10,6 +10,7 @@
 G_BEGIN_DECLS
 
 #define PF_WIRE_MAX_FRAME 2048   /* an MTU of 1500 with offloads off: 1514 */
+#define PF_WIRE_INLINE_PORTS 4
 
 /* One frame the wire carried: read from the port it left by, held for
  * its link's latency, then sent on every port it was delivered to. */
@@ -22,6 +23,9 @@ typedef struct
   gint64  delivered_us;  /* g_get_real_time () when the wire sent it on */
   guint   n_to;
   guint  *to_ports;      /* the ports it was delivered to */
+
+  /*< private >*/
+  guint   to_inline[PF_WIRE_INLINE_PORTS];  /* to_ports, when it is short */
 } PfWireFrame;
 
 #define PF_TYPE_WIRE (pf_wire_get_type ())

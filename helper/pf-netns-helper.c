@@ -476,7 +476,7 @@ open_bound_socket (const PfNetnsRequest *request,
   struct sockaddr_in sin = { .sin_family = AF_INET };
   int interface;
   int type;
-  int fd;
+  int fd = -1;
   int one = 1;
   int errsv;
 

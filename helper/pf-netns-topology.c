@@ -170,7 +170,7 @@ link_up (struct nl_sock *sk,
 static int
 loopback_up (struct nl_sock *sk)
 {
-  int ifindex;
+  int ifindex = 0;
   int error;
 
   if ((error = find_ifindex (sk, "lo", &ifindex)) != 0)
