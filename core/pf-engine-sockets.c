@@ -858,16 +858,18 @@ sock_is_quiet (PfSock *sock)
       (peer->bytes_read < sock->bytes_sent || sock->shut))
     return FALSE;
 
-  /* And what we sent acknowledged: the other kernel may hold its ACK
-   * of a FIN back (a delayed ACK, 40 ms or more) hoping to send it with
-   * its own program's answer. Until it comes, the FIN is in flight as far
-   * as this end knows, and the step shows it arrive. */
+  /* And a FIN we sent acknowledged: the other kernel may hold its ACK
+   * back (a delayed ACK, 40 ms or more) hoping to send it with its own
+   * program's FIN. Until it comes this end is in FIN_WAIT_1, and the step
+   * shows it arrive (FIN_WAIT_2). A delayed ACK of data is left to come
+   * late, after the step, as before: waiting for each would cost every
+   * step of a conversation its delay. */
+  if (sock->shut)
     {
       struct tcp_info info;
       PfTcpState state = pf_engine_sock_query_tcp_info (sock, &info);
 
-      if ((state == PF_TCP_STATE_ESTABLISHED || state == PF_TCP_STATE_CLOSE_WAIT ||
-           state == PF_TCP_STATE_FIN_WAIT1 || state == PF_TCP_STATE_CLOSING ||
+      if ((state == PF_TCP_STATE_FIN_WAIT1 || state == PF_TCP_STATE_CLOSING ||
            state == PF_TCP_STATE_LAST_ACK) && info.tcpi_unacked > 0)
         return FALSE;
     }

@@ -868,10 +868,60 @@ def check_router(r):
           "the router has a socket of its own; it only forwards")
     check(r.data_sent(c, "client").startswith(b"GET / HTTP/1.1\r\nHost: knuth.luther.edu\r\n"),
           "the browser did not send GET / with Host: knuth.luther.edu")
+    # Each segment crosses both links: TTL 64 on the first, one less past
+    # the router, the same 4-tuple on both; on the wire each hop has its
+    # own MACs (loopback mode models the hops, and has no frames).
+    tcp = r.segments("tcp")
+    by_link = {}
+    for e in tcp:
+        by_link.setdefault(e.get("link"), []).append(e)
+    check(set(by_link) == {"home", "campus"}, "the segments travel on links %s, expected home and "
+          "campus" % sorted(map(str, by_link)), r.describe_segments())
+    check(len(by_link["home"]) == len(by_link["campus"]),
+          "%d segments on home, %d on campus" % (len(by_link["home"]), len(by_link["campus"])))
+    for e in tcp:
+        from_laptop = split_endpoint(e["src"])[0] == r.addr("laptop")
+        first_hop = (e["link"] == "home") == from_laptop
+        check(e["ttl"] == (64 if first_hop else 63),
+              "a segment on %s has TTL %d" % (e["link"], e["ttl"]), [json.dumps(e)])
+        if r.mode == "exact":
+            macs = (e["eth"]["src"], e["eth"]["dst"])
+            check(len(set(macs)) == 2, "a frame goes from and to the same MAC", [json.dumps(e)])
+    if r.mode == "exact":
+        home = {(e["eth"]["src"], e["eth"]["dst"]) for e in by_link["home"]}
+        campus = {(e["eth"]["src"], e["eth"]["dst"]) for e in by_link["campus"]}
+        check(not (home & campus), "the MACs do not change at the router")
+        arp_links = sorted({e["link"] for e in r.arps()})
+        check(arp_links == ["campus", "home"], "ARP on links %s, expected on both" % arp_links)
     check(r.data_sent(c, "server").startswith(b"HTTP/1.1 200 OK\r\n"), "the server did not answer 200 OK")
     check(delivered_excerpts(r, "laptop", c["client"])[0].startswith("HTTP/1.1 200 OK"),
           "the browser did not read the 200 OK")
     closed_by_both(r, c, "client")
+    # Each segment crosses both links: TTL 64 on the first, one less past
+    # the router, the same 4-tuple on both; on the wire each hop has its
+    # own MACs (loopback mode models the hops, and has no frames).
+    tcp = r.segments("tcp")
+    by_link = {}
+    for e in tcp:
+        by_link.setdefault(e.get("link"), []).append(e)
+    check(set(by_link) == {"home", "campus"}, "the segments travel on links %s, expected home and "
+          "campus" % sorted(map(str, by_link)), r.describe_segments())
+    check(len(by_link["home"]) == len(by_link["campus"]),
+          "%d segments on home, %d on campus" % (len(by_link["home"]), len(by_link["campus"])))
+    for e in tcp:
+        from_laptop = split_endpoint(e["src"])[0] == r.addr("laptop")
+        first_hop = (e["link"] == "home") == from_laptop
+        check(e["ttl"] == (64 if first_hop else 63),
+              "a segment on %s has TTL %d" % (e["link"], e["ttl"]), [json.dumps(e)])
+        if r.mode == "exact":
+            macs = (e["eth"]["src"], e["eth"]["dst"])
+            check(len(set(macs)) == 2, "a frame goes from and to the same MAC", [json.dumps(e)])
+    if r.mode == "exact":
+        home = {(e["eth"]["src"], e["eth"]["dst"]) for e in by_link["home"]}
+        campus = {(e["eth"]["src"], e["eth"]["dst"]) for e in by_link["campus"]}
+        check(not (home & campus), "the MACs do not change at the router")
+        arp_links = sorted({e["link"] for e in r.arps()})
+        check(arp_links == ["campus", "home"], "ARP on links %s, expected on both" % arp_links)
 
 
 def check_arp(r):
@@ -898,6 +948,19 @@ def check_arp(r):
     check(len(r.delivered("laptop", "udp")) == 3,
           "the laptop read %d datagram(s), expected two DNS answers and the echo"
           % len(r.delivered("laptop", "udp")))
+    if r.mode == "exact":
+        # One question per neighbour, asked of everyone on the link; the
+        # answers come from the one that has the address; after that the
+        # ARP cache answers.
+        requests = [e for e in r.arps() if e["arp"]["op"] == "request"]
+        asked = [e["arp"]["target_ip"] for e in requests if e["arp"]["sender_ip"] == r.addr("laptop")]
+        check(sorted(asked) == sorted({r.hosts["dns"]["address"], r.hosts["phone"]["address"]}),
+              "the laptop asked ARP for %s, expected once for each of its neighbours" % asked)
+        for e in requests:
+            check(e["eth"]["dst"] == "ff:ff:ff:ff:ff:ff", "an ARP request not broadcast",
+                  [json.dumps(e)])
+            check(len(e["to"]) == len(r.hosts) - 1, "a broadcast reached %s, not every other host"
+                  % e["to"], [json.dumps(e)])
 
 
 def check_tcp_life(r):
@@ -911,11 +974,23 @@ def check_tcp_life(r):
     acknowledged_in_its_step(r, c, "client")
     acknowledged_in_its_step(r, c, "server")
     closed_by_both(r, c, "client")
-    fin_steps = {e["step"] for e in c["segments"] if has_flag(e, "FIN")}
-    check(fin_steps == {4}, "the FINs travel in steps %s, expected both in step 4, the close"
-          % sorted(fin_steps))
+    fin_steps = sorted(e["step"] for e in c["segments"] if has_flag(e, "FIN"))
+    check(fin_steps == [4, 5], "the FINs travel in steps %s, expected the laptop's in step 4 "
+          "and the server's in step 5" % fin_steps)
     check(r.last_states().get(("laptop", c["client"], c["server"])) == "TIME_WAIT",
           "the laptop, which closed first, does not end in TIME_WAIT")
+    if r.mode == "exact":
+        # Every state of both ends, each read from its kernel as the
+        # frame that moved it was delivered.
+        def states(host, local, remote):
+            return [e["to"] for e in r.of_kind("state")
+                    if e["host"] == host and e.get("local") == local and e.get("remote") == remote]
+        laptop = states("laptop", c["client"], c["server"])
+        server = states("server", c["server"], c["client"])
+        check(laptop == ["SYN_SENT", "ESTABLISHED", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT"],
+              "the laptop's states are %s" % laptop)
+        check(server == ["SYN_RECV", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "CLOSE"],
+              "the server's states are %s" % server)
 
 
 CHECKS = {
