@@ -808,6 +808,7 @@ build_arguments (PfNetspaceNamespace   *self,
         {
           const PfNetspaceInterface *interface = &host->interfaces[j];
           const guint8 *m = interface->mac;
+          char mac[PF_MAC_STRLEN];
 
           pf_ipv4_format (interface->address, text);
           if (g_hash_table_contains (seen, GUINT_TO_POINTER (interface->address)))
@@ -825,10 +826,9 @@ build_arguments (PfNetspaceNamespace   *self,
             }
           g_hash_table_add (seen, GUINT_TO_POINTER (interface->address));
           g_array_append_val (addresses, interface->address);
+          pf_mac_format (m, mac);
           g_ptr_array_add (self->arguments,
-                           g_strdup_printf ("if,%s/%u,%02x:%02x:%02x:%02x:%02x:%02x", text,
-                                            interface->prefix_length,
-                                            m[0], m[1], m[2], m[3], m[4], m[5]));
+                           g_strdup_printf ("if,%s/%u,%s", text, interface->prefix_length, mac));
         }
       self->n_ports += host->n_interfaces;
 

@@ -729,9 +729,7 @@ describe_arp (PfLadder *self,
     row->label = g_strdup_printf (_("ARP who has %s? tell %s"), target, sender);
   else if (packet->arp_op == PF_ARP_REPLY)
     {
-      g_autofree char *mac = g_strdup_printf ("%02x:%02x:%02x:%02x:%02x:%02x",
-                                              packet->arp_sha[0], packet->arp_sha[1], packet->arp_sha[2],
-                                              packet->arp_sha[3], packet->arp_sha[4], packet->arp_sha[5]);
+      g_autofree char *mac = pf_mac_to_string (packet->arp_sha);
 
       /* TRANSLATORS: an ARP reply on the ladder: this address is at this MAC */
       row->label = g_strdup_printf (_("ARP %s is at %s"), sender, mac);
