@@ -50,29 +50,6 @@
 /* The plain loop */
 
 static void
-send_all (int           fd,
-          const guint8 *data,
-          gsize         len)
-{
-  while (len > 0)
-    {
-      ssize_t n = send (fd, data, len, MSG_NOSIGNAL);
-
-      if (n < 0)
-        {
-          if (errno == EAGAIN || errno == EINTR)
-            {
-              pf_bench_wait_for (fd, POLLOUT);
-              continue;
-            }
-          g_error ("plain loop: send: %s", g_strerror (errno));
-        }
-      data += n;
-      len -= n;
-    }
-}
-
-static void
 receive_all (int     fd,
              guint8 *data,
              gsize   len)
@@ -169,9 +146,9 @@ plain_run (PfNetspaceMode mode,
     {
       if (i == WARM_UP (n))
         start = pf_bench_now ();
-      send_all (client_fd, message, size);
+      pf_bench_send_all (client_fd, message, size);
       receive_all (server_fd, buffer, size);
-      send_all (server_fd, buffer, size);
+      pf_bench_send_all (server_fd, buffer, size);
       receive_all (client_fd, buffer, size);
     }
   seconds = pf_bench_now () - start;

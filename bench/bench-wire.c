@@ -63,24 +63,6 @@ typedef struct
   guint   n;        /* echo: datagrams to answer */
 } Server;
 
-static void
-write_all (int           fd,
-           const guint8 *data,
-           gsize         len)
-{
-  while (len > 0)
-    {
-      ssize_t n = send (fd, data, len, MSG_NOSIGNAL);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        g_error ("bench-wire: send: %s", g_strerror (errno));
-      data += n;
-      len -= n;
-    }
-}
-
 /* Reads @total bytes from the first connection, then answers one byte. */
 static gpointer
 sink_serve (gpointer data)
@@ -103,7 +85,7 @@ sink_serve (gpointer data)
                  got, server->total);
       got += (guint64) n;
     }
-  write_all (fd, (const guint8 *) "k", 1);
+  pf_bench_send_all (fd, (const guint8 *) "k", 1);
   close (fd);
   return NULL;
 }
@@ -156,7 +138,7 @@ bulk_send (int     fd,
     g_error ("bench-wire: connect: %s", g_strerror (errno));
   start = pf_bench_now ();
   for (guint64 sent = 0; sent < TOTAL; sent += CHUNK)
-    write_all (fd, chunk, CHUNK);
+    pf_bench_send_all (fd, chunk, CHUNK);
   if (recv (fd, &byte, 1, MSG_WAITALL) != 1)
     g_error ("bench-wire: the sink did not answer");
   return pf_bench_now () - start;

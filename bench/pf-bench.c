@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 
 /* Seconds on the monotonic clock, which every process shares. */
 double
@@ -125,4 +126,29 @@ pf_bench_note (const char *format,
 
   printf ("  %s\n", text);
   fflush (stdout);
+}
+
+/* Writes all of @data to the socket @fd, blocking or not, or ends the
+ * benchmark with the reason. */
+void
+pf_bench_send_all (int           fd,
+                   const guint8 *data,
+                   gsize         len)
+{
+  while (len > 0)
+    {
+      ssize_t n = send (fd, data, len, MSG_NOSIGNAL);
+
+      if (n < 0)
+        {
+          if (errno == EAGAIN || errno == EINTR)
+            {
+              pf_bench_wait_for (fd, POLLOUT);
+              continue;
+            }
+          g_error ("bench: send: %s", g_strerror (errno));
+        }
+      data += n;
+      len -= n;
+    }
 }

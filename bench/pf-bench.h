@@ -23,6 +23,9 @@ gsize   pf_bench_status_kib     (const char     *field);
 void    pf_bench_wait_for       (int             fd,
                                  short           events);
 
+void    pf_bench_send_all       (int             fd,
+                                 const guint8   *data,
+                                 gsize           len);
 void    pf_bench_section        (const char     *title);
 void    pf_bench_row            (const char     *what,
                                  const char     *measured,
