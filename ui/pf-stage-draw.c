@@ -761,7 +761,7 @@ pf_stage_parked_point (PfStage          *self,
   if (self->parked_link != NULL)
     {
       pf_stage_hop_point (self, self->parked_link, self->parked_from, self->parked_to, PARKED_HOP_AT,
-                          art->w + 15, art->h + art->below + 15, out);
+                          art->w + 15, art->h + 15, art->below, out);
       return;
     }
   /* Labels keep clear of the path, cards of the range: its ring too. */

@@ -202,16 +202,17 @@ pf_stage_flight_point (PfStage             *self,
   /* A hop: along its link, from its sender to this receiver. */
   if (f->from >= 0 && f->to >= 0)
     {
-      double w = 60, h = ENVELOPE_HEIGHT, ring = f->event == self->parked ? 15 : 0;
+      double w = 60, h = ENVELOPE_HEIGHT, below = 0, ring = f->event == self->parked ? 15 : 0;
 
       if (f->art != NULL || self->have_colors)
         {
           PfStageArt *art = pf_stage_flight_art (self, (PfStageFlight *) f);
 
           w = art->w;
-          h = art->h + art->below;
+          h = art->h;
+          below = art->below;
         }
-      pf_stage_hop_point (self, f->link, f->from, f->to, s, w + ring, h + ring, out);
+      pf_stage_hop_point (self, f->link, f->from, f->to, s, w + ring, h + ring, below, out);
       return TRUE;
     }
   /* Between the cards: an envelope never covers one, nor its plugs. */

@@ -463,8 +463,42 @@ address_rect (PfStage           *self,
   return TRUE;
 }
 
+/* Where envelopes fly on @link, as boxes along its lines: hop by hop
+ * they take the link, not the connections' curves, so the labels keep
+ * clear of it as of those. As large as the largest envelope on a link,
+ * selected (the estimates have the ring). */
+static void
+hop_paths_taken (PfStage           *self,
+                 const PfStageLink *link,
+                 GArray            *taken)
+{
+  double ew = self->hop_envelope_w, eh = self->envelope_h, below = self->envelope_below;
+
+  if (link->members->len < 2)
+    return;
+  /* A line: from one card to the other. Through a switch: from each
+   * card to the switch, the first half of a hop to any other member. */
+  for (guint j = 0; j < (link->is_switch ? link->members->len : 1u); j++)
+    {
+      int from = g_array_index (link->members, int, j);
+      int to = g_array_index (link->members, int, j == 0 ? 1 : 0);
+      double until = link->is_switch ? 0.5 : 1.0;
+
+      for (guint k = 0; k <= 24; k++)
+        {
+          graphene_point_t p;
+          graphene_rect_t r;
+
+          pf_stage_hop_point (self, link, from, to, until * k / 24.0, ew, eh, below, &p);
+          r = GRAPHENE_RECT_INIT (p.x - ew / 2, p.y - eh / 2, ew, eh + below);
+          g_array_append_val (taken, r);
+        }
+    }
+}
+
 /* What the network takes on the stage, for the connections' labels to
- * keep clear of: the switches, their labels, the routers' addresses. */
+ * keep clear of: the switches, their labels, the routers' addresses,
+ * the envelopes' paths along the links. */
 void
 pf_stage_links_taken (PfStage *self,
                       GArray  *taken)
@@ -473,6 +507,8 @@ pf_stage_links_taken (PfStage *self,
     {
       PfStageLink *link = g_ptr_array_index (self->links, i);
       graphene_rect_t r;
+
+      hop_paths_taken (self, link, taken);
 
       if (link->is_switch)
         {
@@ -558,28 +594,33 @@ hop_path (PfStage           *self,
   return n;
 }
 
-/* How far along a segment from the centre of @host its card ends. */
+/* How far along a segment from the centre of @host an envelope of
+ * @w × @h (and @below, under its middle's @h / 2) is clear of its card,
+ * at most the whole segment. */
 static double
 card_exit (const PfStageHost      *host,
            const graphene_point_t *c,
            const graphene_point_t *toward,
            double                  w,
-           double                  h)
+           double                  h,
+           double                  below)
 {
   double dx = toward->x - c->x, dy = toward->y - c->y;
   double t = G_MAXDOUBLE, len = hypot (dx, dy);
 
-  /* The card grown by half an envelope: it never covers the card. */
+  /* The card grown by half an envelope, and its tag above the card:
+   * it never covers the card. */
   if (fabs (dx) > 1e-6)
     t = MIN (t, (host->w / 2 + PLUG_WIDTH / 2 + w / 2) / fabs (dx));
   if (fabs (dy) > 1e-6)
-    t = MIN (t, (host->h / 2 + h / 2) / fabs (dy));
+    t = MIN (t, (host->h / 2 + h / 2 + (dy < 0 ? below : 0)) / fabs (dy));
   if (t == G_MAXDOUBLE)
     t = 0;
-  return MIN (t, 0.45) * len;
+  return MIN (t, 1.0) * len;
 }
 
-/* Where an envelope of @w × @h is at @s (0 at the sender, 1 at the
+/* Where an envelope of @w × @h, and @below under it (its tag: the
+ * point is the middle of @h), is at @s (0 at the sender, 1 at the
  * receiver) on its hop, clear of both cards. */
 void
 pf_stage_hop_point (PfStage           *self,
@@ -589,6 +630,7 @@ pf_stage_hop_point (PfStage           *self,
                     double             s,
                     double             w,
                     double             h,
+                    double             below,
                     graphene_point_t  *out)
 {
   graphene_point_t p[3];
@@ -602,8 +644,10 @@ pf_stage_hop_point (PfStage           *self,
       *out = p[0];
       return;
     }
-  start = card_exit (pf_stage_host_at (self, from), &p[0], &p[1], w, h);
-  end = total - card_exit (pf_stage_host_at (self, to), &p[n - 1], &p[n - 2], w, h);
+  /* Where the cards leave no room (pf_stage_links_fit () says so, and a
+   * larger world gives some), halfway. */
+  start = card_exit (pf_stage_host_at (self, from), &p[0], &p[1], w, h, below);
+  end = total - card_exit (pf_stage_host_at (self, to), &p[n - 1], &p[n - 2], w, h, below);
   if (end < start)
     start = end = total / 2;
   s = CLAMP (s, 0, 1);
@@ -626,6 +670,40 @@ pf_stage_hop_point (PfStage           *self,
         }
       d -= lengths[i];
     }
+}
+
+/* Whether the largest envelope on a link leaves its sender's card whole
+ * before it reaches its receiver's (on a line) or the switch (through
+ * one): where the cards are too close for that, a larger world gives
+ * them room (pf_stage_ensure_geometry ()). */
+gboolean
+pf_stage_links_fit (PfStage *self)
+{
+  double w = self->hop_envelope_w, h = self->envelope_h, below = self->envelope_below;
+
+  for (guint i = 0; i < self->links->len; i++)
+    {
+      PfStageLink *link = g_ptr_array_index (self->links, i);
+
+      if (link->members->len < 2)
+        continue;
+      for (guint j = 0; j < (link->is_switch ? link->members->len : 1u); j++)
+        {
+          int from = g_array_index (link->members, int, j);
+          int to = g_array_index (link->members, int, j == 0 ? 1 : 0);
+          graphene_point_t p[3];
+          guint n = hop_path (self, link, from, to, p);
+          double length = graphene_point_distance (&p[0], &p[1], NULL, NULL);
+          double taken = card_exit (pf_stage_host_at (self, from), &p[0], &p[1], w, h, below);
+
+          /* On a line, the other card takes its end of it too. */
+          if (n == 2)
+            taken += card_exit (pf_stage_host_at (self, to), &p[1], &p[0], w, h, below);
+          if (taken > length)
+            return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 /* The receivers of frame @event as stage host indices, into @out. */

@@ -322,6 +322,7 @@ struct _PfStage
   int             tag_room_w, tag_room_h;  /* the widest tag */
   double          envelope_w, envelope_h;  /* the largest envelope, estimated, */
   double          envelope_below;          /* with its tag */
+  double          hop_envelope_w;          /* the largest on a link: ARP's words */
 
   /* Input. */
   PfStageDragMode drag_mode;
@@ -421,6 +422,7 @@ gboolean     pf_stage_links_layout     (PfStage           *self,
 void         pf_stage_links_geometry   (PfStage           *self);
 void         pf_stage_link_switch_rect (const PfStageLink *link,
                                         graphene_rect_t   *out);
+gboolean     pf_stage_links_fit        (PfStage           *self);
 void         pf_stage_links_taken      (PfStage           *self,
                                         GArray            *taken);
 void         pf_stage_links_draw       (PfStage           *self,
@@ -434,6 +436,7 @@ void         pf_stage_hop_point        (PfStage           *self,
                                         double             s,
                                         double             w,
                                         double             h,
+                                        double             below,
                                         graphene_point_t  *out);
 void         pf_stage_frame_receivers  (PfStage           *self,
                                         PfEvent           *event,

@@ -558,6 +558,7 @@ measure_marks (PfStage *self)
 {
   const char *tags[] = { "TIME_WAIT", NULL };
   g_autofree char *widest = NULL;
+  g_autofree char *arp = NULL;
   g_autoptr(PangoLayout) modelled = NULL;
   g_autoptr(PangoLayout) envelope = NULL;
   PangoRectangle logical;
@@ -583,6 +584,15 @@ measure_marks (PfStage *self)
   pango_layout_get_pixel_extents (envelope, NULL, &logical);
   self->envelope_w = 7 + ENVELOPE_ICON_W + 5 + logical.width + 8 + 15;
   self->envelope_h = MAX (ENVELOPE_HEIGHT, logical.height + 6) + 15;
+  /* On a link an ARP envelope flies too, with its question whole
+   * (packet_label () in pf-stage-draw.c). */
+  g_clear_object (&envelope);
+  g_free (widest);
+  arp = g_strdup_printf (_("ARP: who has %s?"), "255.255.255.255");
+  widest = g_markup_printf_escaped ("<span size=\"small\" weight=\"bold\">%s</span>", arp);
+  envelope = pf_stage_layout_new (self, widest);
+  pango_layout_get_pixel_extents (envelope, NULL, &logical);
+  self->hop_envelope_w = MAX (self->envelope_w, 7 + ENVELOPE_ICON_W + 5 + logical.width + 8 + 15);
   modelled = pf_stage_layout_new (self, "<span size=\"x-small\" style=\"italic\">modelled</span>");
   pango_layout_get_pixel_extents (modelled, NULL, &logical);
   self->envelope_below = 2 + logical.height;
@@ -1829,7 +1839,8 @@ pf_stage_ensure_geometry (PfStage *self)
       if (pf_stage_conn_drawable (conn))
         conn_geometry (self, conn);
     }
-  if (place_labels (self))
+  /* The labels placed, and room on the links for every envelope. */
+  if (place_labels (self) && pf_stage_links_fit (self))
     break;
   }
 
