@@ -101,7 +101,7 @@ def case_stage_says_the_step():
     keys.wait_for("the stage to say “Step 1 of %d”" % keys.STEPS,
                   described_step("Step 1 of %d" % keys.STEPS))
     name, description = find_described("image", "Network stage")
-    check(len(description) > len("Step 1 of 4: "),
+    check(len(description) > len("Step 1 of %d: " % keys.STEPS),
           "the stage says the step but not its narration: %r" % description)
     keys.key("Right")
     keys.wait_for("the stage to say “Step 2 of %d”" % keys.STEPS,
@@ -171,7 +171,7 @@ def case_menu_saves_only_a_run():
 keys.CASES[:] = [
     ("packetflow web: every button, toggle, menu button and drop-down has a name",
      case_every_control_named),
-    ("after Right, the stage says “Step 1 of 4” and the narration", case_stage_says_the_step),
+    ("after Right, the stage says “Step 1 of %d” and the narration" % keys.STEPS, case_stage_says_the_step),
     ("Save Capture…, Save Trace… only with a run; Undo Move, Reset Layout only after a move",
      case_menu_saves_only_a_run),
 ]

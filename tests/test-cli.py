@@ -54,8 +54,29 @@ def run(args, env=None, timeout=RUN_TIMEOUT):
 # ---------------------------------------------------------------- traces
 
 
-def segments(events):
+def frames(events):
+    """Every frame the trace recorded: TCP and UDP segments and, in exact
+    mode, the wire's ARP frames."""
     return [e for e in events if e["kind"] == "segment"]
+
+
+def segments(events):
+    """TCP and UDP segments: what a connection sent, ARP frames left out
+    (only the wire of exact mode has them; loopback mode has no link)."""
+    return [e for e in events if e["kind"] == "segment" and e.get("proto") != "arp"]
+
+
+def arp_frames(events):
+    return [e for e in events if e["kind"] == "segment" and e.get("proto") == "arp"]
+
+
+def frame_key(e):
+    """seg_key () of a segment; ("arp", sender IP, target IP, op, 0) of an
+    ARP frame, which has no ports."""
+    if e.get("proto") == "arp":
+        a = e["arp"]
+        return ("arp", a["sender_ip"], a["target_ip"], a["op"], 0)
+    return seg_key(e)
 
 
 def tcp_segments(events):
@@ -96,13 +117,15 @@ def need_tools(*tools):
 
 def tshark_segments(path):
     """Every TCP/UDP segment in a capture file, as seg_key() tuples, plus
-    the raw sequence and acknowledgement numbers of TCP segments."""
+    the raw sequence and acknowledgement numbers of TCP segments; an ARP
+    frame as frame_key () makes it."""
     need_tools(("tshark", TSHARK))
     check(os.path.exists(path), "no capture file at %s" % path)
     env = dict(ENV)
     env.setdefault("HOME", TMP)
     fields = ["ip.src", "tcp.srcport", "udp.srcport", "ip.dst", "tcp.dstport", "udp.dstport",
-              "ip.proto", "tcp.flags", "tcp.len", "udp.length", "tcp.seq_raw", "tcp.ack_raw"]
+              "ip.proto", "tcp.flags", "tcp.len", "udp.length", "tcp.seq_raw", "tcp.ack_raw",
+              "arp.opcode", "arp.src.proto_ipv4", "arp.dst.proto_ipv4"]
     cmd = [TSHARK, "-n", "-r", path, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=f"]
     for field in fields:
         cmd += ["-e", field]
@@ -123,9 +146,23 @@ def tshark_segments(path):
             src = "%s:%s" % (v["ip.src"], v["udp.srcport"])
             dst = "%s:%s" % (v["ip.dst"], v["udp.dstport"])
             rows.append((("udp", src, dst, "", int(v["udp.length"]) - 8), None, None))
+        elif v.get("arp.opcode", "") in ("1", "2"):
+            op = "request" if v["arp.opcode"] == "1" else "reply"
+            rows.append((("arp", v["arp.src.proto_ipv4"], v["arp.dst.proto_ipv4"], op, 0), None, None))
         else:
-            raise Fail("%s holds a frame that is neither TCP nor UDP over IPv4" % path, [line])
+            raise Fail("%s holds a frame that is neither TCP nor UDP over IPv4, nor ARP" % path, [line])
     return rows
+
+
+def pcap_linktype(path):
+    """The link type in a classic pcap file's global header (1: Ethernet,
+    101: raw IPv4), in the byte order its magic number says."""
+    with open(path, "rb") as f:
+        header = f.read(24)
+    check(len(header) == 24, "%s is shorter than a pcap header (%d bytes)" % (path, len(header)))
+    magic = int.from_bytes(header[0:4], "little")
+    order = "little" if magic in (0xa1b2c3d4, 0xa1b23c4d) else "big"
+    return int.from_bytes(header[20:24], order)
 
 
 # ---------------------------------------------------------------- scenarios
@@ -198,8 +235,9 @@ def many_messages_scenario(count):
 
 
 def directions(events):
-    """(direction, flags, len) of every segment; the client of a connection
-    is the sender of its first SYN without ACK."""
+    """(direction, flags, len) of every TCP or UDP segment; the client of a
+    connection is the sender of its first SYN without ACK. ARP frames are
+    not in segments (): loopback mode has no link to carry them."""
     clients = {}
     shape = []
     for e in segments(events):
@@ -291,9 +329,33 @@ def case_exact_web():
     segs = tcp_segments(events)
     check(len(segs) >= 9, "only %d TCP segments in the trace" % len(segs),
           show_seq("trace", [seg_key(e) for e in segs]))
-    bad_origin = [e for e in segments(events) if e.get("origin") != "captured"]
-    check(not bad_origin, "%d segment(s) are not \"captured\"" % len(bad_origin),
+    bad_origin = [e for e in frames(events) if e.get("origin") != "captured"]
+    check(not bad_origin, "%d frame(s) are not \"captured\"" % len(bad_origin),
           [json.dumps(e) for e in bad_origin[:5]])
+
+    # The wire: the laptop asks who has knuth's address (broadcast), knuth
+    # answers, and only then the first IP packet, each frame on link lan.
+    all_frames = frames(events)
+    first_ip = next(i for i, e in enumerate(all_frames) if e.get("proto") != "arp")
+    arp = all_frames[:first_ip]
+    check(len(arp) >= 2, "%d ARP frame(s) before the first IP packet, expected a request and its reply"
+          % len(arp), show_seq("frames", [frame_key(e) for e in all_frames[:6]]))
+    request, answer = arp[0], arp[1]
+    check(request["arp"]["op"] == "request" and request["arp"]["sender_ip"] == "10.0.0.2"
+          and request["arp"]["target_ip"] == "192.203.196.71"
+          and request["eth"]["dst"] == "ff:ff:ff:ff:ff:ff",
+          "the first frame is not the laptop's broadcast ARP request for 192.203.196.71",
+          [json.dumps(request)])
+    check(answer["arp"]["op"] == "reply" and answer["arp"]["sender_ip"] == "192.203.196.71"
+          and answer["eth"]["dst"] == request["eth"]["src"]
+          and answer["arp"]["sender_mac"] == answer["eth"]["src"],
+          "the second frame is not knuth's ARP reply to the laptop's MAC", [json.dumps(answer)])
+    for e in all_frames:
+        check(e.get("link") == "lan" and e.get("to") and e.get("delivered_us", -1) >= e["t"],
+              "a frame without its hop on link lan (link, to, delivered_us >= t)", [json.dumps(e)])
+    first_ipv4 = all_frames[first_ip]
+    check(first_ipv4["eth"]["dst"] == answer["arp"]["sender_mac"],
+          "the SYN is not sent to the MAC the ARP reply gave", [json.dumps(first_ipv4)])
 
     syn, synack, ack = segs[0], segs[1], segs[2]
     client_ip, eph = split_endpoint(syn["src"])
@@ -354,10 +416,38 @@ def case_exact_web():
     check(last["ack"] == (other_fin["seq"] + 1) % m32,
           "the last ACK does not acknowledge the other side's FIN", [json.dumps(last)])
 
+    # Every TCP state of both ends, read from the kernel: SYN_SENT and
+    # SYN_RECV in the handshake, FIN_WAIT2 / CLOSE_WAIT between the two
+    # closes, LAST_ACK and TIME_WAIT at the end.
+    states = [e for e in events if e["kind"] == "state" and e.get("remote")]
+    moves = [(e["host"], e["from"], e["to"]) for e in states]
+    wanted = [("laptop", "NONE", "SYN_SENT"), ("laptop", "SYN_SENT", "ESTABLISHED"),
+              ("knuth", "NONE", "SYN_RECV"), ("knuth", "SYN_RECV", "ESTABLISHED"),
+              ("laptop", "ESTABLISHED", "FIN_WAIT1"), ("knuth", "ESTABLISHED", "CLOSE_WAIT"),
+              ("laptop", "FIN_WAIT1", "FIN_WAIT2"), ("knuth", "CLOSE_WAIT", "LAST_ACK"),
+              ("laptop", "FIN_WAIT2", "TIME_WAIT")]
+    missing = [m for m in wanted if m not in moves]
+    check(not missing, "the trace lacks state changes read from the kernel: %s" % missing,
+          show_seq("state changes", moves))
+    syn_recv = states[moves.index(("knuth", "NONE", "SYN_RECV"))]
+    check(syn["delivered_us"] <= syn_recv["t"] <= ack["delivered_us"],
+          "the server's SYN_RECV (at %d us) is not between the SYN's delivery (%d) and the ACK's (%d)"
+          % (syn_recv["t"], syn["delivered_us"], ack["delivered_us"]))
+    last_ack = moves.index(("knuth", "CLOSE_WAIT", "LAST_ACK"))
+    check(moves.index(("laptop", "FIN_WAIT1", "FIN_WAIT2")) < last_ack
+          and last_ack < moves.index(("laptop", "FIN_WAIT2", "TIME_WAIT")),
+          "FIN_WAIT2 on the laptop, then LAST_ACK on knuth, then TIME_WAIT: not in that order",
+          show_seq("state changes", moves))
+
+    # The pcap is the wire's: Ethernet frames, ARP included, each one the
+    # trace has, in its order.
+    check(pcap_linktype(pcap) == 1, "%s has link type %d, not 1 (Ethernet)" % (pcap, pcap_linktype(pcap)))
     wire = tshark_segments(pcap)
-    compare_seqs("trace", [seg_key(e) for e in segments(events)],
+    check(wire and wire[0][0][0] == "arp", "the pcap's first frame is not ARP",
+          show_seq("pcap", [w[0] for w in wire[:5]]))
+    compare_seqs("trace", [frame_key(e) for e in all_frames],
                  "tshark -r " + os.path.basename(pcap), [w[0] for w in wire],
-                 "tshark lists other segments than the trace")
+                 "tshark lists other frames than the trace")
     compare_seqs("trace seq/ack", [(e["seq"], e["ack"]) for e in segs],
                  "tshark seq/ack", [(w[1], w[2]) for w in wire if w[0][0] == "tcp"],
                  "tshark reads other sequence/acknowledgement numbers than the trace")
@@ -371,6 +461,8 @@ def case_loopback_web():
     events = read_trace(trace)
     segs = segments(events)
     check(len(segs) >= 9, "only %d segments in the trace" % len(segs))
+    check(not arp_frames(events), "loopback mode has no link, yet the trace holds ARP frames",
+          [json.dumps(e) for e in arp_frames(events)[:3]])
     for e in segs:
         check(e["src"].startswith("127.") and e["dst"].startswith("127."),
               "a segment outside 127.0.0.0/8: %s -> %s" % (e["src"], e["dst"]))
@@ -468,6 +560,15 @@ def case_refused(mode):
           "no RST,ACK from %s back to %s" % (syn["dst"], syn["src"]),
           show_seq("segments", [seg_key(e) for e in segs]))
     if mode == "exact":
+        arp = arp_frames(events)
+        check(len(arp) >= 2 and frames(events)[0].get("proto") == "arp",
+              "no ARP request and reply before the SYN on the wire",
+              show_seq("frames", [frame_key(e) for e in frames(events)[:6]]))
+        moves = [(e["host"], e["from"], e["to"]) for e in events
+                 if e["kind"] == "state" and e.get("remote")]
+        check(("laptop", "NONE", "SYN_SENT") in moves and ("laptop", "SYN_SENT", "CLOSE") in moves,
+              "the refused connection is not SYN_SENT, then CLOSE, read from the kernel",
+              show_seq("state changes", moves))
         check(syn["dst"] == "192.203.196.71:8080",
               "the refused SYN goes to %s, not 192.203.196.71:8080" % syn["dst"])
         check(rst[0].get("origin") == "captured", "the RST,ACK is not \"captured\"")

@@ -111,6 +111,20 @@ test_ten_rows_visible (void **state)
   g_test_message ("%u whole rows in %d px", whole_rows, visible_height);
   assert_true (whole_rows >= 10);
 
+  /* The wire's hop sits above the IPv4 header: its line names the
+   * hosts, short enough to stay one row, and its rows hold their
+   * addresses on the link. */
+  {
+    g_autofree char *hop = pf_inspector_dup_field (PF_INSPECTOR (inspector), "Hop");
+    g_autofree char *from = pf_inspector_dup_field (PF_INSPECTOR (inspector), "Hop/From");
+    g_autofree char *to = pf_inspector_dup_field (PF_INSPECTOR (inspector), "Hop/To");
+
+    assert_non_null (hop);
+    assert_string_equal (hop, "Laptop → knuth.luther.edu on lan");
+    assert_string_equal (from, "Laptop (10.0.0.2)");
+    assert_string_equal (to, "knuth.luther.edu (192.203.196.71)");
+  }
+
   pf_test_destroy_window (GTK_WINDOW (window), window);
 }
 

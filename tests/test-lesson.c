@@ -185,7 +185,8 @@ test_lesson_action (void **state)
 
 typedef struct
 {
-  guint segments;
+  guint segments;    /* TCP and UDP: ARP frames are counted apart */
+  guint arp;
   guint modelled;
   PfFourTuple syn;   /* the first SYN's: client → server */
 } Seen;
@@ -206,6 +207,13 @@ count_seen (PfPlayer *player,
       if (pf_event_get_kind (event) != PF_EVENT_SEGMENT)
         continue;
       packet = pf_event_get_packet (event);
+      if (pf_packet_get_kind (packet) == PF_PACKET_KIND_ARP)
+        {
+          /* On the wire, ARP comes before the first IP packet. */
+          assert_int_equal (seen->segments, 0);
+          seen->arp++;
+          continue;
+        }
       seen->segments++;
       if (packet->origin == PF_PACKET_ORIGIN_MODELLED)
         seen->modelled++;
@@ -299,11 +307,15 @@ test_card_after_last_step (void **state)
   count_seen (player, &seen);
   assert_true (seen.segments >= 10);
   assert_int_equal (seen.modelled, 0);
+  /* The laptop asks for knuth's MAC, and knuth answers: at least the
+   * request and the reply, both captured, before the SYN. */
+  assert_true (seen.arp >= 2);
 
   text = pf_lesson_card_get_text (lesson_card (window));
   assert_contains (text, web->lesson);
   assert_contains (text, "1 TCP connection;");
-  segments = g_strdup_printf ("%u segments captured from the kernel", seen.segments);
+  segments = g_strdup_printf ("%u segments captured from the kernel, and %u ARP frames.",
+                              seen.segments, seen.arp);
   assert_contains (text, segments);
   tuple = g_strdup_printf ("Laptop 10.0.0.2:%u → knuth.luther.edu 192.203.196.71:80 (TCP, %u segments)",
                            seen.syn.src.port, seen.segments);
@@ -338,9 +350,12 @@ test_card_after_last_step_loopback (void **state)
   assert_true (lesson_shown (window));
   count_seen (player, &seen);
   assert_int_equal (seen.modelled, seen.segments);
+  /* One lo, no ARP: none is invented. */
+  assert_int_equal (seen.arp, 0);
 
   text = pf_lesson_card_get_text (lesson_card (window));
-  segments = g_strdup_printf ("%u segments modelled from what the sockets did", seen.segments);
+  assert_null (strstr (pf_lesson_card_get_text (lesson_card (window)), "ARP"));
+  segments = g_strdup_printf ("%u segments modelled from what the sockets did.", seen.segments);
   assert_contains (text, segments);
   assert_contains (text, "→ knuth.luther.edu 192.203.196.71:80 (TCP,");
   pf_endpoint_format (&seen.syn.src, src);

@@ -110,7 +110,8 @@ pf_view_format_endpoint (PfPlayer          *player,
 
 /* The step on screen and the selected segment, as a screen reader reads
  * them: "Step 2 of 9: narration. Selected: SYN from 10.0.0.2:37269 to
- * 192.203.196.71:80." NULL when there is no run. */
+ * 192.203.196.71:80." (an ARP frame: "Selected: ARP: Who has
+ * 192.203.196.71? Tell 10.0.0.2."). NULL when there is no run. */
 char *
 pf_view_describe_run (PfPlayer *player)
 {
@@ -141,7 +142,16 @@ pf_view_describe_run (PfPlayer *player)
 
   selected = pf_player_get_selected (player);
   packet = selected != NULL ? pf_event_get_packet (selected) : NULL;
-  if (packet != NULL)
+  if (packet != NULL && pf_packet_get_kind (packet) == PF_PACKET_KIND_ARP)
+    {
+      /* An ARP frame has no ports or IPv4 header: its own words. */
+      g_autofree char *said = pf_packet_describe_application (packet);
+
+      g_string_append_c (text, ' ');
+      /* Translators: "ARP: Who has 192.203.196.71? Tell 10.0.0.2" */
+      g_string_append_printf (text, _("Selected: ARP: %s."), said);
+    }
+  else if (packet != NULL)
     {
       PfEndpoint src = { .address = packet->src, .port = packet->sport };
       PfEndpoint dst = { .address = packet->dst, .port = packet->dport };

@@ -101,7 +101,7 @@ describe_run (PfWindow *self)
   guint position = pf_player_get_position (self->player);
   g_autoptr(GArray) flows = g_array_new (FALSE, TRUE, sizeof (SeenFlow));
   g_autoptr(GString) text = g_string_new (NULL);
-  guint n_captured = 0, n_modelled = 0, n_tcp = 0, n_udp = 0, n_refused = 0;
+  guint n_captured = 0, n_modelled = 0, n_tcp = 0, n_udp = 0, n_refused = 0, n_arp = 0;
   g_autofree char *connections = NULL;
   g_autofree char *segments = NULL;
 
@@ -120,6 +120,13 @@ describe_run (PfWindow *self)
         continue;
 
       packet = pf_event_get_packet (event);
+      /* ARP frames are the wire's own, not a connection's segments:
+       * counted apart, so "segments" means what TCP and UDP sent. */
+      if (pf_packet_get_kind (packet) == PF_PACKET_KIND_ARP)
+        {
+          n_arp++;
+          continue;
+        }
       if (packet->origin == PF_PACKET_ORIGIN_MODELLED)
         n_modelled++;
       else
@@ -181,7 +188,14 @@ describe_run (PfWindow *self)
   else
     segments = g_strdup_printf (_("%u segments: %u captured from the kernel, %u modelled"),
                                 n_captured + n_modelled, n_captured, n_modelled);
-  g_string_append_printf (text, "; %s.", segments);
+  g_string_append_printf (text, "; %s", segments);
+  if (n_arp > 0)
+    {
+      g_autofree char *arp = g_strdup_printf (ngettext ("%u ARP frame", "%u ARP frames", n_arp), n_arp);
+
+      g_string_append_printf (text, _(", and %s"), arp);
+    }
+  g_string_append (text, ".");
 
   for (guint i = 0; i < flows->len; i++)
     append_flow (self, text, &g_array_index (flows, SeenFlow, i));
