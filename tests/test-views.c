@@ -626,6 +626,34 @@ count_labels (GtkWidget  *widget,
   return n;
 }
 
+typedef struct
+{
+  GtkWidget  *widget;
+  const char *text;
+  guint       n;
+} LabelsWait;
+
+static gboolean
+labels_are (gpointer data)
+{
+  LabelsWait *wait = data;
+
+  return count_labels (wait->widget, NULL, wait->text, NULL) == wait->n;
+}
+
+/* A list's rows get their labels when it lays them out, a frame or two
+ * after its model changed: waits for @n labels reading @text. */
+static void
+wait_for_labels (GtkWidget  *widget,
+                 const char *text,
+                 guint       n)
+{
+  LabelsWait wait = { widget, text, n };
+
+  pf_test_iterate_until (labels_are, &wait);
+  assert_int_equal (count_labels (widget, NULL, text, NULL), n);
+}
+
 static void
 load_and_run (Fixture        *f,
               PfScenario     *scenario,
@@ -687,14 +715,14 @@ test_icmp (void **state)
   assert_int_equal (count_segments (f->player), 2 + count_arp (f->player));
 
   /* Protocol and Info columns. */
-  assert_int_equal (count_labels (list, NULL, "ICMP", NULL), 1);
-  assert_int_equal (count_labels (list, NULL, "Destination unreachable (Port unreachable)", NULL), 1);
-  assert_int_equal (count_labels (list, NULL, "Anyone there?", NULL), 1);
+  wait_for_labels (list, "ICMP", 1);
+  wait_for_labels (list, "Destination unreachable (Port unreachable)", 1);
+  wait_for_labels (list, "Anyone there?", 1);
   /* ICMP's source and destination: addresses, no port 0 (its row
    * alone: the ARP rows name the addresses too). */
   filter_packets (f, "icmp", 1);
-  assert_int_equal (count_labels (list, NULL, "10.0.0.7", NULL), 1);
-  assert_int_equal (count_labels (list, NULL, "10.0.0.2", NULL), 1);
+  wait_for_labels (list, "10.0.0.7", 1);
+  wait_for_labels (list, "10.0.0.2", 1);
   assert_int_equal (count_labels (list, NULL, "10.0.0.7:0", NULL), 0);
   filter_packets (f, "", count_segments (f->player));
 
@@ -759,12 +787,12 @@ test_application (void **state)
   response = nth_ip_segment (f->player, 1);
   assert_int_equal (pf_event_get_packet (query)->protocol, PF_IP_PROTOCOL_UDP);
 
-  assert_int_equal (count_labels (list, NULL, "DNS", NULL), 4);
+  wait_for_labels (list, "DNS", 4);
   /* The HTTP rows alone: with the ARP rows of exact mode they may be
    * below the list's fold, and rows out of view have no labels. */
   filter_packets (f, "http", 2);
-  assert_int_equal (count_labels (list, NULL, "HTTP", NULL), 2);
-  assert_int_equal (count_labels (list, NULL, "GET / HTTP/1.1", NULL), 1);
+  wait_for_labels (list, "HTTP", 2);
+  wait_for_labels (list, "GET / HTTP/1.1", 1);
   filter_packets (f, "", count_segments (f->player));
   for (guint n = 0; nth_segment (f->player, n) != NULL; n++)
     {
@@ -781,7 +809,7 @@ test_application (void **state)
   info = pf_inspector_dup_field (f->inspector, "DNS");
   assert_true (g_str_has_prefix (info, "Standard query 0x"));
   assert_true (g_str_has_suffix (info, " A knuth.luther.edu"));
-  assert_int_equal (count_labels (list, NULL, info, NULL), 1);
+  wait_for_labels (list, info, 1);
   value = pf_inspector_dup_field (f->inspector, "DNS/Question");
   assert_string_equal (value, "knuth.luther.edu, type A, class IN");
   /* The Text tab says the binary message in words, not its bytes
