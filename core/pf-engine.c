@@ -422,22 +422,36 @@ static void
 engine_reserve_ports (PfEngine *self)
 {
   g_autoptr(GArray) ports = g_array_new (FALSE, FALSE, sizeof (guint16));
+  g_autofree guint8 *seen = g_malloc0 (65536 / 8);
+
+  /* Each port once: loopback mode tries every one on every host's
+   * address, and a scenario of 20,000 steps names port 80 10,000 times. */
+#define ADD_PORT(port)                                            \
+  G_STMT_START {                                                  \
+    guint16 p_ = (port);                                          \
+    if (p_ != 0 && (seen[p_ / 8] & (1u << (p_ % 8))) == 0)        \
+      {                                                           \
+        seen[p_ / 8] |= (guint8) (1u << (p_ % 8));                \
+        g_array_append_val (ports, p_);                           \
+      }                                                           \
+  } G_STMT_END
 
   for (guint i = 0; i < self->scenario->hosts->len; i++)
     {
       PfHost *host = g_ptr_array_index (self->scenario->hosts, i);
 
       for (guint j = 0; j < host->services->len; j++)
-        g_array_append_val (ports, ((PfService *) g_ptr_array_index (host->services, j))->port);
+        ADD_PORT (((PfService *) g_ptr_array_index (host->services, j))->port);
     }
 
   for (guint i = 0; i < self->scenario->steps->len; i++)
     {
       PfStep *step = g_ptr_array_index (self->scenario->steps, i);
 
-      g_array_append_val (ports, step->port);
-      g_array_append_val (ports, step->source_port);
+      ADD_PORT (step->port);
+      ADD_PORT (step->source_port);
     }
+#undef ADD_PORT
 
   pf_netspace_reserve_ports (self->netspace, (const guint16 *) ports->data, ports->len);
 }
