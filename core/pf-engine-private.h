@@ -100,6 +100,7 @@ struct _PfEngine
   GPtrArray      *diags;          /* GSocket*, the kernel's socket table
                                    * (like ss(8)), one per host in exact
                                    * mode, one for all in loopback mode */
+  GHashTable     *host_index;     /* PfHost* → its index in the scenario */
   GHashTable     *syn_recv;       /* PfFourTuple* (the server's view) of
                                    * connections seen in SYN_RECV, not yet
                                    * accepted */

@@ -25,11 +25,11 @@ static guint
 scenario_host_index (PfEngine     *self,
                      const PfHost *host)
 {
-  guint index = 0;
+  gpointer index;
 
-  if (!g_ptr_array_find (self->scenario->hosts, host, &index))
+  if (!g_hash_table_lookup_extended (self->host_index, host, NULL, &index))
     g_return_val_if_reached (0);
-  return index;
+  return GPOINTER_TO_UINT (index);
 }
 
 /* The socket table of @host's kernel: its own in exact mode, the one
@@ -60,6 +60,10 @@ pf_engine_open_diags (PfEngine *self)
   guint n = self->wire != NULL ? self->scenario->hosts->len : 1;
 
   self->diags = g_ptr_array_new_with_free_func (diag_close);
+  self->host_index = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < self->scenario->hosts->len; i++)
+    g_hash_table_insert (self->host_index, g_ptr_array_index (self->scenario->hosts, i),
+                         GUINT_TO_POINTER (i));
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(GError) error = NULL;
@@ -128,13 +132,18 @@ static void
 mark_host_stale (PfEngine     *self,
                  const PfHost *host)
 {
-  for (guint i = 0; i < self->socks->len; i++)
-    {
-      PfSock *sock = g_ptr_array_index (self->socks, i);
+  /* The sockets whose state can still move: those held open, and those
+   * let go and not yet settled (each list short, however long the run). */
+  GPtrArray *lists[] = { self->open, self->settling };
 
-      if (sock->host == host)
-        sock->stale = TRUE;
-    }
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; i < lists[l]->len; i++)
+      {
+        PfSock *sock = g_ptr_array_index (lists[l], i);
+
+        if (sock->host == host)
+          sock->stale = TRUE;
+      }
 }
 
 static void
@@ -244,6 +253,7 @@ pf_engine_close_wire (PfEngine *self)
   g_clear_object (&self->wire);
   g_clear_pointer (&self->syn_recv, g_hash_table_unref);
   g_clear_pointer (&self->diags, g_ptr_array_unref);
+  g_clear_pointer (&self->host_index, g_hash_table_unref);
 }
 
 /* Reads every frame waiting on the wire's ports: those of a link without
