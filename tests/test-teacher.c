@@ -153,7 +153,16 @@ test_save_capture_and_trace (void **state)
   assert_string_equal (frames[0], "1\t\t");   /* ARP request */
   assert_string_equal (frames[1], "2\t\t");   /* ARP reply */
   assert_string_equal (frames[2], "\t1\t0");  /* then a SYN, no ACK */
-  assert_string_equal (frames[3], "\t1\t1");  /* then SYN-ACK */
+  /* then SYN-ACK; after the SYN sent again, where the run was so slow
+   * (a sanitizer's) that the laptop's kernel retransmitted it */
+  {
+    guint i = 3;
+
+    while (frames[i] != NULL && g_str_equal (frames[i], "\t1\t0"))
+      i++;
+    assert_non_null (frames[i]);
+    assert_string_equal (frames[i], "\t1\t1");
+  }
 
   assert_true (pf_window_save_trace (PF_WINDOW (window), trace, &error));
   pf_test_assert_no_error (error);
